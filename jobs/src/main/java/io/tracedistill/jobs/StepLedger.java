@@ -1,0 +1,108 @@
+package io.tracedistill.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Remembers which steps of a run finished, and with which inputs, so that a re-run skips them.
+ *
+ * <p>Each finished step leaves {@code output_dir/.steps/<step>.json} holding the fingerprint of its
+ * inputs: the config keys it reads, the fingerprints of the upstream outputs it consumed and of the
+ * input files. A step is skipped when its recorded fingerprint equals the current one <em>and</em> its
+ * completion marker (a manifest or adapter file, written last) still exists. {@code --force} ignores
+ * the ledger. The record is written after the step's own outputs, so a step that died half-way is
+ * never taken as done.
+ */
+public final class StepLedger {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path dir;
+
+    public StepLedger(Path outputDir) {
+        this.dir = outputDir.resolve(".steps");
+    }
+
+    /** True when {@code step} finished before with exactly {@code fingerprint} and {@code marker} exists. */
+    public boolean isDone(String step, String fingerprint, Path marker) {
+        Path f = dir.resolve(step + ".json");
+        if (!Files.isRegularFile(f) || !Files.exists(marker)) {
+            return false;
+        }
+        try {
+            JsonNode n = JSON.readTree(f.toFile());
+            return fingerprint.equals(n.path("fingerprint").asText());
+        } catch (IOException e) {
+            return false; // an unreadable record means "not done": the step simply runs again
+        }
+    }
+
+    /** Records that {@code step} finished with {@code fingerprint}; atomic (temp file + move). */
+    public void markDone(String step, String fingerprint) {
+        try {
+            Files.createDirectories(dir);
+            ObjectNode n = JSON.createObjectNode();
+            n.put("step", step);
+            n.put("fingerprint", fingerprint);
+            n.put("finished_at", Instant.now().toString());
+            Path tmp = dir.resolve(step + ".json.tmp");
+            JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), n);
+            Files.move(tmp, dir.resolve(step + ".json"), StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the step ledger under " + dir, e);
+        }
+    }
+
+    /** Forgets {@code step} (its outputs are about to be rewritten). */
+    public void forget(String step) {
+        try {
+            Files.deleteIfExists(dir.resolve(step + ".json"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** SHA-256 over a canonical (key-sorted) rendering of {@code parts}. */
+    public static String fingerprint(Map<String, ?> parts) {
+        try {
+            String canonical = JSON.writeValueAsString(new TreeMap<>(parts));
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            return HexFormat.of().formatHex(md.digest(canonical.getBytes(StandardCharsets.UTF_8)));
+        } catch (IOException | NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** SHA-256 of a file's bytes, or "absent". */
+    public static String fileHash(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return "absent";
+        }
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            try (var in = Files.newInputStream(file)) {
+                byte[] buf = new byte[1 << 16];
+                for (int r; (r = in.read(buf)) > 0; ) {
+                    md.update(buf, 0, r);
+                }
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (IOException | NoSuchAlgorithmException e) {
+            throw new IllegalStateException("cannot hash " + file, e);
+        }
+    }
+}

@@ -1,0 +1,292 @@
+package io.tracedistill.config;
+
+import io.tracedistill.contract.ColumnKeys;
+import io.tracedistill.contract.FormatContract;
+import io.tracedistill.contract.PyText;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import static io.tracedistill.config.ConfigParsers.bool;
+import static io.tracedistill.config.ConfigParsers.intAtLeast;
+import static io.tracedistill.config.ConfigParsers.nonBlankString;
+import static io.tracedistill.config.ConfigParsers.optional;
+import static io.tracedistill.config.ConfigParsers.string;
+import static io.tracedistill.config.ConfigParsers.stringList;
+
+/**
+ * Every {@link RunConfig} key, declared once, in {@code resolved_config.yaml} order: the
+ * reference's 20 {@code RunConfig} fields (reference {@code tracedistill.run.RunConfig}, commit
+ * 400d131; {@code golden/config_validation.json} {@code meta.field_order}/{@code meta.defaults})
+ * followed by this port's extension keys. {@link #markdownTable()} renders the README table.
+ */
+public final class ConfigKeys {
+
+    private ConfigKeys() {
+    }
+
+    public static final String BASE_MODEL = "base_model";
+    public static final String DATA_PATH = "data_path";
+    public static final String HARD_TYPES = "hard_types";
+    public static final String MAX_LENGTH = "max_length";
+    public static final String LORA_RANK = "lora_rank";
+    public static final String LORA_ALPHA = "lora_alpha";
+    public static final String PHASE1 = "phase1";
+    public static final String PHASE2 = "phase2";
+    public static final String SEED = "seed";
+    public static final String SHUFFLE = "shuffle";
+
+    /** Largest seed numpy's legacy RandomState accepts (2**32 - 1). */
+    public static final long MAX_NUMPY_SEED = 4294967295L;
+
+    private static final Pattern DEVICE = Pattern.compile("cpu|gpu|gpu:\\d+(,\\d+)*");
+
+    private static final List<ConfigKey<?>> ALL = new ArrayList<>();
+
+    private static <T> ConfigKey<T> ref(String name, String type, Object rawDefault, String doc,
+                                        ConfigParsers.Parser<T> parser, java.util.function.Function<RunConfig, T> getter) {
+        ConfigKey<T> k = new ConfigKey<>(name, type, rawDefault, true, doc, parser, getter);
+        ALL.add(k);
+        return k;
+    }
+
+    private static <T> ConfigKey<T> ext(String name, String type, Object rawDefault, String doc,
+                                        ConfigParsers.Parser<T> parser, java.util.function.Function<RunConfig, T> getter) {
+        ConfigKey<T> k = new ConfigKey<>(name, type, rawDefault, false, doc, parser, getter);
+        ALL.add(k);
+        return k;
+    }
+
+    // ---- the reference's RunConfig fields, in its declaration order ----------------------------
+    public static final ConfigKey<String> K_BASE_MODEL = ref(BASE_MODEL, "str", ConfigKey.REQUIRED,
+            "base model directory (Hugging Face layout: config.json, *.safetensors, tokenizer.json)",
+            nonBlankString(), RunConfig::baseModel);
+    public static final ConfigKey<String> K_DATA_PATH = ref(DATA_PATH, "str", ConfigKey.REQUIRED,
+            "CoT data set (CSV/Parquet/JSONL; local path or s3a:// URI)", nonBlankString(), RunConfig::dataPath);
+    public static final ConfigKey<List<String>> K_HARD_TYPES = ref(HARD_TYPES, "list of str", ConfigKey.REQUIRED,
+            "type labels emphasised in phase 2 (all their rows go to phase 2)", ConfigKeys::parseHardTypes,
+            RunConfig::hardTypes);
+    public static final ConfigKey<String> K_OUTPUT_DIR = ref("output_dir", "str", "tracedistill_output",
+            "run directory (prepared/, tokens/, checkpoints/, adapter/, reports)", nonBlankString(), RunConfig::outputDir);
+    public static final ConfigKey<Integer> K_LORA_RANK = ref(LORA_RANK, "int >= 1", 32, "LoRA rank r",
+            intAtLeast(1), RunConfig::loraRank);
+    public static final ConfigKey<Integer> K_LORA_ALPHA = ref(LORA_ALPHA, "int >= 1", 32,
+            "LoRA alpha (scaling = alpha / r)", intAtLeast(1), RunConfig::loraAlpha);
+    public static final ConfigKey<Double> K_LORA_DROPOUT = ref("lora_dropout", "float in [0, 1)", 0.0,
+            "dropout on the LoRA input", ConfigParsers.number(v -> v >= 0 && v < 1, "must be at least 0 and less than 1"),
+            RunConfig::loraDropout);
+    public static final ConfigKey<List<String>> K_TARGET_MODULES = ref("target_modules", "list of str or null", null,
+            "LoRA target module names; null or [] = architecture-aware autodetect", stringList("module names"),
+            RunConfig::targetModules);
+    public static final ConfigKey<Integer> K_MAX_LENGTH = ref(MAX_LENGTH, "int >= 1", 8192,
+            "max tokens per training example (longer ones are truncated, keep-start)", intAtLeast(1), RunConfig::maxLength);
+    public static final ConfigKey<Long> K_SEED = ref(SEED, "int", 42,
+            "seed for the split, the stratified order and LoRA init", ConfigParsers.longValue(), RunConfig::seed);
+    public static final ConfigKey<Boolean> K_BF16 = ref("bf16", "bool", true,
+            "train in bfloat16 where the device supports it", bool(), RunConfig::bf16);
+    public static final ConfigKey<Boolean> K_ENABLE_THINKING = ref("enable_thinking", "bool", true,
+            "pass enable_thinking to the chat template (opens <think>)", bool(), RunConfig::enableThinking);
+    public static final ConfigKey<PhaseConfig> K_PHASE1 = ref(PHASE1, "mapping", Map.of(),
+            "overrides of the phase-1 Train preset (PhaseConfig.train())",
+            (raw, key, source) -> phase(raw, key, source, PhaseConfig.train()), RunConfig::phase1);
+    public static final ConfigKey<PhaseConfig> K_PHASE2 = ref(PHASE2, "mapping", Map.of(),
+            "overrides of the phase-2 Nudge preset (PhaseConfig.nudge())",
+            (raw, key, source) -> phase(raw, key, source, PhaseConfig.nudge()), RunConfig::phase2);
+    public static final ConfigKey<Boolean> K_USE_UNSLOTH = ref("use_unsloth", "bool", false,
+            "reference only (Unsloth loader); accepted and recorded, no effect on the JVM", bool(), RunConfig::useUnsloth);
+    public static final ConfigKey<Boolean> K_LOAD_IN_4BIT = ref("load_in_4bit", "bool", false,
+            "reference only (4-bit loading); must stay false here", bool(), RunConfig::loadIn4bit);
+    public static final ConfigKey<Boolean> K_TRUST_REMOTE_CODE = ref("trust_remote_code", "bool", false,
+            "reference only (HF remote code); accepted and recorded", bool(), RunConfig::trustRemoteCode);
+    public static final ConfigKey<String> K_ATTN_IMPLEMENTATION = ref("attn_implementation", "str", "eager",
+            "reference only (HF attention kernel); accepted and recorded", nonBlankString(), RunConfig::attnImplementation);
+    public static final ConfigKey<Optional<String>> K_BASE_MODEL_NAME_FOR_SUBMISSION = ref(
+            "base_model_name_for_submission", "str or null", null,
+            "written as base_model_name_or_path into the packaged adapter_config.json",
+            optional(nonBlankString()), RunConfig::baseModelNameForSubmission);
+    public static final ConfigKey<Boolean> K_PACKAGE_ZIP = ref("package_zip", "bool", true,
+            "write submission.zip (adapter_config.json + adapter_model.safetensors)", bool(), RunConfig::packageZip);
+
+    // ---- extension keys of this port ------------------------------------------------------------
+    public static final ConfigKey<ColumnKeys> K_COLUMNS = ext("columns", "mapping", Map.of(),
+            "input column names: prompt/cot/answer/type (defaults prompt/generated_cot/answer/type)",
+            ConfigKeys::parseColumns, RunConfig::columns);
+    public static final ConfigKey<String> K_PROMPT_SUFFIX = ext("prompt_suffix", "str",
+            FormatContract.DEFAULT_PROMPT_SUFFIX, "appended to every user turn (the grader's instruction)",
+            string(), RunConfig::promptSuffix);
+    public static final ConfigKey<Integer> K_MIN_COT_LEN = ext("min_cot_len", "int >= 0",
+            FormatContract.DEFAULT_MIN_COT_LEN, "drop traces shorter than this many code points after strip()",
+            intAtLeast(0), RunConfig::minCotLen);
+    public static final ConfigKey<Boolean> K_SHUFFLE = ext(SHUFFLE, "bool", true,
+            "shuffle the frame (numpy RandomState(seed)) before the two-phase split", bool(), RunConfig::shuffle);
+    public static final ConfigKey<ShardFormat> K_SHARD_FORMAT = ext("shard_format", "parquet | jsonl", "parquet",
+            "format of prepared/ and tokens/ shards",
+            (raw, key, source) -> ShardFormat.fromYaml(ConfigParsers.oneOf("parquet", "jsonl").parse(raw, key, source)),
+            RunConfig::shardFormat);
+    public static final ConfigKey<Optional<String>> K_SPARK_MASTER = ext("spark_master", "str or null", "local[*]",
+            "Spark master URL; null = leave it to spark-submit", optional(nonBlankString()), RunConfig::sparkMaster);
+    public static final ConfigKey<Integer> K_WORLD_SIZE = ext("world_size", "int >= 1", 1,
+            "data-parallel training workers (effective batch = batch × accumulation × world_size)",
+            intAtLeast(1), RunConfig::worldSize);
+    public static final ConfigKey<String> K_DEVICE = ext("device", "cpu | gpu | gpu:i,j", "cpu",
+            "training/eval device", ConfigParsers.matching(DEVICE, "must be cpu, gpu or gpu:<indices> such as gpu:0,1"),
+            RunConfig::device);
+    public static final ConfigKey<Integer> K_THREADS = ext("threads", "int >= 0", 0,
+            "intra-op CPU threads; 0 = all cores", intAtLeast(0), RunConfig::threads);
+    public static final ConfigKey<Integer> K_CHECKPOINT_STEPS = ext("checkpoint_steps", "int >= 0", 0,
+            "optimizer steps between checkpoints; 0 = end of each phase only", intAtLeast(0), RunConfig::checkpointSteps);
+    public static final ConfigKey<Optional<String>> K_INIT_ADAPTER = ext("init_adapter", "str or null", null,
+            "PEFT adapter directory to start from instead of a fresh LoRA init", optional(nonBlankString()),
+            RunConfig::initAdapter);
+    public static final ConfigKey<Optional<java.time.LocalDate>> K_CHAT_DATE = ext("chat_date", "YYYY-MM-DD or null", null,
+            "the date the chat template's strftime_now sees; null = today", optional(ConfigParsers.date()),
+            RunConfig::chatDate);
+    public static final ConfigKey<Optional<String>> K_EVAL_PATH = ext("eval_path", "str or null", null,
+            "evaluation set (prompt/answer columns); null = no evaluation", optional(nonBlankString()),
+            RunConfig::evalPath);
+    public static final ConfigKey<List<String>> K_EVAL_ADAPTERS = ext("eval_adapters", "list of str", List.of(),
+            "adapter directories to evaluate; empty = the run's own output_dir/adapter",
+            stringList("adapter directories"), RunConfig::evalAdapters);
+    public static final ConfigKey<Integer> K_EVAL_MAX_NEW_TOKENS = ext("eval_max_new_tokens", "int >= 1", 256,
+            "greedy decoding budget per eval prompt", intAtLeast(1), RunConfig::evalMaxNewTokens);
+    public static final ConfigKey<Integer> K_EVAL_BATCH_SIZE = ext("eval_batch_size", "int >= 1", 8,
+            "prompts decoded together", intAtLeast(1), RunConfig::evalBatchSize);
+    public static final ConfigKey<String> K_EVAL_SCORER = ext("eval_scorer", "competition | gsm8k", "competition",
+            "grading rule (see io.tracedistill.grade)", ConfigParsers.oneOf("competition", "gsm8k"),
+            RunConfig::evalScorer);
+    public static final ConfigKey<Optional<Integer>> K_EVAL_LIMIT = ext("eval_limit", "int >= 1 or null", null,
+            "evaluate only the first N rows; null = all", optional(intAtLeast(1)), RunConfig::evalLimit);
+
+    private static final List<ConfigKey<?>> KEYS = Collections.unmodifiableList(new ArrayList<>(ALL));
+
+    /** All keys in declaration (= resolved YAML) order. */
+    public static List<ConfigKey<?>> all() {
+        return KEYS;
+    }
+
+    /** The key named {@code name}. */
+    public static Optional<ConfigKey<?>> byName(String name) {
+        return KEYS.stream().filter(k -> k.name().equals(name)).findFirst();
+    }
+
+    /** Every key name. */
+    public static Set<String> names() {
+        Set<String> s = new LinkedHashSet<>();
+        KEYS.forEach(k -> s.add(k.name()));
+        return s;
+    }
+
+    /** The reference's 20 key names, in its field order. */
+    public static List<String> referenceNames() {
+        List<String> s = new ArrayList<>();
+        KEYS.stream().filter(ConfigKey::reference).forEach(k -> s.add(k.name()));
+        return s;
+    }
+
+    /** This port's extension key names. */
+    public static List<String> extensionNames() {
+        List<String> s = new ArrayList<>();
+        KEYS.stream().filter(k -> !k.reference()).forEach(k -> s.add(k.name()));
+        return s;
+    }
+
+    /** The reference's default for a reference key, as its Python repr (golden meta.defaults). */
+    public static String referenceDefaultRepr(String name) {
+        ConfigKey<?> k = byName(name).orElseThrow(() -> new IllegalArgumentException("Unknown key " + name));
+        return k.required() ? "<required>" : ConfigValues.repr(k.referenceDefault());
+    }
+
+    /** A fresh mutable copy of a YAML default (maps and lists), so defaults are never shared. */
+    static Object copyRaw(Object raw) {
+        if (raw instanceof Map<?, ?> m) {
+            return new LinkedHashMap<>(m);
+        }
+        if (raw instanceof List<?> l) {
+            return new ArrayList<>(l);
+        }
+        return raw;
+    }
+
+    private static PhaseConfig phase(Object raw, String key, String source, PhaseConfig preset) {
+        if (!(raw instanceof Map<?, ?> m)) {
+            throw ConfigException.reference(PyText.repr(key) + " must be a YAML mapping.", source, key);
+        }
+        return preset.withOverrides(m, key, source);
+    }
+
+    /**
+     * hard_types as the reference iterates it ({@code for value in cfg.hard_types}) with each label
+     * {@code str(value)}: a list's items, a mapping's keys, a string's characters (so
+     * {@code hard_types: abc} means the three types a, b, c — the reference's behaviour, kept).
+     * Nested lists/mappings are rejected: {@code str([...])} can never equal a type label.
+     */
+    private static List<String> parseHardTypes(Object raw, String key, String source) {
+        List<Object> items = ReferenceValidation.iterate(raw, source);
+        List<String> out = new ArrayList<>();
+        for (Object item : items) {
+            if (item instanceof Collection || item instanceof Map) {
+                throw ConfigParsers.invalid(key, raw, source, "must be a list of type labels; item "
+                        + ConfigValues.repr(item) + " is a " + ConfigValues.typeName(item));
+            }
+            String label = ConfigValues.str(item);
+            if (PyText.strip(label).isEmpty()) {
+                throw ConfigException.reference("hard_types must contain at least one non-empty value.", source, key);
+            }
+            out.add(label);
+        }
+        if (out.isEmpty()) {
+            throw ConfigException.reference("hard_types must contain at least one non-empty value.", source, key);
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    private static ColumnKeys parseColumns(Object raw, String key, String source) {
+        if (raw == null) {
+            return ColumnKeys.defaults();
+        }
+        if (!(raw instanceof Map<?, ?> m)) {
+            throw ConfigParsers.invalid(key, raw, source, "must be a mapping with keys prompt, cot, answer, type");
+        }
+        List<String> known = List.of("prompt", "cot", "answer", "type");
+        Map<String, String> names = new LinkedHashMap<>();
+        ColumnKeys d = ColumnKeys.defaults();
+        names.put("prompt", d.prompt());
+        names.put("cot", d.cot());
+        names.put("answer", d.answer());
+        names.put("type", d.type());
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+            if (!(e.getKey() instanceof String k) || !known.contains(k)) {
+                throw ConfigParsers.invalid(key, raw, source, "has unknown key " + ConfigValues.repr(e.getKey())
+                        + "; known keys: prompt, cot, answer, type");
+            }
+            names.put(k, nonBlankString().parse(e.getValue(), key + "." + k, source));
+        }
+        return new ColumnKeys(names.get("prompt"), names.get("cot"), names.get("answer"), names.get("type"));
+    }
+
+    /**
+     * The README table: {@code | key | type | default | description |}, reference keys first,
+     * then extension keys, then the phase keys with their Train/Nudge defaults.
+     */
+    public static String markdownTable() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| key | type | default | description |\n|---|---|---|---|\n");
+        for (ConfigKey<?> k : KEYS) {
+            String def = k.required() ? "**required**" : "`" + ConfigValues.repr(k.referenceDefault()).replace("|", "\\|")
+                    .replace("\n", "\\n") + "`";
+            sb.append("| `").append(k.name()).append("` | ").append(k.type()).append(" | ").append(def).append(" | ")
+                    .append(k.doc()).append(k.reference() ? "" : " *(extension)*").append(" |\n");
+        }
+        sb.append("\n| phase key | Train / Nudge default | description |\n|---|---|---|\n");
+        PhaseConfig.markdownRows().forEach(r -> sb.append(r).append('\n'));
+        return sb.toString();
+    }
+}

@@ -1,0 +1,16 @@
+package io.tracedistill.config;
+
+/** On-disk format of the prepared and token shards ({@code shard_format}). */
+public enum ShardFormat {
+    PARQUET,
+    JSONL;
+
+    /** The YAML spelling: {@code parquet} or {@code jsonl}. */
+    public String yamlName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    static ShardFormat fromYaml(String s) {
+        return valueOf(s.toUpperCase(java.util.Locale.ROOT));
+    }
+}

@@ -1,0 +1,24 @@
+package io.tracedistill.grade;
+
+/** Grades a model output against a gold answer. Implementations are stateless and thread-safe. */
+public interface Grader {
+
+    /** Grade {@code modelOutput} against {@code gold}. */
+    Grade grade(String modelOutput, String gold);
+
+    /** Name used in config ({@code eval_scorer}) and in reports. */
+    String name();
+
+    /** The grader for an {@code eval_scorer} config value: {@code competition} or {@code gsm8k}. */
+    static Grader forName(String name) {
+        switch (name) {
+            case CompetitionGrader.NAME:
+                return new CompetitionGrader();
+            case Gsm8kScorer.NAME:
+                return new Gsm8kScorer();
+            default:
+                throw new IllegalArgumentException("Unknown scorer '" + name + "'; expected one of "
+                        + CompetitionGrader.NAME + ", " + Gsm8kScorer.NAME);
+        }
+    }
+}

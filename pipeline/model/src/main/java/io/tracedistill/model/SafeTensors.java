@@ -1,0 +1,341 @@
+package io.tracedistill.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Reader and writer for the safetensors format: an 8-byte little-endian header length N, N bytes of
+ * JSON ({@code name -> {dtype, shape, data_offsets}} plus optional {@code __metadata__}), then the raw
+ * little-endian tensor bytes.
+ *
+ * <p>Reference: huggingface/safetensors (format spec and the Python/Rust {@code save_file}). Reading
+ * widens F16 and BF16 to float32 in Java (BF16: {@code bits << 16}) because DJL's PyTorch engine
+ * must never be handed {@code DataType.BFLOAT16} on this build. Writing follows {@code save_file}
+ * byte for byte for float32: compact JSON header with {@code __metadata__} first, tensors sorted by
+ * name with contiguous offsets, header padded with spaces to a multiple of 8.
+ */
+public final class SafeTensors {
+
+    /** One tensor's header entry. Offsets are relative to the start of the data section. */
+    public record Entry(String name, String dtype, long[] shape, long begin, long end) {
+        public long numel() {
+            long n = 1;
+            for (long s : shape) {
+                n *= s;
+            }
+            return n;
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private SafeTensors() {
+    }
+
+    /** An opened safetensors file: its header entries (in file order) and metadata. */
+    public static final class Reader {
+        private final Path file;
+        private final long dataStart;
+        private final Map<String, Entry> entries;
+        private final Map<String, String> metadata;
+
+        private Reader(Path file, long dataStart, Map<String, Entry> entries, Map<String, String> metadata) {
+            this.file = file;
+            this.dataStart = dataStart;
+            this.entries = entries;
+            this.metadata = metadata;
+        }
+
+        public Path file() {
+            return file;
+        }
+
+        public Map<String, Entry> entries() {
+            return Collections.unmodifiableMap(entries);
+        }
+
+        public Map<String, String> metadata() {
+            return Collections.unmodifiableMap(metadata);
+        }
+
+        public Entry entry(String name) {
+            Entry e = entries.get(name);
+            if (e == null) {
+                throw new ModelLoadException("Tensor '" + name + "' not found in " + file + " (it has "
+                        + entries.size() + " tensors, e.g. " + entries.keySet().stream().limit(3).toList() + ")");
+            }
+            return e;
+        }
+
+        /** Reads a floating-point tensor as float32 values (F16/BF16 widened, F64 narrowed). */
+        public float[] readFloats(String name) {
+            Entry e = entry(name);
+            ByteBuffer raw = rawBytes(e);
+            long n = e.numel();
+            if (n > Integer.MAX_VALUE) {
+                throw new ModelLoadException("Tensor '" + name + "' in " + file + " has " + n
+                        + " elements, more than one Java array can hold; use load() instead");
+            }
+            float[] out = new float[(int) n];
+            widenInto(e, raw, FloatBuffer.wrap(out));
+            return out;
+        }
+
+        /** Loads a floating-point tensor as a float32 NDArray in {@code manager}. */
+        public NDArray load(String name, NDManager manager) {
+            Entry e = entry(name);
+            ByteBuffer raw = rawBytes(e);
+            Shape shape = new Shape(e.shape());
+            if ("F32".equals(e.dtype())) {
+                // Copy out of the read-only file mapping: DJL wraps direct buffers without copying,
+                // and an in-place update (merge) must not write into the mapped file.
+                ByteBuffer copy = ByteBuffer.allocateDirect(raw.remaining()).order(ByteOrder.nativeOrder());
+                copy.put(raw).flip();
+                return manager.create(copy, shape, DataType.FLOAT32);
+            }
+            ByteBuffer wide = ByteBuffer.allocateDirect(Math.multiplyExact(Math.toIntExact(e.numel()), 4))
+                    .order(ByteOrder.nativeOrder());
+            widenInto(e, raw, wide.asFloatBuffer());
+            return manager.create(wide, shape, DataType.FLOAT32);
+        }
+
+        private ByteBuffer rawBytes(Entry e) {
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                long len = e.end() - e.begin();
+                ByteBuffer buf = ch.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin(), len);
+                return buf.order(ByteOrder.LITTLE_ENDIAN);
+            } catch (IOException ex) {
+                throw new ModelLoadException("Cannot read tensor '" + e.name() + "' from " + file + ": "
+                        + ex.getMessage(), ex);
+            }
+        }
+
+        private void widenInto(Entry e, ByteBuffer raw, FloatBuffer out) {
+            long n = e.numel();
+            switch (e.dtype()) {
+                case "F32" -> {
+                    FloatBuffer src = raw.asFloatBuffer();
+                    out.put(src);
+                }
+                case "BF16" -> {
+                    for (long i = 0; i < n; i++) {
+                        int bits = raw.getShort() & 0xFFFF;
+                        out.put(Float.intBitsToFloat(bits << 16));
+                    }
+                }
+                case "F16" -> {
+                    for (long i = 0; i < n; i++) {
+                        out.put(halfToFloat(raw.getShort()));
+                    }
+                }
+                case "F64" -> {
+                    for (long i = 0; i < n; i++) {
+                        out.put((float) raw.getDouble());
+                    }
+                }
+                default -> throw new ModelLoadException("Tensor '" + e.name() + "' in " + file + " has dtype "
+                        + e.dtype() + ", which cannot be loaded as weights: supported are F32, F16, BF16, F64");
+            }
+        }
+    }
+
+    /** Opens a safetensors file and parses its header. */
+    public static Reader open(Path file) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            if (size < 8 || ch.read(lenBuf, 0) != 8) {
+                throw new ModelLoadException(file + " is not a safetensors file: shorter than its 8-byte header length");
+            }
+            long headerLen = lenBuf.flip().getLong();
+            if (headerLen <= 0 || headerLen > size - 8 || headerLen > 100_000_000L) {
+                throw new ModelLoadException(file + " is not a safetensors file: header length " + headerLen
+                        + " does not fit a file of " + size + " bytes");
+            }
+            ByteBuffer header = ByteBuffer.allocate((int) headerLen);
+            while (header.hasRemaining() && ch.read(header, 8 + header.position()) > 0) {
+                // read fully
+            }
+            String json = new String(header.array(), StandardCharsets.UTF_8).stripTrailing();
+            JsonNode root = JSON.readTree(json);
+            Map<String, Entry> entries = new LinkedHashMap<>();
+            Map<String, String> metadata = new LinkedHashMap<>();
+            long dataLen = size - 8 - headerLen;
+            for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> f = it.next();
+                if ("__metadata__".equals(f.getKey())) {
+                    f.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                    continue;
+                }
+                JsonNode v = f.getValue();
+                JsonNode shapeNode = v.get("shape");
+                JsonNode offs = v.get("data_offsets");
+                if (v.get("dtype") == null || shapeNode == null || offs == null || offs.size() != 2) {
+                    throw new ModelLoadException("Tensor '" + f.getKey() + "' in " + file
+                            + " lacks dtype, shape or data_offsets in the header");
+                }
+                long[] shape = new long[shapeNode.size()];
+                for (int i = 0; i < shape.length; i++) {
+                    shape[i] = shapeNode.get(i).asLong();
+                }
+                Entry e = new Entry(f.getKey(), v.get("dtype").asText(), shape, offs.get(0).asLong(), offs.get(1).asLong());
+                long expected = e.numel() * bytesPerElement(e.dtype());
+                if (e.end() > dataLen || e.end() - e.begin() != expected && bytesPerElement(e.dtype()) > 0) {
+                    throw new ModelLoadException("Tensor '" + e.name() + "' in " + file + " has data_offsets ["
+                            + e.begin() + "," + e.end() + "] but needs " + expected + " bytes within a data section of "
+                            + dataLen + " bytes: the file is truncated or corrupt");
+                }
+                entries.put(e.name(), e);
+            }
+            return new Reader(file, 8 + headerLen, entries, metadata);
+        } catch (IOException e) {
+            throw new ModelLoadException("Cannot read safetensors file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes float32 tensors (name → NDArray) like {@code safetensors.torch.save_file(tensors, file, metadata)}. */
+    public static void writeArrays(Path file, Map<String, NDArray> tensors, Map<String, String> metadata) {
+        Map<String, HostTensor> host = new LinkedHashMap<>();
+        tensors.forEach((k, v) -> host.put(k, new HostTensor(v.getShape().getShape(), v.toType(DataType.FLOAT32, false).toFloatArray())));
+        write(file, host, metadata);
+    }
+
+    /** A float32 tensor held in Java memory. */
+    public record HostTensor(long[] shape, float[] values) {
+        public HostTensor {
+            long n = 1;
+            for (long s : shape) {
+                n *= s;
+            }
+            if (n != values.length) {
+                throw new IllegalArgumentException("shape " + java.util.Arrays.toString(shape) + " needs " + n
+                        + " values, got " + values.length);
+            }
+        }
+    }
+
+    /** Writes float32 tensors with {@code __metadata__} (e.g. {"format":"pt"}); names sorted, offsets contiguous. */
+    public static void write(Path file, Map<String, HostTensor> tensors, Map<String, String> metadata) {
+        TreeMap<String, HostTensor> sorted = new TreeMap<>(tensors);
+        ObjectNode header = JSON.createObjectNode();
+        if (metadata != null && !metadata.isEmpty()) {
+            ObjectNode meta = header.putObject("__metadata__");
+            new TreeMap<>(metadata).forEach(meta::put);
+        }
+        long offset = 0;
+        for (Map.Entry<String, HostTensor> e : sorted.entrySet()) {
+            ObjectNode t = header.putObject(e.getKey());
+            t.put("dtype", "F32");
+            ArrayNode shape = t.putArray("shape");
+            for (long s : e.getValue().shape()) {
+                shape.add(s);
+            }
+            long bytes = 4L * e.getValue().values().length;
+            t.putArray("data_offsets").add(offset).add(offset + bytes);
+            offset += bytes;
+        }
+        byte[] json;
+        try {
+            json = JSON.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ModelLoadException("Cannot serialise safetensors header for " + file + ": " + e.getMessage(), e);
+        }
+        int padded = (json.length + 7) / 8 * 8;
+        try (OutputStream out = Files.newOutputStream(file)) {
+            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+            out.write(len.array());
+            out.write(json);
+            for (int i = json.length; i < padded; i++) {
+                out.write(' ');
+            }
+            for (HostTensor t : sorted.values()) {
+                ByteBuffer buf = ByteBuffer.allocate(4 * t.values().length).order(ByteOrder.LITTLE_ENDIAN);
+                buf.asFloatBuffer().put(t.values());
+                out.write(buf.array());
+            }
+        } catch (IOException e) {
+            throw new ModelLoadException("Cannot write safetensors file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Lists the weight files of a model dir: {@code model.safetensors} or the shards of its index. */
+    public static List<Path> modelFiles(Path modelDir) {
+        Path single = modelDir.resolve("model.safetensors");
+        Path index = modelDir.resolve("model.safetensors.index.json");
+        if (Files.isRegularFile(single)) {
+            return List.of(single);
+        }
+        if (Files.isRegularFile(index)) {
+            try {
+                JsonNode map = JSON.readTree(index.toFile()).get("weight_map");
+                if (map == null) {
+                    throw new ModelLoadException(index + " has no weight_map");
+                }
+                List<Path> files = new ArrayList<>();
+                map.forEach(n -> {
+                    Path p = modelDir.resolve(n.asText());
+                    if (!files.contains(p)) {
+                        files.add(p);
+                    }
+                });
+                return files;
+            } catch (IOException e) {
+                throw new ModelLoadException("Cannot read " + index + ": " + e.getMessage(), e);
+            }
+        }
+        throw new ModelLoadException("No model.safetensors or model.safetensors.index.json in " + modelDir
+                + ": pass a Hugging Face model directory with safetensors weights");
+    }
+
+    private static int bytesPerElement(String dtype) {
+        return switch (dtype) {
+            case "F64", "I64", "U64" -> 8;
+            case "F32", "I32", "U32" -> 4;
+            case "F16", "BF16", "I16", "U16" -> 2;
+            case "I8", "U8", "BOOL", "F8_E4M3", "F8_E5M2" -> 1;
+            default -> 0;
+        };
+    }
+
+    /** IEEE 754 binary16 to float32 (exact; handles subnormals, infinities and NaN). */
+    static float halfToFloat(short h) {
+        int bits = h & 0xFFFF;
+        int sign = (bits & 0x8000) << 16;
+        int exp = (bits >>> 10) & 0x1F;
+        int mant = bits & 0x3FF;
+        if (exp == 0x1F) {
+            return Float.intBitsToFloat(sign | 0x7F800000 | (mant << 13));
+        }
+        if (exp == 0) {
+            if (mant == 0) {
+                return Float.intBitsToFloat(sign);
+            }
+            float v = mant * 0x1p-24f; // subnormal: mant * 2^-24
+            return sign != 0 ? -v : v;
+        }
+        return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
+    }
+}

@@ -1,0 +1,76 @@
+package io.tracedistill.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Summed next-token cross-entropy of a right-padded micro-batch (HF {@code ForCausalLMLoss} with
+ * {@code reduction="sum"}; TRL {@code chunked_nll}): position {@code t} predicts {@code labels[t+1]},
+ * positions whose target is -100 are skipped.
+ *
+ * <pre>
+ *   hidden [B, T, H] -> rows (b, t) with labels[b, t+1] != -100 -> [N, H]
+ *   lm_head -> logits [N, V] -> log_softmax (float32) -> pick target -> -sum
+ * </pre>
+ *
+ * The caller divides by {@code num_items_in_batch} of the whole optimizer step.
+ */
+public final class CausalLmLoss {
+
+    private CausalLmLoss() {
+    }
+
+    /** Supervised rows of a micro-batch: flat row indices {@code b*T + t} and their targets. */
+    public record Targets(long[] rowIndices, long[] targetIds) {
+        public int count() {
+            return rowIndices.length;
+        }
+    }
+
+    /** Finds the supervised (row, target) pairs of {@code labels} {@code [rows, T]} (row-major). */
+    public static Targets targets(int[] labels, int rows, int seqLen) {
+        int n = 0;
+        for (int b = 0; b < rows; b++) {
+            for (int t = 0; t + 1 < seqLen; t++) {
+                if (labels[b * seqLen + t + 1] != TokenExample.IGNORE_INDEX) {
+                    n++;
+                }
+            }
+        }
+        long[] idx = new long[n];
+        long[] tgt = new long[n];
+        int k = 0;
+        for (int b = 0; b < rows; b++) {
+            for (int t = 0; t + 1 < seqLen; t++) {
+                int label = labels[b * seqLen + t + 1];
+                if (label != TokenExample.IGNORE_INDEX) {
+                    idx[k] = (long) b * seqLen + t;
+                    tgt[k] = label;
+                    k++;
+                }
+            }
+        }
+        return new Targets(idx, tgt);
+    }
+
+    /**
+     * The summed CE (scalar, float32, differentiable) of the supervised positions; {@code hidden} is
+     * {@code [B, T, H]}. Must not be called with zero targets.
+     */
+    public static NDArray sum(TrainableModel model, NDArray hidden, Targets targets) {
+        if (targets.count() == 0) {
+            throw new IllegalArgumentException("micro-batch has no supervised target; nothing to back-propagate");
+        }
+        Shape s = hidden.getShape();
+        NDManager mgr = hidden.getManager();
+        NDArray flat = hidden.reshape(s.get(0) * s.get(1), s.get(2));               // [B*T, H]
+        NDArray rows = flat.get(new NDIndex("{}", mgr.create(targets.rowIndices()))); // [N, H]
+        NDArray logits = model.lmHead(rows);                                          // [N, V]
+        NDArray logp = logits.logSoftmax(1);                                          // [N, V]
+        NDArray tgt = mgr.create(targets.targetIds(), new Shape(targets.count(), 1)); // [N, 1]
+        NDArray picked = logp.gather(tgt, 1);                                         // [N, 1]
+        return picked.sum().neg();
+    }
+}

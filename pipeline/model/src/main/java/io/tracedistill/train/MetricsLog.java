@@ -1,0 +1,119 @@
+package io.tracedistill.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code output_dir/metrics.jsonl}: one JSON object per logged step,
+ * {@code {"phase":"phase1"|"phase2","step":1-based,"loss","lr","grad_norm" (pre-clip),"tokens","elapsed_s"}}
+ * where {@code tokens} counts the non-pad tokens of the phase so far (TRL's {@code num_tokens}) and
+ * {@code elapsed_s} the phase's wall time so far. With {@code logging_steps > 1}, {@code loss} is the mean
+ * of the step losses since the previous record (as the HF Trainer logs it); {@code lr} and
+ * {@code grad_norm} are those of the logged step.
+ */
+public final class MetricsLog {
+
+    /** File name inside {@code output_dir}. */
+    public static final String FILE = "metrics.jsonl";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One line of metrics.jsonl. */
+    public record Entry(String phase, int step, double loss, double lr, double gradNorm, long tokens, double elapsedS) {
+
+        ObjectNode toJson() {
+            ObjectNode n = JSON.createObjectNode();
+            n.put("phase", phase);
+            n.put("step", step);
+            n.put("loss", loss);
+            n.put("lr", lr);
+            n.put("grad_norm", gradNorm);
+            n.put("tokens", tokens);
+            n.put("elapsed_s", elapsedS);
+            return n;
+        }
+
+        static Entry fromJson(JsonNode n) {
+            return new Entry(n.get("phase").asText(), n.get("step").asInt(), n.get("loss").asDouble(), n.get("lr").asDouble(),
+                    n.get("grad_norm").asDouble(), n.get("tokens").asLong(), n.get("elapsed_s").asDouble());
+        }
+    }
+
+    private final Path file;
+
+    private MetricsLog(Path file) {
+        this.file = file;
+    }
+
+    /** Starts an empty metrics file (a fresh run). */
+    public static MetricsLog create(Path outputDir) throws IOException {
+        Path f = outputDir.resolve(FILE);
+        Files.createDirectories(outputDir);
+        Files.write(f, new byte[0]);
+        return new MetricsLog(f);
+    }
+
+    /**
+     * Reopens the metrics of a resumed run, dropping every record written after the checkpoint
+     * (phase {@code phase}, step {@code step}): those steps are trained again.
+     */
+    public static MetricsLog resume(Path outputDir, int phase, int step) throws IOException {
+        Path f = outputDir.resolve(FILE);
+        List<Entry> kept = new ArrayList<>();
+        for (Entry e : read(f)) {
+            int p = Integer.parseInt(e.phase().substring("phase".length()));
+            if (p < phase || (p == phase && e.step() <= step)) {
+                kept.add(e);
+            }
+        }
+        List<String> lines = new ArrayList<>();
+        for (Entry e : kept) {
+            lines.add(JSON.writeValueAsString(e.toJson()));
+        }
+        Files.createDirectories(outputDir);
+        Files.write(f, lines, StandardCharsets.UTF_8);
+        return new MetricsLog(f);
+    }
+
+    /** Appends one record and flushes it to disk. */
+    public void append(Entry e) throws IOException {
+        try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND)) {
+            w.write(JSON.writeValueAsString(e.toJson()));
+            w.write('\n');
+        }
+    }
+
+    /** Every record of a metrics file (empty when it does not exist). */
+    public static List<Entry> read(Path file) throws IOException {
+        List<Entry> out = new ArrayList<>();
+        if (!Files.exists(file)) {
+            return out;
+        }
+        int lineNo = 0;
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            lineNo++;
+            if (line.isBlank()) {
+                continue;
+            }
+            try {
+                out.add(Entry.fromJson(JSON.readTree(line)));
+            } catch (IOException | RuntimeException ex) {
+                throw new IOException(file + " line " + lineNo + " is not a metrics record: " + ex.getMessage(), ex);
+            }
+        }
+        return out;
+    }
+
+    public Path file() {
+        return file;
+    }
+}

@@ -1,0 +1,82 @@
+package io.tracedistill.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * NEFTune (Jain et al. 2023, "NEFTune: Noisy Embeddings Improve Instruction Finetuning"): during
+ * training only, uniform noise is added to the input embeddings.
+ *
+ * <p>Reference: transformers {@code trainer_utils.neftune_post_forward_hook}, applied to the output of
+ * the embedding layer {@code [B, L, d]}:
+ * <pre>
+ *   dims     = L * d          (L = padded sequence length of the micro-batch, d = hidden size)
+ *   mag_norm = alpha / sqrt(dims)
+ *   embeds  += uniform(-mag_norm, mag_norm)   same shape [B, L, d]
+ * </pre>
+ *
+ * <p>Randomness: the noise of each micro-batch comes from the engine generator reseeded with a
+ * value derived from (run seed, phase, step, micro-batch). That makes a run reproducible and makes
+ * resuming from a checkpoint exact: the "RNG state" is just the data position. (Torch's own global
+ * generator stream is not reproduced; the reference's noise is not reproducible across stacks anyway.)
+ * {@code alpha = 0} adds exactly nothing and draws nothing.
+ */
+public final class NeftuneNoise {
+
+    private final double alpha;
+    private final long runSeed;
+
+    /** {@code alpha} = {@code neftune_noise_alpha} (must be >= 0; 0 disables); {@code runSeed} = config {@code seed}. */
+    public NeftuneNoise(double alpha, long runSeed) {
+        if (!(alpha >= 0) || Double.isInfinite(alpha)) {
+            throw new IllegalArgumentException("Invalid value " + alpha + " for neftune_noise_alpha: must be a finite number >= 0 (0 or null = off)");
+        }
+        this.alpha = alpha;
+        this.runSeed = runSeed;
+    }
+
+    /** Whether any noise is added. */
+    public boolean enabled() {
+        return alpha > 0;
+    }
+
+    /** The noise half-width for a micro-batch of padded length {@code seqLen} and hidden size {@code hidden}. */
+    public double magnitude(long seqLen, long hidden) {
+        // torch: alpha / torch.sqrt(torch.tensor(L * d)) -> float32
+        return (float) (alpha / (float) Math.sqrt((double) (seqLen * hidden)));
+    }
+
+    /**
+     * Returns {@code embeds + noise} for micro-batch {@code microBatch} of step {@code step} of phase
+     * {@code phase} (1 or 2); {@code embeds} is {@code [B, L, d]}. Returns {@code embeds} itself when disabled.
+     */
+    public NDArray apply(NDArray embeds, int phase, long step, int microBatch) {
+        if (!enabled()) {
+            return embeds;
+        }
+        Shape s = embeds.getShape();
+        if (s.dimension() != 3) {
+            throw new IllegalArgumentException("NEFTune expects embeddings [B, L, d] but got " + s);
+        }
+        float mag = (float) magnitude(s.get(1), s.get(2));
+        Engine.getInstance().setRandomSeed(noiseSeed(phase, step, microBatch));
+        NDArray noise = embeds.getManager().randomUniform(-mag, mag, s, embeds.getDataType(), embeds.getDevice());
+        return embeds.add(noise);
+    }
+
+    /** The generator seed of one micro-batch: a SplitMix64 mix of (seed, phase, step, micro-batch), 31 bits. */
+    int noiseSeed(int phase, long step, int microBatch) {
+        long z = runSeed;
+        z = mix(z + 0x9E3779B97F4A7C15L * (phase + 1));
+        z = mix(z + 0x9E3779B97F4A7C15L * (step + 1));
+        z = mix(z + 0x9E3779B97F4A7C15L * (microBatch + 1));
+        return (int) (z >>> 33);
+    }
+
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+}

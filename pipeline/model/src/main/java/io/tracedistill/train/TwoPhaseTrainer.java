@@ -1,0 +1,433 @@
+package io.tracedistill.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * The two-phase Train → Nudge LoRA trainer: phase 1 then phase 2 on the same LoRA weights (frozen
+ * base), each phase with a fresh AdamW and a fresh LR schedule.
+ *
+ * <p>Reference: {@code tracedistill.training.train_two_phase} (TRL {@code SFTTrainer} per phase,
+ * {@code adamw_torch_fused}, betas (0.9, 0.95), eps 1e-8, weight decay 0, no shuffling). The rules it
+ * reproduces are pinned by the recorded trajectory in {@code fixtures/train_trajectory/README.md}:
+ * micro-batches of {@code per_device_train_batch_size} rows in stored order; optimizer steps of
+ * {@code gradient_accumulation_steps} micro-batches (the last may be short); each micro-batch's CE
+ * sum divided by the supervised-target count of the whole step; global-norm clipping reported
+ * before clipping; the LR of step k is {@code schedule(k-1)}.
+ *
+ * <p>Outputs in {@code output_dir}: {@code metrics.jsonl}, {@code checkpoints/},
+ * {@code phase1_adapter/}, {@code adapter/}. Precision: the model's dtype; on CPU float32 (a
+ * {@code bf16: true} request is logged and ignored there). Devices: whatever device the model's
+ * manager is on; only CPU is tested. Multi-GPU (data parallel) would split each micro-batch's rows
+ * across devices, all-reduce the summed gradients before clipping, and keep the single
+ * {@code num_items_in_batch} denominator; it is not implemented.
+ */
+public final class TwoPhaseTrainer {
+
+    private static final Logger LOG = System.getLogger(TwoPhaseTrainer.class.getName());
+    /** Directory names inside {@code output_dir}. */
+    public static final String CHECKPOINTS_DIR = "checkpoints";
+    public static final String PHASE1_ADAPTER_DIR = "phase1_adapter";
+    public static final String ADAPTER_DIR = "adapter";
+
+    private final TrainSettings settings;
+    private final TrainableModel model;
+    private final AdapterWriter adapterWriter;
+    private final StepListener listener;
+    private final NeftuneNoise[] neftune;
+
+    public TwoPhaseTrainer(TrainSettings settings, TrainableModel model, AdapterWriter adapterWriter, StepListener listener) {
+        this.settings = settings;
+        this.model = model;
+        this.adapterWriter = adapterWriter;
+        this.listener = listener == null ? StepListener.none() : listener;
+        this.neftune = new NeftuneNoise[] {
+                new NeftuneNoise(settings.phase1().neftuneNoiseAlpha(), settings.seed()),
+                new NeftuneNoise(settings.phase2().neftuneNoiseAlpha(), settings.seed())};
+    }
+
+    /**
+     * Trains both phases and writes the adapters. With {@code resume}, continues from the newest
+     * checkpoint in {@code output_dir/checkpoints} (a fresh start when there is none); the result is
+     * bit-identical to an uninterrupted run on the same device.
+     */
+    public TrainResult train(TokenShardReader phase1, TokenShardReader phase2, Path outputDir, boolean resume) throws IOException {
+        Files.createDirectories(outputDir);
+        Path checkpointsDir = outputDir.resolve(CHECKPOINTS_DIR);
+        String precision = precision();
+        // 1. Find where to start: a fresh run, or the newest checkpoint.
+        Optional<Checkpoints.Loaded> from = resume ? Checkpoints.latest(checkpointsDir) : Optional.empty();
+        MetricsLog metrics;
+        if (from.isPresent()) {
+            Checkpoints.State st = from.get().state();
+            LOG.log(Level.INFO, "Resuming from " + from.get().directory() + " (phase " + st.phase() + ", step "
+                    + st.stepsTaken() + "/" + st.totalSteps() + (st.phaseComplete() ? ", phase complete" : "") + ")");
+            restoreWeights(from.get().lora(), from.get().directory());
+            metrics = MetricsLog.resume(outputDir, st.phase(), st.stepsTaken());
+        } else {
+            if (!resume && Checkpoints.latest(checkpointsDir).isPresent()) {
+                Checkpoints.deleteTree(checkpointsDir); // a fresh run must not resume into stale state later
+            }
+            metrics = MetricsLog.create(outputDir);
+        }
+        LOG.log(Level.INFO, "Training in " + precision + (settings.bf16() && precision.equals("float32")
+                ? " (bf16 requested; the CPU trains in float32)" : "") + " on " + model.manager().getDevice());
+
+        // 2. Phase 1 (Train), unless the checkpoint is past it.
+        PhaseResult r1;
+        Path phase1Adapter = outputDir.resolve(PHASE1_ADAPTER_DIR);
+        if (from.isPresent() && (from.get().state().phase() == 2 || from.get().state().phaseComplete())) {
+            r1 = summaryFromMetrics(1, phase1, metrics.file(), from.get());
+            if (from.get().state().phase() == 1) {
+                writeAdapter(phase1Adapter); // killed between the phase-end checkpoint and the adapter write
+            } else if (!Files.isDirectory(phase1Adapter)) {
+                throw new IOException("resuming in phase 2 but " + phase1Adapter + " is missing; start the run again without resume");
+            }
+        } else {
+            Checkpoints.Loaded same = from.filter(l -> l.state().phase() == 1).orElse(null);
+            r1 = runPhase(1, phase1, checkpointsDir, same, metrics);
+            writeAdapter(phase1Adapter);
+        }
+
+        // 3. Phase 2 (Nudge) continues from the phase-1 weights with a fresh optimizer and schedule.
+        PhaseResult r2;
+        Path adapter = outputDir.resolve(ADAPTER_DIR);
+        if (from.isPresent() && from.get().state().phase() == 2 && from.get().state().phaseComplete()) {
+            r2 = summaryFromMetrics(2, phase2, metrics.file(), from.get());
+        } else {
+            Checkpoints.Loaded same = from.filter(l -> l.state().phase() == 2).orElse(null);
+            r2 = runPhase(2, phase2, checkpointsDir, same, metrics);
+        }
+        writeAdapter(adapter);
+        return new TrainResult(r1, r2, phase1Adapter, adapter, metrics.file(), from.map(Checkpoints.Loaded::directory),
+                precision, peakRssBytes());
+    }
+
+    /** The numbered train loop of one phase. */
+    private PhaseResult runPhase(int phase, TokenShardReader reader, Path checkpointsDir, Checkpoints.Loaded resumeFrom,
+                                 MetricsLog metrics) throws IOException {
+        PhaseSettings ps = settings.phase(phase);
+        List<NDArray> params = new ArrayList<>(model.trainableParameters().values());
+        // 1. Count examples and steps: ceil(ceil(N / bs) / gas) steps per epoch.
+        long numExamples = reader.count();
+        StepPlanner planner = new StepPlanner(ps.perDeviceTrainBatchSize(), ps.gradientAccumulationSteps(),
+                settings.maxLength(), settings.padTokenId());
+        int totalSteps = planner.stepsPerEpoch(numExamples) * ps.numTrainEpochs();
+        LrSchedule schedule = ps.schedule(totalSteps);
+        LOG.log(Level.INFO, String.format(Locale.ROOT,
+                "phase%d: %d examples, %d epoch(s), %d x %d = %d rows/step, %d steps, lr %s %s warmup %d, max_grad_norm %s",
+                phase, numExamples, ps.numTrainEpochs(), ps.perDeviceTrainBatchSize(), ps.gradientAccumulationSteps(),
+                ps.effectiveBatch(), totalSteps, ps.learningRate(), ps.lrSchedulerType(), ps.warmupSteps(), ps.maxGradNorm()));
+        if (numExamples == 0) {
+            LOG.log(Level.WARNING, "phase" + phase + " has no examples; the adapter passes through unchanged");
+        }
+        // 2. A fresh AdamW (m = v = 0, t = 0), or the checkpointed one.
+        try (AdamW optimizer = AdamW.referenceDefaults(params)) {
+            int stepsTaken = 0;
+            int epoch = 0;
+            long nextExample = 0;
+            long tokens = 0;
+            double elapsedBefore = 0;
+            if (resumeFrom != null) {
+                Checkpoints.State st = resumeFrom.state();
+                checkSameRun(st, phase, numExamples, totalSteps, resumeFrom.directory());
+                restoreOptimizer(optimizer, st, resumeFrom.optimizer(), resumeFrom.directory());
+                stepsTaken = st.stepsTaken();
+                epoch = st.epoch();
+                nextExample = st.nextExampleIndex();
+                tokens = st.cumulativeTokens();
+                elapsedBefore = st.elapsedSeconds();
+            }
+            long[] truncated = {0};
+            long[] overMaxPos = {0};
+            List<Double> sinceLog = new ArrayList<>();
+            double lastLoss = Double.NaN;
+            long start = System.nanoTime();
+            long tokensAtStart = tokens;
+            // 3. Epochs; every epoch sees the same order.
+            for (; epoch < ps.numTrainEpochs(); epoch++, nextExample = 0) {
+                Iterator<OptimizerStep> steps = planner.epoch(reader, epoch, stepsTaken + 1, nextExample, e -> {
+                    if (truncated[0]++ == 0) {
+                        LOG.log(Level.WARNING, "phase" + phase + ": example at position " + e.position() + " has "
+                                + e.length() + " tokens > max_length " + settings.maxLength() + "; truncating keep-start (more may follow)");
+                    }
+                });
+                while (steps.hasNext()) {
+                    OptimizerStep step = steps.next();
+                    overMaxPos[0] += warnOverMaxPositions(phase, step, overMaxPos[0]);
+                    // 4. One optimizer step: forward/backward per micro-batch, clip, AdamW at lr(steps taken).
+                    double lr = schedule.lr(stepsTaken);
+                    StepOutcome out = trainStep(phase, step, optimizer, lr, ps.maxGradNorm());
+                    stepsTaken++;
+                    tokens += step.numTokens();
+                    lastLoss = out.loss;
+                    double elapsed = elapsedBefore + (System.nanoTime() - start) / 1e9;
+                    StepRecord rec = new StepRecord(phase, step.step(), totalSteps, epoch, positions(step),
+                            step.microBatches().stream().map(MicroBatch::paddedLength).toList(), step.numItemsInBatch(),
+                            out.microBatchLosses, out.loss, lr, out.clip.totalNorm(), out.clip.clipped(),
+                            step.numTokens(), tokens, elapsed);
+                    listener.onStep(rec);
+                    // 5. Log every logging_steps (and the last step): a line and a metrics.jsonl record.
+                    sinceLog.add(out.loss);
+                    if (stepsTaken % ps.loggingSteps() == 0 || stepsTaken == totalSteps) {
+                        double meanLoss = sinceLog.stream().mapToDouble(Double::doubleValue).sum() / sinceLog.size();
+                        sinceLog.clear();
+                        metrics.append(new MetricsLog.Entry("phase" + phase, stepsTaken, meanLoss, lr, out.clip.totalNorm(), tokens, elapsed));
+                        logLine(phase, stepsTaken, totalSteps, meanLoss, lr, out.clip, tokens - tokensAtStart,
+                                (System.nanoTime() - start) / 1e9, elapsed);
+                    }
+                    // 6. Checkpoint every checkpoint_steps (the phase end is checkpointed by the caller).
+                    if (settings.checkpointSteps() > 0 && stepsTaken % settings.checkpointSteps() == 0 && stepsTaken < totalSteps) {
+                        boolean epochDone = !steps.hasNext();
+                        Checkpoints.State st = new Checkpoints.State(1, phase, false, stepsTaken, optimizer.stepCount(),
+                                epochDone ? epoch + 1 : epoch, epochDone ? 0 : step.nextExampleIndex(), totalSteps, numExamples,
+                                tokens, elapsed, "neftune-derived(seed, phase, step, micro_batch)", settings.seed(), fingerprint(phase));
+                        Path dir = Checkpoints.save(checkpointsDir, st, loraHostTensors(), optimizerHostTensors(optimizer),
+                                settings.keepCheckpoints());
+                        LOG.log(Level.INFO, "checkpoint " + dir);
+                    }
+                }
+            }
+            double wall = elapsedBefore + (System.nanoTime() - start) / 1e9;
+            List<MetricsLog.Entry> logged = MetricsLog.read(metrics.file()).stream()
+                    .filter(e -> e.phase().equals("phase" + phase)).toList();
+            if (Double.isNaN(lastLoss) && !logged.isEmpty()) {
+                lastLoss = logged.get(logged.size() - 1).loss();
+            }
+            // 7. Phase-end checkpoint: the next run resumes after this phase.
+            Checkpoints.State end = new Checkpoints.State(1, phase, true, stepsTaken, optimizer.stepCount(), ps.numTrainEpochs(), 0,
+                    totalSteps, numExamples, tokens, wall, "neftune-derived(seed, phase, step, micro_batch)", settings.seed(),
+                    fingerprint(phase));
+            Checkpoints.save(checkpointsDir, end, loraHostTensors(), optimizerHostTensors(optimizer), settings.keepCheckpoints());
+            return new PhaseResult(phase, numExamples, totalSteps, tokens, wall, lastLoss, logged, truncated[0], overMaxPos[0]);
+        }
+    }
+
+    private record StepOutcome(List<Double> microBatchLosses, double loss, GradClip.Result clip) {
+    }
+
+    /**
+     * Forward/backward of every micro-batch, then global-norm clip and one AdamW update.
+     * Micro-batch loss = (sum of CE over its supervised targets) / num_items_in_batch of the whole step;
+     * the gradients of the micro-batches add up in the parameters' {@code .grad}.
+     */
+    private StepOutcome trainStep(int phase, OptimizerStep step, AdamW optimizer, double lr, double maxGradNorm) {
+        List<NDArray> params = new ArrayList<>(model.trainableParameters().values());
+        List<Double> losses = new ArrayList<>();
+        double stepLoss = 0;
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            for (int k = 0; k < step.microBatches().size(); k++) {
+                MicroBatch mb = step.microBatches().get(k);
+                CausalLmLoss.Targets targets = CausalLmLoss.targets(mb.labels(), mb.rows(), mb.paddedLength());
+                if (targets.count() == 0) {
+                    losses.add(0.0); // nothing supervised in these rows: no gradient
+                    continue;
+                }
+                final int micro = k;
+                UnaryOperator<NDArray> hook = neftune[phase - 1].enabled()
+                        ? e -> neftune[phase - 1].apply(e, phase, step.step(), micro) : null;
+                try (NDManager mbm = model.manager().newSubManager();
+                     GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    Shape shape = new Shape(mb.rows(), mb.paddedLength());
+                    NDArray ids = mbm.create(toLongs(mb.inputIds()), shape);          // [B, T]
+                    NDArray mask = mbm.create(toLongs(mb.attentionMask()), shape);    // [B, T]
+                    NDArray hidden = model.hiddenStates(ids, mask, hook);              // [B, T, H]
+                    NDArray loss = CausalLmLoss.sum(model, hidden, targets).div(step.numItemsInBatch()); // scalar
+                    gc.backward(loss);
+                    float value = loss.getFloat();
+                    if (!Float.isFinite(value)) {
+                        throw new IllegalStateException(String.format(Locale.ROOT,
+                                "phase%d step %d micro-batch %d: loss is %s (positions %s); lower learning_rate or check the data",
+                                phase, step.step(), k, value, mb.examples().stream().map(TokenExample::position).toList()));
+                    }
+                    losses.add((double) value);
+                    stepLoss += value;
+                }
+            }
+            List<NDArray> grads = new ArrayList<>(params.size());
+            for (NDArray p : params) {
+                grads.add(p.getGradient());
+            }
+            GradClip.Result clip = GradClip.clipGlobalNorm(grads, maxGradNorm);
+            optimizer.step(grads, lr);
+            for (NDArray g : grads) {
+                g.subi(g); // zero_grad (in place: the .grad storage is shared)
+            }
+            return new StepOutcome(List.copyOf(losses), stepLoss, clip);
+        }
+    }
+
+    /** Rebuilds a phase summary from metrics.jsonl when a resumed run skips a finished phase. */
+    private PhaseResult summaryFromMetrics(int phase, TokenShardReader reader, Path metricsFile, Checkpoints.Loaded from)
+            throws IOException {
+        List<MetricsLog.Entry> logged = MetricsLog.read(metricsFile).stream().filter(e -> e.phase().equals("phase" + phase)).toList();
+        MetricsLog.Entry last = logged.isEmpty() ? null : logged.get(logged.size() - 1);
+        PhaseSettings ps = settings.phase(phase);
+        long n = reader.count();
+        int total = new StepPlanner(ps.perDeviceTrainBatchSize(), ps.gradientAccumulationSteps(), settings.maxLength(),
+                settings.padTokenId()).stepsPerEpoch(n) * ps.numTrainEpochs();
+        return new PhaseResult(phase, n, total, last == null ? 0 : last.tokens(), last == null ? 0 : last.elapsedS(),
+                last == null ? Double.NaN : last.loss(), logged, 0, 0);
+    }
+
+    private void writeAdapter(Path dir) throws IOException {
+        Path parent = dir.toAbsolutePath().getParent();
+        Path tmp = Files.createTempDirectory(parent, "." + dir.getFileName() + "-");
+        adapterWriter.write(tmp, loraHostTensors());
+        Checkpoints.deleteTree(dir);
+        Checkpoints.moveAtomically(tmp, dir);
+        LOG.log(Level.INFO, "wrote adapter " + dir);
+    }
+
+    private LinkedHashMap<String, TensorFiles.HostTensor> loraHostTensors() {
+        LinkedHashMap<String, TensorFiles.HostTensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, NDArray> e : model.trainableParameters().entrySet()) {
+            out.put(e.getKey(), new TensorFiles.HostTensor(e.getValue().getShape().getShape(), e.getValue().toFloatArray()));
+        }
+        return out;
+    }
+
+    private LinkedHashMap<String, TensorFiles.HostTensor> optimizerHostTensors(AdamW optimizer) {
+        LinkedHashMap<String, TensorFiles.HostTensor> out = new LinkedHashMap<>();
+        List<String> names = new ArrayList<>(model.trainableParameters().keySet());
+        List<NDArray> m = optimizer.firstMoments();
+        List<NDArray> v = optimizer.secondMoments();
+        for (int i = 0; i < names.size(); i++) {
+            out.put("exp_avg." + names.get(i), new TensorFiles.HostTensor(m.get(i).getShape().getShape(), m.get(i).toFloatArray()));
+        }
+        for (int i = 0; i < names.size(); i++) {
+            out.put("exp_avg_sq." + names.get(i), new TensorFiles.HostTensor(v.get(i).getShape().getShape(), v.get(i).toFloatArray()));
+        }
+        return out;
+    }
+
+    private void restoreWeights(Map<String, TensorFiles.HostTensor> lora, Path dir) {
+        Map<String, NDArray> params = model.trainableParameters();
+        if (!lora.keySet().equals(params.keySet())) {
+            throw new IllegalArgumentException("checkpoint " + dir + " holds LoRA tensors " + lora.keySet().size()
+                    + " that do not match the model's " + params.size() + " trainable tensors; it belongs to another LoRA setup");
+        }
+        for (Map.Entry<String, NDArray> e : params.entrySet()) {
+            TensorFiles.HostTensor t = lora.get(e.getKey());
+            if (!new Shape(t.shape()).equals(e.getValue().getShape())) {
+                throw new IllegalArgumentException("checkpoint " + dir + ": " + e.getKey() + " has shape " + new Shape(t.shape())
+                        + " but the model's is " + e.getValue().getShape());
+            }
+            e.getValue().set(t.data());
+        }
+    }
+
+    private void restoreOptimizer(AdamW optimizer, Checkpoints.State st, Map<String, TensorFiles.HostTensor> saved, Path dir) {
+        List<float[]> m = new ArrayList<>();
+        List<float[]> v = new ArrayList<>();
+        for (String name : model.trainableParameters().keySet()) {
+            TensorFiles.HostTensor a = saved.get("exp_avg." + name);
+            TensorFiles.HostTensor b = saved.get("exp_avg_sq." + name);
+            if (a == null || b == null) {
+                throw new IllegalArgumentException("checkpoint " + dir + " has no optimizer state for " + name);
+            }
+            m.add(a.data());
+            v.add(b.data());
+        }
+        optimizer.restore(st.optimizerStep(), m, v);
+    }
+
+    private void checkSameRun(Checkpoints.State st, int phase, long numExamples, int totalSteps, Path dir) {
+        if (!st.settings().equals(fingerprint(phase))) {
+            throw new IllegalArgumentException("checkpoint " + dir + " was written with other phase" + phase + " settings ("
+                    + st.settings() + ") than this run (" + fingerprint(phase) + "); resume with the original config or start fresh");
+        }
+        if (st.numExamples() != numExamples || st.totalSteps() != totalSteps) {
+            throw new IllegalArgumentException("checkpoint " + dir + " saw " + st.numExamples() + " examples / " + st.totalSteps()
+                    + " steps in phase" + phase + " but the shard now has " + numExamples + " / " + totalSteps
+                    + "; resume with the original token shards or start fresh");
+        }
+    }
+
+    private String fingerprint(int phase) {
+        return settings.phase(phase) + ", max_length=" + settings.maxLength() + ", pad=" + settings.padTokenId() + ", seed=" + settings.seed();
+    }
+
+    private long warnOverMaxPositions(int phase, OptimizerStep step, long seenSoFar) {
+        int maxPos = model.maxPositionEmbeddings();
+        long n = 0;
+        for (MicroBatch mb : step.microBatches()) {
+            for (TokenExample e : mb.examples()) {
+                if (e.length() > maxPos) {
+                    if (seenSoFar + n == 0) {
+                        LOG.log(Level.WARNING, "phase" + phase + ": example at position " + e.position() + " has " + e.length()
+                                + " tokens > max_position_embeddings " + maxPos + "; training on it anyway, as transformers does"
+                                + " (RoPE extends past the limit; quality may suffer)");
+                    }
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    private void logLine(int phase, int step, int total, double loss, double lr, GradClip.Result clip, long tokensThisRun,
+                         double secondsThisRun, double elapsed) {
+        double tps = secondsThisRun > 0 ? tokensThisRun / secondsThisRun : 0;
+        double perStep = elapsed / Math.max(1, step);
+        long eta = Math.round(perStep * (total - step));
+        LOG.log(Level.INFO, String.format(Locale.ROOT, "phase%d step %d/%d loss %.6f lr %.4e grad_norm %.4f%s tok/s %.0f ETA %d:%02d:%02d",
+                phase, step, total, loss, lr, clip.totalNorm(), clip.clipped() ? " (clipped)" : "", tps,
+                eta / 3600, (eta / 60) % 60, eta % 60));
+    }
+
+    private String precision() {
+        return "float32";
+    }
+
+    private static List<List<Long>> positions(OptimizerStep step) {
+        List<List<Long>> out = new ArrayList<>();
+        for (MicroBatch mb : step.microBatches()) {
+            out.add(mb.examples().stream().map(TokenExample::position).toList());
+        }
+        return out;
+    }
+
+    private static long[] toLongs(int[] a) {
+        long[] out = new long[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i];
+        }
+        return out;
+    }
+
+    /** Peak resident set size of this process ({@code VmHWM} of /proc/self/status), or -1. */
+    static long peakRssBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.UTF_8)) {
+                if (line.startsWith("VmHWM:")) {
+                    String[] parts = line.substring(6).trim().split("\\s+");
+                    return Long.parseLong(parts[0]) * 1024L;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "no /proc/self/status: " + e);
+        }
+        return -1;
+    }
+}

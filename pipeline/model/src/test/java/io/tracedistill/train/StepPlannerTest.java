@@ -1,0 +1,109 @@
+package io.tracedistill.train;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class StepPlannerTest {
+
+    /** Example i: length 2 + (i % 3), labels -100 on the first token only. */
+    static List<TokenExample> examples(int n) {
+        List<TokenExample> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int len = 2 + (i % 3);
+            int[] ids = new int[len];
+            int[] labels = new int[len];
+            for (int t = 0; t < len; t++) {
+                ids[t] = 10 * i + t;
+                labels[t] = t == 0 ? -100 : ids[t];
+            }
+            out.add(new TokenExample(i, "t" + (i % 2), ids, labels));
+        }
+        return out;
+    }
+
+    private static List<OptimizerStep> all(StepPlanner p, List<TokenExample> ex, List<TokenExample> truncated) {
+        List<OptimizerStep> out = new ArrayList<>();
+        p.epoch(new InMemoryTokenShardReader(ex), 0, 1, 0, truncated::add).forEachRemaining(out::add);
+        return out;
+    }
+
+    @Test
+    void nineExamplesBs2Gas2GiveThreeStepsAndAShortLastStep() {
+        StepPlanner p = new StepPlanner(2, 2, 100, 99);
+        assertEquals(3, p.stepsPerEpoch(9)); // ceil(ceil(9/2)/2) = ceil(5/2)
+        List<OptimizerStep> steps = all(p, examples(9), new ArrayList<>());
+        assertEquals(3, steps.size());
+        assertEquals(List.of(2, 2), steps.get(0).microBatches().stream().map(MicroBatch::rows).toList());
+        OptimizerStep last = steps.get(2);
+        assertEquals(3, last.step());
+        assertEquals(1, last.microBatches().size());           // one micro-batch with one example
+        assertEquals(8L, last.microBatches().get(0).examples().get(0).position());
+        assertEquals(8, last.firstExampleIndex());
+        assertEquals(9, last.nextExampleIndex());
+    }
+
+    @Test
+    void collatorRightPadsWithPadIdMaskZeroAndLabelMinus100() {
+        StepPlanner p = new StepPlanner(2, 1, 100, 99);
+        MicroBatch mb = all(p, examples(2), new ArrayList<>()).get(0).microBatches().get(0);
+        // example 0: len 2 [0, 1]; example 1: len 3 [10, 11, 12] -> padded length 3
+        assertEquals(3, mb.paddedLength());
+        assertArrayEquals(new int[] {0, 1, 99, 10, 11, 12}, mb.inputIds());
+        assertArrayEquals(new int[] {1, 1, 0, 1, 1, 1}, mb.attentionMask());
+        assertArrayEquals(new int[] {-100, 1, -100, -100, 11, 12}, mb.labels());
+        assertEquals(5, mb.numTokens());
+    }
+
+    @Test
+    void numItemsCountsShiftedLabelsOverTheWholeStep() {
+        StepPlanner p = new StepPlanner(2, 2, 100, 0);
+        // lengths 2,3,4,2 -> supervised after shift 1,2,3,1 = 7
+        OptimizerStep s = all(p, examples(4), new ArrayList<>()).get(0);
+        assertEquals(7, s.numItemsInBatch());
+        assertEquals(3, s.microBatches().get(0).numShiftedLabelTokens());
+        assertEquals(4, s.microBatches().get(1).numShiftedLabelTokens());
+    }
+
+    @Test
+    void truncatesKeepStartAndReportsIt() {
+        StepPlanner p = new StepPlanner(1, 1, 3, 0);
+        List<TokenExample> cut = new ArrayList<>();
+        List<OptimizerStep> steps = all(p, examples(3), cut); // lengths 2, 3, 4
+        assertEquals(1, cut.size());
+        assertEquals(2L, cut.get(0).position());
+        assertArrayEquals(new int[] {20, 21, 22}, steps.get(2).microBatches().get(0).inputIds());
+    }
+
+    @Test
+    void resumingAtAStepBoundarySkipsTheTrainedExamples() {
+        StepPlanner p = new StepPlanner(2, 2, 100, 0);
+        Iterator<OptimizerStep> it = p.epoch(new InMemoryTokenShardReader(examples(9)), 0, 2, 4, e -> { });
+        OptimizerStep s = it.next();
+        assertEquals(2, s.step());
+        assertEquals(4L, s.microBatches().get(0).examples().get(0).position());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> p.epoch(new InMemoryTokenShardReader(examples(9)), 0, 1, 3, x -> { }));
+        assertEquals("data position 3 is not a step boundary (effective batch 4); the checkpoint does not belong to this configuration",
+                e.getMessage());
+    }
+
+    @Test
+    void badBatchSizeNamesTheKey() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new StepPlanner(0, 1, 10, 0));
+        assertEquals("Invalid value 0 for per_device_train_batch_size: must be at least 1", e.getMessage());
+    }
+
+    @Test
+    void mismatchedLabelsAreRejectedWithThePosition() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new TokenExample(7, "x", new int[] {1, 2}, new int[] {1}));
+        assertEquals("example at position 7: input_ids has 2 tokens but labels has 1; re-run the tokenize stage", e.getMessage());
+    }
+}

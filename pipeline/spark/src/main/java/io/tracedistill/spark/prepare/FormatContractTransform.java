@@ -1,0 +1,230 @@
+package io.tracedistill.spark.prepare;
+
+import io.tracedistill.contract.BoxedText;
+import io.tracedistill.contract.ColumnKeys;
+import io.tracedistill.contract.FormatContract;
+import io.tracedistill.contract.PyText;
+import io.tracedistill.contract.PyValue;
+import io.tracedistill.contract.RecordOutcome;
+import io.tracedistill.spark.Columns;
+import io.tracedistill.spark.FailureInjection;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Step 3 of prepare: the format contract as a DataFrame transform. Every input row goes through
+ * {@link FormatContract#build} exactly as the reference's {@code build_record} would see it, and comes out as
+ * one "staged" row: the outcome (user/assistant turns or a quarantine reason), the row's identity in the read
+ * (partition id and position, which {@link PhaseSplitter} turns into the input row index), data-quality
+ * measurements, and all original columns (for the quarantine and the passthrough).
+ *
+ * <p>Cell semantics (where prepare differs from the reference's pandas, see the README): a CSV cell is its text;
+ * an empty CSV cell is pandas' NaN (so a blank cot is {@code nan_cot}, a blank prompt or answer renders as
+ * {@code nan}); a JSON/Parquet null is Python {@code None}; Parquet numbers and booleans keep their type
+ * ({@code str(4.0) == "4.0"}). Reference: {@code tracedistill/formatting.py::build_record}.
+ */
+public final class FormatContractTransform {
+    private FormatContractTransform() {}
+
+    /** Staged columns (prefixed so they cannot meet an input column). */
+    public static final String PID = "__td_pid";
+    public static final String POS = "__td_pos";
+    public static final String REASON = "__td_reason";
+    public static final String TYPE = "__td_type";
+    public static final String USER = "__td_user";
+    public static final String ASSISTANT = "__td_assistant";
+    public static final String COT_LEN = "__td_cot_len";
+    public static final String PROMPT_LEN = "__td_prompt_len";
+    public static final String BOXED = "__td_boxed";
+
+    /** {@link #BOXED} values: the trace's last balanced \boxed{} equals str(answer) (both stripped). */
+    public static final byte BOXED_AGREES = 0;
+    /** The trace's last \boxed{} differs from str(answer). */
+    public static final byte BOXED_DISAGREES = 1;
+    /** The trace has no balanced \boxed{}. */
+    public static final byte BOXED_ABSENT = 2;
+
+    /** The staged leading columns; the input's own columns follow. */
+    public static final StructType STAGED_LEADING = new StructType(new StructField[] {
+        DataTypes.createStructField(PID, DataTypes.IntegerType, false),
+        DataTypes.createStructField(POS, DataTypes.LongType, false),
+        DataTypes.createStructField(Columns.SOURCE_FILE, DataTypes.StringType, false),
+        DataTypes.createStructField(REASON, DataTypes.StringType, true),
+        DataTypes.createStructField(TYPE, DataTypes.StringType, true),
+        DataTypes.createStructField(USER, DataTypes.StringType, true),
+        DataTypes.createStructField(ASSISTANT, DataTypes.StringType, true),
+        DataTypes.createStructField(COT_LEN, DataTypes.IntegerType, false),
+        DataTypes.createStructField(PROMPT_LEN, DataTypes.IntegerType, false),
+        DataTypes.createStructField(BOXED, DataTypes.ByteType, false),
+    });
+
+    /** The contract parameters (config keys {@code prompt_suffix}, {@code min_cot_len}). */
+    public record Params(String promptSuffix, int minCotLen) implements java.io.Serializable {
+        public static Params defaults() {
+            return new Params(FormatContract.DEFAULT_PROMPT_SUFFIX, FormatContract.DEFAULT_MIN_COT_LEN);
+        }
+    }
+
+    /** The staged schema for an input schema (stated before any data moves). */
+    public static StructType stagedSchema(StructType input) {
+        List<StructField> fields = new ArrayList<>(List.of(STAGED_LEADING.fields()));
+        fields.addAll(List.of(input.fields()));
+        return new StructType(fields.toArray(new StructField[0]));
+    }
+
+    /**
+     * Applies the contract to every row of {@code table.rows()} (input columns + source_file).
+     *
+     * @return the staged rows, schema {@link #stagedSchema(StructType)}
+     */
+    public static Dataset<Row> transform(InputTable table, CheckedSchema schema, Params params) {
+        StructType input = schema.input();
+        ColumnKeys k = schema.keys();
+        RowFn fn = new RowFn(table.format(), input.fieldIndex(k.prompt()), input.fieldIndex(k.cot()),
+                input.fieldIndex(k.answer()), input.fieldIndex(k.type()), input.fields().length, params);
+        return table.rows().mapPartitions(fn, Encoders.row(stagedSchema(input)));
+    }
+
+    /** Python value of one cell, per the format's semantics (see the class comment). */
+    public static PyValue cell(InputFormat format, Object v) {
+        switch (format) {
+            case CSV:
+                if (v == null || (v instanceof String s && s.isEmpty())) {
+                    return new PyValue.Float(Double.NaN); // pandas read_csv: empty cell -> NaN
+                }
+                return PyValue.ofJava(v);
+            case JSONL:
+            case PARQUET:
+            default:
+                return PyValue.ofJava(v);
+        }
+    }
+
+    /** True when {@code s} holds U+FFFD (the decoder's replacement character) or a lone surrogate. */
+    public static boolean badEncoding(String s) {
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c == '\uFFFD') {
+                return true;
+            }
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++;
+                    continue;
+                }
+                return true;
+            }
+            if (Character.isLowSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Outcome of one row, independent of Spark (unit-testable). */
+    public record Staged(String reason, String type, String user, String assistant, int cotLen, int promptLen,
+            byte boxed) {}
+
+    /** Applies the contract and the prepare-level checks to one row's four cells. */
+    public static Staged stage(PyValue prompt, PyValue cot, PyValue answer, PyValue type, Params params) {
+        String typeStr = io.tracedistill.split.TwoPhaseSplit.typeString(type);
+        String reason = null;
+        for (PyValue v : new PyValue[] {prompt, cot, answer, type}) {
+            if (v instanceof PyValue.Str s && badEncoding(s.value())) {
+                reason = QuarantineReason.BAD_ENCODING;
+                break;
+            }
+        }
+        RecordOutcome outcome = FormatContract.build(prompt, cot, answer, params.promptSuffix(), params.minCotLen());
+        if (reason == null && !outcome.isKept()) {
+            reason = outcome.dropReason().orElseThrow().code();
+        }
+        if (reason == null && (typeStr == null || typeStr.isEmpty())) {
+            reason = QuarantineReason.MISSING_TYPE;
+        }
+        String cotText = cot.pyStr();
+        int cotLen = PyText.len(cotText);
+        int promptLen = PyText.len(prompt.pyStr());
+        Optional<String> last = BoxedText.lastBoxed(cotText);
+        byte boxed = last.isEmpty() ? BOXED_ABSENT
+                : PyText.strip(last.get()).equals(PyText.strip(answer.pyStr())) ? BOXED_AGREES : BOXED_DISAGREES;
+        if (reason != null) {
+            return new Staged(reason, typeStr, null, null, cotLen, promptLen, boxed);
+        }
+        return new Staged(null, typeStr, outcome.chatRecord().user(), outcome.chatRecord().assistant(), cotLen,
+                promptLen, boxed);
+    }
+
+    /** The per-partition function; serializable, holds only indices and parameters. */
+    private static final class RowFn implements MapPartitionsFunction<Row, Row> {
+        private static final long serialVersionUID = 1L;
+        private final InputFormat format;
+        private final int promptIdx;
+        private final int cotIdx;
+        private final int answerIdx;
+        private final int typeIdx;
+        private final int inputWidth;
+        private final Params params;
+
+        RowFn(InputFormat format, int promptIdx, int cotIdx, int answerIdx, int typeIdx, int inputWidth,
+                Params params) {
+            this.format = format;
+            this.promptIdx = promptIdx;
+            this.cotIdx = cotIdx;
+            this.answerIdx = answerIdx;
+            this.typeIdx = typeIdx;
+            this.inputWidth = inputWidth;
+            this.params = params;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> rows) {
+            final int pid = TaskContext.getPartitionId();
+            return new Iterator<>() {
+                private long pos = 0;
+
+                @Override
+                public boolean hasNext() {
+                    return rows.hasNext();
+                }
+
+                @Override
+                public Row next() {
+                    Row r = rows.next();
+                    if (pos == 1) {
+                        FailureInjection.maybeFail("contract");
+                    }
+                    Staged s = stage(cell(format, r.get(promptIdx)), cell(format, r.get(cotIdx)),
+                            cell(format, r.get(answerIdx)), cell(format, r.get(typeIdx)), params);
+                    Object[] out = new Object[STAGED_LEADING.size() + inputWidth];
+                    out[0] = pid;
+                    out[1] = pos++;
+                    out[2] = r.getString(inputWidth); // source_file follows the input columns
+                    out[3] = s.reason();
+                    out[4] = s.type();
+                    out[5] = s.user();
+                    out[6] = s.assistant();
+                    out[7] = s.cotLen();
+                    out[8] = s.promptLen();
+                    out[9] = s.boxed();
+                    for (int i = 0; i < inputWidth; i++) {
+                        out[STAGED_LEADING.size() + i] = r.get(i);
+                    }
+                    return RowFactory.create(out);
+                }
+            };
+        }
+    }
+}

@@ -1,0 +1,270 @@
+package io.tracedistill.spark.prepare;
+
+import static io.tracedistill.spark.prepare.FormatContractTransform.BOXED;
+import static io.tracedistill.spark.prepare.FormatContractTransform.COT_LEN;
+import static io.tracedistill.spark.prepare.FormatContractTransform.PID;
+import static io.tracedistill.spark.prepare.FormatContractTransform.POS;
+import static io.tracedistill.spark.prepare.FormatContractTransform.PROMPT_LEN;
+import static io.tracedistill.spark.prepare.FormatContractTransform.REASON;
+import static io.tracedistill.spark.prepare.FormatContractTransform.TYPE;
+
+import io.tracedistill.order.StratifiedOrder;
+import io.tracedistill.spark.Columns;
+import io.tracedistill.split.TwoPhaseSplit;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * Step 4 of prepare: the two-phase split and the per-phase stratified order, computed on the driver exactly
+ * as the core computes them, then handed back to the executors as a {@link RowAssignment}.
+ *
+ * <p>Steps (reference {@code tracedistill/training.py::train_two_phase} and {@code _run_phase}):
+ * <ol>
+ *   <li>Stream one small summary per staged row (partition id, position, file, type, reason, lengths) to the
+ *       driver and order the rows by (file path, partition id, position): this is the input row index, i.e. the
+ *       frame order of {@code pd.read_csv} over the files in path order.</li>
+ *   <li>{@link TwoPhaseSplit#split} over <em>all</em> input rows (the reference splits the raw frame before
+ *       {@code build_records} drops rows, so dropped rows still count towards the hard quota and the shuffle).
+ *       A row without a type is never hard and never sampled, as in the reference.</li>
+ *   <li>Per phase, keep the rows the contract kept (phase order): their index in that list is
+ *       {@code phase_index}; {@link StratifiedOrder#indexOrder}(types, effective batch, seed) gives the training
+ *       order, and {@code position} is a row's place in it.</li>
+ * </ol>
+ */
+public final class PhaseSplitter {
+    private PhaseSplitter() {}
+
+    /** Split/order parameters. {@code effectiveBatch1/2} = per-device batch × grad accumulation × world size. */
+    public record Params(Collection<String> hardTypes, long splitSeed, BigInteger orderSeed, boolean shuffle,
+            int effectiveBatch1, int effectiveBatch2) {}
+
+    /** The driver-side summary of every input row, in input row order. */
+    public record InputSummary(List<String> files, int[] fileOfRow, int[] sourceRow, String[] type, String[] reason,
+            int[] cotLen, int[] promptLen, byte[] boxed) {
+        public int rows() {
+            return type.length;
+        }
+    }
+
+    /** What the split produced: the assignment plus, per phase, the input rows in training order. */
+    public record Result(InputSummary summary, RowAssignment assignment, int[] phase1InputRowsByPosition,
+            int[] phase2InputRowsByPosition, TwoPhaseSplit.SplitResult split) {}
+
+    /**
+     * Runs steps 1–3 over the staged rows.
+     *
+     * @throws IllegalArgumentException with the core's message (no rows, no hard rows, bad seed), or when a phase
+     *     has no usable record (the reference's {@code Phase 'phase1' produced 0 usable records.})
+     */
+    public static Result split(Dataset<Row> staged, Params params) {
+        InputSummary summary = collect(staged);
+        return split(summary, params);
+    }
+
+    /** Steps 2–3 on an already collected summary (pure Java; unit-testable without Spark). */
+    public static Result split(InputSummary s, Params params) {
+        int n = s.rows();
+        List<String> typesForSplit = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            typesForSplit.add(QuarantineReason.MISSING_TYPE.equals(s.reason()[i]) ? null : s.type()[i]);
+        }
+        TwoPhaseSplit.SplitResult split =
+                TwoPhaseSplit.split(typesForSplit, params.hardTypes(), params.splitSeed(), params.shuffle());
+        int[][] position = new int[2][n];
+        int[][] phaseIndex = new int[2][n];
+        int[][] byPosition = new int[2][];
+        for (int p = 0; p < 2; p++) {
+            Arrays.fill(position[p], RowAssignment.NONE);
+            Arrays.fill(phaseIndex[p], RowAssignment.NONE);
+            int[] rows = p == 0 ? split.phase1Rows() : split.phase2Rows();
+            int[] kept = Arrays.stream(rows).filter(r -> s.reason()[r] == null).toArray();
+            if (kept.length == 0) {
+                throw new IllegalArgumentException("Phase 'phase" + (p + 1) + "' produced 0 usable records ("
+                        + rows.length + " rows were split into it, all quarantined); check the quarantine reasons "
+                        + "in prepared/quarantine and the hard_types");
+            }
+            List<String> labels = new ArrayList<>(kept.length);
+            for (int i = 0; i < kept.length; i++) {
+                phaseIndex[p][kept[i]] = i;
+                labels.add(s.type()[kept[i]]);
+            }
+            int batch = p == 0 ? params.effectiveBatch1() : params.effectiveBatch2();
+            int[] order = StratifiedOrder.indexOrder(labels, batch, params.orderSeed());
+            byPosition[p] = new int[order.length];
+            for (int k = 0; k < order.length; k++) {
+                int row = kept[order[k]];
+                position[p][row] = k;
+                byPosition[p][k] = row;
+            }
+        }
+        RowAssignment a = new RowAssignment(null, s.sourceRow(), position, phaseIndex);
+        return new Result(s, a, byPosition[0], byPosition[1], split);
+    }
+
+    /**
+     * Step 1: streams the staged summary columns to the driver one partition at a time and orders the rows.
+     * Memory: the summary arrays (about 30 bytes per row) plus one partition of rows in flight.
+     */
+    public static InputSummary collect(Dataset<Row> staged) {
+        return collectWithIdentity(staged).summary();
+    }
+
+    /** The summary plus the (pid, pos) → input row map the executors need. */
+    public record Collected(InputSummary summary, int[][] inputRowByPidPos) {}
+
+    /** Step 1 with the read-identity map. */
+    public static Collected collectWithIdentity(Dataset<Row> staged) {
+        Dataset<Row> proj = staged.select(PID, POS, Columns.SOURCE_FILE, TYPE, REASON, COT_LEN, PROMPT_LEN, BOXED);
+        Map<String, Integer> fileIds = new HashMap<>();
+        List<String> files = new ArrayList<>();
+        Map<String, String> interned = new HashMap<>();
+        IntList pid = new IntList();
+        IntList pos = new IntList();
+        IntList file = new IntList();
+        IntList cot = new IntList();
+        IntList prompt = new IntList();
+        IntList boxed = new IntList();
+        List<String> type = new ArrayList<>();
+        List<String> reason = new ArrayList<>();
+        Iterator<Row> it = proj.toLocalIterator();
+        while (it.hasNext()) {
+            Row r = it.next();
+            pid.add(r.getInt(0));
+            long p = r.getLong(1);
+            if (p > Integer.MAX_VALUE) {
+                throw new IllegalStateException("A read partition holds more than 2^31 rows; split the input");
+            }
+            pos.add((int) p);
+            String f = r.getString(2);
+            Integer fid = fileIds.get(f);
+            if (fid == null) {
+                fid = files.size();
+                fileIds.put(f, fid);
+                files.add(f);
+            }
+            file.add(fid);
+            type.add(intern(interned, r.getString(3)));
+            reason.add(intern(interned, r.getString(4)));
+            cot.add(r.getInt(5));
+            prompt.add(r.getInt(6));
+            boxed.add(r.getByte(7));
+        }
+        int n = pid.size();
+        // Order: file path, then partition id, then position (see the class comment).
+        Integer[] fileRankOf = new Integer[files.size()];
+        Integer[] byPath = new Integer[files.size()];
+        for (int i = 0; i < byPath.length; i++) {
+            byPath[i] = i;
+        }
+        Arrays.sort(byPath, Comparator.comparing(files::get));
+        List<String> sortedFiles = new ArrayList<>();
+        for (int rank = 0; rank < byPath.length; rank++) {
+            fileRankOf[byPath[rank]] = rank;
+            sortedFiles.add(files.get(byPath[rank]));
+        }
+        Integer[] idx = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            idx[i] = i;
+        }
+        final int[] fileA = file.toArray();
+        final int[] pidA = pid.toArray();
+        final int[] posA = pos.toArray();
+        Arrays.sort(idx, (x, y) -> {
+            int c = Integer.compare(fileRankOf[fileA[x]], fileRankOf[fileA[y]]);
+            if (c != 0) {
+                return c;
+            }
+            c = Integer.compare(pidA[x], pidA[y]);
+            return c != 0 ? c : Integer.compare(posA[x], posA[y]);
+        });
+        int maxPid = 0;
+        for (int p : pidA) {
+            maxPid = Math.max(maxPid, p);
+        }
+        int[] perPid = new int[maxPid + 1];
+        for (int i = 0; i < n; i++) {
+            perPid[pidA[i]] = Math.max(perPid[pidA[i]], posA[i] + 1);
+        }
+        int[][] byPidPos = new int[maxPid + 1][];
+        for (int p = 0; p <= maxPid; p++) {
+            byPidPos[p] = new int[perPid[p]];
+        }
+        int[] fileOfRow = new int[n];
+        int[] sourceRow = new int[n];
+        String[] typeOut = new String[n];
+        String[] reasonOut = new String[n];
+        int[] cotOut = new int[n];
+        int[] promptOut = new int[n];
+        byte[] boxedOut = new byte[n];
+        int[] cotA = cot.toArray();
+        int[] promptA = prompt.toArray();
+        int[] boxedA = boxed.toArray();
+        int prevFile = -1;
+        int rowInFile = 0;
+        for (int g = 0; g < n; g++) {
+            int i = idx[g];
+            int f = fileRankOf[fileA[i]];
+            rowInFile = f == prevFile ? rowInFile + 1 : 0;
+            prevFile = f;
+            fileOfRow[g] = f;
+            sourceRow[g] = rowInFile;
+            typeOut[g] = type.get(i);
+            reasonOut[g] = reason.get(i);
+            cotOut[g] = cotA[i];
+            promptOut[g] = promptA[i];
+            boxedOut[g] = (byte) boxedA[i];
+            byPidPos[pidA[i]][posA[i]] = g;
+        }
+        InputSummary s = new InputSummary(List.copyOf(sortedFiles), fileOfRow, sourceRow, typeOut, reasonOut, cotOut,
+                promptOut, boxedOut);
+        return new Collected(s, byPidPos);
+    }
+
+    /** {@link #split(InputSummary, Params)} plus the executor-side identity map. */
+    public static Result split(Collected c, Params params) {
+        Result r = split(c.summary(), params);
+        RowAssignment a = r.assignment();
+        RowAssignment withIdentity = new RowAssignment(c.inputRowByPidPos(), c.summary().sourceRow(),
+                a.positionArrays(), a.phaseIndexArrays());
+        return new Result(r.summary(), withIdentity, r.phase1InputRowsByPosition(), r.phase2InputRowsByPosition(),
+                r.split());
+    }
+
+    private static String intern(Map<String, String> pool, String s) {
+        if (s == null) {
+            return null;
+        }
+        String prev = pool.putIfAbsent(s, s);
+        return prev == null ? s : prev;
+    }
+
+    /** A growable int array (avoids boxing a million Integers). */
+    static final class IntList {
+        private int[] a = new int[1024];
+        private int n;
+
+        void add(int v) {
+            if (n == a.length) {
+                a = Arrays.copyOf(a, a.length * 2);
+            }
+            a[n++] = v;
+        }
+
+        int size() {
+            return n;
+        }
+
+        int[] toArray() {
+            return Arrays.copyOf(a, n);
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package io.tracedistill.spark.prepare;
+
+import io.tracedistill.spark.Manifests;
+import io.tracedistill.spark.ShardFiles;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The prepare step: CoT table → format contract (+ quarantine) → two-phase split → stratified order per phase →
+ * prepared shards in training order + {@code prepared/manifest.json}.
+ *
+ * <p>Output is committed atomically: the existing manifest is deleted first (so a failed rerun never looks
+ * complete), everything is written under a hidden {@code prepared/_tmp-<uuid>/} through Spark's commit protocol
+ * (a retried task leaves no duplicates), the finished directories are published under deterministic file names,
+ * and the manifest is written last as the "complete" marker. Reference: {@code tracedistill/run.py::summarize_data}
+ * and {@code training.py::train_two_phase}/{@code _run_phase} (the data half of them).
+ */
+public final class PrepareJob {
+    private PrepareJob() {}
+
+    /** Sub-directories of {@code output_dir/prepared}. */
+    public static final String PREPARED = "prepared";
+    public static final String PHASE1 = "phase1";
+    public static final String PHASE2 = "phase2";
+    public static final String QUARANTINE = "quarantine";
+
+    /**
+     * Runs prepare.
+     *
+     * @param spark the session (its Hadoop configuration carries any S3A settings)
+     * @param s the settings (see {@link PrepareSettings})
+     * @param configPath the config file the settings came from, for messages and the manifest; may be null
+     * @return paths and counts of what was written
+     * @throws InputSchemaException before anything is written if the input lacks a configured column
+     * @throws IllegalArgumentException with the core's message if the split or order cannot be computed
+     */
+    public static PrepareResult run(SparkSession spark, PrepareSettings s, Path configPath) {
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        String configName = configPath == null ? null : configPath.getFileName().toString();
+        // 1) read and check the schema before anything is deleted or written.
+        InputTable table = InputReader.read(spark, s.dataPath());
+        CheckedSchema schema = SchemaCheck.check(table, s.columns(), configName);
+
+        String prepared = ShardFiles.qualify(conf, s.outputDir()) + "/" + PREPARED;
+        String manifest = prepared + "/" + PrepareManifest.FILE_NAME;
+        Manifests.delete(conf, manifest);
+        String tmp = prepared + "/_tmp-" + UUID.randomUUID();
+        Broadcast<RowAssignment> broadcast = null;
+        try {
+            // 2) format contract → staged rows (one pass over the input; everything later reads the staged copy).
+            Dataset<Row> staged = FormatContractTransform.transform(table, schema,
+                    new FormatContractTransform.Params(s.promptSuffix(), s.minCotLen()));
+            ShardWriter.writeStaged(staged, tmp + "/staged");
+            Dataset<Row> stagedBack = spark.read().schema(FormatContractTransform.stagedSchema(schema.input()))
+                    .parquet(tmp + "/staged");
+
+            // 3) split + order on the driver, broadcast back.
+            PhaseSplitter.Result split;
+            try {
+                split = PhaseSplitter.split(PhaseSplitter.collectWithIdentity(stagedBack),
+                        new PhaseSplitter.Params(s.hardTypes(), s.splitSeed(), s.seed(), s.shuffle(),
+                                s.effectiveBatch1(), s.effectiveBatch2()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("prepare of data_path '" + Manifests.redact(s.dataPath())
+                        + "' cannot split the rows: " + e.getMessage(), e);
+            }
+            broadcast = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(split.assignment());
+            long p1 = split.phase1InputRowsByPosition().length;
+            long p2 = split.phase2InputRowsByPosition().length;
+            long quarantined = 0;
+            for (String r : split.summary().reason()) {
+                quarantined += r == null ? 0 : 1;
+            }
+
+            // 4) shards into the temporary directory.
+            ShardWriter.writePhase(stagedBack, broadcast, 1, schema, s.shardFormat(), tmp + "/" + PHASE1, p1,
+                    s.rowsPerShard());
+            ShardWriter.writePhase(stagedBack, broadcast, 2, schema, s.shardFormat(), tmp + "/" + PHASE2, p2,
+                    s.rowsPerShard());
+            ShardWriter.writeQuarantine(stagedBack, broadcast, schema, s.shardFormat(), tmp + "/" + QUARANTINE,
+                    quarantined, s.rowsPerShard());
+
+            // 5) publish: replace the old directories, deterministic names.
+            for (String d : List.of(PHASE1, PHASE2, QUARANTINE)) {
+                ShardFiles.deleteIfExists(conf, prepared + "/" + d);
+            }
+            List<ShardFiles.Shard> sh1 = ShardFiles.publish(conf, tmp + "/" + PHASE1, prepared + "/" + PHASE1);
+            List<ShardFiles.Shard> sh2 = ShardFiles.publish(conf, tmp + "/" + PHASE2, prepared + "/" + PHASE2);
+            List<ShardFiles.Shard> shq = ShardFiles.publish(conf, tmp + "/" + QUARANTINE, prepared + "/" + QUARANTINE);
+            ShardFiles.deleteIfExists(conf, tmp);
+
+            // 6) the manifest, last.
+            Manifests.writeAtomically(conf, manifest, PrepareManifest.build(new PrepareManifest.Inputs(s, table, schema,
+                    split, sh1, sh2, shq, configPath == null ? null : configPath.toString())));
+
+            Map<String, Long> reasons = new TreeMap<>();
+            for (String r : split.summary().reason()) {
+                if (r != null) {
+                    reasons.merge(r, 1L, Long::sum);
+                }
+            }
+            int n = split.summary().rows();
+            return new PrepareResult(prepared, prepared + "/" + PHASE1, prepared + "/" + PHASE2,
+                    prepared + "/" + QUARANTINE, manifest, n, n - quarantined, quarantined, p1, p2, reasons,
+                    names(sh1), names(sh2));
+        } catch (RuntimeException e) {
+            try {
+                ShardFiles.deleteIfExists(conf, tmp);
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        } finally {
+            if (broadcast != null) {
+                broadcast.destroy();
+            }
+        }
+    }
+
+    private static List<String> names(List<ShardFiles.Shard> shards) {
+        List<String> out = new ArrayList<>();
+        for (ShardFiles.Shard x : shards) {
+            out.add(x.name());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,264 @@
+package io.tracedistill.spark.prepare;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tracedistill.contract.PyText;
+import io.tracedistill.spark.Manifests;
+import io.tracedistill.spark.ShardFiles;
+import io.tracedistill.spark.ShardSchemas;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Step 6 of prepare: {@code prepared/manifest.json}. It accounts for every input row (per type:
+ * {@code input = kept + quarantined}), lists the phases' shards in order, fingerprints the input, records the
+ * resolved config and the schema version, and measures data quality per type.
+ *
+ * <p>Input fingerprint: SHA-256 over each input file's fully qualified path, size and modification time (one
+ * {@code path\tsize\tmtime\n} line per file, in path order). It is cheap on S3 (a listing, no read) and changes
+ * when any file is replaced; it does not detect an in-place rewrite that keeps size and mtime.
+ *
+ * <p>Data quality is measured over the <em>kept</em> rows of each type: how often the teacher trace's own last
+ * balanced {@code \boxed{}} disagrees with {@code str(answer)} (both stripped) or is absent, and percentiles
+ * (nearest rank) of the trace and prompt lengths in code points.
+ */
+public final class PrepareManifest {
+    private PrepareManifest() {}
+
+    /** The manifest's file name under {@code prepared/}. */
+    public static final String FILE_NAME = "manifest.json";
+    /** Manifest kind tag. */
+    public static final String KIND = "tracedistill.prepared";
+
+    /** Everything the manifest reports. */
+    public record Inputs(PrepareSettings settings, InputTable table, CheckedSchema schema,
+            PhaseSplitter.Result split, List<ShardFiles.Shard> phase1Shards, List<ShardFiles.Shard> phase2Shards,
+            List<ShardFiles.Shard> quarantineShards, String configPath) {}
+
+    /** Builds the manifest JSON. */
+    public static ObjectNode build(Inputs in) {
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        PrepareSettings s = in.settings();
+        PhaseSplitter.InputSummary sum = in.split().summary();
+        int n = sum.rows();
+        RowAssignment a = in.split().assignment();
+
+        ObjectNode root = f.objectNode();
+        root.put("kind", KIND);
+        root.put("schema_version", ShardSchemas.SCHEMA_VERSION);
+        root.put("complete", true);
+        root.put("config_path", in.configPath());
+
+        ObjectNode input = root.putObject("input");
+        input.put("data_path", Manifests.redact(s.dataPath()));
+        input.put("format", in.table().format().name().toLowerCase(java.util.Locale.ROOT));
+        input.put("rows", n);
+        ArrayNode files = input.putArray("files");
+        for (InputFile file : in.table().files()) {
+            files.addObject().put("path", Manifests.redact(file.path())).put("size_bytes", file.sizeBytes())
+                    .put("modified_millis", file.modifiedMillis());
+        }
+        input.put("fingerprint", fingerprint(in.table().files()));
+        input.put("fingerprint_method", "sha256 over 'path\\tsize\\tmtime\\n' per file, in path order");
+
+        ObjectNode cols = root.putObject("columns");
+        cols.put("prompt", s.columns().prompt());
+        cols.put("cot", s.columns().cot());
+        cols.put("answer", s.columns().answer());
+        cols.put("type", s.columns().type());
+        ArrayNode pass = root.putArray("passthrough_columns");
+        for (String c : in.schema().passthrough().fieldNames()) {
+            pass.add(c);
+        }
+        root.put("shard_format", s.shardFormat().configName());
+
+        // Counts, overall and per type.
+        Map<String, Long> reasons = new TreeMap<>();
+        Map<String, TypeCounts> perType = new TreeMap<>(PyText::compareCodePoints);
+        TypeCounts missingType = new TypeCounts();
+        long kept = 0;
+        for (int g = 0; g < n; g++) {
+            String t = sum.type()[g];
+            TypeCounts tc = t == null ? missingType : perType.computeIfAbsent(t, k -> new TypeCounts());
+            tc.input++;
+            String r = sum.reason()[g];
+            if (r == null) {
+                kept++;
+                tc.kept++;
+                tc.cot.add(sum.cotLen()[g]);
+                tc.prompt.add(sum.promptLen()[g]);
+                tc.boxed[sum.boxed()[g]]++;
+            } else {
+                tc.quarantined++;
+                tc.reasons.merge(r, 1L, Long::sum);
+                reasons.merge(r, 1L, Long::sum);
+            }
+            if (a.position(1, g) != RowAssignment.NONE) {
+                tc.phase1++;
+            }
+            if (a.position(2, g) != RowAssignment.NONE) {
+                tc.phase2++;
+            }
+        }
+        int p1 = in.split().phase1InputRowsByPosition().length;
+        int p2 = in.split().phase2InputRowsByPosition().length;
+        ObjectNode counts = root.putObject("counts");
+        counts.put("input", n);
+        counts.put("kept", kept);
+        counts.put("quarantined", n - kept);
+        counts.put("phase1", p1);
+        counts.put("phase2", p2);
+        ObjectNode dr = counts.putObject("drop_reasons");
+        reasons.forEach(dr::put);
+
+        ArrayNode types = root.putArray("per_type");
+        for (Map.Entry<String, TypeCounts> e : perType.entrySet()) {
+            e.getValue().toJson(types.addObject().put("type", e.getKey()));
+        }
+        if (missingType.input > 0) {
+            missingType.toJson(types.addObject().putNull("type"));
+        }
+
+        ObjectNode split = root.putObject("split");
+        ArrayNode hard = split.putArray("hard_types");
+        s.hardTypes().forEach(hard::add);
+        split.put("seed", s.seed());
+        split.put("shuffle", s.shuffle());
+        split.put("hard_quota_n", in.split().split().quota());
+
+        ObjectNode phases = root.putObject("phases");
+        phase(phases.putObject("phase1"), "phase1", p1, s.effectiveBatch1(), in.phase1Shards());
+        phase(phases.putObject("phase2"), "phase2", p2, s.effectiveBatch2(), in.phase2Shards());
+        ObjectNode q = root.putObject("quarantine");
+        q.put("dir", "quarantine");
+        q.put("rows", n - kept);
+        shards(q.putArray("shards"), in.quarantineShards());
+
+        ObjectNode dq = root.putObject("data_quality");
+        dq.put("scope", "kept rows");
+        dq.put("boxed_rule", "last balanced \\boxed{} of the trace vs str(answer), both stripped");
+        ArrayNode dqt = dq.putArray("per_type");
+        for (Map.Entry<String, TypeCounts> e : perType.entrySet()) {
+            e.getValue().qualityJson(dqt.addObject().put("type", e.getKey()));
+        }
+
+        ObjectNode contract = root.putObject("contract");
+        contract.put("prompt_suffix", s.promptSuffix());
+        contract.put("min_cot_len", s.minCotLen());
+        root.set("resolved_config", Manifests.JSON.valueToTree(s.resolvedConfig()));
+        return root;
+    }
+
+    /** Per-phase block: rows, effective batch, shard files in position order. */
+    private static void phase(ObjectNode o, String dir, int rows, int batch, List<ShardFiles.Shard> sh) {
+        o.put("dir", dir);
+        o.put("rows", rows);
+        o.put("effective_batch", batch);
+        shards(o.putArray("shards"), sh);
+    }
+
+    private static void shards(ArrayNode arr, List<ShardFiles.Shard> sh) {
+        for (ShardFiles.Shard x : sh) {
+            arr.addObject().put("file", x.name()).put("size_bytes", x.sizeBytes());
+        }
+    }
+
+    /** SHA-256 hex over {@code path\tsize\tmtime\n} per file. */
+    public static String fingerprint(List<InputFile> files) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            for (InputFile file : files) {
+                md.update((Manifests.redact(file.path()) + "\t" + file.sizeBytes() + "\t" + file.modifiedMillis() + "\n")
+                        .getBytes(StandardCharsets.UTF_8));
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
+        }
+    }
+
+    /** Nearest-rank percentile of sorted values ({@code p} in 0..100). */
+    public static int percentile(int[] sorted, double p) {
+        if (sorted.length == 0) {
+            throw new IllegalArgumentException("percentile of no values");
+        }
+        int rank = (int) Math.ceil(p / 100.0 * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+    }
+
+    private static final class TypeCounts {
+        long input;
+        long kept;
+        long quarantined;
+        long phase1;
+        long phase2;
+        final Map<String, Long> reasons = new TreeMap<>();
+        final IntBag cot = new IntBag();
+        final IntBag prompt = new IntBag();
+        final long[] boxed = new long[3];
+
+        void toJson(ObjectNode o) {
+            o.put("input", input);
+            o.put("kept", kept);
+            o.put("quarantined", quarantined);
+            ObjectNode r = o.putObject("drop_reasons");
+            reasons.forEach(r::put);
+            o.put("phase1", phase1);
+            o.put("phase2", phase2);
+        }
+
+        void qualityJson(ObjectNode o) {
+            o.put("rows", kept);
+            o.put("boxed_agrees", boxed[FormatContractTransform.BOXED_AGREES]);
+            o.put("boxed_disagrees", boxed[FormatContractTransform.BOXED_DISAGREES]);
+            o.put("boxed_absent", boxed[FormatContractTransform.BOXED_ABSENT]);
+            o.put("disagree_rate", kept == 0 ? 0.0 : boxed[FormatContractTransform.BOXED_DISAGREES] / (double) kept);
+            lengths(o.putObject("trace_len_codepoints"), cot.sorted());
+            lengths(o.putObject("prompt_len_codepoints"), prompt.sorted());
+        }
+
+        private static void lengths(ObjectNode o, int[] v) {
+            if (v.length == 0) {
+                return;
+            }
+            o.put("min", v[0]);
+            o.put("p50", percentile(v, 50));
+            o.put("p90", percentile(v, 90));
+            o.put("p99", percentile(v, 99));
+            o.put("max", v[v.length - 1]);
+            o.put("mean", Arrays.stream(v).asDoubleStream().sum() / v.length);
+        }
+    }
+
+    private static final class IntBag {
+        private int[] a = new int[16];
+        private int n;
+
+        void add(int v) {
+            if (n == a.length) {
+                a = Arrays.copyOf(a, n * 2);
+            }
+            a[n++] = v;
+        }
+
+        int[] sorted() {
+            int[] c = Arrays.copyOf(a, n);
+            Arrays.sort(c);
+            return c;
+        }
+    }
+
+    static List<String> names(List<ShardFiles.Shard> shards) {
+        List<String> out = new ArrayList<>();
+        shards.forEach(x -> out.add(x.name()));
+        return out;
+    }
+}

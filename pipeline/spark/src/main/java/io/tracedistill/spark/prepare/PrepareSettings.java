@@ -1,0 +1,98 @@
+package io.tracedistill.spark.prepare;
+
+import io.tracedistill.contract.ColumnKeys;
+import io.tracedistill.contract.FormatContract;
+import java.math.BigInteger;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything the prepare step reads from the run config, as one typed record (so a notebook can build it
+ * without a YAML file). {@link PrepareJob#run(org.apache.spark.sql.SparkSession, io.tracedistill.config.RunConfig,
+ * java.nio.file.Path)} builds it from a {@code RunConfig}.
+ *
+ * @param dataPath config {@code data_path}: a file, a directory of part files or a glob; local or {@code s3a://}
+ * @param outputDir config {@code output_dir}; prepare writes {@code output_dir/prepared/}
+ * @param hardTypes config {@code hard_types}
+ * @param seed config {@code seed}: split seed (numpy shuffle, {@code random.Random(seed+1)}) and order seed
+ * @param columns config {@code columns}
+ * @param promptSuffix config {@code prompt_suffix}
+ * @param minCotLen config {@code min_cot_len}
+ * @param shuffle config {@code shuffle} (two-phase split shuffle)
+ * @param shardFormat config {@code shard_format}
+ * @param effectiveBatch1 phase 1 per_device_train_batch_size × gradient_accumulation_steps × world_size
+ * @param effectiveBatch2 the same for phase 2
+ * @param rowsPerShard target rows per shard file
+ * @param resolvedConfig the resolved config, written into the manifest (no credentials)
+ */
+public record PrepareSettings(String dataPath, String outputDir, List<String> hardTypes, BigInteger seed,
+        ColumnKeys columns, String promptSuffix, int minCotLen, boolean shuffle, ShardFormat shardFormat,
+        int effectiveBatch1, int effectiveBatch2, int rowsPerShard, Map<String, Object> resolvedConfig) {
+
+    public PrepareSettings {
+        Objects.requireNonNull(dataPath, "dataPath");
+        Objects.requireNonNull(outputDir, "outputDir");
+        hardTypes = List.copyOf(hardTypes);
+        Objects.requireNonNull(seed, "seed");
+        Objects.requireNonNull(columns, "columns");
+        Objects.requireNonNull(promptSuffix, "promptSuffix");
+        Objects.requireNonNull(shardFormat, "shardFormat");
+        if (effectiveBatch1 < 1 || effectiveBatch2 < 1) {
+            throw new IllegalArgumentException("Invalid effective batch size " + effectiveBatch1 + "/" + effectiveBatch2
+                    + ": per_device_train_batch_size × gradient_accumulation_steps × world_size must be at least 1");
+        }
+        if (rowsPerShard < 1) {
+            throw new IllegalArgumentException("Invalid rowsPerShard " + rowsPerShard + ": must be at least 1");
+        }
+        resolvedConfig = resolvedConfig == null ? Map.of() : resolvedConfig;
+    }
+
+    /**
+     * Reference defaults (suffix, min_cot_len 5, shuffle, Parquet, effective batch 1 × 8 × 1 = 8 for both phases,
+     * {@link ShardWriter#DEFAULT_ROWS_PER_SHARD}) for a data path, output dir, hard types and seed.
+     */
+    public static PrepareSettings defaults(String dataPath, String outputDir, List<String> hardTypes, long seed) {
+        return new PrepareSettings(dataPath, outputDir, hardTypes, BigInteger.valueOf(seed), ColumnKeys.defaults(),
+                FormatContract.DEFAULT_PROMPT_SUFFIX, FormatContract.DEFAULT_MIN_COT_LEN, true, ShardFormat.PARQUET, 8,
+                8, ShardWriter.DEFAULT_ROWS_PER_SHARD, Map.of());
+    }
+
+    public PrepareSettings withRowsPerShard(int rows) {
+        return new PrepareSettings(dataPath, outputDir, hardTypes, seed, columns, promptSuffix, minCotLen, shuffle,
+                shardFormat, effectiveBatch1, effectiveBatch2, rows, resolvedConfig);
+    }
+
+    public PrepareSettings withShardFormat(ShardFormat f) {
+        return new PrepareSettings(dataPath, outputDir, hardTypes, seed, columns, promptSuffix, minCotLen, shuffle, f,
+                effectiveBatch1, effectiveBatch2, rowsPerShard, resolvedConfig);
+    }
+
+    public PrepareSettings withColumns(ColumnKeys c) {
+        return new PrepareSettings(dataPath, outputDir, hardTypes, seed, c, promptSuffix, minCotLen, shuffle,
+                shardFormat, effectiveBatch1, effectiveBatch2, rowsPerShard, resolvedConfig);
+    }
+
+    public PrepareSettings withOutputDir(String dir) {
+        return new PrepareSettings(dataPath, dir, hardTypes, seed, columns, promptSuffix, minCotLen, shuffle,
+                shardFormat, effectiveBatch1, effectiveBatch2, rowsPerShard, resolvedConfig);
+    }
+
+    public PrepareSettings withDataPath(String path) {
+        return new PrepareSettings(path, outputDir, hardTypes, seed, columns, promptSuffix, minCotLen, shuffle,
+                shardFormat, effectiveBatch1, effectiveBatch2, rowsPerShard, resolvedConfig);
+    }
+
+    public PrepareSettings withResolvedConfig(Map<String, Object> cfg) {
+        return new PrepareSettings(dataPath, outputDir, hardTypes, seed, columns, promptSuffix, minCotLen, shuffle,
+                shardFormat, effectiveBatch1, effectiveBatch2, rowsPerShard, cfg);
+    }
+
+    /** The split seed as a long. @throws IllegalArgumentException if it does not fit (numpy would reject it too) */
+    public long splitSeed() {
+        if (seed.bitLength() > 62) {
+            throw new IllegalArgumentException("Seed must be between 0 and 2**32 - 1 (got seed " + seed + ")");
+        }
+        return seed.longValue();
+    }
+}

@@ -1,0 +1,63 @@
+package io.tracedistill.spark.prepare;
+
+import java.io.Serializable;
+
+/**
+ * Where every input row goes, computed on the driver by {@link PhaseSplitter} and broadcast to the
+ * executors. Rows are addressed by their identity in the read ({@code pid}, {@code pos}: partition id and
+ * position within it, as staged by {@link FormatContractTransform}); everything else is indexed by the
+ * input row index (0-based, file order then row order).
+ *
+ * <p>Memory: about 24 bytes per input row (six int arrays), i.e. about 24 MB per million rows.
+ */
+public final class RowAssignment implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Not in a phase. */
+    public static final int NONE = -1;
+
+    private final int[][] inputRowByPidPos;
+    private final int[] sourceRow;
+    private final int[][] position; // [phase-1][inputRow] -> training position or NONE
+    private final int[][] phaseIndex; // [phase-1][inputRow] -> index in the phase's record list or NONE
+
+    RowAssignment(int[][] inputRowByPidPos, int[] sourceRow, int[][] position, int[][] phaseIndex) {
+        this.inputRowByPidPos = inputRowByPidPos;
+        this.sourceRow = sourceRow;
+        this.position = position;
+        this.phaseIndex = phaseIndex;
+    }
+
+    /** Input row index of the staged row ({@code pid}, {@code pos}). */
+    public int inputRow(int pid, long pos) {
+        return inputRowByPidPos[pid][(int) pos];
+    }
+
+    /** 0-based data row within the row's source file. */
+    public int sourceRow(int inputRow) {
+        return sourceRow[inputRow];
+    }
+
+    /** Training position in {@code phase} (1 or 2), or {@link #NONE}. */
+    public int position(int phase, int inputRow) {
+        return position[phase - 1][inputRow];
+    }
+
+    /** Index in the phase's record list (before the stratified order), or {@link #NONE}. */
+    public int phaseIndex(int phase, int inputRow) {
+        return phaseIndex[phase - 1][inputRow];
+    }
+
+    int[][] positionArrays() {
+        return position;
+    }
+
+    int[][] phaseIndexArrays() {
+        return phaseIndex;
+    }
+
+    /** Number of input rows. */
+    public int inputRows() {
+        return sourceRow.length;
+    }
+}

@@ -1,0 +1,80 @@
+package io.tracedistill.spark.prepare;
+
+import io.tracedistill.contract.ColumnKeys;
+import io.tracedistill.contract.PyText;
+import io.tracedistill.spark.ShardSchemas;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.apache.spark.sql.types.BooleanType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Step 2 of prepare: checks the input schema against the configured column mapping before any data moves,
+ * and states the schemas prepare will write.
+ *
+ * <p>The missing-column message follows the reference's {@code load_cot_csv} wording ("... is missing required
+ * columns [...]; found [...]. Expected [...].") and adds the config key that fixes it. Reference:
+ * {@code tracedistill/data.py::load_cot_csv}; Spark ML's {@code transformSchema}.
+ */
+public final class SchemaCheck {
+    private SchemaCheck() {}
+
+    /**
+     * @param table what {@link InputReader} read
+     * @param keys the configured input column names (config key {@code columns})
+     * @param configName the config file's name for messages (e.g. {@code config.yaml}); may be null
+     * @throws InputSchemaException naming the file, the missing columns, the columns found and the fix
+     */
+    public static CheckedSchema check(InputTable table, ColumnKeys keys, String configName) {
+        StructType input = table.inputSchema();
+        List<String> found = List.of(input.fieldNames());
+        List<String> expected = List.of(keys.prompt(), keys.cot(), keys.answer(), keys.type());
+        List<String> missing = new ArrayList<>();
+        for (String e : expected) {
+            if (!found.contains(e) && !missing.contains(e)) {
+                missing.add(e);
+            }
+        }
+        String where = table.files().size() == 1
+                ? PyText.repr(table.files().get(0).path())
+                : PyText.repr(table.dataPath()) + " (header of " + PyText.repr(table.files().get(0).path()) + ")";
+        String cfg = configName == null ? "the config" : configName;
+        if (!missing.isEmpty()) {
+            throw new InputSchemaException(table.format() + " " + where + " is missing required columns "
+                    + PyText.reprList(missing) + "; found " + PyText.reprList(found) + ". Expected "
+                    + PyText.reprList(expected) + ". If your columns have other names, map them with the key "
+                    + "'columns' in " + cfg + ", e.g. columns: {prompt: question, cot: trace, answer: label, type: "
+                    + "family}.");
+        }
+        for (String e : expected) {
+            DataType t = input.apply(e).dataType();
+            if (!(t instanceof StringType || t instanceof NumericType || t instanceof BooleanType)) {
+                throw new InputSchemaException("Column " + PyText.repr(e) + " of " + where
+                        + " must be of type string, numeric or boolean but was actually " + t.simpleString()
+                        + "; point the key 'columns' in " + cfg + " at a scalar column.");
+            }
+        }
+        Set<String> consumed = Set.copyOf(expected);
+        List<StructField> pass = new ArrayList<>();
+        for (StructField f : input.fields()) {
+            if (!consumed.contains(f.name())) {
+                pass.add(f);
+            }
+        }
+        StructType passthrough = new StructType(pass.toArray(new StructField[0]));
+        StructType prepared;
+        StructType quarantine;
+        try {
+            prepared = ShardSchemas.prepared(passthrough);
+            quarantine = ShardSchemas.quarantine(input);
+        } catch (IllegalArgumentException e) {
+            throw new InputSchemaException("Input " + where + ": " + e.getMessage());
+        }
+        return new CheckedSchema(keys, input, passthrough, prepared, quarantine);
+    }
+}

@@ -1,0 +1,363 @@
+package io.tracedistill.spark.tokenize;
+
+import static org.apache.spark.sql.functions.broadcast;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.tracedistill.spark.Columns;
+import io.tracedistill.spark.ShardSchemas;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * The tokenize stage: prepared shards → chat render → tokenize + completion-only mask → token shards in training
+ * order, plus a quarantine and {@code tokens/manifest.json}.
+ *
+ * <p>Reference: {@code training.py::_run_phase} / {@code _tokenize_records} ({@code render_prompt_completion} +
+ * {@code tokenize_with_masked_prompt} per record, truncated rows skipped, stratified order built over the survivors).
+ * For each phase:
+ * <ol>
+ *   <li>Read {@code output_dir/prepared/phaseN/} (Parquet or JSON Lines per {@code shard_format}).</li>
+ *   <li>On the executors ({@code mapPartitions}; tokenizer and template loaded once per JVM by
+ *       {@link ExecutorResources}): render {@code [user: prompt, assistant: completion]} with the model's own chat
+ *       template ({@code enable_thinking}, {@code strftime_now} = the chat date), tokenize and mask
+ *       ({@link io.tracedistill.tokens.CompletionMasker}). Failures become quarantine reasons
+ *       ({@link TokenDropReason}).</li>
+ *   <li>On the driver: collect (phase_index, type, outcome, lengths) — a few bytes per row — for the manifest; if any
+ *       row was dropped, recompute the positions over the survivors ({@link SurvivorOrder}), as the reference orders
+ *       after its drops.</li>
+ *   <li>Write {@code tokens/phaseN/}: columns {@link Columns#TOKEN_LEADING} + passthrough, range-partitioned and
+ *       sorted by {@code position}, files renamed to {@code part-00000<ext>, ...}: <b>reading the files in name order
+ *       and the rows in file order gives the training order</b> (what a {@code TokenShardReader} relies on).</li>
+ * </ol>
+ * Then {@code tokens/quarantine/} (columns {@code phase, reason, detail} + the prepared columns) and the manifest are
+ * written. Everything goes to {@code output_dir/_tokens_tmp} first and is renamed to {@code output_dir/tokens} at the
+ * end, so a failed run never leaves a complete-looking {@code tokens/}; the manifest holds no timestamps, and the chat
+ * date is reused from an earlier manifest, so a rerun writes identical bytes.
+ */
+public final class TokenizeStage {
+
+    /** Quarantine column: {@code phase1} / {@code phase2}. */
+    public static final String QUARANTINE_PHASE = "phase";
+    /** Quarantine column: the renderer's or masker's explanation. */
+    public static final String QUARANTINE_DETAIL = "detail";
+    /** Manifest key holding the chat date ({@code YYYY-MM-DD}). */
+    public static final String MANIFEST_CHAT_DATE = "chat_date";
+
+    static final String TOKENS_DIR = "tokens";
+    static final String PREPARED_DIR = "prepared";
+    static final String QUARANTINE_DIR = "quarantine";
+    static final String MANIFEST_FILE = "manifest.json";
+    static final String TMP_DIR = "_tokens_tmp";
+    /** Target bytes of token ids + labels per shard file (8 bytes per token). */
+    static final long TARGET_SHARD_BYTES = 64L << 20;
+
+    private static final String NEW_POSITION = "_td_new_position";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private TokenizeStage() {}
+
+    /**
+     * Runs the stage.
+     *
+     * @param spark the session (its Hadoop configuration resolves {@code outputDir}, local or {@code s3a://})
+     * @param settings the stage's settings
+     * @param outputDir the run's {@code output_dir}; must contain {@code prepared/phase1} and {@code prepared/phase2}
+     * @param rendererFactory how executors build the chat renderer ({@link ChatTemplateTurnRenderer#FACTORY} in
+     *     production)
+     * @return counts, paths and the chat date used
+     */
+    public static TokenizeResult run(SparkSession spark, TokenizeSettings settings, String outputDir,
+            TurnRenderer.Factory rendererFactory) {
+        FileSystem fs = ShardDirectory.fileSystem(outputDir, spark.sparkContext().hadoopConfiguration());
+        Path out = new Path(outputDir);
+        Path tokens = new Path(out, TOKENS_DIR);
+        Path tmp = new Path(out, TMP_DIR);
+
+        // 1. The chat date: config, else the one an earlier run recorded, else today (UTC).
+        LocalDate chatDate = settings.chatDate()
+                .or(() -> recordedChatDate(fs, new Path(tokens, MANIFEST_FILE)))
+                .orElse(LocalDate.now(ZoneOffset.UTC));
+
+        // 2. Fail fast on the driver: missing tokenizer.json / chat_template, or a template that cannot render a
+        //    plain two-turn chat (e.g. it needs a variable we do not supply), before any Spark job starts.
+        ExecutorResources driverSide = ExecutorResources.get(settings.modelDir(), settings.enableThinking(), chatDate,
+                rendererFactory);
+        probeTemplate(driverSide, settings);
+
+        ShardDirectory.delete(fs, tmp);
+        Map<TokenizeSettings.Phase, TokenizeResult.PhaseResult> results = new EnumMap<>(TokenizeSettings.Phase.class);
+        Map<String, Object> phaseManifests = new LinkedHashMap<>();
+        List<Dataset<Row>> quarantines = new ArrayList<>();
+        List<Dataset<Row>> persisted = new ArrayList<>();
+        try {
+            for (TokenizeSettings.Phase phase : TokenizeSettings.Phase.values()) {
+                String preparedDir = new Path(new Path(out, PREPARED_DIR), phase.dirName()).toString();
+                Dataset<Row> prepared = readPrepared(spark, settings.shardFormat(), preparedDir);
+                PhaseOutput po = tokenizePhase(spark, fs, settings, chatDate, rendererFactory, phase, prepared,
+                        preparedDir, new Path(tmp, phase.dirName()));
+                persisted.add(po.work());
+                quarantines.add(po.quarantine());
+                results.put(phase, po.result().withDir(new Path(tokens, phase.dirName()).toString()));
+                phaseManifests.put(phase.dirName(), po.manifest());
+            }
+
+            // Quarantine of both phases in one small shard, ordered by phase then record order.
+            Dataset<Row> quarantine = quarantines.get(0).unionByName(quarantines.get(1));
+            Path quarantineTmp = new Path(tmp, QUARANTINE_DIR);
+            write(quarantine.coalesce(1).sortWithinPartitions(col(QUARANTINE_PHASE), col(Columns.PHASE_INDEX)),
+                    settings.shardFormat(), quarantineTmp.toString());
+            List<String> quarantineFiles = ShardDirectory.normalize(fs, quarantineTmp,
+                    settings.shardFormat().extension());
+            long quarantinedRows = results.values().stream()
+                    .mapToLong(r -> r.inputRows() - r.kept()).sum();
+
+            // Manifest last (inside tmp), then swap tmp into place.
+            Map<String, Object> manifest = new LinkedHashMap<>();
+            manifest.put("stage", "tokenize");
+            manifest.put("schema_version", ShardSchemas.SCHEMA_VERSION);
+            manifest.put("shard_format", settings.shardFormat().configName());
+            manifest.put("model_dir", settings.modelDir());
+            manifest.put("tokenizer_fingerprint", driverSide.tokenizer().fingerprint());
+            manifest.put("chat_template_fingerprint", driverSide.renderer().fingerprint());
+            manifest.put(MANIFEST_CHAT_DATE, chatDate.toString());
+            manifest.put("enable_thinking", settings.enableThinking());
+            manifest.put("max_length", settings.maxLength());
+            manifest.put("seed", settings.seed());
+            manifest.put("order", "files in name order, rows in file order = ascending position = training order");
+            manifest.put("phases", phaseManifests);
+            Map<String, Object> q = new LinkedHashMap<>();
+            q.put("rows", quarantinedRows);
+            q.put("files", quarantineFiles);
+            manifest.put("quarantine", q);
+            writeJson(fs, new Path(tmp, MANIFEST_FILE), manifest);
+
+            ShardDirectory.delete(fs, tokens);
+            ShardDirectory.rename(fs, tmp, tokens);
+            return new TokenizeResult(tokens.toString(), new Path(tokens, MANIFEST_FILE).toString(), chatDate,
+                    results, new Path(tokens, QUARANTINE_DIR).toString(), quarantinedRows);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot move the finished token shards from " + tmp + " to " + tokens, e);
+        } finally {
+            persisted.forEach(Dataset::unpersist);
+        }
+    }
+
+    /** The token-shard schema for a prepared schema: {@link ShardSchemas#tokens} of its passthrough columns. */
+    public static StructType tokenSchema(StructType preparedSchema) {
+        return ShardSchemas.tokens(ShardSchemas.passthroughOfPrepared(preparedSchema));
+    }
+
+    private record PhaseOutput(Dataset<Row> work, Dataset<Row> quarantine, TokenizeResult.PhaseResult result,
+            Map<String, Object> manifest) {}
+
+    private static PhaseOutput tokenizePhase(SparkSession spark, FileSystem fs, TokenizeSettings settings,
+            LocalDate chatDate, TurnRenderer.Factory factory, TokenizeSettings.Phase phase, Dataset<Row> prepared,
+            String preparedDir, Path target) {
+        // 1. Executors: render + tokenize + mask every row; keep the result for the three uses below.
+        StructType preparedSchema = prepared.schema();
+        for (String c : Columns.PREPARED_LEADING) {
+            TokenizePartition.fieldIndex(preparedSchema, c, preparedDir);
+        }
+        StructType tokenSchema = tokenSchema(preparedSchema); // fails early on a passthrough name clash
+        TokenizePartition fn = new TokenizePartition(settings, chatDate, factory,
+                TokenizePartition.fieldIndex(preparedSchema, Columns.PROMPT, preparedDir),
+                TokenizePartition.fieldIndex(preparedSchema, Columns.COMPLETION, preparedDir));
+        Dataset<Row> work = prepared.mapPartitions(fn, Encoders.row(TokenizePartition.workSchema(preparedSchema)))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+
+        // 2. Driver: outcome summary, stats, and (after drops) the survivors' new positions.
+        List<Row> summary = work.select(col(Columns.PHASE_INDEX), col(Columns.TYPE), col(TokenizePartition.W_REASON),
+                col(TokenizePartition.W_NUM_TOKENS), col(TokenizePartition.W_NUM_LOSS_TOKENS)).collectAsList();
+        List<Row> sorted = new ArrayList<>(summary);
+        sorted.sort(Comparator.comparingLong(r -> r.getLong(0)));
+        TokenStats stats = new TokenStats(settings.maxLength());
+        List<Long> survivorIndex = new ArrayList<>();
+        List<String> survivorTypes = new ArrayList<>();
+        for (Row r : sorted) {
+            if (r.isNullAt(2)) {
+                stats.addKept(r.getString(1), r.getInt(3), r.getInt(4));
+                survivorIndex.add(r.getLong(0));
+                survivorTypes.add(r.getString(1));
+            } else {
+                stats.addDropped(r.getString(1), r.getString(2));
+            }
+        }
+        if (survivorIndex.isEmpty()) {
+            throw new IllegalStateException("Phase '" + phase.dirName() + "': every one of the " + summary.size()
+                    + " prepared rows in " + preparedDir + " was quarantined (" + stats.droppedByReason()
+                    + "); nothing to train on. Raise max_length (now " + settings.maxLength()
+                    + ") or check the chat template.");
+        }
+        boolean recompute = stats.quarantined() > 0;
+        Dataset<Row> kept = work.filter(col(TokenizePartition.W_REASON).isNull());
+        if (recompute) {
+            long[] phaseIndex = survivorIndex.stream().mapToLong(Long::longValue).toArray();
+            long[] positions = SurvivorOrder.positions(phaseIndex, survivorTypes, settings.effectiveBatch(phase),
+                    settings.seed());
+            List<Row> map = new ArrayList<>(positions.length);
+            for (int j = 0; j < positions.length; j++) {
+                map.add(RowFactory.create(phaseIndex[j], positions[j]));
+            }
+            StructType mapSchema = new StructType()
+                    .add(Columns.PHASE_INDEX, DataTypes.LongType, false)
+                    .add(NEW_POSITION, DataTypes.LongType, false);
+            kept = kept.join(broadcast(spark.createDataFrame(map, mapSchema)), Columns.PHASE_INDEX)
+                    .withColumn(Columns.POSITION, col(NEW_POSITION));
+        }
+
+        // 3. The token shard, in training order.
+        List<Column> select = new ArrayList<>();
+        select.add(col(Columns.POSITION));
+        select.add(col(Columns.TYPE));
+        select.add(col(TokenizePartition.W_INPUT_IDS).as(Columns.INPUT_IDS));
+        select.add(col(TokenizePartition.W_LABELS).as(Columns.LABELS));
+        select.add(col(TokenizePartition.W_NUM_TOKENS).as(Columns.NUM_TOKENS));
+        select.add(col(TokenizePartition.W_NUM_LOSS_TOKENS).as(Columns.NUM_LOSS_TOKENS));
+        for (StructField f : tokenSchema.fields()) {
+            if (!Columns.TOKEN_LEADING.contains(f.name())) {
+                select.add(col(quote(f.name())));
+            }
+        }
+        Map<String, Object> phaseManifest = stats.toManifest();
+        long totalTokens = (Long) phaseManifest.get("total_tokens");
+        int shards = (int) Math.max(1, Math.min(1024, (totalTokens * 8 + TARGET_SHARD_BYTES - 1) / TARGET_SHARD_BYTES));
+        Dataset<Row> shard = kept.select(select.toArray(new Column[0]))
+                .repartitionByRange(shards, col(Columns.POSITION))
+                .sortWithinPartitions(col(Columns.POSITION));
+        write(shard, settings.shardFormat(), target.toString());
+        List<String> files = ShardDirectory.normalize(fs, target, settings.shardFormat().extension());
+
+        // 4. This phase's quarantine rows: phase, reason, detail, then the prepared row as read.
+        List<Column> qcols = new ArrayList<>();
+        qcols.add(lit(phase.dirName()).as(QUARANTINE_PHASE));
+        qcols.add(col(TokenizePartition.W_REASON).as(Columns.REASON));
+        qcols.add(col(TokenizePartition.W_DETAIL).as(QUARANTINE_DETAIL));
+        for (String name : preparedSchema.fieldNames()) {
+            qcols.add(col(quote(name)));
+        }
+        Dataset<Row> quarantine = work.filter(col(TokenizePartition.W_REASON).isNotNull())
+                .select(qcols.toArray(new Column[0]));
+
+        phaseManifest.put("effective_batch", settings.effectiveBatch(phase));
+        phaseManifest.put("order_recomputed", recompute);
+        phaseManifest.put("files", files);
+        Map<String, Object> ordered = new LinkedHashMap<>();
+        ordered.put("prepared_dir", preparedDir);
+        ordered.putAll(phaseManifest);
+        TokenizeResult.PhaseResult result = new TokenizeResult.PhaseResult(target.toString(), files,
+                stats.kept() + stats.quarantined(), stats.kept(), stats.droppedByReason(), recompute,
+                (Long) phaseManifest.get("total_loss_tokens"));
+        return new PhaseOutput(work, quarantine, result, ordered);
+    }
+
+    /** Reads one prepared phase directory, leading columns first. */
+    static Dataset<Row> readPrepared(SparkSession spark, TokenizeSettings.ShardFormat format, String dir) {
+        FileSystem fs = ShardDirectory.fileSystem(dir, spark.sparkContext().hadoopConfiguration());
+        if (!ShardDirectory.exists(fs, new Path(dir))) {
+            throw new IllegalArgumentException("No prepared shard directory " + dir
+                    + ": run the prepare stage first (it writes prepared/phase1 and prepared/phase2).");
+        }
+        Dataset<Row> df = format == TokenizeSettings.ShardFormat.PARQUET
+                ? spark.read().parquet(dir)
+                : spark.read().json(dir);
+        if (format == TokenizeSettings.ShardFormat.JSONL) {
+            // JSON inference sorts columns by name: put the leading prepared columns back in front.
+            List<Column> cols = new ArrayList<>();
+            for (String c : Columns.PREPARED_LEADING) {
+                TokenizePartition.fieldIndex(df.schema(), c, dir);
+                cols.add(col(c));
+            }
+            for (String c : df.schema().fieldNames()) {
+                if (!Columns.PREPARED_LEADING.contains(c)) {
+                    cols.add(col(quote(c)));
+                }
+            }
+            df = df.select(cols.toArray(new Column[0]));
+        }
+        return df;
+    }
+
+    private static void write(Dataset<Row> df, TokenizeSettings.ShardFormat format, String dir) {
+        if (format == TokenizeSettings.ShardFormat.PARQUET) {
+            df.write().mode(SaveMode.ErrorIfExists).parquet(dir);
+        } else {
+            df.write().mode(SaveMode.ErrorIfExists).json(dir);
+        }
+    }
+
+    private static void probeTemplate(ExecutorResources resources, TokenizeSettings settings) {
+        try {
+            resources.renderer().render("ping", "pong");
+        } catch (TurnRenderer.RenderFailure e) {
+            throw new IllegalArgumentException("The chat template of " + settings.modelDir()
+                    + " cannot render a plain [user, assistant] conversation (" + e.reason().code() + "): "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** The chat date an earlier run recorded in {@code tokens/manifest.json}, if any. */
+    static Optional<LocalDate> recordedChatDate(FileSystem fs, Path manifest) {
+        if (!ShardDirectory.exists(fs, manifest)) {
+            return Optional.empty();
+        }
+        JsonNode node;
+        try (InputStream in = fs.open(manifest)) {
+            node = JSON.readTree(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the earlier tokens manifest " + manifest
+                    + " (delete it, or set chat_date in the config)", e);
+        }
+        JsonNode date = node.get(MANIFEST_CHAT_DATE);
+        if (date == null || date.isNull()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(LocalDate.parse(date.asText()));
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("Invalid chat_date '" + date.asText() + "' in " + manifest
+                    + ": must be YYYY-MM-DD (fix or delete the manifest, or set chat_date in the config)", e);
+        }
+    }
+
+    private static void writeJson(FileSystem fs, Path file, Object value) throws IOException {
+        try (OutputStream os = fs.create(file, true)) {
+            os.write(JSON.writeValueAsString(value).getBytes(StandardCharsets.UTF_8));
+            os.write('\n');
+        }
+    }
+
+    /** Backtick-quotes a column name so dots or spaces in passthrough names are taken literally. */
+    private static String quote(String name) {
+        return "`" + name.replace("`", "``") + "`";
+    }
+}

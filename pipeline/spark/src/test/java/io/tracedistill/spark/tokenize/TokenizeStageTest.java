@@ -1,0 +1,325 @@
+package io.tracedistill.spark.tokenize;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tracedistill.order.StratifiedOrder;
+import io.tracedistill.spark.Columns;
+import io.tracedistill.spark.SparkSessions;
+import io.tracedistill.train.JsonlTokenShardReader;
+import io.tracedistill.train.TokenExample;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link TokenizeStage} end to end on local[2], against the recorded reference run of
+ * {@code fixtures/train_trajectory} (tiny-qwen2 tokenizer, max_length 256): the token shards must hold exactly the
+ * reference's examples (ids and labels) in exactly its stratified order.
+ */
+class TokenizeStageTest {
+
+    private static SparkSession spark;
+    private static final LocalDate DATE = LocalDate.of(2025, 7, 10);
+
+    @BeforeAll
+    static void start() {
+        spark = SparkSessions.local("local[2]", 2);
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    static TokenizeSettings settings(int maxLength, TokenizeSettings.ShardFormat format, Optional<LocalDate> date) {
+        return new TokenizeSettings(TrajectoryFixture.path("fixtures/tiny-qwen2").toString(), maxLength,
+                BigInteger.valueOf(42), true, date, format, 4, 4);
+    }
+
+    /** Token rows of one phase, reading the shard files in name order and each file in row order. */
+    static List<Row> readInFileOrder(Path dir, TokenizeSettings.ShardFormat format) throws IOException {
+        List<Path> files;
+        try (Stream<Path> s = Files.list(dir)) {
+            files = s.filter(p -> p.getFileName().toString().startsWith("part-")).sorted().toList();
+        }
+        List<Row> rows = new ArrayList<>();
+        for (Path f : files) {
+            var df = format == TokenizeSettings.ShardFormat.PARQUET ? spark.read().parquet(f.toString())
+                    : spark.read().json(f.toString());
+            rows.addAll(df.collectAsList());
+        }
+        return rows;
+    }
+
+    static int[] ints(List<?> list) {
+        return list.stream().mapToInt(o -> ((Number) o).intValue()).toArray();
+    }
+
+    static int[] ints(JsonNode array) {
+        int[] out = new int[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = array.get(i).asInt();
+        }
+        return out;
+    }
+
+    @Test
+    void reproducesTheReferenceTokensAndOrderOfBothPhases(@TempDir Path out) throws IOException {
+        TrajectoryFixture.writePrepared(spark, out, TokenizeSettings.ShardFormat.PARQUET);
+        TokenizeResult result = TokenizeStage.run(spark,
+                settings(256, TokenizeSettings.ShardFormat.PARQUET, Optional.of(DATE)), out.toString(),
+                ChatMlTestRenderer.FACTORY);
+
+        JsonNode trajectory = TrajectoryFixture.json("fixtures/train_trajectory/trajectory.json");
+        for (var phase : TokenizeSettings.Phase.values()) {
+            String name = phase.dirName();
+            JsonNode golden = TrajectoryFixture.json("fixtures/train_trajectory/tokenized_" + name + ".json");
+            Map<String, JsonNode> byId = new HashMap<>();
+            golden.get("examples").forEach(e -> byId.put(e.get("id").asText(), e));
+            JsonNode orderIds = trajectory.get("phases").get(name).get("stratified_order_ids");
+
+            List<Row> rows = readInFileOrder(out.resolve("tokens").resolve(name), TokenizeSettings.ShardFormat.PARQUET);
+            assertEquals(orderIds.size(), rows.size(), name + " examples");
+            for (int k = 0; k < rows.size(); k++) {
+                Row r = rows.get(k);
+                assertEquals(k, r.getLong(r.fieldIndex(Columns.POSITION)), name + " row " + k + " position");
+                String id = r.getString(r.fieldIndex("id"));
+                assertEquals(orderIds.get(k).asText(), id, name + " training position " + k);
+                JsonNode g = byId.get(id);
+                int[] ids = ints(r.getList(r.fieldIndex(Columns.INPUT_IDS)));
+                int[] labels = ints(r.getList(r.fieldIndex(Columns.LABELS)));
+                assertArrayEquals(ints(g.get("input_ids")), ids, name + " " + id + " input_ids");
+                assertArrayEquals(ints(g.get("labels")), labels, name + " " + id + " labels");
+                assertEquals(g.get("type").asText(), r.getString(r.fieldIndex(Columns.TYPE)));
+                assertEquals(g.get("length").asInt(), r.getInt(r.fieldIndex(Columns.NUM_TOKENS)));
+                assertEquals(g.get("num_label_tokens").asInt(), r.getInt(r.fieldIndex(Columns.NUM_LOSS_TOKENS)));
+            }
+            assertEquals(List.of(Columns.POSITION, Columns.TYPE, Columns.INPUT_IDS, Columns.LABELS, Columns.NUM_TOKENS,
+                    Columns.NUM_LOSS_TOKENS, "id"), List.of(spark.read().parquet(out.resolve("tokens").resolve(name)
+                            .toString()).schema().fieldNames()));
+            assertFalse(result.phases().get(phase).orderRecomputed(), "nothing dropped at max_length 256");
+        }
+        assertEquals(84, result.phases().get(TokenizeSettings.Phase.PHASE1).kept());
+        assertEquals(45, result.phases().get(TokenizeSettings.Phase.PHASE2).kept());
+        assertEquals(0, result.quarantinedRows());
+        assertEquals(List.of("part-00000.parquet"), result.phases().get(TokenizeSettings.Phase.PHASE1).files());
+
+        JsonNode manifest = TrajectoryFixture.JSON.readTree(out.resolve("tokens/manifest.json").toFile());
+        assertEquals("2025-07-10", manifest.get("chat_date").asText());
+        assertEquals(84, manifest.get("phases").get("phase1").get("input_rows").asInt());
+        assertEquals(141, manifest.get("phases").get("phase1").get("num_tokens").get("min").asInt());
+        assertEquals(161, manifest.get("phases").get("phase1").get("num_tokens").get("max").asInt());
+        long goldenLoss = 0;
+        for (JsonNode e : TrajectoryFixture.json("fixtures/train_trajectory/tokenized_phase1.json").get("examples")) {
+            goldenLoss += e.get("num_label_tokens").asLong();
+        }
+        assertEquals(goldenLoss, manifest.get("phases").get("phase1").get("total_loss_tokens").asLong());
+        assertTrue(manifest.get("tokenizer_fingerprint").asText().startsWith("sha256:"));
+        assertFalse(Files.exists(out.resolve(TokenizeStage.TMP_DIR)), "temporary directory removed");
+    }
+
+    /**
+     * With max_length below some prompts, those rows have no completion left: they go to the quarantine as
+     * truncated_no_completion, the survivors are the reference examples truncated to max_length (keep start), and the
+     * order is recomputed over the survivors exactly as the reference does after its drop.
+     */
+    @Test
+    void dropsTruncatedRowsAndRecomputesTheOrderOverSurvivors(@TempDir Path out) throws IOException {
+        int maxLength = 118;
+        TrajectoryFixture.writePrepared(spark, out, TokenizeSettings.ShardFormat.PARQUET);
+        TokenizeResult result = TokenizeStage.run(spark,
+                settings(maxLength, TokenizeSettings.ShardFormat.PARQUET, Optional.of(DATE)), out.toString(),
+                ChatMlTestRenderer.FACTORY);
+
+        long totalDropped = 0;
+        for (var phase : TokenizeSettings.Phase.values()) {
+            String name = phase.dirName();
+            // Expected from the golden file: an example survives iff its first supervised token is < max_length.
+            List<JsonNode> survivors = new ArrayList<>();
+            int dropped = 0;
+            for (JsonNode e : TrajectoryFixture.json("fixtures/train_trajectory/tokenized_" + name + ".json")
+                    .get("examples")) {
+                int[] labels = ints(e.get("labels"));
+                int start = 0;
+                while (labels[start] == -100) {
+                    start++;
+                }
+                if (start < maxLength) {
+                    survivors.add(e);
+                } else {
+                    dropped++;
+                }
+            }
+            assertTrue(dropped > 0 && !survivors.isEmpty(), name + ": the chosen max_length must drop some rows");
+            totalDropped += dropped;
+            int[] order = StratifiedOrder.indexOrder(survivors.stream().map(e -> e.get("type").asText()).toList(), 4,
+                    42L);
+            List<Row> rows = readInFileOrder(out.resolve("tokens").resolve(name), TokenizeSettings.ShardFormat.PARQUET);
+            assertEquals(survivors.size(), rows.size(), name + " survivors");
+            for (int k = 0; k < rows.size(); k++) {
+                Row r = rows.get(k);
+                JsonNode g = survivors.get(order[k]);
+                assertEquals(k, r.getLong(r.fieldIndex(Columns.POSITION)));
+                assertEquals(g.get("id").asText(), r.getString(r.fieldIndex("id")), name + " position " + k);
+                int[] gIds = ints(g.get("input_ids"));
+                int[] gLabels = ints(g.get("labels"));
+                assertArrayEquals(java.util.Arrays.copyOf(gIds, Math.min(maxLength, gIds.length)),
+                        ints(r.getList(r.fieldIndex(Columns.INPUT_IDS))));
+                assertArrayEquals(java.util.Arrays.copyOf(gLabels, Math.min(maxLength, gLabels.length)),
+                        ints(r.getList(r.fieldIndex(Columns.LABELS))));
+            }
+            assertTrue(result.phases().get(phase).orderRecomputed());
+            assertEquals(Map.of("truncated_no_completion", (long) dropped),
+                    result.phases().get(phase).quarantinedByReason());
+        }
+        assertEquals(totalDropped, result.quarantinedRows());
+        List<Row> q = spark.read().parquet(out.resolve("tokens/quarantine").toString()).collectAsList();
+        assertEquals(totalDropped, q.size());
+        for (Row r : q) {
+            assertEquals("truncated_no_completion", r.getString(r.fieldIndex(Columns.REASON)));
+            assertTrue(r.getString(r.fieldIndex(TokenizeStage.QUARANTINE_DETAIL)).contains("max_length 118"));
+        }
+        JsonNode manifest = TrajectoryFixture.JSON.readTree(out.resolve("tokens/manifest.json").toFile());
+        JsonNode p1 = manifest.get("phases").get("phase1");
+        assertEquals(p1.get("input_rows").asLong(), p1.get("kept").asLong() + p1.get("quarantined").asLong());
+        long typeInputs = 0;
+        for (Iterator<JsonNode> it = p1.get("by_type").elements(); it.hasNext(); ) {
+            JsonNode t = it.next();
+            assertEquals(t.get("input_rows").asLong(), t.get("kept").asLong() + t.get("quarantined").asLong());
+            typeInputs += t.get("input_rows").asLong();
+        }
+        assertEquals(84, typeInputs, "every phase-1 record is accounted for per type");
+        assertEquals(p1.get("kept").asLong(), p1.get("rows_within_5pct_of_max_length").asLong(),
+                "every survivor is truncated to max_length");
+    }
+
+    @Test
+    void quarantinesTemplateFailuresWithReasonsAndKeepsEveryRowAccountedFor(@TempDir Path out) {
+        List<Row> rows = new ArrayList<>();
+        String[] types = {"a", "b", "a", "b", "a", "b"};
+        String[] users = {"u0", "u1 " + ChatMlTestRenderer.BOUNDARY_MARKER, "u2", "u3", "u4 " + ChatMlTestRenderer.ERROR_MARKER,
+            "u5"};
+        for (int j = 0; j < 6; j++) {
+            rows.add(RowFactory.create((long) (5 - j), types[j], users[j], "answer " + j, (long) j, "f.csv", (long) j,
+                    "x" + j));
+        }
+        TrajectoryFixture.writePrepared(spark, out, TokenizeSettings.ShardFormat.JSONL, "phase1", rows);
+        TrajectoryFixture.writePrepared(spark, out, TokenizeSettings.ShardFormat.JSONL, "phase2", rows.subList(0, 1));
+        TokenizeResult result = TokenizeStage.run(spark,
+                new TokenizeSettings(TrajectoryFixture.path("fixtures/tiny-qwen2").toString(), 64,
+                        BigInteger.valueOf(7), true, Optional.of(DATE), TokenizeSettings.ShardFormat.JSONL, 2, 1),
+                out.toString(), ChatMlTestRenderer.FACTORY);
+
+        var p1 = result.phases().get(TokenizeSettings.Phase.PHASE1);
+        assertEquals(6, p1.inputRows());
+        assertEquals(4, p1.kept());
+        assertEquals(new TreeMap<>(Map.of("template_boundary", 1L, "template_error", 1L)), p1.quarantinedByReason());
+        assertEquals(List.of("part-00000.jsonl"), p1.files());
+
+        // Survivors x0, x2, x3, x5 (types a, a, b, b) in record order; positions from the recomputed order.
+        int[] order = StratifiedOrder.indexOrder(List.of("a", "a", "b", "b"), 2, 7L);
+        String[] survivorIds = {"x0", "x2", "x3", "x5"};
+        List<TokenExample> examples = new ArrayList<>();
+        new JsonlTokenShardReader(out.resolve("tokens/phase1")).open().forEachRemaining(examples::add);
+        assertEquals(4, examples.size());
+        List<Row> rowsInFileOrder = spark.read().json(out.resolve("tokens/phase1").toString()).collectAsList();
+        for (int k = 0; k < 4; k++) {
+            assertEquals(k, examples.get(k).position(), "the trainer's JSONL reader sees positions 0..3");
+            Row r = rowsInFileOrder.get(k);
+            assertEquals(k, r.getLong(r.fieldIndex(Columns.POSITION)), "file order = position order");
+            assertEquals(survivorIds[order[k]], r.getString(r.fieldIndex("id")));
+        }
+
+        List<Row> q = spark.read().json(out.resolve("tokens/quarantine").toString()).collectAsList();
+        assertEquals(2, q.size());
+        assertEquals("x1", q.get(0).getString(q.get(0).fieldIndex("id")));
+        assertEquals("template_boundary", q.get(0).getString(q.get(0).fieldIndex(Columns.REASON)));
+        assertEquals("phase1", q.get(0).getString(q.get(0).fieldIndex(TokenizeStage.QUARANTINE_PHASE)));
+        assertEquals("test: prompt is not a prefix", q.get(0).getString(q.get(0).fieldIndex("detail")));
+        assertEquals("x4", q.get(1).getString(q.get(1).fieldIndex("id")));
+        assertEquals("template_error", q.get(1).getString(q.get(1).fieldIndex(Columns.REASON)));
+    }
+
+    @Test
+    void rerunReusesTheRecordedChatDateAndWritesIdenticalBytes(@TempDir Path out) throws IOException {
+        TrajectoryFixture.writePrepared(spark, out, TokenizeSettings.ShardFormat.PARQUET);
+        TokenizeSettings noDate = settings(256, TokenizeSettings.ShardFormat.PARQUET, Optional.empty());
+        TokenizeResult first = TokenizeStage.run(spark, noDate, out.toString(), ChatMlTestRenderer.FACTORY);
+        Map<String, byte[]> before = snapshot(out.resolve("tokens"));
+        // Pretend the first run happened on another day: the rerun must reuse the recorded date, not today's.
+        Path manifest = out.resolve("tokens/manifest.json");
+        Files.writeString(manifest, Files.readString(manifest).replace(first.chatDate().toString(), "2001-02-03"));
+        before.put("manifest.json", Files.readAllBytes(manifest));
+
+        TokenizeResult second = TokenizeStage.run(spark, noDate, out.toString(), ChatMlTestRenderer.FACTORY);
+        assertEquals(LocalDate.of(2001, 2, 3), second.chatDate());
+        Map<String, byte[]> after = snapshot(out.resolve("tokens"));
+        assertEquals(before.keySet(), after.keySet());
+        for (String f : before.keySet()) {
+            assertArrayEquals(before.get(f), after.get(f), "byte-identical " + f);
+        }
+    }
+
+    private static Map<String, byte[]> snapshot(Path dir) throws IOException {
+        Map<String, byte[]> out = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) {
+                out.put(dir.relativize(p).toString(), Files.readAllBytes(p));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void missingTokenizerIsNamedBeforeAnyWork(@TempDir Path out, @TempDir Path emptyModel) {
+        TrajectoryFixture.writePrepared(spark, out, TokenizeSettings.ShardFormat.PARQUET);
+        TokenizeSettings s = new TokenizeSettings(emptyModel.toString(), 256, BigInteger.ONE, true, Optional.of(DATE),
+                TokenizeSettings.ShardFormat.PARQUET, 4, 4);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> TokenizeStage.run(spark, s, out.toString(), ChatMlTestRenderer.FACTORY));
+        assertTrue(e.getMessage().contains(emptyModel.resolve("tokenizer.json").toString()), e.getMessage());
+        assertFalse(Files.exists(out.resolve("tokens")));
+    }
+
+    @Test
+    void missingPreparedShardsAreNamed(@TempDir Path out) {
+        var e = assertThrows(IllegalArgumentException.class, () -> TokenizeStage.run(spark,
+                settings(256, TokenizeSettings.ShardFormat.PARQUET, Optional.of(DATE)), out.toString(),
+                ChatMlTestRenderer.FACTORY));
+        assertTrue(e.getMessage().contains("prepared/phase1") && e.getMessage().contains("run the prepare stage"),
+                e.getMessage());
+    }
+
+    @Test
+    void everyRowDroppedIsAClearError(@TempDir Path out) {
+        TrajectoryFixture.writePrepared(spark, out, TokenizeSettings.ShardFormat.PARQUET);
+        var e = assertThrows(IllegalStateException.class, () -> TokenizeStage.run(spark,
+                settings(5, TokenizeSettings.ShardFormat.PARQUET, Optional.of(DATE)), out.toString(),
+                ChatMlTestRenderer.FACTORY));
+        assertTrue(e.getMessage().startsWith("Phase 'phase1': every one of the 84 prepared rows"), e.getMessage());
+        assertTrue(e.getMessage().contains("Raise max_length (now 5)"), e.getMessage());
+        assertFalse(Files.exists(out.resolve("tokens")));
+    }
+}

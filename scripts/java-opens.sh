@@ -1,0 +1,26 @@
+# Sourced by every launcher: the JVM flags Spark needs on Java 17 (Spark's own JavaModuleOptions set),
+# DJL offline, headless charts, and loopback binding for local masters.
+# The same --add-opens list is in the root pom.xml (surefire argLine); keep the two equal.
+TD_JAVA_OPENS=(
+  -XX:+IgnoreUnrecognizedVMOptions
+  --add-opens=java.base/java.lang=ALL-UNNAMED
+  --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
+  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
+  --add-opens=java.base/java.io=ALL-UNNAMED
+  --add-opens=java.base/java.net=ALL-UNNAMED
+  --add-opens=java.base/java.nio=ALL-UNNAMED
+  --add-opens=java.base/java.util=ALL-UNNAMED
+  --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
+  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED
+  --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED
+  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
+  --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
+  --add-opens=java.base/sun.security.action=ALL-UNNAMED
+  --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
+  -Djdk.reflect.useDirectMethodHandle=false
+)
+TD_JAVA_PROPS=(
+  -Dai.djl.offline=true
+  -Djava.awt.headless=true
+)
+export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
