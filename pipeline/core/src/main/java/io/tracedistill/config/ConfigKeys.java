@@ -103,7 +103,7 @@ public final class ConfigKeys {
     public static final ConfigKey<Boolean> K_USE_UNSLOTH = ref("use_unsloth", "bool", false,
             "reference only (Unsloth loader); accepted and recorded, no effect on the JVM", bool(), RunConfig::useUnsloth);
     public static final ConfigKey<Boolean> K_LOAD_IN_4BIT = ref("load_in_4bit", "bool", false,
-            "reference only (4-bit loading); must stay false here", bool(), RunConfig::loadIn4bit);
+            "reference only (bitsandbytes 4-bit loading); recorded, ignored: the JVM loads BF16/F32 weights", bool(), RunConfig::loadIn4bit);
     public static final ConfigKey<Boolean> K_TRUST_REMOTE_CODE = ref("trust_remote_code", "bool", false,
             "reference only (HF remote code); accepted and recorded", bool(), RunConfig::trustRemoteCode);
     public static final ConfigKey<String> K_ATTN_IMPLEMENTATION = ref("attn_implementation", "str", "eager",

@@ -82,9 +82,5 @@ public final class ConfigLoader {
                     "must be between 0 and " + ConfigKeys.MAX_NUMPY_SEED + " when shuffle is true (numpy "
                             + "RandomState(seed) shuffles the frame before the two-phase split); pick such a seed or set shuffle: false");
         }
-        if (cfg.loadIn4bit()) {
-            throw ConfigParsers.invalid("load_in_4bit", true, source,
-                    "must be false: 4-bit loading is not supported by the JVM trainer (weights load as BF16/F32)");
-        }
     }
 }

@@ -100,7 +100,7 @@ final class ConfigParsers {
     static Parser<Double> number(java.util.function.DoublePredicate check, String requirement) {
         return (raw, key, source) -> {
             if (raw instanceof Boolean || !(raw instanceof Number)) {
-                String hint = raw instanceof String ? " (a quoted value is a string; write e.g. 2.0e-4 unquoted)" : "";
+                String hint = raw instanceof String ? " (YAML read it as a string; write numbers unquoted, e.g. 2.0e-4)" : quoteHint(raw);
                 throw invalid(key, raw, source, "must be a number" + hint);
             }
             double v = ((Number) raw).doubleValue();
@@ -177,7 +177,10 @@ final class ConfigParsers {
             return " (it is null; remove the key to use the default)";
         }
         if (raw instanceof String) {
-            return " (a quoted value or a word YAML does not resolve is a string)";
+            return " (YAML read it as a string)";
+        }
+        if (raw instanceof Boolean) {
+            return " (YAML read it as a boolean)";
         }
         return "";
     }

@@ -5,7 +5,6 @@ import io.tracedistill.contract.PyText;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -174,10 +173,5 @@ public final class ReferenceValidation {
                     "must be a list of type labels ('" + ConfigValues.typeName(value) + "' object is not iterable)");
         }
         return out;
-    }
-
-    /** Unused-set helper kept for clarity of the reference's `set(raw) - known`. */
-    static Set<Object> keySet(Map<?, ?> m) {
-        return new LinkedHashSet<>(m.keySet());
     }
 }

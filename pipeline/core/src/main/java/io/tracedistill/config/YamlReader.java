@@ -54,7 +54,10 @@ final class YamlReader {
         } catch (ParserException e) {
             throw yamlError("ParserError", source, e);
         } catch (ComposerException e) {
-            throw yamlError("ComposerError", source, e);
+            // SnakeYAML 2 refuses global tags (!!python/...) while composing; PyYAML's SafeLoader
+            // refuses them while constructing
+            boolean tag = String.valueOf(e.getMessage()).contains("Global tag is not allowed");
+            throw yamlError(tag ? "ConstructorError" : "ComposerError", source, e);
         } catch (ConstructorException e) {
             throw yamlError("ConstructorError", source, e);
         } catch (YAMLException e) {

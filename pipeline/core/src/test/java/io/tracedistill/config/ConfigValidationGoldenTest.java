@@ -49,7 +49,27 @@ class ConfigValidationGoldenTest {
             "example_reproduce_competition", List.<String[]>of(new String[] {"'1.0e9'", "1000000000.0"}));
 
     /** Accepted by the reference, rejected here with these messages (the value would break training later). */
-    private static final Map<String, String> STRICTER = Map.ofEntries();
+    private static final Map<String, String> STRICTER = Map.ofEntries(
+            Map.entry("all_phase_keys", "Invalid value 1 for phase1.lr_scheduler_type in config.yaml: "
+                    + "must be one of linear, cosine, constant, constant_with_warmup"),
+            Map.entry("seed_negative", "Invalid value -5 for seed in config.yaml: must be between 0 and 4294967295 "
+                    + "when shuffle is true (numpy RandomState(seed) shuffles the frame before the two-phase split); "
+                    + "pick such a seed or set shuffle: false"),
+            Map.entry("seed_float", "Invalid value 4.5 for seed in config.yaml: must be an integer"),
+            Map.entry("seed_string", "Invalid value 'abc' for seed in config.yaml: must be an integer (YAML read it as a string)"),
+            Map.entry("max_length_float", "Invalid value 1.5 for max_length in config.yaml: must be an integer"),
+            Map.entry("max_length_true", "Invalid value True for max_length in config.yaml: must be an integer (YAML read it as a boolean)"),
+            Map.entry("max_length_inf", "Invalid value inf for max_length in config.yaml: must be an integer"),
+            Map.entry("max_length_nan", "Invalid value nan for max_length in config.yaml: must be an integer"),
+            Map.entry("lora_rank_float", "Invalid value 0.5 for lora_rank in config.yaml: must be an integer"),
+            Map.entry("lora_dropout_string", "Invalid value 'high' for lora_dropout in config.yaml: must be a number "
+                    + "(YAML read it as a string; write numbers unquoted, e.g. 2.0e-4)"),
+            Map.entry("target_modules_string", "Invalid value 'q_proj' for target_modules in config.yaml: "
+                    + "must be a list of module names (write [q_proj] for a single one)"),
+            Map.entry("bf16_quoted", "Invalid value 'false' for bf16 in config.yaml: must be true or false (YAML read it as a string)"),
+            Map.entry("output_dir_int", "Invalid value 123 for output_dir in config.yaml: must be a string"),
+            Map.entry("phase1_null_value_ok", "Invalid value None for phase1.learning_rate in config.yaml: must be a number "
+                    + "(it is null; remove the key to use the default)"));
 
     static Stream<Arguments> cases() {
         return GoldenResources.cases("config_validation.json", "cases").stream()
@@ -135,8 +155,15 @@ class ConfigValidationGoldenTest {
             Object base = expected.get(e.getKey());
             JsonNode v = e.getValue();
             // a YAML-1.1 string float ("1.0e9") is compared as the number it denotes (see YAML_FLOAT_DEVIATION)
-            double d = v.isTextual() ? Double.parseDouble(v.asText()) : v.asDouble();
-            expected.put(e.getKey(), base instanceof Integer ? (Object) v.asInt() : base instanceof String ? v.asText() : d);
+            Object value;
+            if (base instanceof Integer) {
+                value = v.asInt();
+            } else if (base instanceof String) {
+                value = v.asText();
+            } else {
+                value = v.isTextual() ? Double.parseDouble(v.asText()) : v.asDouble();
+            }
+            expected.put(e.getKey(), value);
         });
         assertEquals(expected, actual.toMap(), id + ": resolved phase");
     }

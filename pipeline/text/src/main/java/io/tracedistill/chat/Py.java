@@ -275,7 +275,7 @@ final class Py {
         }
     }
 
-    /** Python {@code repr(str)}: quote choice, backslash escapes, non-printables as \x/\u/\U. */
+    /** Python {@code repr(str)}: quote choice, backslash escapes, non-printables as x/u/U escapes. */
     static String strRepr(String s) {
         boolean hasSingle = s.indexOf('\'') >= 0;
         boolean hasDouble = s.indexOf('"') >= 0;

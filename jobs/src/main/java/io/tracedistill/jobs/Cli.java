@@ -1,0 +1,102 @@
+package io.tracedistill.jobs;
+
+import io.tracedistill.chat.RenderChat;
+import io.tracedistill.config.ConfigException;
+import io.tracedistill.model.Generate;
+
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code tracedistill <command> [--cfg FILE] [options]}: the one entry point behind
+ * {@code scripts/tracedistill}. {@code tracedistill --cfg FILE} (the reference's form) means {@code run}.
+ * Each command also has its own main class for {@code spark-submit --class}.
+ */
+public final class Cli {
+    private Cli() {}
+
+    /** A command: its one-line help and what it runs. */
+    private record Command(String help, Handler handler) {}
+
+    @FunctionalInterface
+    private interface Handler {
+        int run(CliArgs args, PrintStream out, PrintStream err) throws Exception;
+    }
+
+    private static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
+
+    static {
+        COMMANDS.put("run", new Command("all steps: prepare, tokenize, train (phase 1 + 2, adapter, zip, report), eval",
+                (a, out, err) -> steps(a, out, Pipeline.endToEnd())));
+        COMMANDS.put("prepare", new Command("CoT table -> formatted, split, ordered shards + manifest",
+                (a, out, err) -> steps(a, out, List.of(new PrepareStep()))));
+        COMMANDS.put("tokenize", new Command("prepared shards -> chat template + tokens + completion-only labels",
+                (a, out, err) -> steps(a, out, List.of(new TokenizeStep()))));
+        COMMANDS.put("train", new Command("phase 1 Train -> phase 2 Nudge -> PEFT adapter, submission.zip, report",
+                (a, out, err) -> steps(a, out, List.of(new TrainStep()))));
+        COMMANDS.put("eval", new Command("greedy decoding + boxed-answer grading, base vs adapters",
+                (a, out, err) -> steps(a, out, List.of(new EvalStep()))));
+        COMMANDS.put("generate", new Command(
+                "--model DIR [--adapter DIR] (--prompt TEXT [--chat] | --input-ids 1,2,3) --max-new-tokens N",
+                (a, out, err) -> Generate.run(a.rest().toArray(String[]::new), out, err)));
+        COMMANDS.put("render-chat", new Command(
+                "--template PATH --messages FILE.json [--add-generation-prompt] [--vars FILE.json] [--json]",
+                (a, out, err) -> RenderChat.run(a.rest().toArray(String[]::new), out, err)));
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs one command line; returns the process exit code (0 ok, 1 failed, 2 usage error). */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        CliArgs parsed;
+        try {
+            parsed = CliArgs.parse(args);
+        } catch (CliArgs.UsageException e) {
+            err.println("tracedistill: " + e.getMessage());
+            usage(err);
+            return 2;
+        }
+        if (parsed.command().equals("help")) {
+            usage(out);
+            return 0;
+        }
+        Command c = COMMANDS.get(parsed.command());
+        if (c == null) {
+            err.println("tracedistill: unknown command '" + parsed.command() + "'");
+            usage(err);
+            return 2;
+        }
+        try {
+            return c.handler().run(parsed, out, err);
+        } catch (CliArgs.UsageException e) {
+            err.println("tracedistill " + parsed.command() + ": " + e.getMessage());
+            return 2;
+        } catch (ConfigException e) {
+            err.println("tracedistill " + parsed.command() + ": " + e.getMessage());
+            return 1;
+        } catch (Exception e) {
+            err.println("tracedistill " + parsed.command() + " failed: " + e);
+            e.printStackTrace(err);
+            return 1;
+        }
+    }
+
+    private static int steps(CliArgs a, PrintStream out, List<Step> steps) throws Exception {
+        try (JobContext ctx = JobContext.open(a, out)) {
+            Pipeline.run(ctx, steps);
+            out.println("outputs under " + ctx.outputDir().toAbsolutePath());
+        }
+        return 0;
+    }
+
+    static void usage(PrintStream s) {
+        s.println("usage: tracedistill <command> [--cfg FILE] [--force] [--resume] [options]");
+        s.println("       tracedistill --cfg FILE            (same as: run --cfg FILE)");
+        s.println("commands:");
+        COMMANDS.forEach((name, c) -> s.printf("  %-12s %s%n", name, c.help()));
+    }
+}

@@ -1,0 +1,140 @@
+package io.tracedistill.peft;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tracedistill.model.CausalLm;
+import io.tracedistill.model.CausalLmLoss;
+import io.tracedistill.model.Fixtures;
+import io.tracedistill.model.SafeTensors;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * One LoRA training step on {@code tiny-qwen2/lora/train_step.json}: HF {@code ForCausalLMLoss}, the
+ * gradient of every LoRA tensor vs {@code train_step_grads.safetensors}, the global grad norm and the
+ * loss after one SGD step (AdamW belongs to {@code io.tracedistill.train} and is tested there).
+ */
+class LoraTrainStepGoldenTest {
+    static final String STEP = "tiny-qwen2/lora/train_step.json";
+    static final double GRAD_REL_TOL = 1e-4;
+
+    static NDManager manager;
+    static LoraModel lora;
+    static double loss;
+    static final Map<String, float[]> GRADS = new LinkedHashMap<>();
+
+    @BeforeAll
+    static void step() {
+        manager = NDManager.newBaseManager();
+        lora = PeftAdapter.load(CausalLm.load(Fixtures.dir("tiny-qwen2"), manager), Fixtures.dir("tiny-qwen2/lora"), manager);
+        lora.setTrainable(true);
+        JsonNode s = Fixtures.json(STEP);
+        try (NDManager step = manager.newSubManager();
+             GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray ids = Fixtures.ints2d(s.get("input_ids"), step);
+            NDArray mask = Fixtures.ints2d(s.get("attention_mask"), step);
+            NDArray labels = Fixtures.ints2d(s.get("labels"), step);
+            NDArray logits = lora.model().forward(ids, mask, null, null, true);
+            CausalLmLoss.LossSum sum = CausalLmLoss.sum(logits, labels);
+            assertEquals(s.get("num_loss_tokens").asLong(), sum.count());
+            NDArray mean = sum.mean();
+            loss = mean.getFloat();
+            gc.backward(mean);
+            lora.trainableParameters().forEach((k, v) -> GRADS.put(k, v.getGradient().toFloatArray()));
+        }
+    }
+
+    @AfterAll
+    static void close() {
+        manager.close();
+    }
+
+    static Stream<Arguments> tensors() {
+        List<Arguments> out = new ArrayList<>();
+        SafeTensors.open(Fixtures.dir("tiny-qwen2/lora/train_step_grads.safetensors")).entries().keySet()
+                .forEach(k -> out.add(Arguments.of(k.replace("base_model.model.model.", ""), k)));
+        return out.stream();
+    }
+
+    @Test
+    void lossMatchesForCausalLmLoss() {
+        double want = Fixtures.json(STEP).get("loss").asDouble();
+        System.out.printf("train step loss %.8f vs %.8f (diff %.2e, tol 1e-5)%n", loss, want, Math.abs(loss - want));
+        assertEquals(want, loss, 1e-5);
+    }
+
+    @Test
+    void globalGradNorm() {
+        double sq = 0;
+        for (float[] g : GRADS.values()) {
+            for (float x : g) {
+                sq += (double) x * x;
+            }
+        }
+        double want = Fixtures.json(STEP).get("lora_grad_global_l2_norm").asDouble();
+        double got = Math.sqrt(sq);
+        System.out.printf("global grad L2 %.8f vs %.8f (rel diff %.2e, tol %.0e)%n", got, want, Math.abs(got - want) / want,
+                GRAD_REL_TOL);
+        assertEquals(want, got, want * GRAD_REL_TOL);
+        assertEquals(20, GRADS.size(), "10 adapted modules x (A, B)");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("tensors")
+    void perTensorGradient(String id, String key) {
+        float[] want = SafeTensors.open(Fixtures.dir("tiny-qwen2/lora/train_step_grads.safetensors")).readFloats(key);
+        float[] got = GRADS.get(key);
+        double diffSq = 0;
+        double refSq = 0;
+        double maxAbs = 0;
+        for (int i = 0; i < want.length; i++) {
+            double d = got[i] - want[i];
+            diffSq += d * d;
+            refSq += (double) want[i] * want[i];
+            maxAbs = Math.max(maxAbs, Math.abs(d));
+        }
+        double rel = Math.sqrt(diffSq / refSq);
+        System.out.printf("%s: grad rel L2 diff %.2e, max abs %.2e (tol rel %.0e)%n", id, rel, maxAbs, GRAD_REL_TOL);
+        assertTrue(rel <= GRAD_REL_TOL, id + ": relative grad diff " + rel);
+    }
+
+    @Test
+    void sgdStepLoss() {
+        JsonNode s = Fixtures.json(STEP);
+        float lr = (float) s.get("sgd_step").get("lr").asDouble();
+        try (NDManager local = NDManager.newBaseManager(); NDManager step = local.newSubManager()) {
+            LoraModel fresh = PeftAdapter.load(CausalLm.load(Fixtures.dir("tiny-qwen2"), local),
+                    Fixtures.dir("tiny-qwen2/lora"), local);
+            for (Map.Entry<String, NDArray> p : fresh.trainableParameters().entrySet()) {
+                float[] w = p.getValue().toFloatArray();
+                float[] g = GRADS.get(p.getKey());
+                for (int i = 0; i < w.length; i++) {
+                    w[i] -= lr * g[i];
+                }
+                p.getValue().set(w);
+            }
+            NDArray logits = fresh.model().forward(Fixtures.ints2d(s.get("input_ids"), step),
+                    Fixtures.ints2d(s.get("attention_mask"), step), null, null, false);
+            double after = CausalLmLoss.mean(logits, Fixtures.ints2d(s.get("labels"), step)).getFloat();
+            double want = s.get("sgd_step").get("loss_after").asDouble();
+            System.out.printf("loss after SGD step %.8f vs %.8f (diff %.2e, tol 1e-4)%n", after, want, Math.abs(after - want));
+            assertEquals(want, after, 1e-4);
+            assertTrue(after < loss, "SGD step must lower the loss");
+        }
+    }
+}
