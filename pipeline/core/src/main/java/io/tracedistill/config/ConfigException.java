@@ -48,9 +48,11 @@ public final class ConfigException extends RuntimeException {
 
     /**
      * {@code Invalid value <repr> for <key> in <source>: <requirement>}, for a value the reference
-     * accepts (and would fail on later, or mis-handle).
+     * accepts (and would fail on later, or mis-handle). Public so that later stages (a missing
+     * {@code data_path}, an adapter directory without {@code adapter_config.json}) can report a
+     * config problem in the same words: {@code raw} is rendered as a Python repr.
      */
-    static ConfigException invalidValue(String key, Object raw, String source, String requirement) {
+    public static ConfigException invalidValue(String key, Object raw, String source, String requirement) {
         return new ConfigException(invalidText(key, raw, source, requirement), source, key, null, null);
     }
 

@@ -280,13 +280,25 @@ public final class ConfigKeys {
         StringBuilder sb = new StringBuilder();
         sb.append("| key | type | default | description |\n|---|---|---|---|\n");
         for (ConfigKey<?> k : KEYS) {
-            String def = k.required() ? "**required**" : "`" + ConfigValues.repr(k.referenceDefault()).replace("|", "\\|")
-                    .replace("\n", "\\n") + "`";
-            sb.append("| `").append(k.name()).append("` | ").append(k.type()).append(" | ").append(def).append(" | ")
-                    .append(k.doc()).append(k.reference() ? "" : " *(extension)*").append(" |\n");
+            Object raw = k.referenceDefault();
+            String def = k.required() ? "**required**"
+                    : code(raw instanceof Map<?, ?> m && m.isEmpty() ? "{}" : ConfigValues.yamlScalar(raw));
+            sb.append("| `").append(k.name()).append("` | ").append(cell(k.type())).append(" | ").append(def).append(" | ")
+                    .append(cell(k.doc())).append(k.reference() ? "" : " *(extension)*").append(" |\n");
         }
         sb.append("\n| phase key | Train / Nudge default | description |\n|---|---|---|\n");
         PhaseConfig.markdownRows().forEach(r -> sb.append(r).append('\n'));
         return sb.toString();
+    }
+
+    /** A Markdown table cell: pipes escaped. */
+    static String cell(String text) {
+        return text.replace("|", "\\|");
+    }
+
+    /** A Markdown code span that survives backticks and pipes inside the value. */
+    static String code(String text) {
+        String t = cell(text);
+        return t.contains("`") ? "`` " + t + " ``" : "`" + t + "`";
     }
 }

@@ -65,6 +65,55 @@ public final class ConfigLoader {
         return ReferenceValidation.validate(YamlReader.read(yaml, source), source);
     }
 
+    /**
+     * Loads a config given as an already-parsed document (plain Java values as YAML would produce
+     * them: String, Integer/Long, Double, Boolean, null, List, Map). Runs the same checks as
+     * {@link #parse}; {@code source} names it in messages. {@code fromMap(cfg.toCanonicalMap(), s)}
+     * returns a config equal to {@code cfg}.
+     */
+    public static RunConfig fromMap(Map<String, ?> document, String source) {
+        return fromReferenceFields(ReferenceValidation.validate(new LinkedHashMap<>(document), source), source);
+    }
+
+    /**
+     * {@code cfg} with command-line style overrides applied: each assignment is
+     * {@code key=value} or {@code section.key=value} (for {@code phase1}, {@code phase2},
+     * {@code columns}); the value is read as a YAML scalar or flow collection
+     * ({@code seed=7}, {@code phase1.learning_rate=1e-4}, {@code hard_types=[a, b]},
+     * {@code chat_date=null}). The result is validated like a loaded file.
+     *
+     * @throws ConfigException naming the assignment when it has no {@code =}, an unknown key or a bad value
+     */
+    public static RunConfig withOverrides(RunConfig cfg, java.util.List<String> assignments, String source) {
+        Map<String, Object> doc = cfg.toCanonicalMap();
+        for (String a : assignments) {
+            int eq = a.indexOf('=');
+            if (eq <= 0) {
+                throw ConfigException.internal("ValueError", "Override " + io.tracedistill.contract.PyText.repr(a)
+                        + " from " + source + " must look like key=value or phase1.learning_rate=1e-4", source, null, null);
+            }
+            String key = a.substring(0, eq).trim();
+            Object value = YamlReader.read(new ByteArrayInputStream(a.substring(eq + 1).getBytes(StandardCharsets.UTF_8)),
+                    source + " (override " + key + ")");
+            int dot = key.indexOf('.');
+            if (dot < 0) {
+                doc.put(key, value);
+                continue;
+            }
+            String section = key.substring(0, dot);
+            Object current = doc.get(section);
+            if (!(current instanceof Map<?, ?> m)) {
+                throw ConfigException.internal("ValueError", "Override " + io.tracedistill.contract.PyText.repr(a) + " from "
+                        + source + ": " + section + " is not a section; dotted keys work for phase1, phase2 and columns",
+                        source, key, null);
+            }
+            Map<Object, Object> copy = new LinkedHashMap<>(m);
+            copy.put(key.substring(dot + 1), value);
+            doc.put(section, copy);
+        }
+        return fromMap(doc, source);
+    }
+
     /** Step 3: typed values for every key, then cross-key checks. */
     static RunConfig fromReferenceFields(Map<String, Object> fields, String source) {
         Map<String, Object> typed = new LinkedHashMap<>();

@@ -1,5 +1,7 @@
 package io.tracedistill.config;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tracedistill.contract.PyText;
 
 import java.math.BigInteger;
@@ -227,5 +229,49 @@ final class ConfigValues {
             return asDouble(o) <= 0.0;
         }
         return null;
+    }
+
+    /**
+     * A value as YAML that both SnakeYAML and PyYAML read back as the same value: strings in
+     * JSON double-quote syntax, floats always with a dot ({@code 5.0e-06}; {@code 5e-06} would be
+     * a string in YAML 1.1), lists in flow style.
+     */
+    static String yamlScalar(Object v) {
+        if (v == null) {
+            return "null";
+        }
+        if (v instanceof Boolean b) {
+            return b ? "true" : "false";
+        }
+        if (v instanceof Double d) {
+            if (Double.isNaN(d)) {
+                return ".nan";
+            }
+            if (Double.isInfinite(d)) {
+                return d > 0 ? ".inf" : "-.inf";
+            }
+            String r = PyText.floatRepr(d);
+            int e = r.indexOf('e');
+            if (e >= 0 && r.lastIndexOf('.', e) < 0) {
+                r = r.substring(0, e) + ".0" + r.substring(e); // 5e-06 -> 5.0e-06 (YAML 1.1 float)
+            }
+            return r;
+        }
+        if (v instanceof Number n) {
+            return n.toString();
+        }
+        if (v instanceof List<?> l) {
+            StringBuilder sb = new StringBuilder("[");
+            for (int i = 0; i < l.size(); i++) {
+                sb.append(i == 0 ? "" : ", ").append(yamlScalar(l.get(i)));
+            }
+            return sb.append(']').toString();
+        }
+        try {
+            // JSON string syntax is valid YAML double-quoted scalar syntax
+            return new ObjectMapper().writeValueAsString(v.toString());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

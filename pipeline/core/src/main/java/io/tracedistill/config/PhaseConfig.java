@@ -155,8 +155,8 @@ public record PhaseConfig(
         Map<String, Object> t = train().toMap();
         Map<String, Object> n = nudge().toMap();
         for (PhaseKey k : DECLARED) {
-            rows.add("| `phase1/phase2." + k.name() + "` | " + ConfigValues.repr(t.get(k.name())) + " / "
-                    + ConfigValues.repr(n.get(k.name())) + " | " + k.doc() + " |");
+            rows.add("| `phase1/phase2." + k.name() + "` | `" + ConfigValues.yamlScalar(t.get(k.name())) + "` / `"
+                    + ConfigValues.yamlScalar(n.get(k.name())) + "` | " + k.doc() + " |");
         }
         return rows;
     }

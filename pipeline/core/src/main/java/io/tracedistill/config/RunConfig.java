@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tracedistill.contract.ColumnKeys;
 import io.tracedistill.contract.PyText;
 
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.LocalDate;
@@ -213,51 +212,12 @@ public record RunConfig(
             if (e.getValue() instanceof Map<?, ?> m) {
                 sb.append('\n');
                 for (Map.Entry<?, ?> sub : m.entrySet()) {
-                    sb.append("  ").append(sub.getKey()).append(": ").append(yamlScalar(sub.getValue())).append('\n');
+                    sb.append("  ").append(sub.getKey()).append(": ").append(ConfigValues.yamlScalar(sub.getValue())).append('\n');
                 }
             } else {
-                sb.append(' ').append(yamlScalar(e.getValue())).append('\n');
+                sb.append(' ').append(ConfigValues.yamlScalar(e.getValue())).append('\n');
             }
         }
         return sb.toString();
-    }
-
-    private static String yamlScalar(Object v) {
-        if (v == null) {
-            return "null";
-        }
-        if (v instanceof Boolean b) {
-            return b ? "true" : "false";
-        }
-        if (v instanceof Double d) {
-            if (Double.isNaN(d)) {
-                return ".nan";
-            }
-            if (Double.isInfinite(d)) {
-                return d > 0 ? ".inf" : "-.inf";
-            }
-            String r = PyText.floatRepr(d);
-            int e = r.indexOf('e');
-            if (e >= 0 && r.lastIndexOf('.', e) < 0) {
-                r = r.substring(0, e) + ".0" + r.substring(e); // 5e-06 -> 5.0e-06 (YAML 1.1 float)
-            }
-            return r;
-        }
-        if (v instanceof Number n) {
-            return n.toString();
-        }
-        if (v instanceof List<?> l) {
-            StringBuilder sb = new StringBuilder("[");
-            for (int i = 0; i < l.size(); i++) {
-                sb.append(i == 0 ? "" : ", ").append(yamlScalar(l.get(i)));
-            }
-            return sb.append(']').toString();
-        }
-        try {
-            // JSON string syntax is valid YAML double-quoted scalar syntax
-            return new ObjectMapper().writeValueAsString(v.toString());
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -155,35 +155,51 @@ public final class PyText {
         return out.toString();
     }
 
-    /** Shortest decimal (fewest significant digits) that parses back to {@code x > 0}; nearest on ties. */
+    /**
+     * Shortest decimal (fewest significant digits) that parses back to {@code x > 0}; nearest to
+     * the exact binary value among those. If some p-digit decimal round-trips, so does a
+     * (p+1)-digit one (append a zero), so the search starts from the length of JDK 17's
+     * {@code Double.toString} digits (which always round-trip, but are sometimes one digit too
+     * long) and walks down.
+     */
     private static BigDecimal shortestRoundTrip(double x) {
         BigDecimal exact = new BigDecimal(x);
-        for (int p = 1; p <= 17; p++) {
-            MathContext down = new MathContext(p, RoundingMode.DOWN);
-            MathContext up = new MathContext(p, RoundingMode.UP);
-            BigDecimal lo = exact.round(down);
-            BigDecimal hi = exact.round(up);
-            boolean loOk = lo.doubleValue() == x;
-            boolean hiOk = hi.doubleValue() == x;
-            if (loOk && hiOk) {
-                int c = exact.subtract(lo).compareTo(hi.subtract(exact));
-                if (c < 0) {
-                    return lo;
-                }
-                if (c > 0) {
-                    return hi;
-                }
-                // exact tie between two p-digit candidates: round-half-even on the last digit
-                return exact.round(new MathContext(p, RoundingMode.HALF_EVEN));
+        int javaDigits = new BigDecimal(Double.toString(x)).stripTrailingZeros().precision();
+        BigDecimal best = candidate(exact, x, javaDigits);
+        if (best == null) {
+            // cannot happen (Double.toString round-trips); keep a correct fallback anyway
+            for (int p = javaDigits + 1; p <= 17 && best == null; p++) {
+                best = candidate(exact, x, p);
             }
-            if (loOk) {
+            return best != null ? best : exact.round(new MathContext(17, RoundingMode.HALF_EVEN));
+        }
+        for (int p = javaDigits - 1; p >= 1; p--) {
+            BigDecimal shorter = candidate(exact, x, p);
+            if (shorter == null) {
+                break;
+            }
+            best = shorter;
+        }
+        return best;
+    }
+
+    /** The p-significant-digit decimal nearest to {@code exact} that parses back to {@code x}, or null. */
+    private static BigDecimal candidate(BigDecimal exact, double x, int p) {
+        BigDecimal lo = exact.round(new MathContext(p, RoundingMode.DOWN));
+        BigDecimal hi = exact.round(new MathContext(p, RoundingMode.UP));
+        boolean loOk = Double.parseDouble(lo.toString()) == x;
+        boolean hiOk = Double.parseDouble(hi.toString()) == x;
+        if (loOk && hiOk) {
+            int c = exact.subtract(lo).compareTo(hi.subtract(exact));
+            if (c < 0) {
                 return lo;
             }
-            if (hiOk) {
+            if (c > 0) {
                 return hi;
             }
+            return exact.round(new MathContext(p, RoundingMode.HALF_EVEN)); // exact tie: even last digit
         }
-        return exact.round(new MathContext(17, RoundingMode.HALF_EVEN));
+        return loOk ? lo : hiOk ? hi : null;
     }
 
     // ------------------------------------------------------------------ repr

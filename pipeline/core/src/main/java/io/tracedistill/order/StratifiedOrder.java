@@ -28,8 +28,9 @@ import java.util.Objects;
  * Pinned by {@code golden/stratified_order.json}.
  *
  * <p>Memory: the labels stay the caller's; this class holds one bucket id per row, the buckets'
- * indices once, and the output, i.e. about 12 bytes per row plus one small list per distinct label.
- * Steps 4 and 5 write each index straight to its final position instead of building per-slot lists.
+ * indices once, and the output: about 12.5 B allocated per row (measured at 330k rows, 20 labels),
+ * 4 B/row retained (the result). Steps 4 and 5 write each index straight to its final position
+ * instead of building per-slot lists.
  */
 public final class StratifiedOrder {
 

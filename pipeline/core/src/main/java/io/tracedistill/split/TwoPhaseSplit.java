@@ -7,7 +7,6 @@ import io.tracedistill.pyrandom.PyRandom;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -42,8 +41,10 @@ import java.util.Set;
  * is never counted and never sampled, so such rows land in phase 1 only.
  *
  * <p>Everything works on row indices: the caller (the Spark prepare stage) collects one type
- * string per row to the driver, splits here, and joins the row indices back. Memory for
- * {@code N} rows is a handful of int arrays (about 24 bytes per row with the debug record).
+ * string per row to the driver, splits here, and joins the row indices back. Measured at 1M rows
+ * with 20 types ({@code DriverMemoryProbe} in the tests): the collected type strings take about
+ * 63 B/row (one String per row), the split allocates about 26 B/row and retains about 15 B/row
+ * (both phases' row arrays, the shuffle and the debug populations), 0.3 s CPU.
  */
 public final class TwoPhaseSplit {
 

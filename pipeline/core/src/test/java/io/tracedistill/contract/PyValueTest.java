@@ -115,6 +115,32 @@ class PyValueTest {
         assertEquals(expected, new PyValue.Float(x).pyStr());
     }
 
+    /** 5,831 more bit patterns (random bits, decimals, powers of ten, subnormals) with CPython 3.11.7's repr. */
+    @Test
+    void floatReprMatchesCPythonOnBulkSample() throws java.io.IOException {
+        int checked = 0;
+        java.util.List<String> mismatches = new java.util.ArrayList<>();
+        try (var in = PyValueTest.class.getResourceAsStream("/cpython311_float_repr.txt");
+             var reader = new java.io.BufferedReader(new java.io.InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                if (line.startsWith("#")) {
+                    continue;
+                }
+                String[] parts = line.split(" ");
+                double x = Double.longBitsToDouble(Long.parseUnsignedLong(parts[0], 16));
+                String actual = PyText.floatRepr(x);
+                if (!actual.equals(parts[1])) {
+                    mismatches.add(parts[0] + ": expected " + parts[1] + " got " + actual);
+                }
+                checked++;
+            }
+        }
+        System.out.println("floatRepr bulk sample: " + checked + " values, " + mismatches.size() + " mismatches");
+        assertEquals(5831, checked);
+        assertEquals(java.util.List.of(), mismatches);
+    }
+
     @Test
     void specialFloats() {
         assertEquals("nan", PyText.floatRepr(Double.NaN));

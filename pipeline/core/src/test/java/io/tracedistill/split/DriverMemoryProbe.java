@@ -37,9 +37,9 @@ public final class DriverMemoryProbe {
         long afterTypes = used();
 
         long a0 = mx.getThreadAllocatedBytes(tid);
-        long t0 = System.nanoTime();
+        long t0 = mx.getCurrentThreadCpuTime();
         TwoPhaseSplit.SplitResult split = TwoPhaseSplit.split(types, List.of("cryptarithm_deduce", "gravity"), 42, true);
-        long t1 = System.nanoTime();
+        long t1 = mx.getCurrentThreadCpuTime();
         long a1 = mx.getThreadAllocatedBytes(tid);
         long afterSplit = used();
 
@@ -48,9 +48,9 @@ public final class DriverMemoryProbe {
             phase1Labels.add(types.get(row));
         }
         long a2 = mx.getThreadAllocatedBytes(tid);
-        long t2 = System.nanoTime();
+        long t2 = mx.getCurrentThreadCpuTime();
         int[] order = StratifiedOrder.indexOrder(phase1Labels, 32, 42);
-        long t3 = System.nanoTime();
+        long t3 = mx.getCurrentThreadCpuTime();
         long a3 = mx.getThreadAllocatedBytes(tid);
         long afterOrder = used();
 
@@ -58,9 +58,11 @@ public final class DriverMemoryProbe {
                 split.phase2Rows().length, split.quota(), order.length);
         System.out.printf("retained: type strings (list + one String per row) %.1f B/row%n", (afterTypes - base) / (double) n);
         System.out.printf("retained: split result incl. debug %.1f B/row%n", (afterSplit - afterTypes) / (double) n);
-        System.out.printf("retained: phase-1 label list + order %.1f B/row%n", (afterOrder - afterSplit) / (double) n);
-        System.out.printf("allocated while splitting %.1f B/row in %d ms%n", (a1 - a0) / (double) n, (t1 - t0) / 1_000_000);
-        System.out.printf("allocated while ordering phase 1 %.1f B/row in %d ms%n", (a3 - a2) / (double) n, (t3 - t2) / 1_000_000);
+        int m = order.length;
+        System.out.printf("retained: phase-1 label list + order %.1f B per phase-1 row%n", (afterOrder - afterSplit) / (double) m);
+        System.out.printf("allocated while splitting %.1f B/row, %d ms CPU%n", (a1 - a0) / (double) n, (t1 - t0) / 1_000_000);
+        System.out.printf("allocated while ordering phase 1 %.1f B per phase-1 row, %d ms CPU%n", (a3 - a2) / (double) m,
+                (t3 - t2) / 1_000_000);
         System.out.printf("max heap %d MiB%n", Runtime.getRuntime().maxMemory() >> 20);
         // keep everything reachable until the last measurement
         if (types.size() + split.quota() + order.length + phase1Labels.size() == 42) {

@@ -271,6 +271,12 @@ public final class CausalLm {
         return ai.djl.nn.core.Linear.linear(hidden, lmHead).singletonOrThrow();
     }
 
+    /** {@link #hiddenStates(NDArray, NDArray, NDArray, KvCache, boolean, UnaryOperator)} without an embedding hook. */
+    public NDArray hiddenStates(NDArray inputIds, NDArray attentionMask, NDArray positionIds, KvCache cache,
+                                boolean training) {
+        return hiddenStates(inputIds, attentionMask, positionIds, cache, training, null);
+    }
+
     /**
      * Final normed hidden states {@code [B, T, hidden]} (the input of {@code lm_head}); arguments as
      * {@link #forward(NDArray, NDArray, NDArray, KvCache, boolean)}.

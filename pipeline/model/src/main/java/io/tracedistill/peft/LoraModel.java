@@ -139,8 +139,7 @@ public final class LoraModel {
         LoraConfig resolved = config.withTargets(targets);
         List<String> modules = matchTargets(model, targets);
         Map<String, Projection> slots = model.projections();
-        NDManager loraManager = manager.newSubManager();
-        Map<String, LoraLinear> layers = new LinkedHashMap<>();
+        // 1. Validate everything before touching the model, so a bad adapter leaves it unchanged.
         TreeMap<String, NDArray> remaining = new TreeMap<>(tensors);
         for (String name : modules) {
             String keyA = keyA(name);
@@ -151,21 +150,31 @@ public final class LoraModel {
                 throw new IllegalArgumentException("Adapter " + source + " has no tensor '" + (a == null ? keyA : keyB)
                         + "' although target_modules " + targets + " select module " + name);
             }
-            if (a.getShape().get(0) != config.r() || b.getShape().get(1) != config.r()) {
-                throw new IllegalArgumentException("Adapter " + source + ": " + keyA + " " + a.getShape() + " / "
-                        + keyB + " " + b.getShape() + " do not have rank r = " + config.r() + " from adapter_config.json");
-            }
-            a.attach(loraManager);
-            b.attach(loraManager);
             Linear base = baseOf(slots.get(name), name);
-            LoraLinear layer = new LoraLinear(name, base, a, b, resolved.scaling(), resolved.dropout());
-            model.replaceProjection(name, layer);
-            layers.put(name, layer);
+            if (a.getShape().dimension() != 2 || b.getShape().dimension() != 2
+                    || a.getShape().get(0) != config.r() || b.getShape().get(1) != config.r()
+                    || a.getShape().get(1) != base.inFeatures() || b.getShape().get(0) != base.outFeatures()) {
+                throw new IllegalArgumentException("Adapter " + source + ": " + keyA + " " + a.getShape() + " / "
+                        + keyB + " " + b.getShape() + " do not fit module " + name + " [out " + base.outFeatures()
+                        + ", in " + base.inFeatures() + "] with r = " + config.r() + " from adapter_config.json");
+            }
         }
         if (!remaining.isEmpty()) {
             throw new IllegalArgumentException("Adapter " + source + " has " + remaining.size()
                     + " tensors for modules outside target_modules " + targets + ", e.g. '" + remaining.firstKey()
                     + "': adapter_config.json and adapter_model.safetensors disagree");
+        }
+        // 2. Inject.
+        NDManager loraManager = manager.newSubManager();
+        Map<String, LoraLinear> layers = new LinkedHashMap<>();
+        for (String name : modules) {
+            NDArray a = tensors.get(keyA(name));
+            NDArray b = tensors.get(keyB(name));
+            a.attach(loraManager);
+            b.attach(loraManager);
+            LoraLinear layer = new LoraLinear(name, baseOf(slots.get(name), name), a, b, resolved.scaling(), resolved.dropout());
+            model.replaceProjection(name, layer);
+            layers.put(name, layer);
         }
         return new LoraModel(model, resolved, loraManager, layers);
     }

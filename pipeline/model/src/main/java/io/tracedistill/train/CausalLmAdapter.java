@@ -25,17 +25,13 @@ public final class CausalLmAdapter implements TrainableModel {
 
     @Override
     public NDArray hiddenStates(NDArray inputIds, NDArray attentionMask, UnaryOperator<NDArray> embeddingHook) {
-        if (embeddingHook != null) {
-            // CausalLm computes the embedding inside hiddenStates and offers no hook on its output yet.
-            throw new UnsupportedOperationException("NEFTune (neftune_noise_alpha > 0) needs a hook on the embedding output,"
-                    + " which io.tracedistill.model.CausalLm does not offer yet; set neftune_noise_alpha: 0 in both phases");
-        }
-        return lora.model().hiddenStates(inputIds, attentionMask, null, null, true); // [B, T, H]
+        // embeddingHook (NEFTune) is applied to the embed_tokens output [B, T, H].
+        return lora.model().hiddenStates(inputIds, attentionMask, null, null, true, embeddingHook); // [B, T, H]
     }
 
     @Override
     public NDArray lmHead(NDArray hiddenRows) {
-        return ai.djl.nn.core.Linear.linear(hiddenRows, lora.model().lmHeadWeight()).singletonOrThrow(); // [N, V]
+        return lora.model().lmHead(hiddenRows); // [N, V]
     }
 
     @Override

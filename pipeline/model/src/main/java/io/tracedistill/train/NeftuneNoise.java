@@ -1,6 +1,5 @@
 package io.tracedistill.train;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 
@@ -16,10 +15,9 @@ import ai.djl.ndarray.types.Shape;
  *   embeds  += uniform(-mag_norm, mag_norm)   same shape [B, L, d]
  * </pre>
  *
- * <p>Randomness: the noise of each micro-batch comes from the engine generator reseeded with a
- * value derived from (run seed, phase, step, micro-batch). That makes a run reproducible and makes
- * resuming from a checkpoint exact: the "RNG state" is just the data position. (Torch's own global
- * generator stream is not reproduced; the reference's noise is not reproducible across stacks anyway.)
+ * <p>Randomness: the noise of each micro-batch comes from the engine generator reseeded by
+ * {@link MicroBatchRng} for (run seed, phase, step, micro-batch), so runs are reproducible and a
+ * resume is exact.
  * {@code alpha = 0} adds exactly nothing and draws nothing.
  */
 public final class NeftuneNoise {
@@ -60,23 +58,9 @@ public final class NeftuneNoise {
             throw new IllegalArgumentException("NEFTune expects embeddings [B, L, d] but got " + s);
         }
         float mag = (float) magnitude(s.get(1), s.get(2));
-        Engine.getInstance().setRandomSeed(noiseSeed(phase, step, microBatch));
+        MicroBatchRng.reseed(runSeed, phase, step, microBatch);
         NDArray noise = embeds.getManager().randomUniform(-mag, mag, s, embeds.getDataType(), embeds.getDevice());
         return embeds.add(noise);
     }
 
-    /** The generator seed of one micro-batch: a SplitMix64 mix of (seed, phase, step, micro-batch), 31 bits. */
-    int noiseSeed(int phase, long step, int microBatch) {
-        long z = runSeed;
-        z = mix(z + 0x9E3779B97F4A7C15L * (phase + 1));
-        z = mix(z + 0x9E3779B97F4A7C15L * (step + 1));
-        z = mix(z + 0x9E3779B97F4A7C15L * (microBatch + 1));
-        return (int) (z >>> 33);
-    }
-
-    private static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
-    }
 }

@@ -12,7 +12,7 @@ import java.util.Optional;
  * @param adapter        {@code output_dir/adapter} (final)
  * @param metrics        {@code output_dir/metrics.jsonl}
  * @param resumedFrom    the checkpoint the run resumed from, if any
- * @param precision      the dtype training ran in ("float32" on CPU)
+ * @param precision      the dtype training ran in ("float32", plus the reason when bf16 was requested)
  * @param peakRssBytes   peak resident set size of the process (VmHWM), -1 when unknown
  */
 public record TrainResult(PhaseResult phase1, PhaseResult phase2, Path phase1Adapter, Path adapter, Path metrics,

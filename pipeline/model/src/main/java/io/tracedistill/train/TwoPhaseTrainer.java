@@ -89,14 +89,13 @@ public final class TwoPhaseTrainer {
             }
             metrics = MetricsLog.create(outputDir);
         }
-        LOG.log(Level.INFO, "Training in " + precision + (settings.bf16() && precision.equals("float32")
-                ? " (bf16 requested; the CPU trains in float32)" : "") + " on " + model.manager().getDevice());
+        LOG.log(Level.INFO, "Training in " + precision + " on " + model.manager().getDevice());
 
         // 2. Phase 1 (Train), unless the checkpoint is past it.
         PhaseResult r1;
         Path phase1Adapter = outputDir.resolve(PHASE1_ADAPTER_DIR);
         if (from.isPresent() && (from.get().state().phase() == 2 || from.get().state().phaseComplete())) {
-            r1 = summaryFromMetrics(1, phase1, metrics.file(), from.get());
+            r1 = summaryFromMetrics(1, phase1, metrics.file());
             if (from.get().state().phase() == 1) {
                 writeAdapter(phase1Adapter); // killed between the phase-end checkpoint and the adapter write
             } else if (!Files.isDirectory(phase1Adapter)) {
@@ -112,7 +111,7 @@ public final class TwoPhaseTrainer {
         PhaseResult r2;
         Path adapter = outputDir.resolve(ADAPTER_DIR);
         if (from.isPresent() && from.get().state().phase() == 2 && from.get().state().phaseComplete()) {
-            r2 = summaryFromMetrics(2, phase2, metrics.file(), from.get());
+            r2 = summaryFromMetrics(2, phase2, metrics.file());
         } else {
             Checkpoints.Loaded same = from.filter(l -> l.state().phase() == 2).orElse(null);
             r2 = runPhase(2, phase2, checkpointsDir, same, metrics);
@@ -200,7 +199,7 @@ public final class TwoPhaseTrainer {
                         boolean epochDone = !steps.hasNext();
                         Checkpoints.State st = new Checkpoints.State(1, phase, false, stepsTaken, optimizer.stepCount(),
                                 epochDone ? epoch + 1 : epoch, epochDone ? 0 : step.nextExampleIndex(), totalSteps, numExamples,
-                                tokens, elapsed, "neftune-derived(seed, phase, step, micro_batch)", settings.seed(), fingerprint(phase));
+                                tokens, elapsed, MicroBatchRng.STATE, settings.seed(), fingerprint(phase));
                         Path dir = Checkpoints.save(checkpointsDir, st, loraHostTensors(), optimizerHostTensors(optimizer),
                                 settings.keepCheckpoints());
                         LOG.log(Level.INFO, "checkpoint " + dir);
@@ -215,7 +214,7 @@ public final class TwoPhaseTrainer {
             }
             // 7. Phase-end checkpoint: the next run resumes after this phase.
             Checkpoints.State end = new Checkpoints.State(1, phase, true, stepsTaken, optimizer.stepCount(), ps.numTrainEpochs(), 0,
-                    totalSteps, numExamples, tokens, wall, "neftune-derived(seed, phase, step, micro_batch)", settings.seed(),
+                    totalSteps, numExamples, tokens, wall, MicroBatchRng.STATE, settings.seed(),
                     fingerprint(phase));
             Checkpoints.save(checkpointsDir, end, loraHostTensors(), optimizerHostTensors(optimizer), settings.keepCheckpoints());
             return new PhaseResult(phase, numExamples, totalSteps, tokens, wall, lastLoss, logged, truncated[0], overMaxPos[0]);
@@ -246,6 +245,8 @@ public final class TwoPhaseTrainer {
                 final int micro = k;
                 UnaryOperator<NDArray> hook = neftune[phase - 1].enabled()
                         ? e -> neftune[phase - 1].apply(e, phase, step.step(), micro) : null;
+                // Dropout and NEFTune draw from the engine generator, reseeded per micro-batch (exact resume).
+                MicroBatchRng.reseed(settings.seed(), phase, step.step(), k);
                 try (NDManager mbm = model.manager().newSubManager();
                      GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     Shape shape = new Shape(mb.rows(), mb.paddedLength());
@@ -278,7 +279,7 @@ public final class TwoPhaseTrainer {
     }
 
     /** Rebuilds a phase summary from metrics.jsonl when a resumed run skips a finished phase. */
-    private PhaseResult summaryFromMetrics(int phase, TokenShardReader reader, Path metricsFile, Checkpoints.Loaded from)
+    private PhaseResult summaryFromMetrics(int phase, TokenShardReader reader, Path metricsFile)
             throws IOException {
         List<MetricsLog.Entry> logged = MetricsLog.read(metricsFile).stream().filter(e -> e.phase().equals("phase" + phase)).toList();
         MetricsLog.Entry last = logged.isEmpty() ? null : logged.get(logged.size() - 1);
@@ -396,8 +397,17 @@ public final class TwoPhaseTrainer {
                 eta / 3600, (eta / 60) % 60, eta % 60));
     }
 
+    /**
+     * The dtype training runs in, with the reason when bf16 was asked for: the CPU has no fast bf16
+     * matmul, so float32 is the best it offers; on GPU this port has no autocast yet, so float32 too.
+     */
     private String precision() {
-        return "float32";
+        if (!settings.bf16()) {
+            return "float32";
+        }
+        return model.manager().getDevice().isGpu()
+                ? "float32 (bf16 requested; bf16 autocast is not implemented in this port)"
+                : "float32 (bf16 requested; on CPU float32 is used)";
     }
 
     private static List<List<Long>> positions(OptimizerStep step) {

@@ -77,9 +77,21 @@ final class Builtins {
         }));
         g.put("namespace", new Function("namespace", (r, a, kw) -> {
             Namespace ns = new Namespace();
+            if (a.size() > 1) {
+                throw PyError.typeError("dict expected at most 1 argument, got " + a.size());
+            }
             for (Object src : a) {
                 if (src instanceof Map<?, ?> sm) {
                     sm.forEach((k, v) -> ns.attrs.put(Py.str(k), v));
+                } else {
+                    for (Object pair : Py.iterate(src)) {
+                        List<Object> kv = Py.iterate(pair);
+                        if (kv.size() != 2) {
+                            throw PyError.valueError("dictionary update sequence element has length " + kv.size()
+                                    + "; 2 is required");
+                        }
+                        ns.attrs.put(Py.str(kv.get(0)), kv.get(1));
+                    }
                 }
             }
             ns.attrs.putAll(kw);
@@ -698,7 +710,7 @@ final class Builtins {
             case "sequence":
                 return v instanceof String || v instanceof List || v instanceof Map || v instanceof Undefined;
             case "callable":
-                return v instanceof PyCallable;
+                return v instanceof PyCallable || v instanceof Undefined;
             case "sameas":
                 return v == a.get(0) || (v != null && Py.isNumber(v) && v.equals(a.get(0)));
             case "escaped":
@@ -732,7 +744,7 @@ final class Builtins {
             case "test":
                 return TEST_NAMES.contains(Py.str(v));
             default:
-                throw new PyError("TemplateRuntimeError", "No test named " + Py.repr(name) + ".");
+                throw new PyError("TemplateRuntimeError", "No test named " + Py.repr(name) + " found.");
         }
     }
 
@@ -741,11 +753,13 @@ final class Builtins {
             "odd", "even", "divisibleby", "eq", "equalto", "==", "ne", "!=", "lt", "lessthan", "<", "le", "<=", "gt",
             "greaterthan", ">", "ge", ">=", "in", "lower", "upper", "filter", "test");
 
+    /** Every builtin filter of jinja2 3.1 (what its compiler accepts); the renderer implements all but a few. */
     static final Set<String> FILTER_NAMES = Set.of("abs", "attr", "batch", "capitalize", "center", "count", "d",
-            "default", "dictsort", "e", "escape", "first", "float", "forceescape", "format", "indent", "int", "items",
-            "join", "last", "length", "list", "lower", "map", "max", "min", "reject", "rejectattr", "replace",
-            "reverse", "round", "safe", "select", "selectattr", "sort", "string", "sum", "title", "tojson", "trim",
-            "unique", "upper", "wordcount", "truncate", "striptags");
+            "default", "dictsort", "e", "escape", "filesizeformat", "first", "float", "forceescape", "format", "groupby",
+            "indent", "int", "items", "join", "last", "length", "list", "lower", "map", "max", "min", "pprint", "random",
+            "reject", "rejectattr", "replace", "reverse", "round", "safe", "select", "selectattr", "slice", "sort",
+            "string", "striptags", "sum", "title", "tojson", "trim", "truncate", "unique", "upper", "urlencode",
+            "urlize", "wordcount", "wordwrap", "xmlattr");
 
     // ------------------------------------------------------------------ filters
 
@@ -761,8 +775,8 @@ final class Builtins {
                 return Py.len(v);
             case "tojson":
                 // transformers: tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False)
-                return PyJson.dumps(v, arg("tojson", a, kw, 1, "indent", null),
-                        arg("tojson", a, kw, 2, "separators", null),
+                return PyJson.dumps(v, Py.truthy(arg("tojson", a, kw, 0, "ensure_ascii", false)),
+                        arg("tojson", a, kw, 1, "indent", null), arg("tojson", a, kw, 2, "separators", null),
                         Py.truthy(arg("tojson", a, kw, 3, "sort_keys", false)));
             case "default", "d": {
                 Object dflt = arg(name, a, kw, 0, "default_value", "");
@@ -922,8 +936,35 @@ final class Builtins {
                 }
                 return words;
             }
+            case "truncate": {
+                // jinja2 do_truncate with the default policy truncate.leeway = 5
+                String str = Py.str(v);
+                int length = Py.toIndex(arg("truncate", a, kw, 0, "length", 255L), "length");
+                boolean killwords = Py.truthy(arg("truncate", a, kw, 1, "killwords", false));
+                String end = Py.str(arg("truncate", a, kw, 2, "end", "..."));
+                Object lw = arg("truncate", a, kw, 3, "leeway", null);
+                int leeway = lw == null ? 5 : Py.toIndex(lw, "leeway");
+                int n = str.codePointCount(0, str.length());
+                int endLen = end.codePointCount(0, end.length());
+                if (length < endLen || leeway < 0) {
+                    throw new PyError("AssertionError", length < endLen ? "expected length >= " + endLen + ", got "
+                            + length : "expected leeway >= 0, got " + leeway);
+                }
+                if (n <= length + leeway) {
+                    return str;
+                }
+                String head = PyStrings.substringCp(str, 0, length - endLen);
+                if (killwords) {
+                    return head + end;
+                }
+                return PyStrings.rsplit(head, " ", 1).get(0) + end;
+            }
             default:
-                throw new PyError("TemplateAssertionError", "No filter named " + Py.repr(name) + ".");
+                if (FILTER_NAMES.contains(name)) {
+                    throw new PyError("NotImplementedError", "the jinja2 filter " + Py.repr(name)
+                            + " is not supported by this renderer (io.tracedistill.chat.Builtins)");
+                }
+                throw new PyError("TemplateRuntimeError", "No filter named " + Py.repr(name) + " found.");
         }
     }
 
@@ -1007,6 +1048,9 @@ final class Builtins {
     }
 
     private static Object toInt(Object v, Object dflt, Object base) {
+        if (v instanceof Undefined u) {
+            throw u.fail(); // int(Undefined) raises UndefinedError, which do_int does not catch
+        }
         try {
             if (v instanceof String s) {
                 String t = PyStrings.strip(s, null).replace("_", "");
@@ -1056,6 +1100,9 @@ final class Builtins {
     }
 
     private static Object toFloat(Object v, Object dflt) {
+        if (v instanceof Undefined u) {
+            throw u.fail();
+        }
         if (Py.isNumber(v)) {
             return Py.dbl(v);
         }

@@ -190,8 +190,14 @@ public final class ChatTemplate implements ChatRenderer {
         return new ChatTemplate(template, specialTokens, Objects.requireNonNull(clock, "clock"));
     }
 
-    /** The same template with {@code strftime_now} frozen at noon of {@code date} (the config's {@code chat_date}). */
+    /**
+     * The same template with {@code strftime_now} frozen at noon of {@code date} (the config's {@code chat_date});
+     * {@code null} means the system clock (the config default).
+     */
     public ChatTemplate withDate(LocalDate date) {
+        if (date == null) {
+            return withClock(LocalDateTime::now);
+        }
         LocalDateTime t = date.atTime(12, 0);
         return withClock(() -> t);
     }

@@ -34,6 +34,7 @@ final class Parser {
         if (p.cur().kind() != Kind.EOF) {
             throw p.fail("unexpected " + describe(p.cur()), p.cur());
         }
+        NameCheck.check(body, name, p.source);
         return body;
     }
 

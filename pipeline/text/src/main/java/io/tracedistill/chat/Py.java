@@ -1,12 +1,11 @@
 package io.tracedistill.chat;
 
+import io.tracedistill.contract.PyText;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.MathContext;
-import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -275,98 +274,19 @@ final class Py {
         }
     }
 
-    /** Python {@code repr(str)}: quote choice, backslash escapes, non-printables as x/u/U escapes. */
+    /** Python {@code repr(str)} (shared rules of {@link PyText#repr}). */
     static String strRepr(String s) {
-        boolean hasSingle = s.indexOf('\'') >= 0;
-        boolean hasDouble = s.indexOf('"') >= 0;
-        char quote = hasSingle && !hasDouble ? '"' : '\'';
-        StringBuilder sb = new StringBuilder(s.length() + 2).append(quote);
-        for (int i = 0; i < s.length(); ) {
-            int cp = s.codePointAt(i);
-            i += Character.charCount(cp);
-            if (cp == quote || cp == '\\') {
-                sb.append('\\').appendCodePoint(cp);
-            } else if (cp == '\t') {
-                sb.append("\\t");
-            } else if (cp == '\n') {
-                sb.append("\\n");
-            } else if (cp == '\r') {
-                sb.append("\\r");
-            } else if (cp < 0x20 || cp == 0x7f) {
-                sb.append(String.format("\\x%02x", cp));
-            } else if (cp < 0x7f || isPrintable(cp)) {
-                sb.appendCodePoint(cp);
-            } else if (cp <= 0xff) {
-                sb.append(String.format("\\x%02x", cp));
-            } else if (cp <= 0xffff) {
-                sb.append(String.format("\\u%04x", cp));
-            } else {
-                sb.append(String.format("\\U%08x", cp));
-            }
-        }
-        return sb.append(quote).toString();
+        return PyText.repr(s);
     }
 
-    /** CPython {@code str.isprintable} for one code point (Unicode data of the running JDK). */
+    /** CPython {@code str.isprintable} for one code point. */
     static boolean isPrintable(int cp) {
-        if (cp == ' ') {
-            return true;
-        }
-        int t = Character.getType(cp);
-        return !(t == Character.CONTROL || t == Character.FORMAT || t == Character.SURROGATE
-                || t == Character.PRIVATE_USE || t == Character.UNASSIGNED || t == Character.LINE_SEPARATOR
-                || t == Character.PARAGRAPH_SEPARATOR || t == Character.SPACE_SEPARATOR);
+        return PyText.isPrintable(cp);
     }
 
     /** Python {@code repr(float)}: shortest round-trip digits, fixed notation for 1e-4 <= |x| < 1e16. */
     static String floatRepr(double d) {
-        if (Double.isNaN(d)) {
-            return "nan";
-        }
-        if (Double.isInfinite(d)) {
-            return d > 0 ? "inf" : "-inf";
-        }
-        if (d == 0.0) {
-            return (Double.doubleToRawLongBits(d) < 0) ? "-0.0" : "0.0";
-        }
-        BigDecimal exact = new BigDecimal(d);
-        BigDecimal shortest = exact;
-        for (int p = 1; p <= 17; p++) {
-            BigDecimal r = exact.round(new MathContext(p, RoundingMode.HALF_EVEN));
-            if (r.doubleValue() == d) {
-                shortest = r;
-                break;
-            }
-        }
-        shortest = shortest.stripTrailingZeros();
-        String digits = shortest.unscaledValue().abs().toString();
-        int decpt = digits.length() - shortest.scale(); // value = 0.digits * 10^decpt
-        StringBuilder sb = new StringBuilder();
-        if (d < 0) {
-            sb.append('-');
-        }
-        if (decpt > -4 && decpt <= 16) {
-            if (decpt <= 0) {
-                sb.append("0.").append("0".repeat(-decpt)).append(digits);
-            } else if (decpt >= digits.length()) {
-                sb.append(digits).append("0".repeat(decpt - digits.length())).append(".0");
-            } else {
-                sb.append(digits, 0, decpt).append('.').append(digits.substring(decpt));
-            }
-        } else {
-            sb.append(digits.charAt(0));
-            if (digits.length() > 1) {
-                sb.append('.').append(digits.substring(1));
-            }
-            int exp = decpt - 1;
-            sb.append('e').append(exp < 0 ? '-' : '+');
-            int a = Math.abs(exp);
-            if (a < 10) {
-                sb.append('0');
-            }
-            sb.append(a);
-        }
-        return sb.toString();
+        return PyText.floatRepr(d);
     }
 
     // ---------------------------------------------------------------- equality and ordering
@@ -510,9 +430,6 @@ final class Py {
             if (item instanceof String needle) {
                 return s.contains(needle);
             }
-            if (item instanceof Undefined u) {
-                throw u.fail();
-            }
             throw PyError.typeError("'in <string>' requires string as left operand, not " + typeName(item));
         }
         if (container instanceof Map<?, ?> m) {
@@ -655,7 +572,7 @@ final class Py {
                         ? "float division by zero" : "division by zero");
             }
             if (isIntLike(a) && isIntLike(b) && !(a instanceof Long && b instanceof Long)) {
-                return new BigDecimal(big(a)).divide(new BigDecimal(big(b)), MathContext.DECIMAL64).doubleValue();
+                return new BigDecimal(big(a)).divide(new BigDecimal(big(b)), new MathContext(60)).doubleValue();
             }
             return dbl(a) / dbl(b);
         }
@@ -777,9 +694,5 @@ final class Py {
             throw u.fail();
         }
         throw PyError.typeError(what + " indices must be integers or slices, not " + typeName(v));
-    }
-
-    static Iterator<Object> iter(Object v) {
-        return iterate(v).iterator();
     }
 }

@@ -16,10 +16,11 @@ final class PyJson {
     private PyJson() {}
 
     /**
+     * @param ensureAscii escape every non-ASCII character as {@code \\uXXXX} (surrogate pairs beyond the BMP)
      * @param indent {@code null} for one line; an int (spaces) or a string per level
      * @param separators {@code null} or a 2-list {@code [item_sep, key_sep]}
      */
-    static String dumps(Object value, Object indent, Object separators, boolean sortKeys) {
+    static String dumps(Object value, boolean ensureAscii, Object indent, Object separators, boolean sortKeys) {
         String indentStr = null;
         if (indent != null && !(indent instanceof Undefined)) {
             if (indent instanceof String s) {
@@ -41,11 +42,11 @@ final class PyJson {
             keySep = Py.str(seps.get(1));
         }
         StringBuilder sb = new StringBuilder();
-        write(sb, value, indentStr, itemSep, keySep, sortKeys, 0);
+        write(sb, value, ensureAscii, indentStr, itemSep, keySep, sortKeys, 0);
         return sb.toString();
     }
 
-    private static void write(StringBuilder sb, Object v, String indent, String itemSep, String keySep,
+    private static void write(StringBuilder sb, Object v, boolean ascii, String indent, String itemSep, String keySep,
             boolean sortKeys, int level) {
         if (v == null) {
             sb.append("null");
@@ -56,7 +57,7 @@ final class PyJson {
         } else if (v instanceof Double d) {
             sb.append(floatJson(d));
         } else if (v instanceof String s) {
-            string(sb, s);
+            string(sb, s, ascii);
         } else if (v instanceof List<?> l) {
             if (l.isEmpty()) {
                 sb.append("[]");
@@ -68,7 +69,7 @@ final class PyJson {
                     sb.append(itemSep);
                 }
                 newline(sb, indent, level + 1);
-                write(sb, l.get(i), indent, itemSep, keySep, sortKeys, level + 1);
+                write(sb, l.get(i), ascii, indent, itemSep, keySep, sortKeys, level + 1);
             }
             newline(sb, indent, level);
             sb.append(']');
@@ -89,9 +90,9 @@ final class PyJson {
                 }
                 first = false;
                 newline(sb, indent, level + 1);
-                string(sb, key(e.getKey()));
+                string(sb, key(e.getKey()), ascii);
                 sb.append(keySep);
-                write(sb, e.getValue(), indent, itemSep, keySep, sortKeys, level + 1);
+                write(sb, e.getValue(), ascii, indent, itemSep, keySep, sortKeys, level + 1);
             }
             newline(sb, indent, level);
             sb.append('}');
@@ -136,7 +137,7 @@ final class PyJson {
     }
 
     /** {@code json.encoder.py_encode_basestring}: escapes {@code " \ \n \r \t \b \f} and other controls as \\u00XX. */
-    static void string(StringBuilder sb, String s) {
+    static void string(StringBuilder sb, String s, boolean ascii) {
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -149,7 +150,7 @@ final class PyJson {
                 case '\b' -> sb.append("\\b");
                 case '\f' -> sb.append("\\f");
                 default -> {
-                    if (c < 0x20) {
+                    if (c < 0x20 || (ascii && c > 0x7e)) {
                         sb.append(String.format("\\u%04x", (int) c));
                     } else {
                         sb.append(c);

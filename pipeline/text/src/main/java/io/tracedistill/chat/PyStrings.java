@@ -1,5 +1,6 @@
 package io.tracedistill.chat;
 
+import io.tracedistill.contract.PyText;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,18 +13,9 @@ final class PyStrings {
 
     private PyStrings() {}
 
-    /** CPython {@code str.isspace} for one code point (Unicode White_Space / bidi WS, B, S classes). */
+    /** CPython {@code str.isspace} for one code point ({@link PyText#isSpace}). */
     static boolean isSpace(int cp) {
-        switch (cp) {
-            case 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0x85, 0xA0, 0x1680,
-                    0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200A,
-                    0x2028, 0x2029, 0x202F, 0x205F, 0x3000 -> {
-                return true;
-            }
-            default -> {
-                return false;
-            }
-        }
+        return PyText.isSpace(cp);
     }
 
     /** {@code s.strip(chars)}; {@code chars == null} strips Python whitespace. */
@@ -73,7 +65,7 @@ final class PyStrings {
                     break;
                 }
                 if (maxsplit >= 0 && out.size() == maxsplit) {
-                    out.add(rstrip(s.substring(i), null));
+                    out.add(s.substring(i));
                     break;
                 }
                 int j = i;
@@ -117,7 +109,7 @@ final class PyStrings {
                     break;
                 }
                 if (rev.size() == maxsplit) {
-                    rev.add(lstrip(s.substring(0, j), null));
+                    rev.add(s.substring(0, j));
                     break;
                 }
                 int i = j;

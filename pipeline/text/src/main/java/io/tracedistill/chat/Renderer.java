@@ -532,8 +532,4 @@ final class Renderer {
         Map<String, Object> kw = evalKw(fc.kwNames(), fc.kwValues(), scope);
         return Builtins.filter(this, fc.name(), value, args, kw);
     }
-
-    LocalDateTime now() {
-        return clock.get();
-    }
 }

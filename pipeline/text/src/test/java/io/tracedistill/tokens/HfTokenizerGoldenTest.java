@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
+import io.tracedistill.chat.ChatTemplate;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -75,6 +78,26 @@ class HfTokenizerGoldenTest {
         Encoding enc = qwen3.encode(rendered);
         assertArrayEquals(GoldenFiles.ints(c.get("ids")), enc.ids(), "ids of the rendered chat");
         assertSpansWellFormed(rendered, enc);
+    }
+
+    /** The same 5 chats rendered by our Jinja renderer from the Qwen3 tokenizer_config.json, then tokenized. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("chats")
+    void rendersWithChatTemplateAndEncodesLikeReference(String name, JsonNode c) {
+        ChatTemplate template = ChatTemplate.fromTokenizerConfig(GoldenFiles.path("fixtures/tokenizers/qwen3"));
+        List<Map<String, Object>> messages = new ArrayList<>();
+        for (JsonNode m : c.get("messages")) {
+            Map<String, Object> msg = new LinkedHashMap<>();
+            m.fields().forEachRemaining(e -> msg.put(e.getKey(), e.getValue().asText()));
+            messages.add(msg);
+        }
+        Map<String, Object> extra = new LinkedHashMap<>();
+        if (!c.get("enable_thinking").isNull()) {
+            extra.put("enable_thinking", c.get("enable_thinking").asBoolean());
+        }
+        String rendered = template.render(messages, c.get("add_generation_prompt").asBoolean(), extra);
+        assertEquals(c.get("rendered").asText(), rendered, "rendered chat");
+        assertArrayEquals(GoldenFiles.ints(c.get("ids")), qwen3.encode(rendered).ids(), "ids of our render");
     }
 
     @Test

@@ -44,29 +44,79 @@ public final class ShardWriter {
         return kept.mapPartitions(new PhaseFn(assignment, phase, passIdx), Encoders.row(schema.prepared()));
     }
 
-    /** Writes {@code phase}'s shards to {@code dir}; returns the number of rows written. */
+    /** Writes {@code phase}'s {@code rows} rows to {@code dir} as {@code ceil(rows / rowsPerShard)} shards. */
     public static void writePhase(Dataset<Row> staged, Broadcast<RowAssignment> assignment, int phase,
             CheckedSchema schema, ShardFormat format, String dir, long rows, int rowsPerShard) {
+        Dataset<Row> prepared = phaseRows(staged, assignment, phase, schema);
+        write(orderByKey(prepared, 0, rows, rowsPerShard), format, dir);
+    }
+
+    /**
+     * Orders {@code ds} by its long column {@code keyIdx} (dense keys 0..rows-1) into contiguous key ranges of
+     * {@code rowsPerShard}, one partition each, sorted within. One shard: a single partition, no shuffle. More: an
+     * exact range partitioner on the key (the keys are known to be dense, so no sampling job is needed).
+     */
+    static Dataset<Row> orderByKey(Dataset<Row> ds, int keyIdx, long rows, int rowsPerShard) {
         int shards = shards(rows, rowsPerShard);
-        Dataset<Row> ordered = phaseRows(staged, assignment, phase, schema)
-                .repartitionByRange(shards, functions.col(Columns.POSITION))
-                .sortWithinPartitions(Columns.POSITION);
-        write(ordered, format, dir);
+        String key = ds.columns()[keyIdx];
+        if (shards == 1) {
+            return ds.coalesce(1).sortWithinPartitions(key);
+        }
+        StructType schema = ds.schema();
+        org.apache.spark.api.java.JavaRDD<Row> sorted = ds.javaRDD()
+                .mapToPair(r -> new scala.Tuple2<>(r.getLong(keyIdx), r))
+                .repartitionAndSortWithinPartitions(new DenseRangePartitioner(shards, rowsPerShard))
+                .values();
+        return ds.sparkSession().createDataFrame(sorted, schema);
+    }
+
+    /** Partition {@code k} holds keys {@code [k*rowsPerShard, (k+1)*rowsPerShard)}. */
+    static final class DenseRangePartitioner extends org.apache.spark.Partitioner {
+        private static final long serialVersionUID = 1L;
+        private final int partitions;
+        private final long rowsPerShard;
+
+        DenseRangePartitioner(int partitions, long rowsPerShard) {
+            this.partitions = partitions;
+            this.rowsPerShard = rowsPerShard;
+        }
+
+        @Override
+        public int numPartitions() {
+            return partitions;
+        }
+
+        @Override
+        public int getPartition(Object key) {
+            long k = (Long) key;
+            return (int) Math.min(partitions - 1, Math.max(0, k / rowsPerShard));
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof DenseRangePartitioner d && d.partitions == partitions && d.rowsPerShard == rowsPerShard;
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(partitions * 31L + rowsPerShard);
+        }
     }
 
     /** The quarantine rows (original columns + reason, source_file, source_row), in input row order. */
     public static void writeQuarantine(Dataset<Row> staged, Broadcast<RowAssignment> assignment, CheckedSchema schema,
             ShardFormat format, String dir, long rows, int rowsPerShard) {
         List<StructField> fields = new ArrayList<>(List.of(schema.quarantine().fields()));
-        fields.add(DataTypes.createStructField(INPUT_ROW, DataTypes.IntegerType, false));
+        fields.add(DataTypes.createStructField(INPUT_ROW, DataTypes.LongType, false));
         StructType withRow = new StructType(fields.toArray(new StructField[0]));
         int inputWidth = schema.input().fields().length;
         Dataset<Row> q = staged.filter(functions.col(FormatContractTransform.REASON).isNotNull())
-                .mapPartitions(new QuarantineFn(assignment, inputWidth), Encoders.row(withRow))
-                .repartitionByRange(shards(rows, rowsPerShard), functions.col(INPUT_ROW))
-                .sortWithinPartitions(INPUT_ROW)
-                .drop(INPUT_ROW);
-        write(q, format, dir);
+                .mapPartitions(new QuarantineFn(assignment, inputWidth), Encoders.row(withRow));
+        // Input row indices of quarantined rows are sparse: one ordered shard per rowsPerShard rows is enough here.
+        Dataset<Row> ordered = shards(rows, rowsPerShard) == 1
+                ? q.coalesce(1).sortWithinPartitions(INPUT_ROW)
+                : q.repartitionByRange(shards(rows, rowsPerShard), functions.col(INPUT_ROW)).sortWithinPartitions(INPUT_ROW);
+        write(ordered.drop(INPUT_ROW), format, dir);
     }
 
     /** Writes a staged dataset (internal, always Parquet). */
@@ -192,7 +242,7 @@ public final class ShardWriter {
                     out[inputWidth] = r.getString(3); // reason
                     out[inputWidth + 1] = r.getString(2); // source_file
                     out[inputWidth + 2] = (long) a.sourceRow(g);
-                    out[inputWidth + 3] = g;
+                    out[inputWidth + 3] = (long) g;
                     return RowFactory.create(out);
                 }
             };

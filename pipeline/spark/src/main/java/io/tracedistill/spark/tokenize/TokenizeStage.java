@@ -354,6 +354,9 @@ public final class TokenizeStage {
             os.write(JSON.writeValueAsString(value).getBytes(StandardCharsets.UTF_8));
             os.write('\n');
         }
+        // Hadoop's local file system writes a .manifest.json.crc side file; a person editing the manifest would then
+        // get a checksum error on the next run's read, so drop it (the manifest is small, human-readable JSON).
+        ShardDirectory.delete(fs, new Path(file.getParent(), "." + file.getName() + ".crc"));
     }
 
     /** Backtick-quotes a column name so dots or spaces in passthrough names are taken literally. */

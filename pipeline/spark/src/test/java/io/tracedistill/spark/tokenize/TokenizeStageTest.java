@@ -90,7 +90,7 @@ class TokenizeStageTest {
         TrajectoryFixture.writePrepared(spark, out, TokenizeSettings.ShardFormat.PARQUET);
         TokenizeResult result = TokenizeStage.run(spark,
                 settings(256, TokenizeSettings.ShardFormat.PARQUET, Optional.of(DATE)), out.toString(),
-                ChatMlTestRenderer.FACTORY);
+                ChatTemplateTurnRenderer.FACTORY);
 
         JsonNode trajectory = TrajectoryFixture.json("fixtures/train_trajectory/trajectory.json");
         for (var phase : TokenizeSettings.Phase.values()) {
@@ -147,11 +147,11 @@ class TokenizeStageTest {
      */
     @Test
     void dropsTruncatedRowsAndRecomputesTheOrderOverSurvivors(@TempDir Path out) throws IOException {
-        int maxLength = 118;
+        int maxLength = 114; // first supervised index is 109..117 in both phases
         TrajectoryFixture.writePrepared(spark, out, TokenizeSettings.ShardFormat.PARQUET);
         TokenizeResult result = TokenizeStage.run(spark,
                 settings(maxLength, TokenizeSettings.ShardFormat.PARQUET, Optional.of(DATE)), out.toString(),
-                ChatMlTestRenderer.FACTORY);
+                ChatTemplateTurnRenderer.FACTORY);
 
         long totalDropped = 0;
         for (var phase : TokenizeSettings.Phase.values()) {
@@ -199,7 +199,7 @@ class TokenizeStageTest {
         assertEquals(totalDropped, q.size());
         for (Row r : q) {
             assertEquals("truncated_no_completion", r.getString(r.fieldIndex(Columns.REASON)));
-            assertTrue(r.getString(r.fieldIndex(TokenizeStage.QUARANTINE_DETAIL)).contains("max_length 118"));
+            assertTrue(r.getString(r.fieldIndex(TokenizeStage.QUARANTINE_DETAIL)).contains("max_length 114"));
         }
         JsonNode manifest = TrajectoryFixture.JSON.readTree(out.resolve("tokens/manifest.json").toFile());
         JsonNode p1 = manifest.get("phases").get("phase1");
@@ -266,14 +266,14 @@ class TokenizeStageTest {
     void rerunReusesTheRecordedChatDateAndWritesIdenticalBytes(@TempDir Path out) throws IOException {
         TrajectoryFixture.writePrepared(spark, out, TokenizeSettings.ShardFormat.PARQUET);
         TokenizeSettings noDate = settings(256, TokenizeSettings.ShardFormat.PARQUET, Optional.empty());
-        TokenizeResult first = TokenizeStage.run(spark, noDate, out.toString(), ChatMlTestRenderer.FACTORY);
+        TokenizeResult first = TokenizeStage.run(spark, noDate, out.toString(), ChatTemplateTurnRenderer.FACTORY);
         Map<String, byte[]> before = snapshot(out.resolve("tokens"));
         // Pretend the first run happened on another day: the rerun must reuse the recorded date, not today's.
         Path manifest = out.resolve("tokens/manifest.json");
         Files.writeString(manifest, Files.readString(manifest).replace(first.chatDate().toString(), "2001-02-03"));
         before.put("manifest.json", Files.readAllBytes(manifest));
 
-        TokenizeResult second = TokenizeStage.run(spark, noDate, out.toString(), ChatMlTestRenderer.FACTORY);
+        TokenizeResult second = TokenizeStage.run(spark, noDate, out.toString(), ChatTemplateTurnRenderer.FACTORY);
         assertEquals(LocalDate.of(2001, 2, 3), second.chatDate());
         Map<String, byte[]> after = snapshot(out.resolve("tokens"));
         assertEquals(before.keySet(), after.keySet());
@@ -301,6 +301,35 @@ class TokenizeStageTest {
                 () -> TokenizeStage.run(spark, s, out.toString(), ChatMlTestRenderer.FACTORY));
         assertTrue(e.getMessage().contains(emptyModel.resolve("tokenizer.json").toString()), e.getMessage());
         assertFalse(Files.exists(out.resolve("tokens")));
+    }
+
+    @Test
+    void missingChatTemplateIsNamedBeforeAnyWork(@TempDir Path out, @TempDir Path model) throws IOException {
+        TrajectoryFixture.writePrepared(spark, out, TokenizeSettings.ShardFormat.PARQUET);
+        Files.copy(TrajectoryFixture.path("fixtures/tiny-qwen2/tokenizer.json"), model.resolve("tokenizer.json"));
+        Files.writeString(model.resolve("tokenizer_config.json"), "{\"eos_token\": \"<|im_end|>\"}");
+        TokenizeSettings s = new TokenizeSettings(model.toString(), 256, BigInteger.ONE, true, Optional.of(DATE),
+                TokenizeSettings.ShardFormat.PARQUET, 4, 4);
+        var e = assertThrows(RuntimeException.class,
+                () -> TokenizeStage.run(spark, s, out.toString(), ChatTemplateTurnRenderer.FACTORY));
+        assertTrue(e.getMessage().contains(model.resolve("tokenizer_config.json").toString())
+                && e.getMessage().contains("chat_template"), e.getMessage());
+        assertFalse(Files.exists(out.resolve("tokens")));
+    }
+
+    @Test
+    void templateNeedingAnUnsuppliedVariableIsNamed(@TempDir Path out, @TempDir Path model) throws IOException {
+        TrajectoryFixture.writePrepared(spark, out, TokenizeSettings.ShardFormat.PARQUET);
+        Files.copy(TrajectoryFixture.path("fixtures/tiny-qwen2/tokenizer.json"), model.resolve("tokenizer.json"));
+        // Calls a method on a variable nobody passes: jinja2 raises UndefinedError naming it.
+        Files.writeString(model.resolve("tokenizer_config.json"), "{\"chat_template\": "
+                + "\"{{ system_banner.upper() }}{% for m in messages %}{{ m.content }}{% endfor %}\"}");
+        TokenizeSettings s = new TokenizeSettings(model.toString(), 256, BigInteger.ONE, true, Optional.of(DATE),
+                TokenizeSettings.ShardFormat.PARQUET, 4, 4);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> TokenizeStage.run(spark, s, out.toString(), ChatTemplateTurnRenderer.FACTORY));
+        assertTrue(e.getMessage().contains("system_banner") && e.getMessage().contains("template_error"),
+                e.getMessage());
     }
 
     @Test

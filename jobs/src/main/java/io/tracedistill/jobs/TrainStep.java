@@ -1,0 +1,117 @@
+package io.tracedistill.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tracedistill.config.ShardFormat;
+import io.tracedistill.spark.train.SparkTokenShardReader;
+import io.tracedistill.tokens.HfTokenizer;
+import io.tracedistill.train.PhaseResult;
+import io.tracedistill.train.TrainRun;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Steps 3–6: phase 1 Train → phase 2 Nudge → PEFT adapters → {@code submission.zip} → {@code report.md},
+ * streaming the token shards from {@code output_dir/tokens/} in stored order (see {@link TrainRun}).
+ */
+final class TrainStep implements Step {
+    static final List<String> CONFIG_KEYS = List.of("base_model", "lora_rank", "lora_alpha", "lora_dropout",
+            "target_modules", "max_length", "seed", "bf16", "phase1", "phase2", "init_adapter", "device",
+            "package_zip", "base_model_name_for_submission");
+
+    @Override
+    public String name() {
+        return "train";
+    }
+
+    @Override
+    public String fingerprint(JobContext ctx) {
+        Map<String, Object> parts = new TreeMap<>(Step.configSubset(ctx, CONFIG_KEYS));
+        Path model = Path.of(ctx.cfg().baseModel());
+        parts.put("config.json", StepLedger.fileHash(model.resolve("config.json")));
+        parts.put("weights", weightsStamp(model));
+        parts.put("tokens_manifest", StepLedger.fileHash(ctx.outputDir().resolve("tokens").resolve("manifest.json")));
+        ctx.cfg().initAdapter().ifPresent(a ->
+                parts.put("init_adapter_weights", StepLedger.fileHash(Path.of(a).resolve("adapter_model.safetensors"))));
+        return StepLedger.fingerprint(parts);
+    }
+
+    @Override
+    public Path marker(JobContext ctx) {
+        return ctx.outputDir().resolve("report.md");
+    }
+
+    @Override
+    public String run(JobContext ctx) throws IOException {
+        Path out = ctx.outputDir();
+        Path modelDir = Path.of(ctx.cfg().baseModel());
+        String format = ctx.cfg().shardFormat() == ShardFormat.JSONL ? "json" : "parquet";
+        String tokens = out.resolve("tokens").toString();
+        TrainRun.Outputs o = TrainRun.run(ctx.cfg(),
+                new SparkTokenShardReader(ctx.spark(), tokens + "/phase1", format),
+                new SparkTokenShardReader(ctx.spark(), tokens + "/phase2", format),
+                out, modelDir, padTokenId(modelDir), ctx.resume(),
+                TrainRun.readManifest(out.resolve("prepared").resolve("manifest.json")),
+                TrainRun.readManifest(out.resolve("tokens").resolve("manifest.json")), null);
+        StringBuilder sb = new StringBuilder();
+        phase(sb, "phase 1 Train", o.training().phase1());
+        phase(sb, "phase 2 Nudge", o.training().phase2());
+        sb.append("\n  phase-1 adapter: ").append(o.training().phase1Adapter().toAbsolutePath());
+        sb.append("\n  adapter (PEFT): ").append(o.training().adapter().toAbsolutePath());
+        o.submissionZip().ifPresent(z -> sb.append("\n  submission: ").append(z.toAbsolutePath()));
+        sb.append("\n  report: ").append(o.report().toAbsolutePath()).append(" (curves: ").append(o.chart().getFileName()).append(')');
+        return sb.toString().strip();
+    }
+
+    private static void phase(StringBuilder sb, String name, PhaseResult r) {
+        sb.append(String.format("%n  %s: %s", name, r));
+    }
+
+    /** The tokenizer's pad id; its eos id when it has none (the reference sets pad = eos then). */
+    static int padTokenId(Path modelDir) throws IOException {
+        JsonNode tc = new ObjectMapper().readTree(modelDir.resolve("tokenizer_config.json").toFile());
+        String pad = tokenText(tc.get("pad_token"));
+        if (pad == null) {
+            pad = tokenText(tc.get("eos_token"));
+        }
+        if (pad == null) {
+            throw new IllegalArgumentException(modelDir.resolve("tokenizer_config.json")
+                    + " defines neither pad_token nor eos_token: set one of them so batches can be padded");
+        }
+        try (HfTokenizer tok = HfTokenizer.load(modelDir)) {
+            int[] ids = tok.encodeIds(pad);
+            if (ids.length != 1) {
+                throw new IllegalArgumentException("pad token " + pad + " of " + modelDir
+                        + " is not a single token of tokenizer.json (got " + ids.length + " ids)");
+            }
+            return ids[0];
+        }
+    }
+
+    private static String tokenText(JsonNode n) {
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        return n.isTextual() ? n.asText() : n.path("content").asText(null);
+    }
+
+    private static String weightsStamp(Path modelDir) {
+        try (var files = Files.list(modelDir)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted()
+                    .map(p -> {
+                        try {
+                            return p.getFileName() + "|" + Files.size(p) + "|" + Files.getLastModifiedTime(p).toMillis();
+                        } catch (IOException e) {
+                            return p.getFileName() + "|unreadable";
+                        }
+                    }).toList().toString();
+        } catch (IOException e) {
+            return "unlistable";
+        }
+    }
+}

@@ -1,0 +1,237 @@
+package io.tracedistill.config;
+
+import io.tracedistill.contract.ColumnKeys;
+import io.tracedistill.contract.FormatContract;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Hand-checked cases for the typed loader, the extension keys, error wording and the resolved YAML. */
+class ConfigLoaderTest {
+
+    private static final String MIN = "base_model: m\ndata_path: d.csv\nhard_types: [t]\n";
+
+    private static RunConfig parse(String yaml) {
+        return ConfigLoader.parse(yaml, "conf/x.yaml");
+    }
+
+    private static String error(String yaml) {
+        return assertThrows(ConfigException.class, () -> parse(yaml)).getMessage();
+    }
+
+    /** The repository's medal-run config must load (working directory = pipeline/core). */
+    @Test
+    void reproduceCompetitionConfigFromRepoRootLoads() {
+        Path conf = Path.of("../../conf/reproduce_competition.yaml");
+        assertTrue(Files.isRegularFile(conf), "expected " + conf.toAbsolutePath());
+        RunConfig cfg = ConfigLoader.load(conf);
+        assertEquals(List.of("cryptarithm_deduce", "cryptarithm_guess", "equation_numeric_guess"), cfg.hardTypes());
+        assertEquals(List.of("q_proj", "k_proj", "v_proj", "o_proj", "in_proj", "out_proj", "up_proj", "down_proj"),
+                cfg.targetModules());
+        assertEquals(new PhaseConfig(2e-4, "linear", 0, 1, 1, 8, 1e9, 5.0, 50), cfg.phase1());
+        assertEquals(PhaseConfig.nudge(), cfg.phase2());
+        assertEquals(8, cfg.phase1().effectiveBatchSize(cfg.worldSize()));
+        assertEquals(Optional.empty(), cfg.sparkMaster());
+        assertEquals(List.of(0), cfg.gpuIndices());
+        assertEquals(32, cfg.loraRank());
+        assertEquals(8192, cfg.maxLength());
+    }
+
+    @Test
+    void quickstartConfigLoads() {
+        RunConfig cfg = ConfigLoader.load(Path.of("../../conf/quickstart.yaml"));
+        assertEquals(Optional.of(LocalDate.of(2025, 7, 10)), cfg.chatDate());
+        assertTrue(cfg.hardTypes().size() >= 1);
+    }
+
+    @Test
+    void presetsAreTheReferenceDataclassValues() {
+        assertEquals(new PhaseConfig(2e-4, "linear", 0, 1, 1, 8, 1e9, 5.0, 50), PhaseConfig.train());
+        assertEquals(new PhaseConfig(5e-6, "cosine", 10, 1, 1, 8, 1.0, 5.0, 5), PhaseConfig.nudge());
+        RunConfig cfg = parse(MIN + "phase2: {warmup_steps: 3}\n");
+        assertEquals(PhaseConfig.train(), cfg.phase1());
+        assertEquals(3, cfg.phase2().warmupSteps());
+        assertEquals(5e-6, cfg.phase2().learningRate());
+    }
+
+    @Test
+    void defaultsOfEveryKey() {
+        RunConfig cfg = parse(MIN);
+        assertEquals("tracedistill_output", cfg.outputDir());
+        assertEquals(42L, cfg.seed());
+        assertEquals(List.of(), cfg.targetModules());
+        assertEquals(ColumnKeys.defaults(), cfg.columns());
+        assertEquals(FormatContract.DEFAULT_PROMPT_SUFFIX, cfg.promptSuffix());
+        assertEquals(5, cfg.minCotLen());
+        assertTrue(cfg.shuffle());
+        assertEquals(ShardFormat.PARQUET, cfg.shardFormat());
+        assertEquals(Optional.of("local[*]"), cfg.sparkMaster());
+        assertEquals(1, cfg.worldSize());
+        assertEquals("cpu", cfg.device());
+        assertEquals(List.of(), cfg.gpuIndices());
+        assertEquals(0, cfg.threads());
+        assertEquals(0, cfg.checkpointSteps());
+        assertEquals(Optional.empty(), cfg.initAdapter());
+        assertEquals(Optional.empty(), cfg.chatDate());
+        assertEquals(Optional.empty(), cfg.evalPath());
+        assertEquals(List.of(), cfg.evalAdapters());
+        assertEquals(256, cfg.evalMaxNewTokens());
+        assertEquals(8, cfg.evalBatchSize());
+        assertEquals("competition", cfg.evalScorer());
+        assertEquals(Optional.empty(), cfg.evalLimit());
+    }
+
+    /** Deliberate deviation from PyYAML: 1e-4 and 1.0e9 are numbers, not the strings '1e-4' / '1.0e9'. */
+    @Test
+    void exponentWithoutDotIsANumber() {
+        RunConfig cfg = parse(MIN + "phase1: {learning_rate: 1e-4, max_grad_norm: 1.0e9}\n");
+        assertEquals(1e-4, cfg.phase1().learningRate());
+        assertEquals(1e9, cfg.phase1().maxGradNorm());
+        assertEquals("Invalid value '1e-4' for phase1.learning_rate in conf/x.yaml: must be a number "
+                + "(YAML read it as a string; write numbers unquoted, e.g. 2.0e-4)", error(MIN + "phase1: {learning_rate: '1e-4'}\n"));
+    }
+
+    @Test
+    void yaml11Scalars() {
+        assertEquals(15L, parse(MIN + "seed: 017\n").seed());
+        assertEquals(90L, parse(MIN + "seed: 1:30\n").seed());
+        assertFalse(parse(MIN + "bf16: off\n").bf16());
+        assertEquals(List.of("a", "b", "c"), parse("base_model: m\ndata_path: d\nhard_types: abc\n").hardTypes(),
+                "a string hard_types is iterated per character, as in the reference");
+        assertEquals(List.of("True", "1", "None"), parse("base_model: m\ndata_path: d\nhard_types: [yes, 1, null]\n").hardTypes());
+        assertEquals(Optional.of(LocalDate.of(2026, 1, 2)), parse(MIN + "chat_date: 2026-01-02\n").chatDate());
+        assertEquals(Optional.of(LocalDate.of(2026, 1, 2)), parse(MIN + "chat_date: '2026-01-02'\n").chatDate());
+    }
+
+    @Test
+    void extensionKeyErrorsNameFileKeyAndFix() {
+        assertEquals("Invalid value 0 for world_size in conf/x.yaml: must be at least 1", error(MIN + "world_size: 0\n"));
+        assertEquals("Invalid value 'tpu' for device in conf/x.yaml: must be cpu, gpu or gpu:<indices> such as gpu:0,1",
+                error(MIN + "device: tpu\n"));
+        assertEquals("Invalid value 'orc' for shard_format in conf/x.yaml: must be one of parquet, jsonl",
+                error(MIN + "shard_format: orc\n"));
+        assertEquals("Invalid value 'kaggle' for eval_scorer in conf/x.yaml: must be one of competition, gsm8k",
+                error(MIN + "eval_scorer: kaggle\n"));
+        assertEquals("Invalid value 0 for eval_limit in conf/x.yaml: must be at least 1", error(MIN + "eval_limit: 0\n"));
+        assertEquals("Invalid value -1 for min_cot_len in conf/x.yaml: must be at least 0", error(MIN + "min_cot_len: -1\n"));
+        assertEquals("Invalid value '07/10/2025' for chat_date in conf/x.yaml: must be a date YYYY-MM-DD",
+                error(MIN + "chat_date: 07/10/2025\n"));
+        assertEquals("Invalid value {'question': 'q'} for columns in conf/x.yaml: has unknown key 'question'; "
+                + "known keys: prompt, cot, answer, type", error(MIN + "columns: {question: q}\n"));
+        assertEquals("Invalid value 1.5 for lora_dropout in conf/x.yaml: must be at least 0 and less than 1",
+                error(MIN + "lora_dropout: 1.5\n"));
+        assertEquals("Invalid value 0 for phase2.gradient_accumulation_steps in conf/x.yaml: must be at least 1",
+                error(MIN + "phase2: {gradient_accumulation_steps: 0}\n"));
+        assertEquals("Invalid value 'warmup' for phase1.lr_scheduler_type in conf/x.yaml: "
+                + "must be one of linear, cosine, constant, constant_with_warmup", error(MIN + "phase1: {lr_scheduler_type: warmup}\n"));
+        assertEquals("Invalid value 4294967296 for seed in conf/x.yaml: must be between 0 and 4294967295 when shuffle is true "
+                + "(numpy RandomState(seed) shuffles the frame before the two-phase split); pick such a seed or set shuffle: false",
+                error(MIN + "seed: 4294967296\n"));
+        assertEquals(-5L, parse(MIN + "seed: -5\nshuffle: false\n").seed(), "without the numpy shuffle any seed works");
+    }
+
+    @Test
+    void extensionKeysAreKnownAndListedInTheUnknownKeyMessage() {
+        RunConfig cfg = parse(MIN + "columns: {cot: trace, type: kind}\nworld_size: 2\ndevice: 'gpu:0,1'\neval_limit: 10\n");
+        assertEquals(new ColumnKeys("prompt", "trace", "answer", "kind"), cfg.columns());
+        assertEquals(List.of(0, 1), cfg.gpuIndices());
+        assertEquals(Optional.of(10), cfg.evalLimit());
+        String msg = error(MIN + "wrld_size: 2\n");
+        assertTrue(msg.startsWith("Unknown config keys ['wrld_size'] in 'conf/x.yaml'. Known keys: ['attn_implementation', "), msg);
+        assertTrue(msg.endsWith("This port also accepts: ['chat_date', 'checkpoint_steps', 'columns', 'device', 'eval_adapters', "
+                + "'eval_batch_size', 'eval_limit', 'eval_max_new_tokens', 'eval_path', 'eval_scorer', 'init_adapter', "
+                + "'min_cot_len', 'prompt_suffix', 'shard_format', 'shuffle', 'spark_master', 'threads', 'world_size']."), msg);
+    }
+
+    @Test
+    void referenceMessagesComeFirst() {
+        assertEquals("lora_rank and lora_alpha must be positive.", error(MIN + "lora_rank: 0\nworld_size: 0\n"));
+        assertEquals("Config must set 'base_model', 'data_path' and 'hard_types'.", error("device: tpu\n"));
+    }
+
+    @Test
+    void unsafeYamlTagsAreRejected() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> parse(MIN + "seed: !!java.lang.ProcessBuilder [[ls]]\n"));
+        assertTrue(e.getMessage().startsWith("Cannot read conf/x.yaml as YAML"), e.getMessage());
+        assertTrue(e.getCause() != null);
+    }
+
+    @Test
+    void resolvedYamlRoundTrips() {
+        RunConfig cfg = parse(MIN + "phase1: {learning_rate: 1.0e-5}\ncolumns: {prompt: \"q\\\"x\"}\nchat_date: 2025-07-10\n"
+                + "spark_master: null\ntarget_modules: [q_proj]\nprompt_suffix: \"\\n\\u00e9 \\\\boxed{}\"\neval_limit: 3\n");
+        String yaml = cfg.toYaml();
+        assertTrue(yaml.contains("  learning_rate: 1.0e-05\n"), yaml);
+        assertTrue(yaml.contains("  max_grad_norm: 1000000000.0\n"), yaml);
+        RunConfig back = parse(yaml);
+        assertEquals(cfg, back);
+        assertEquals(cfg.fingerprint(), back.fingerprint());
+        assertNotEquals(cfg.fingerprint(), parse(MIN).fingerprint());
+        RunConfig competition = ConfigLoader.load(Path.of("../../conf/reproduce_competition.yaml"));
+        assertEquals(competition, parse(competition.toYaml()));
+    }
+
+    @Test
+    void fromMapAndOverrides() {
+        RunConfig cfg = parse(MIN + "phase2: {warmup_steps: 3}\n");
+        assertEquals(cfg, ConfigLoader.fromMap(cfg.toCanonicalMap(), "copy"));
+        RunConfig o = ConfigLoader.withOverrides(cfg, List.of("seed=7", "phase1.learning_rate=1e-4", "hard_types=[a, b]",
+                "columns.cot=trace", "chat_date=2025-01-31"), "--set");
+        assertEquals(7L, o.seed());
+        assertEquals(1e-4, o.phase1().learningRate());
+        assertEquals(3, o.phase2().warmupSteps(), "untouched phase keys keep their values");
+        assertEquals(List.of("a", "b"), o.hardTypes());
+        assertEquals("trace", o.columns().cot());
+        assertEquals(Optional.of(LocalDate.of(2025, 1, 31)), o.chatDate());
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.withOverrides(cfg, List.of("seed"), "--set"));
+        assertEquals("Override 'seed' from --set must look like key=value or phase1.learning_rate=1e-4", e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.withOverrides(cfg, List.of("phase1.lr=1"), "--set"));
+        assertTrue(e.getMessage().startsWith("Unknown phase1 keys ['lr']; known keys: ['gradient_accumulation_steps', "), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.withOverrides(cfg, List.of("seed.x=1"), "--set"));
+        assertEquals("Override 'seed.x=1' from --set: seed is not a section; dotted keys work for phase1, phase2 and columns",
+                e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.withOverrides(cfg, List.of("world_size=0"), "--set"));
+        assertEquals("Invalid value 0 for world_size in --set: must be at least 1", e.getMessage());
+    }
+
+    @Test
+    void canonicalMapListsEveryKeyInOrder() {
+        assertEquals(List.copyOf(ConfigKeys.names()), List.copyOf(parse(MIN).toCanonicalMap().keySet()));
+    }
+
+    @Test
+    void markdownTableHasEveryKey() {
+        String table = ConfigKeys.markdownTable();
+        for (String k : ConfigKeys.names()) {
+            assertTrue(table.contains("| `" + k + "` |"), k);
+        }
+        for (String k : PhaseConfig.KEYS) {
+            assertTrue(table.contains("phase1/phase2." + k), k);
+        }
+        assertTrue(table.contains("| `base_model` | str | **required** |"), table);
+    }
+
+    @Test
+    void missingFileIsNamed(@TempDir Path dir) throws IOException {
+        Path missing = dir.resolve("nope.yaml");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(missing));
+        assertEquals("Config file " + missing + " does not exist; pass the path of a YAML run config (see conf/)", e.getMessage());
+        Path bom = dir.resolve("bom.yaml");
+        Files.write(bom, ("\ufeff" + MIN).getBytes(StandardCharsets.UTF_8));
+        assertEquals("m", ConfigLoader.load(bom).baseModel());
+    }
+}

@@ -1,0 +1,102 @@
+package io.tracedistill.eval;
+
+import ai.djl.ndarray.NDManager;
+import io.tracedistill.model.CausalLm;
+import io.tracedistill.model.GenerationConfig;
+import io.tracedistill.peft.PeftAdapter;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Per-JVM cache of everything an eval task loads: the base model (once per model directory), one model per
+ * (model directory, adapter directory) arm, the prompt encoder and the token decoder. A deliberate static cache: on
+ * a Spark executor every task of the eval job reuses what the first task loaded, instead of reading the weights
+ * again per partition.
+ *
+ * <p>Adapter arms share the base model's weight arrays ({@link CausalLm#fromWeights} over
+ * {@link CausalLm#parameters()}) and only add their LoRA tensors, so N arms cost one copy of the base weights.
+ * LoRA is applied unmerged (merging would write into the shared base weights).
+ *
+ * <p>Entries are never evicted and live in one JVM-wide {@link NDManager} that is never closed: a JVM that evaluates
+ * many different models should not use this cache.
+ */
+public final class ArmModels {
+    private static final Map<String, CausalLm> BASES = new ConcurrentHashMap<>();
+    private static final Map<ArmKey, ArmModel> ARMS = new ConcurrentHashMap<>();
+    private static final Map<EncoderKey, EvalPromptEncoder> ENCODERS = new ConcurrentHashMap<>();
+    private static final Map<String, TokenDecoder> DECODERS = new ConcurrentHashMap<>();
+    private static final AtomicInteger MODEL_LOADS = new AtomicInteger();
+    private static volatile NDManager manager;
+
+    private ArmModels() {
+    }
+
+    /** A loaded arm: the model (with its adapter injected, if any) and its stop/pad ids. */
+    public record ArmModel(ArmSpec spec, CausalLm lm, GenerationConfig generation) {}
+
+    private record ArmKey(String modelDir, String adapterDir) {}
+
+    private record EncoderKey(String modelDir, boolean enableThinking, LocalDate chatDate) {}
+
+    private static NDManager manager() {
+        NDManager m = manager;
+        if (m == null) {
+            synchronized (ArmModels.class) {
+                if (manager == null) {
+                    manager = NDManager.newBaseManager();
+                }
+                m = manager;
+            }
+        }
+        return m;
+    }
+
+    private static String key(Path p) {
+        return p.toAbsolutePath().normalize().toString();
+    }
+
+    /** The base model of {@code modelDir}, loaded on first use in this JVM. */
+    public static CausalLm base(Path modelDir) {
+        return BASES.computeIfAbsent(key(modelDir), k -> {
+            MODEL_LOADS.incrementAndGet();
+            return CausalLm.load(Path.of(k), manager());
+        });
+    }
+
+    /** The model of one arm, loaded on first use in this JVM. */
+    public static ArmModel arm(Path modelDir, ArmSpec spec) {
+        String adapter = spec.adapterPath().map(ArmModels::key).orElse("");
+        return ARMS.computeIfAbsent(new ArmKey(key(modelDir), adapter), k -> {
+            CausalLm base = base(modelDir);
+            GenerationConfig gc = GenerationConfig.load(Path.of(k.modelDir()), base.config());
+            if (k.adapterDir().isEmpty()) {
+                return new ArmModel(spec, base, gc);
+            }
+            MODEL_LOADS.incrementAndGet();
+            CausalLm lm = CausalLm.fromWeights(base.config(), base.parameters(), manager(), k.modelDir());
+            PeftAdapter.load(lm, Path.of(k.adapterDir()), manager());
+            return new ArmModel(spec, lm, gc);
+        });
+    }
+
+    /** The prompt encoder of {@code modelDir} for these template settings. */
+    public static EvalPromptEncoder encoder(Path modelDir, boolean enableThinking, Optional<LocalDate> chatDate) {
+        return ENCODERS.computeIfAbsent(new EncoderKey(key(modelDir), enableThinking, chatDate.orElse(null)),
+                k -> EvalPromptEncoder.load(Path.of(k.modelDir()), k.enableThinking(),
+                        Optional.ofNullable(k.chatDate())));
+    }
+
+    /** The token decoder of {@code modelDir}. */
+    public static TokenDecoder decoder(Path modelDir) {
+        return DECODERS.computeIfAbsent(key(modelDir), k -> TokenDecoder.load(Path.of(k)));
+    }
+
+    /** How many models (base or adapter arm) this JVM has loaded so far; tests use it to prove reuse. */
+    public static int modelLoads() {
+        return MODEL_LOADS.get();
+    }
+}

@@ -1,0 +1,70 @@
+package io.tracedistill.eval;
+
+import io.tracedistill.config.RunConfig;
+import io.tracedistill.grade.Grader;
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Everything the decoders need, shipped to Spark executors (hence plain serializable fields).
+ *
+ * @param modelDir       the base model directory ({@code base_model}), absolute
+ * @param arms           {@code base} first, then one arm per adapter
+ * @param maxNewTokens   {@code eval_max_new_tokens}
+ * @param batchSize      {@code eval_batch_size}
+ * @param maxLength      {@code max_length}
+ * @param enableThinking {@code enable_thinking}, passed to the chat template
+ * @param chatDate       {@code chat_date} ({@code strftime_now}'s date), or null for the system clock
+ * @param promptSuffix   {@code prompt_suffix}, appended to the prompt to make the user turn
+ * @param scorer         {@code eval_scorer}: {@code competition} or {@code gsm8k}
+ */
+public record EvalSettings(String modelDir, List<ArmSpec> arms, int maxNewTokens, int batchSize, int maxLength,
+        boolean enableThinking, LocalDate chatDate, String promptSuffix, String scorer) implements Serializable {
+    public EvalSettings {
+        Objects.requireNonNull(modelDir, "modelDir");
+        arms = List.copyOf(arms);
+        Objects.requireNonNull(promptSuffix, "promptSuffix");
+        Objects.requireNonNull(scorer, "scorer");
+        if (arms.isEmpty() || !ArmSpec.BASE.equals(arms.get(0).name())) {
+            throw new IllegalArgumentException("the first arm must be 'base', got " + arms);
+        }
+        if (maxNewTokens < 1) {
+            throw new IllegalArgumentException("eval_max_new_tokens must be >= 1, got " + maxNewTokens);
+        }
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("eval_batch_size must be >= 1, got " + batchSize);
+        }
+        Grader.forName(scorer); // fails early, naming the valid scorers
+    }
+
+    /** The settings of a run config; arms from {@code eval_adapters} (empty: {@code output_dir/adapter}). */
+    public static EvalSettings of(RunConfig cfg, String outputDir) {
+        return new EvalSettings(Path.of(cfg.baseModel()).toAbsolutePath().normalize().toString(),
+                ArmSpec.resolve(outputDir, cfg.evalAdapters()), cfg.evalMaxNewTokens(), cfg.evalBatchSize(),
+                cfg.maxLength(), cfg.enableThinking(), cfg.chatDate().orElse(null), cfg.promptSuffix(),
+                cfg.evalScorer());
+    }
+
+    public Optional<LocalDate> chatDateOpt() {
+        return Optional.ofNullable(chatDate);
+    }
+
+    public Path modelPath() {
+        return Path.of(modelDir);
+    }
+
+    /** The context rule for this model ({@code max_position_embeddings} read from the cached model config). */
+    public ContextLimit contextLimit(int modelMaxPositions) {
+        return new ContextLimit(maxLength, modelMaxPositions, maxNewTokens);
+    }
+
+    /** A copy with other arms. */
+    public EvalSettings withArms(List<ArmSpec> newArms) {
+        return new EvalSettings(modelDir, newArms, maxNewTokens, batchSize, maxLength, enableThinking, chatDate,
+                promptSuffix, scorer);
+    }
+}

@@ -1,0 +1,70 @@
+package io.tracedistill.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code output_dir/report.md}: the resolved config, the data counts (from the prepare and tokenize
+ * manifests, passed in as maps), per phase the steps, tokens, wall time and final loss, the peak
+ * memory and precision, and the loss/LR chart ({@link TrainingCurves}) next to it.
+ */
+public final class TrainReport {
+
+    /** File name inside {@code output_dir}. */
+    public static final String FILE = "report.md";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private TrainReport() {
+    }
+
+    /**
+     * Writes report.md and the chart into {@code outputDir}.
+     *
+     * @param resolvedConfigYaml the resolved config as YAML text (shown verbatim)
+     * @param preparedManifest   prepared/manifest.json as a map (may be empty)
+     * @param tokensManifest     tokens/manifest.json as a map (may be empty)
+     */
+    public static Path write(Path outputDir, TrainResult result, String resolvedConfigYaml, Map<String, ?> preparedManifest,
+                             Map<String, ?> tokensManifest) throws IOException {
+        Path chart = TrainingCurves.write(result.phase1().logged(), result.phase2().logged(), result.phase1().totalSteps(),
+                outputDir.resolve(TrainingCurves.FILE));
+        StringBuilder md = new StringBuilder();
+        md.append("# tracedistill training report\n\n");
+        md.append("## Phases\n\n");
+        md.append("| phase | examples | steps | tokens | wall time | tokens/s | final loss | truncated | over max_position_embeddings |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (PhaseResult p : new PhaseResult[] {result.phase1(), result.phase2()}) {
+            md.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %.1f s | %.0f | %s | %d | %d |\n",
+                    p.phase() == 1 ? "1 (train)" : "2 (nudge)", p.numExamples(), p.totalSteps(), p.tokens(), p.wallSeconds(),
+                    p.wallSeconds() > 0 ? p.tokens() / p.wallSeconds() : 0.0,
+                    Double.isNaN(p.finalLoss()) ? "n/a" : String.format(Locale.ROOT, "%.6f", p.finalLoss()),
+                    p.truncated(), p.overMaxPosition()));
+        }
+        md.append('\n');
+        md.append(String.format(Locale.ROOT, "- precision: %s%n", result.precision()));
+        md.append(String.format(Locale.ROOT, "- peak resident memory: %s%n",
+                result.peakRssBytes() < 0 ? "unknown" : String.format(Locale.ROOT, "%.1f MiB", result.peakRssBytes() / 1048576.0)));
+        md.append(String.format(Locale.ROOT, "- resumed from: %s%n", result.resumedFrom().map(Path::toString).orElse("(fresh run)")));
+        md.append("- adapters: `" + TwoPhaseTrainer.PHASE1_ADAPTER_DIR + "/` (after phase 1), `" + TwoPhaseTrainer.ADAPTER_DIR
+                + "/` (final)\n");
+        md.append("\n![loss and learning rate](").append(TrainingCurves.FILE).append(")\n\n");
+        md.append("## Data\n\n");
+        md.append("### prepared/manifest.json\n\n```json\n").append(json(preparedManifest)).append("\n```\n\n");
+        md.append("### tokens/manifest.json\n\n```json\n").append(json(tokensManifest)).append("\n```\n\n");
+        md.append("## Resolved config\n\n```yaml\n").append(resolvedConfigYaml == null ? "" : resolvedConfigYaml.strip()).append("\n```\n");
+        Path report = outputDir.resolve(FILE);
+        Files.writeString(report, md.toString(), StandardCharsets.UTF_8);
+        return report;
+    }
+
+    private static String json(Map<String, ?> m) throws IOException {
+        return m == null || m.isEmpty() ? "{}" : JSON.writeValueAsString(m);
+    }
+}

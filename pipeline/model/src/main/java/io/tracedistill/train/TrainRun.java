@@ -1,0 +1,126 @@
+package io.tracedistill.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import io.tracedistill.config.PhaseConfig;
+import io.tracedistill.config.RunConfig;
+import io.tracedistill.model.CausalLm;
+import io.tracedistill.peft.LoraConfig;
+import io.tracedistill.peft.LoraModel;
+import io.tracedistill.peft.PeftAdapter;
+
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The library entry point the {@code train} job wraps: {@link #run} loads the base model, injects LoRA
+ * (fresh, or from {@code init_adapter}), trains phase 1 then phase 2 with {@link TwoPhaseTrainer},
+ * packs {@code submission.zip} when {@code package_zip}, and writes {@code report.md} + the chart.
+ */
+public final class TrainRun {
+
+    private static final Logger LOG = System.getLogger(TrainRun.class.getName());
+
+    private TrainRun() {
+    }
+
+    /** What {@link #run} wrote. */
+    public record Outputs(TrainResult training, Optional<Path> submissionZip, Path report, Path chart) {
+    }
+
+    /** The trainer settings of a run config ({@code keepCheckpoints} = 2). */
+    public static TrainSettings settings(RunConfig cfg, int padTokenId) {
+        return new TrainSettings(phase(cfg.phase1()), phase(cfg.phase2()), cfg.maxLength(), cfg.seed(), cfg.bf16(), padTokenId,
+                cfg.checkpointSteps(), 2, cfg.device());
+    }
+
+    /** A config phase as trainer settings (same fields). */
+    public static PhaseSettings phase(PhaseConfig p) {
+        return new PhaseSettings(p.learningRate(), p.lrSchedulerType(), p.warmupSteps(), p.numTrainEpochs(),
+                p.perDeviceTrainBatchSize(), p.gradientAccumulationSteps(), p.maxGradNorm(), p.neftuneNoiseAlpha(), p.loggingSteps());
+    }
+
+    /**
+     * Trains and writes every output into {@code outputDir}.
+     *
+     * @param cfg              the resolved run config
+     * @param phase1           phase-1 token shard (training order)
+     * @param phase2           phase-2 token shard (training order)
+     * @param outputDir        {@code output_dir}
+     * @param modelDir         local HF model directory of {@code base_model}
+     * @param padTokenId       the tokenizer's pad id (its eos id when it has none, as the reference sets it)
+     * @param resume           continue from the newest checkpoint in {@code output_dir/checkpoints}
+     * @param preparedManifest prepared/manifest.json as a map, for the report (may be empty)
+     * @param tokensManifest   tokens/manifest.json as a map, for the report (may be empty)
+     * @param listener         per-step observer (null = none)
+     */
+    public static Outputs run(RunConfig cfg, TokenShardReader phase1, TokenShardReader phase2, Path outputDir, Path modelDir,
+                              int padTokenId, boolean resume, Map<String, ?> preparedManifest, Map<String, ?> tokensManifest,
+                              StepListener listener) throws IOException {
+        TrainSettings settings = settings(cfg, padTokenId);
+        // 1. Engine threads (only effective before the engine is first used in this JVM).
+        if (cfg.threads() > 0) {
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(cfg.threads()));
+            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        }
+        Device device = device(cfg);
+        if (cfg.gpuIndices().size() > 1) {
+            LOG.log(Level.WARNING, "device " + cfg.device() + ": multi-GPU data parallel training is not implemented;"
+                    + " training on " + device + " only");
+        }
+        try (NDManager manager = NDManager.newBaseManager(device)) {
+            // 2. Base model (frozen) and LoRA: from init_adapter, or fresh (PEFT init: A kaiming-uniform, B = 0).
+            CausalLm base = CausalLm.load(modelDir, manager);
+            LoraModel lora;
+            if (cfg.initAdapter().isPresent()) {
+                Path init = Path.of(cfg.initAdapter().get());
+                lora = PeftAdapter.load(base, init, manager);
+                LOG.log(Level.INFO, "starting from adapter " + init + " (its r/alpha/targets override lora_rank/lora_alpha/target_modules)");
+            } else {
+                lora = LoraModel.inject(base, new LoraConfig(cfg.loraRank(), cfg.loraAlpha(), cfg.loraDropout(), cfg.targetModules(), false),
+                        cfg.seed(), manager);
+            }
+            AdapterWriter writer = new PeftAdapterWriter(PeftAdapter.configJson(lora.config(), cfg.baseModel()));
+            // 3. Train both phases.
+            TrainResult result = new TwoPhaseTrainer(settings, new CausalLmAdapter(lora), writer, listener)
+                    .train(phase1, phase2, outputDir, resume);
+            // 4. submission.zip and the report.
+            Optional<Path> zip = Optional.empty();
+            if (cfg.packageZip()) {
+                zip = Optional.of(SubmissionPackager.pack(result.adapter(), cfg.baseModelNameForSubmission().orElse(null),
+                        outputDir.resolve(SubmissionPackager.FILE)));
+            }
+            Path report = TrainReport.write(outputDir, result, cfg.toYaml(), preparedManifest, tokensManifest);
+            return new Outputs(result, zip, report, outputDir.resolve(TrainingCurves.FILE));
+        }
+    }
+
+    private static Device device(RunConfig cfg) {
+        List<Integer> gpus = cfg.gpuIndices();
+        if (gpus.isEmpty()) {
+            return Device.cpu();
+        }
+        int available = Engine.getInstance().getGpuCount();
+        if (gpus.get(0) >= available) {
+            throw new IllegalArgumentException("Invalid value " + cfg.device() + " for device: this machine has " + available
+                    + " GPU(s) visible to PyTorch (build with -Pcuda for CUDA natives); use device: cpu");
+        }
+        return Device.gpu(gpus.get(0));
+    }
+
+    /** Reads a manifest JSON file into a map for the report (empty when the file does not exist). */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> readManifest(Path manifestJson) throws IOException {
+        if (!Files.isRegularFile(manifestJson)) {
+            return Map.of();
+        }
+        return new com.fasterxml.jackson.databind.ObjectMapper().readValue(manifestJson.toFile(), Map.class);
+    }
+}

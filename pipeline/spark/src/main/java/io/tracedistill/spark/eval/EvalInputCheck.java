@@ -1,0 +1,71 @@
+package io.tracedistill.spark.eval;
+
+import io.tracedistill.contract.ColumnKeys;
+import io.tracedistill.contract.PyText;
+import io.tracedistill.spark.prepare.InputSchemaException;
+import io.tracedistill.spark.prepare.InputTable;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.types.BooleanType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Checks an eval table ({@code eval_path}, read by prepare's {@link io.tracedistill.spark.prepare.InputReader}) before
+ * any decoding: it needs the configured prompt, answer and type columns (no cot column: the model writes the trace),
+ * each a scalar. Every other column passes through to the predictions table. Wording follows prepare's
+ * {@link io.tracedistill.spark.prepare.SchemaCheck}.
+ */
+public final class EvalInputCheck {
+    private EvalInputCheck() {
+    }
+
+    /** What the check found: the three column indices and the passthrough schema. */
+    public record Checked(int promptIdx, int answerIdx, int typeIdx, StructType passthrough,
+            List<Integer> passthroughIdx) {}
+
+    /** @throws InputSchemaException naming the file, the missing columns, the columns found and the config key */
+    public static Checked check(InputTable table, ColumnKeys keys) {
+        StructType input = table.inputSchema();
+        List<String> found = List.of(input.fieldNames());
+        List<String> expected = List.of(keys.prompt(), keys.answer(), keys.type());
+        List<String> missing = new ArrayList<>();
+        for (String e : expected) {
+            if (!found.contains(e) && !missing.contains(e)) {
+                missing.add(e);
+            }
+        }
+        String where = table.files().size() == 1
+                ? PyText.repr(table.files().get(0).path())
+                : PyText.repr(table.dataPath()) + " (header of " + PyText.repr(table.files().get(0).path()) + ")";
+        if (!missing.isEmpty()) {
+            throw new InputSchemaException("eval_path " + table.format() + " " + where + " is missing required columns "
+                    + PyText.reprList(missing) + "; found " + PyText.reprList(found) + ". Expected "
+                    + PyText.reprList(expected) + " (prompt, answer, type). If your columns have other names, map them "
+                    + "with the key 'columns' in the config, as for data_path.");
+        }
+        for (String e : expected) {
+            DataType t = input.apply(e).dataType();
+            if (!(t instanceof StringType || t instanceof NumericType || t instanceof BooleanType)) {
+                throw new InputSchemaException("Column " + PyText.repr(e) + " of eval_path " + where
+                        + " must be of type string, numeric or boolean but was actually " + t.simpleString());
+            }
+        }
+        List<StructField> pass = new ArrayList<>();
+        List<Integer> passIdx = new ArrayList<>();
+        for (int i = 0; i < input.fields().length; i++) {
+            StructField f = input.fields()[i];
+            if (!expected.contains(f.name())) {
+                pass.add(f);
+                passIdx.add(i);
+            }
+        }
+        StructType passthrough = new StructType(pass.toArray(new StructField[0]));
+        PredictionColumns.schema(passthrough); // name clashes fail here, before anything runs
+        return new Checked(input.fieldIndex(keys.prompt()), input.fieldIndex(keys.answer()),
+                input.fieldIndex(keys.type()), passthrough, List.copyOf(passIdx));
+    }
+}
