@@ -48,6 +48,9 @@ final class EvalStep implements Step {
     @Override
     public String run(JobContext ctx) throws Exception {
         EvalResult r = EvalStage.run(ctx.spark(), ctx.cfg(), ctx.cfg().outputDir());
-        return r.summary();
+        return String.format("eval: %,d rows read, %,d evaluated, %,d decoded per arm; arms %s%n%s%n"
+                        + "  predictions: %s%n  report: %s%n  chart: %s",
+                r.inputRows(), r.evalRows(), r.decodedRows(), r.arms(), r.report().toMarkdown().strip(),
+                r.predictionsDir(), r.reportMarkdown(), r.chartPng());
     }
 }

@@ -11,8 +11,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tracedistill.jobs.notebooks.SampleCotTable;
 import io.tracedistill.jobs.notebooks.ScalaRepl;
 import io.tracedistill.jobs.notebooks.ZeppelinNote;
+import io.tracedistill.contract.ColumnKeys;
 import io.tracedistill.spark.SparkSessions;
+import io.tracedistill.spark.prepare.CheckedSchema;
+import io.tracedistill.spark.prepare.FormatContractTransform;
+import io.tracedistill.spark.prepare.InputReader;
+import io.tracedistill.spark.prepare.InputTable;
+import io.tracedistill.spark.prepare.PhaseSplitter;
+import io.tracedistill.spark.prepare.SchemaCheck;
 import java.io.IOException;
+import java.math.BigInteger;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +30,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.BiConsumer;
 import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,7 +44,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Runs every Zeppelin note in {@code notebooks/} the way Zeppelin's Spark interpreter would: each {@code %spark}
  * paragraph, in order, through a Scala 2.12 REPL ({@link ScalaRepl}, Spark's {@code -Yrepl-class-based} set-up) with
- * {@code spark} and {@code sc} bound to a local session on 127.0.0.1 and {@code z} a stub whose {@code show(df)} is
+ * {@code spark} bound to a local session on 127.0.0.1 and {@code z} a stub whose {@code show(df)} is
  * {@code df.show(20, false)}. Like Zeppelin's default (globally shared) interpreter, one REPL serves all notes.
  *
  * <p>Each note's "Parameters" paragraph is replaced so that the note reads a test config (bundled
@@ -50,7 +61,11 @@ class NotebooksTest {
     /** The check of each note, by file name; a note without one fails (every note must assert something). */
     private static final Map<String, BiConsumer<ScalaRepl, Path>> CHECKS = Map.of(
             "01-prepare-and-inspect.zpln", NotebooksTest::checkPrepareNote,
-            "02-tokens-and-masks.zpln", NotebooksTest::checkTokensNote);
+            "02-tokens-and-masks.zpln", NotebooksTest::checkTokensNote,
+            "03-eval-report.zpln", NotebooksTest::checkEvalNote);
+
+    /** Eval rows decoded for note 03 ({@code eval_limit}); each arm decodes them all. */
+    private static final int EVAL_LIMIT = 5;
 
     @TempDir
     static Path work;
@@ -73,19 +88,32 @@ class NotebooksTest {
             Files.writeString(data, SampleCotTable.csv(), StandardCharsets.UTF_8);
             generatedSample = true;
         }
+        // The fixture LoRA adapter (r 4) of the tiny-qwen2 weights that src/embedded/tiny-qwen2 ships unchanged.
+        Path adapter = Path.of(URI.create(NotebooksTest.class.getResource("/fixtures/tiny-qwen2-lora/adapter_config.json")
+                .toString())).getParent();
+        Path evalData = repoRoot.resolve("src/embedded/sample/cot_eval.csv");
+        if (!Files.isRegularFile(evalData)) {
+            evalData = work.resolve("cot_eval.csv");
+            Files.writeString(evalData, SampleCotTable.evalCsv(), StandardCharsets.UTF_8);
+        }
         config = work.resolve("notebook-test.yaml");
         Files.writeString(config, String.join("\n",
                 "base_model: " + yamlString(repoRoot.resolve("src/embedded/tiny-qwen2").toString()),
                 "data_path: " + yamlString(data.toString()),
                 "hard_types: [" + String.join(", ", SampleCotTable.HARD_TYPES) + "]",
                 "output_dir: " + yamlString(work.resolve("config-output").toString()),
-                "max_length: 256",
+                "max_length: 512",
                 "seed: 42",
                 "enable_thinking: true",
                 "phase1: {per_device_train_batch_size: 4, gradient_accumulation_steps: 1}",
                 "phase2: {per_device_train_batch_size: 2, gradient_accumulation_steps: 2}",
                 "shard_format: parquet",
                 "chat_date: \"2025-07-10\"",
+                "eval_path: " + yamlString(evalData.toString()),
+                "eval_adapters: [" + yamlString(adapter.toString()) + "]",
+                "eval_limit: " + EVAL_LIMIT,
+                "eval_max_new_tokens: 8",
+                "eval_batch_size: 4",
                 ""), StandardCharsets.UTF_8);
 
         Path replClasses = Files.createDirectories(work.resolve("repl-classes"));
@@ -93,13 +121,12 @@ class NotebooksTest {
         // paragraph), as Spark's own shell does.
         spark = SparkSessions.builder("local[2]", "tracedistill-notebooks-test")
                 .config("spark.repl.class.outputDir", replClasses.toString())
-                .config("spark.sql.shuffle.partitions", "4")
+                .config("spark.sql.shuffle.partitions", "2")
                 .getOrCreate();
         spark.sparkContext().setLogLevel("WARN");
         long t0 = System.nanoTime();
         repl = new ScalaRepl(ScalaRepl.testClasspath(), replClasses, NotebooksTest.class.getClassLoader(), System.out);
         repl.bind("spark", "org.apache.spark.sql.SparkSession", spark);
-        repl.bind("sc", "org.apache.spark.SparkContext", spark.sparkContext());
         ScalaRepl.Outcome stub = repl.interpret(String.join("\n",
                 "object z {",
                 "  def show(df: org.apache.spark.sql.Dataset[_]): Unit = df.show(20, false)",
@@ -165,7 +192,13 @@ class NotebooksTest {
         assertEquals(counts.path("quarantined").asLong(), value(r, "stagedQuarantined"), "quarantined rows");
         assertEquals(counts.path("phase1").asLong(), value(r, "preparedPhase1Rows"), "phase1 shard rows vs manifest");
         assertEquals(counts.path("phase2").asLong(), value(r, "preparedPhase2Rows"), "phase2 shard rows vs manifest");
-        if (generatedSample) {
+        if (!generatedSample) {
+            // src/embedded/sample/README.md: 3000 rows; every 211th is bad, 14 in all: 11 traces, 3 blank types.
+            String why = " (as src/embedded/sample/README.md states for cot_sample.csv)";
+            assertEquals(3000, counts.path("input").asLong(), "input rows" + why);
+            assertEquals(14, counts.path("quarantined").asLong(), "quarantined rows" + why);
+            assertEquals(3, counts.path("drop_reasons").path("missing_type").asLong(), "missing_type rows" + why);
+        } else {
             // Hand-counted from SampleCotTable.
             assertEquals(SampleCotTable.INPUT_ROWS, counts.path("input").asLong(), "input rows");
             assertEquals(SampleCotTable.KEPT_ROWS, counts.path("kept").asLong(), "kept rows");
@@ -200,6 +233,22 @@ class NotebooksTest {
         }
     }
 
+    /** Note 03: its per-arm counts agree with eval_report.json, and every arm decoded the eval_limit rows. */
+    private static void checkEvalNote(ScalaRepl r, Path outputDir) {
+        JsonNode report = readJson(outputDir.resolve("eval/eval_report.json"));
+        assertEquals(Boolean.TRUE, value(r, "allChecksPass"), "the note's own consistency checks");
+        List<String> arms = new java.util.ArrayList<>();
+        long reportedRows = 0;
+        for (JsonNode a : report.path("arms")) {
+            arms.add(a.path("name").asText());
+            reportedRows += a.path("rows").asLong();
+            assertEquals(EVAL_LIMIT, a.path("rows").asLong(), "rows of arm " + a.path("name"));
+        }
+        assertEquals(List.of("base", "tiny-qwen2-lora"), arms, "arms in eval_report.json");
+        assertEquals(arms, scalaSeq(value(r, "armOrder")), "the note's arm order");
+        assertEquals(reportedRows, value(r, "predictionRows"), "prediction rows: note vs report");
+    }
+
     // ---- hand-checkable unit tests of the harness itself
 
     @Test
@@ -231,6 +280,29 @@ class NotebooksTest {
     }
 
     @Test
+    void generatedSampleHasTheDocumentedCounts() throws IOException {
+        // SampleCotTable's counts are asserted above only when the bundled sample is absent: check them here always.
+        Path csv = work.resolve("generated-check/cot_sample.csv");
+        Files.createDirectories(csv.getParent());
+        Files.writeString(csv, SampleCotTable.csv(), StandardCharsets.UTF_8);
+        InputTable table = InputReader.read(spark, csv.toString());
+        CheckedSchema checked = SchemaCheck.check(table, ColumnKeys.defaults(), null);
+        Dataset<Row> staged = FormatContractTransform.transform(table, checked, FormatContractTransform.Params.defaults());
+        Map<String, Long> reasons = new TreeMap<>();
+        for (Row r : staged.where(FormatContractTransform.REASON + " is not null").groupBy(FormatContractTransform.REASON)
+                .count().collectAsList()) {
+            reasons.put(r.getString(0), r.getLong(1));
+        }
+        assertEquals(SampleCotTable.INPUT_ROWS, staged.count(), "rows");
+        assertEquals(new TreeMap<>(SampleCotTable.DROP_REASONS), reasons, "quarantine reasons");
+        PhaseSplitter.Result split = PhaseSplitter.split(staged, new PhaseSplitter.Params(SampleCotTable.HARD_TYPES, 42,
+                BigInteger.valueOf(42), true, 4, 4));
+        assertEquals(SampleCotTable.PHASE1_ROWS, split.phase1InputRowsByPosition().length, "phase1 kept rows");
+        assertEquals(SampleCotTable.PHASE2_ROWS, split.phase2InputRowsByPosition().length, "phase2 kept rows");
+        assertEquals(SampleCotTable.KEPT_ROWS, SampleCotTable.INPUT_ROWS - reasons.values().stream().mapToLong(x -> x).sum());
+    }
+
+    @Test
     void replReportsACompileErrorInsteadOfSuccess() {
         ScalaRepl.Outcome o = repl.interpret("val notAnInt: Int = \"text\"");
         assertFalse(o.success());
@@ -244,6 +316,10 @@ class NotebooksTest {
 
     private static Object value(ScalaRepl r, String term) {
         return r.valueOf(term).orElseThrow(() -> new AssertionError("the note defines no value '" + term + "'"));
+    }
+
+    private static List<Object> scalaSeq(Object seq) {
+        return new java.util.ArrayList<>(scala.collection.JavaConverters.seqAsJavaList((scala.collection.Seq<?>) seq));
     }
 
     private static Map<String, Long> dropReasons(JsonNode node) {

@@ -234,8 +234,8 @@ public record EvalReport(Map<String, Object> meta, List<String> types, List<ArmS
         sb.append("---:|".repeat(arms.size()));
         sb.append('\n');
         for (String t : types) {
-            sb.append("| ").append(cell(t)).append(" | ").append(arms.isEmpty() ? 0 : arms.get(0).byType().get(t).rows())
-                    .append(" |");
+            long rows = arms.isEmpty() ? 0 : arms.get(0).byType().get(t).rows();
+            sb.append("| ").append(cell(t)).append(" | ").append(rows).append(" |");
             for (ArmSummary s : arms) {
                 sb.append(' ').append(rate(s.byType().get(t), accuracy)).append(" |");
             }

@@ -86,7 +86,7 @@ public final class Attention {
         // Fold the G query heads of each kv head into the row axis: [B, Hkv, G*T, d].
         NDArray scores = q.reshape(b, kvHeads, groups * t, headDim)
                 .matMul(k.transpose(0, 1, 3, 2))          // [B, Hkv, G*T, S]
-                .mul(scale)
+                .mul(q.getManager().create(scale))      // see LoraLinear#forward: never mul(Number) on a graph
                 .reshape(b, heads, t, sLen)               // [B, H, T, S]
                 .add(maskBias);
         NDArray probs = scores.softmax(-1);

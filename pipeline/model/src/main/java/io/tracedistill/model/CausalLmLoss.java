@@ -24,7 +24,7 @@ public final class CausalLmLoss {
     public record LossSum(NDArray sum, long count) {
         /** {@code sum / count}; NaN when count is 0, like HF's mean over zero items. */
         public NDArray mean() {
-            return sum.div((float) count);
+            return sum.div(sum.getManager().create((float) count)); // not div(Number): see LoraLinear#forward
         }
     }
 

@@ -106,8 +106,13 @@ public record HfConfig(
             throw new ModelLoadException("Unsupported rope_scaling " + ropeScaling + " in " + source
                     + ": only plain rotary embeddings are implemented; use a model without rope_scaling");
         }
+        // transformers >= 5 writes rope settings as rope_parameters {rope_type, rope_theta}.
         JsonNode ropeParams = root.get("rope_parameters");
+        double ropeTheta = number(root, "rope_theta", 10000.0);
         if (ropeParams != null && ropeParams.isObject()) {
+            if (ropeParams.has("rope_theta") && ropeParams.get("rope_theta").isNumber()) {
+                ropeTheta = ropeParams.get("rope_theta").asDouble();
+            }
             JsonNode rt = ropeParams.get("rope_type");
             if (rt != null && !rt.isNull() && !"default".equals(rt.asText())) {
                 throw new ModelLoadException("Unsupported rope_parameters.rope_type '" + rt.asText() + "' in "
@@ -168,7 +173,7 @@ public record HfConfig(
                 heads,
                 kvHeads,
                 headDim,
-                number(root, "rope_theta", 10000.0),
+                ropeTheta,
                 number(root, "rms_norm_eps", 1e-6),
                 positive(root, "vocab_size", source),
                 root.has("tie_word_embeddings") ? root.get("tie_word_embeddings").asBoolean() : false,

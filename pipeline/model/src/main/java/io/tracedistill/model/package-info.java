@@ -29,6 +29,12 @@
  * Weights live in the manager passed to {@code load}. Every activation is created in the manager of the
  * {@code inputIds} array, so create inputs in a per-step {@code manager.newSubManager()} and close it.
  *
+ * <h2>Performance</h2>
+ * Run JVMs that train with glibc's malloc told to keep freed memory
+ * ({@code MALLOC_TOP_PAD_=268435456 MALLOC_TRIM_THRESHOLD_=4294967296 MALLOC_MMAP_THRESHOLD_=33554432}):
+ * by default each large autograd buffer is a fresh {@code mmap}, and the page faults make the backward
+ * pass 2-3x slower ({@code scripts/bench-model} sets them).
+ *
  * <h2>Dtypes</h2>
  * CPU: compute is float32. F32, F16, BF16 and F64 safetensors are accepted; F16/BF16 are widened to float32
  * in Java (DJL is never handed BFLOAT16), F64 narrowed. Integer tensors are rejected.

@@ -51,7 +51,9 @@ public final class LoraLinear implements Projection {
         NDArray in = dropout > 0 && training ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
         NDArray down = ai.djl.nn.core.Linear.linear(in, loraA).singletonOrThrow();  // [..., r]
         NDArray up = ai.djl.nn.core.Linear.linear(down, loraB).singletonOrThrow();  // [..., out]
-        return y.add(up.mul(scaling));
+        // A scalar NDArray owned by the activation's manager, not mul(Number): DJL 0.33 frees the temporary tensor
+        // behind mul(Number) right after the op while autograd still holds it for backward (NaN grads after a GC).
+        return y.add(up.mul(up.getManager().create(scaling)));
     }
 
     @Override

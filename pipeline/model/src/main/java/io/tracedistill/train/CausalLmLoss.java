@@ -15,7 +15,13 @@ import ai.djl.ndarray.types.Shape;
  *   lm_head -> logits [N, V] -> log_softmax (float32) -> pick target -> -sum
  * </pre>
  *
- * The caller divides by {@code num_items_in_batch} of the whole optimizer step.
+ * {@link #normalised} divides by {@code num_items_in_batch} of the whole optimizer step.
+ *
+ * <p>No {@code NDArray.op(Number)} may sit in the autograd graph: DJL's PyTorch engine turns the
+ * number into a tensor over a Java direct buffer ({@code from_blob}) and closes it right after the op;
+ * autograd keeps the tensor for the backward pass while the buffer can already be garbage-collected
+ * (a use-after-free that yields garbage or NaN gradients). Scalars are therefore created in the
+ * micro-batch's manager, which stays open until after {@code backward}.
  */
 public final class CausalLmLoss {
 
@@ -72,5 +78,19 @@ public final class CausalLmLoss {
         NDArray tgt = mgr.create(targets.targetIds(), new Shape(targets.count(), 1)); // [N, 1]
         NDArray picked = logp.gather(tgt, 1);                                         // [N, 1]
         return picked.sum().neg();
+    }
+
+    /**
+     * The micro-batch loss that is back-propagated: {@link #sum} divided by {@code numItemsInBatch},
+     * the supervised-target count of the whole optimizer step. The divisor is a tensor in
+     * {@code hidden}'s manager (kept alive until that manager closes, i.e. after backward).
+     */
+    public static NDArray normalised(TrainableModel model, NDArray hidden, Targets targets, int numItemsInBatch) {
+        if (numItemsInBatch < targets.count()) {
+            throw new IllegalArgumentException("num_items_in_batch " + numItemsInBatch + " is smaller than this micro-batch's "
+                    + targets.count() + " targets");
+        }
+        NDArray divisor = hidden.getManager().create((float) numItemsInBatch); // scalar, float32
+        return sum(model, hidden, targets).div(divisor);
     }
 }

@@ -60,10 +60,15 @@ public final class Checkpoints {
      * @param rng             how the NEFTune noise is drawn: derived from seed and position, so no stream state
      * @param seed            run seed
      * @param settings        the phase settings and max_length, to refuse a resume under other settings
+     * @param unloggedLosses  step losses since the last metrics record (logging_steps &gt; 1 averages them)
      */
     public record State(int format, int phase, boolean phaseComplete, int stepsTaken, long optimizerStep, int epoch,
                         long nextExampleIndex, int totalSteps, long numExamples, long cumulativeTokens,
-                        double elapsedSeconds, String rng, long seed, String settings) {
+                        double elapsedSeconds, String rng, long seed, String settings, List<Double> unloggedLosses) {
+
+        public State {
+            unloggedLosses = unloggedLosses == null ? List.of() : List.copyOf(unloggedLosses);
+        }
     }
 
     /** A checkpoint read back. */

@@ -84,7 +84,9 @@ public final class TrainRun {
                 lora = PeftAdapter.load(base, init, manager);
                 LOG.log(Level.INFO, "starting from adapter " + init + " (its r/alpha/targets override lora_rank/lora_alpha/target_modules)");
             } else {
-                lora = LoraModel.inject(base, new LoraConfig(cfg.loraRank(), cfg.loraAlpha(), cfg.loraDropout(), cfg.targetModules(), false),
+                // target_modules null (or []) = architecture-aware autodetect over the model's module names, as the reference.
+                List<String> targets = cfg.targetModules().isEmpty() ? null : cfg.targetModules();
+                lora = LoraModel.inject(base, new LoraConfig(cfg.loraRank(), cfg.loraAlpha(), cfg.loraDropout(), targets, false),
                         cfg.seed(), manager);
             }
             AdapterWriter writer = new PeftAdapterWriter(PeftAdapter.configJson(lora.config(), cfg.baseModel()));

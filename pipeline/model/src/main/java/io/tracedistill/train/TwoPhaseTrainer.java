@@ -49,6 +49,13 @@ public final class TwoPhaseTrainer {
     public static final String PHASE1_ADAPTER_DIR = "phase1_adapter";
     public static final String ADAPTER_DIR = "adapter";
 
+    /**
+     * Off by default since the model code stopped putting {@code NDArray.mul/div(Number)} in the training
+     * graph (Attention, LoraLinear, CausalLmLoss create their scalars in the activation's manager);
+     * {@code -Dtracedistill.train.gcFence=true} turns the old stop-gap back on for diagnosis.
+     */
+    private static final boolean GC_FENCE = "true".equals(System.getProperty("tracedistill.train.gcFence"));
+
     private final TrainSettings settings;
     private final TrainableModel model;
     private final AdapterWriter adapterWriter;
@@ -158,7 +165,7 @@ public final class TwoPhaseTrainer {
             }
             long[] truncated = {0};
             long[] overMaxPos = {0};
-            List<Double> sinceLog = new ArrayList<>();
+            List<Double> sinceLog = new ArrayList<>(resumeFrom == null ? List.of() : resumeFrom.state().unloggedLosses());
             double lastLoss = Double.NaN;
             long start = System.nanoTime();
             long tokensAtStart = tokens;
@@ -199,7 +206,7 @@ public final class TwoPhaseTrainer {
                         boolean epochDone = !steps.hasNext();
                         Checkpoints.State st = new Checkpoints.State(1, phase, false, stepsTaken, optimizer.stepCount(),
                                 epochDone ? epoch + 1 : epoch, epochDone ? 0 : step.nextExampleIndex(), totalSteps, numExamples,
-                                tokens, elapsed, MicroBatchRng.STATE, settings.seed(), fingerprint(phase));
+                                tokens, elapsed, MicroBatchRng.STATE, settings.seed(), fingerprint(phase), sinceLog);
                         Path dir = Checkpoints.save(checkpointsDir, st, loraHostTensors(), optimizerHostTensors(optimizer),
                                 settings.keepCheckpoints());
                         LOG.log(Level.INFO, "checkpoint " + dir);
@@ -215,7 +222,7 @@ public final class TwoPhaseTrainer {
             // 7. Phase-end checkpoint: the next run resumes after this phase.
             Checkpoints.State end = new Checkpoints.State(1, phase, true, stepsTaken, optimizer.stepCount(), ps.numTrainEpochs(), 0,
                     totalSteps, numExamples, tokens, wall, MicroBatchRng.STATE, settings.seed(),
-                    fingerprint(phase));
+                    fingerprint(phase), List.of());
             Checkpoints.save(checkpointsDir, end, loraHostTensors(), optimizerHostTensors(optimizer), settings.keepCheckpoints());
             return new PhaseResult(phase, numExamples, totalSteps, tokens, wall, lastLoss, logged, truncated[0], overMaxPos[0]);
         }
@@ -245,6 +252,15 @@ public final class TwoPhaseTrainer {
                 final int micro = k;
                 UnaryOperator<NDArray> hook = neftune[phase - 1].enabled()
                         ? e -> neftune[phase - 1].apply(e, phase, step.step(), micro) : null;
+                // GC fence. DJL's NDArray.op(Number) builds the scalar over a Java direct buffer and closes it
+                // at once; if that scalar is saved for backward (x.mul(scale) in attention and LoRA today),
+                // a garbage collection between forward and backward frees it and the gradients turn to
+                // garbage or NaN (see CausalLmLoss). Collecting now, with the Java heap nearly idle during the
+                // native forward/backward, keeps that window closed in practice. Remove once no model code
+                // puts op(Number) in the training graph.
+                if (GC_FENCE) {
+                    System.gc();
+                }
                 // Dropout and NEFTune draw from the engine generator, reseeded per micro-batch (exact resume).
                 MicroBatchRng.reseed(settings.seed(), phase, step.step(), k);
                 try (NDManager mbm = model.manager().newSubManager();
@@ -253,7 +269,7 @@ public final class TwoPhaseTrainer {
                     NDArray ids = mbm.create(toLongs(mb.inputIds()), shape);          // [B, T]
                     NDArray mask = mbm.create(toLongs(mb.attentionMask()), shape);    // [B, T]
                     NDArray hidden = model.hiddenStates(ids, mask, hook);              // [B, T, H]
-                    NDArray loss = CausalLmLoss.sum(model, hidden, targets).div(step.numItemsInBatch()); // scalar
+                    NDArray loss = CausalLmLoss.normalised(model, hidden, targets, step.numItemsInBatch()); // scalar
                     gc.backward(loss);
                     float value = loss.getFloat();
                     if (!Float.isFinite(value)) {
@@ -270,6 +286,12 @@ public final class TwoPhaseTrainer {
                 grads.add(p.getGradient());
             }
             GradClip.Result clip = GradClip.clipGlobalNorm(grads, maxGradNorm);
+            if (!Double.isFinite(clip.totalNorm())) {
+                // Stop before a non-finite update reaches the weights (the last checkpoint stays usable).
+                throw new IllegalStateException(String.format(Locale.ROOT,
+                        "phase%d step %d: gradient norm is %s although the loss was %.6f; training stopped before the update."
+                                + " Lower learning_rate, or resume from the last checkpoint", phase, step.step(), clip.totalNorm(), stepLoss));
+            }
             optimizer.step(grads, lr);
             for (NDArray g : grads) {
                 g.subi(g); // zero_grad (in place: the .grad storage is shared)

@@ -83,7 +83,7 @@ class CausalLmGoldenTest {
             int[] argmax = new int[ids.length];
             double nll = 0;
             for (int t = 0; t < ids.length; t++) {
-                argmax[t] = argmax(got[t]);
+                argmax[t] = CausalLmGoldenTestSupport.argmax(got[t]);
                 if (t + 1 < ids.length) {
                     nll -= logSoftmaxAt(got[t], ids[t + 1]);
                 }
@@ -116,49 +116,17 @@ class CausalLmGoldenTest {
     @MethodSource("paddedBatches")
     void paddedBatchMatchesUnpadded(String id, String model, int k) {
         JsonNode root = Fixtures.json(model + "/expected.json");
-        JsonNode pb = root.get("padded_batches").get(k);
-        boolean left = "left_padding".equals(pb.get("kind").asText());
-        try (NDManager step = manager.newSubManager()) {
-            NDArray ids = Fixtures.ints2d(pb.get("input_ids"), step);
-            NDArray mask = Fixtures.ints2d(pb.get("attention_mask"), step);
-            NDArray pos = pb.get("position_ids").isNull() ? null : Fixtures.ints2d(pb.get("position_ids"), step);
-            NDArray logits = MODELS_LOADED.get(model).forward(ids, mask, pos, null, false);
-            double worst = 0;
-            for (int r = 0; r < 2; r++) {
-                int[] m = Fixtures.ints(pb.get("attention_mask").get(r));
-                int first = 0;
-                while (m[first] == 0) {
-                    first++;
-                }
-                int real = 0;
-                for (int v : m) {
-                    real += v;
-                }
-                double[][] expected = Fixtures.matrix(root.get("cases").get(r).get("logits"));
-                float[][] got = Fixtures.logitsRow(logits, r);
-                int from = left ? first : 0;
-                worst = Math.max(worst, Fixtures.maxAbsDiff(got, from, from + real, expected, 0));
-            }
-            System.out.printf("%s: max |logit diff| at real tokens = %.3e (tol %.0e)%n", id, worst, LOGIT_TOL);
-            assertTrue(worst <= LOGIT_TOL, id + ": " + worst);
-        }
+        double worst = CausalLmGoldenTestSupport.paddedBatchMaxDiff(MODELS_LOADED.get(model), root, k, manager);
+        System.out.printf("%s: max |logit diff| at real tokens = %.3e (tol %.0e)%n", id, worst, LOGIT_TOL);
+        assertTrue(worst <= LOGIT_TOL, id + ": " + worst);
         // Positions derived from the mask reproduce the file's position_ids for left padding.
-        if (left) {
+        JsonNode pb = root.get("padded_batches").get(k);
+        if ("left_padding".equals(pb.get("kind").asText())) {
             try (NDManager step = manager.newSubManager()) {
                 NDArray pos = CausalLm.positionsFromMask(Fixtures.ints2d(pb.get("attention_mask"), step));
                 assertArrayEquals(Fixtures.ints2d(pb.get("position_ids"), step).toLongArray(), pos.toLongArray());
             }
         }
-    }
-
-    static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] > v[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     static double logSoftmaxAt(float[] v, int idx) {

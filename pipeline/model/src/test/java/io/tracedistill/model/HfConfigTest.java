@@ -69,6 +69,16 @@ class HfConfigTest {
     }
 
     @Test
+    void transformers5RopeParametersAreRead() throws Exception {
+        ObjectNode c = qwen2();
+        c.remove("rope_theta");
+        c.putObject("rope_parameters").put("rope_type", "default").put("rope_theta", 5e5);
+        assertEquals(5e5, HfConfig.parse(c, "x").ropeTheta());
+        ((ObjectNode) c.get("rope_parameters")).put("rope_type", "llama3");
+        assertTrue(error(c).contains("Unsupported rope_parameters.rope_type 'llama3'"), error(c));
+    }
+
+    @Test
     void eosMayBeIntOrList() throws Exception {
         ObjectNode c = qwen2();
         c.putArray("eos_token_id").add(1).add(2);

@@ -27,7 +27,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * One LoRA training step on {@code tiny-qwen2/lora/train_step.json}: HF {@code ForCausalLMLoss}, the
  * gradient of every LoRA tensor vs {@code train_step_grads.safetensors}, the global grad norm and the
- * loss after one SGD step (AdamW belongs to {@code io.tracedistill.train} and is tested there).
+ * loss after one SGD step and after one AdamW step (the first step written out in the test; the
+ * production AdamW is {@code io.tracedistill.train.AdamW}).
  */
 class LoraTrainStepGoldenTest {
     static final String STEP = "tiny-qwen2/lora/train_step.json";
@@ -117,24 +118,60 @@ class LoraTrainStepGoldenTest {
     void sgdStepLoss() {
         JsonNode s = Fixtures.json(STEP);
         float lr = (float) s.get("sgd_step").get("lr").asDouble();
+        double after = lossAfterUpdate(g -> {
+            float[] d = new float[g.length];
+            for (int i = 0; i < g.length; i++) {
+                d[i] = lr * g[i];
+            }
+            return d;
+        });
+        double want = s.get("sgd_step").get("loss_after").asDouble();
+        System.out.printf("loss after SGD step %.8f vs %.8f (diff %.2e, tol 1e-4)%n", after, want, Math.abs(after - want));
+        assertEquals(want, after, 1e-4);
+        assertTrue(after < loss, "SGD step must lower the loss");
+    }
+
+    @Test
+    void adamwFirstStepLoss() {
+        JsonNode a = Fixtures.json(STEP).get("adamw_step");
+        double lr = a.get("lr").asDouble();
+        double b1 = a.get("betas").get(0).asDouble();
+        double b2 = a.get("betas").get(1).asDouble();
+        double eps = a.get("eps").asDouble();
+        assertEquals(0.0, a.get("weight_decay").asDouble());
+        // Step 1 of torch.optim.AdamW: m = (1-b1) g, v = (1-b2) g², m̂ = m/(1-b1), v̂ = v/(1-b2),
+        // p -= lr · m̂ / (sqrt(v̂) + eps).
+        double after = lossAfterUpdate(g -> {
+            float[] d = new float[g.length];
+            for (int i = 0; i < g.length; i++) {
+                double mHat = (1 - b1) * g[i] / (1 - b1);
+                double vHat = (1 - b2) * (double) g[i] * g[i] / (1 - b2);
+                d[i] = (float) (lr * mHat / (Math.sqrt(vHat) + eps));
+            }
+            return d;
+        });
+        double want = a.get("loss_after").asDouble();
+        System.out.printf("loss after AdamW step %.8f vs %.8f (diff %.2e, tol 1e-4)%n", after, want, Math.abs(after - want));
+        assertEquals(want, after, 1e-4);
+    }
+
+    /** Applies {@code p -= delta(grad)} to a fresh copy of the adapter and returns the new loss. */
+    static double lossAfterUpdate(java.util.function.Function<float[], float[]> delta) {
+        JsonNode s = Fixtures.json(STEP);
         try (NDManager local = NDManager.newBaseManager(); NDManager step = local.newSubManager()) {
             LoraModel fresh = PeftAdapter.load(CausalLm.load(Fixtures.dir("tiny-qwen2"), local),
                     Fixtures.dir("tiny-qwen2/lora"), local);
             for (Map.Entry<String, NDArray> p : fresh.trainableParameters().entrySet()) {
                 float[] w = p.getValue().toFloatArray();
-                float[] g = GRADS.get(p.getKey());
+                float[] d = delta.apply(GRADS.get(p.getKey()));
                 for (int i = 0; i < w.length; i++) {
-                    w[i] -= lr * g[i];
+                    w[i] -= d[i];
                 }
                 p.getValue().set(w);
             }
             NDArray logits = fresh.model().forward(Fixtures.ints2d(s.get("input_ids"), step),
                     Fixtures.ints2d(s.get("attention_mask"), step), null, null, false);
-            double after = CausalLmLoss.mean(logits, Fixtures.ints2d(s.get("labels"), step)).getFloat();
-            double want = s.get("sgd_step").get("loss_after").asDouble();
-            System.out.printf("loss after SGD step %.8f vs %.8f (diff %.2e, tol 1e-4)%n", after, want, Math.abs(after - want));
-            assertEquals(want, after, 1e-4);
-            assertTrue(after < loss, "SGD step must lower the loss");
+            return CausalLmLoss.mean(logits, Fixtures.ints2d(s.get("labels"), step)).getFloat();
         }
     }
 }

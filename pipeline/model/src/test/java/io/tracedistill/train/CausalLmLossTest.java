@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -87,6 +89,62 @@ class CausalLmLossTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> CausalLmLoss.sum(lm, lm.hiddenStates(in, null, null), t));
             assertEquals("micro-batch has no supervised target; nothing to back-propagate", e.getMessage());
+        }
+    }
+
+    /** Frees what the GC can free and refills released native memory with NaN. */
+    static void churnNativeMemory() throws InterruptedException {
+        for (int k = 0; k < 3; k++) {
+            System.gc();
+            Thread.sleep(5);
+        }
+        List<java.nio.ByteBuffer> fill = new java.util.ArrayList<>();
+        for (int k = 0; k < 20000; k++) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(8).order(java.nio.ByteOrder.nativeOrder());
+            b.putFloat(0, Float.NaN).putFloat(4, Float.NaN);
+            fill.add(b);
+        }
+        fill.clear();
+    }
+
+    /**
+     * The normalised loss survives a garbage collection between forward and backward: its divisor is held
+     * by the micro-batch manager. (With {@code loss.div(numItems)}, DJL frees the divisor's buffer and this
+     * test sees NaN or garbage gradients.)
+     */
+    @Test
+    void normalisedLossSurvivesAGarbageCollectionBeforeBackward() throws Exception {
+        try (NDManager m = NDManager.newBaseManager()) {
+            ToyLoraLm lm = new ToyLoraLm(m, 5);
+            NDArray b = lm.trainableParameters().get("base_model.model.lm_head.lora_B.weight");
+            int[] labels = {-100, 2, 3, 4};
+            float[][] grads = new float[2][];
+            for (int run = 0; run < 2; run++) {
+                try (NDManager mb = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDArray in = mb.create(new long[] {1, 2, 3, 4}, new Shape(1, 4));
+                    NDArray loss = CausalLmLoss.normalised(lm, lm.hiddenStates(in, null, null), CausalLmLoss.targets(labels, 1, 4), 7);
+                    if (run == 1) {
+                        churnNativeMemory();
+                    }
+                    gc.backward(loss);
+                }
+                grads[run] = b.getGradient().toFloatArray();
+                b.getGradient().subi(b.getGradient());
+            }
+            for (int i = 0; i < grads[0].length; i++) {
+                assertEquals(grads[0][i], grads[1][i], 0f, "gradient element " + i + " changed after a GC");
+            }
+        }
+    }
+
+    @Test
+    void normalisedRejectsADenominatorBelowTheTargets() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            ToyLoraLm lm = new ToyLoraLm(m, 1);
+            NDArray in = m.create(new long[] {1, 2, 3}, new Shape(1, 3));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CausalLmLoss.normalised(
+                    lm, lm.hiddenStates(in, null, null), CausalLmLoss.targets(new int[] {-100, 1, 2}, 1, 3), 1));
+            assertEquals("num_items_in_batch 1 is smaller than this micro-batch's 2 targets", e.getMessage());
         }
     }
 }

@@ -59,7 +59,7 @@ class CheckpointResumeTest {
 
     static Stream<Arguments> models() {
         return Stream.of(
-                // toy: 8 + 6 steps; killed after epoch 1 of 2 in phase 1, and mid phase 2
+                // toy: 8 + 6 steps; killed after epoch 1 of 2 in phase 1 (between two log records), and mid phase 2
                 Arguments.of("toy", "phase1-step000004", "phase2-step000002"),
                 // tiny-qwen2 with LoRA dropout (phase 1) and NEFTune (phase 2): 4 + 3 steps
                 Arguments.of("tiny-qwen2", "phase1-step000002", "phase2-step000002"));

@@ -25,7 +25,7 @@ public final class ResumeChildMain {
 
     static TrainSettings toySettings() {
         // phase 1: 14 examples, bs 2 x gas 2, 2 epochs -> 4 steps/epoch (last one short) = 8 steps; phase 2: 6 steps.
-        PhaseSettings p1 = new PhaseSettings(0.05, "linear", 1, 2, 2, 2, 1e9, 3.0, 1);
+        PhaseSettings p1 = new PhaseSettings(0.05, "linear", 1, 2, 2, 2, 1e9, 3.0, 3); // logs at 3, 6, 8
         PhaseSettings p2 = new PhaseSettings(0.01, "cosine", 2, 1, 1, 2, 0.5, 0.0, 2);
         return new TrainSettings(p1, p2, 64, 11, false, 0, 2, 2, "cpu");
     }

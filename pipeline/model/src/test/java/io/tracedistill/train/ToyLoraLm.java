@@ -23,6 +23,7 @@ final class ToyLoraLm implements TrainableModel {
     private final NDManager manager;
     private final NDArray embed;   // [V, H]
     private final NDArray w;       // [V, H]
+    private final NDArray scaling; // scalar 2.0, held (never NDArray.mul(Number) in a training graph)
     private final LinkedHashMap<String, NDArray> lora = new LinkedHashMap<>();
 
     ToyLoraLm(NDManager manager, long seed) {
@@ -30,6 +31,7 @@ final class ToyLoraLm implements TrainableModel {
         Random rnd = new Random(seed);
         embed = manager.create(randoms(rnd, V * H, 1.0f), new Shape(V, H));
         w = manager.create(randoms(rnd, V * H, 0.5f), new Shape(V, H));
+        scaling = manager.create(2.0f);
         NDArray a = manager.create(randoms(rnd, R * H, 0.3f), new Shape(R, H));
         NDArray b = manager.create(randoms(rnd, V * R, 0.1f), new Shape(V, R));
         a.setRequiresGradient(true);
@@ -61,7 +63,7 @@ final class ToyLoraLm implements TrainableModel {
     public NDArray lmHead(NDArray rows) {
         NDArray a = lora.get("base_model.model.lm_head.lora_A.weight");
         NDArray b = lora.get("base_model.model.lm_head.lora_B.weight");
-        return rows.matMul(w.transpose()).add(rows.matMul(a.transpose()).matMul(b.transpose()).mul(2.0f));
+        return rows.matMul(w.transpose()).add(rows.matMul(a.transpose()).matMul(b.transpose()).mul(scaling));
     }
 
     @Override

@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * adapters are a case.
  *
  * <p>Exact: examples and order, micro-batch composition and padded lengths, num_items_in_batch, clip
- * decisions; LR within 1e-12 relative. Tolerances (the README's suggestions for a float32 port):
+ * decisions, cumulative token count; LR within 1e-12 relative. Tolerances (the README's suggestions for a float32 port):
  * loss |Δ| ≤ 1e-4; grad_norm, update_l2 and adapter_l2_after relative ≤ 1e-4; adapter tensors
  * max |Δ| ≤ 1e-5 after each phase.
  */
@@ -172,6 +172,7 @@ class TrajectoryParityGoldenTest {
         assertEquals(expLens, got.paddedLengths(), id + " padded lengths");
         assertEquals(expected.path("num_items_in_batch").asInt(), got.numItemsInBatch(), id + " num_items_in_batch");
         assertEquals(expected.path("clipped").asBoolean(), got.clipped(), id + " clip decision");
+        assertEquals(expected.path("num_tokens").asLong(), got.cumulativeTokens(), id + " cumulative non-pad tokens (TRL num_tokens)");
         double lr = expected.path("learning_rate").asDouble();
         assertEquals(lr, got.lr(), Math.abs(lr) * 1e-12, id + " learning rate");
         // Within tolerance: loss, pre-clip grad norm, update size, adapter size.
@@ -230,7 +231,10 @@ class TrajectoryParityGoldenTest {
     }
 
     @AfterAll
-    void printLargestDifferences() {
+    void printLargestDifferencesAndCleanUp() throws Exception {
+        if (output != null) {
+            Checkpoints.deleteTree(output);
+        }
         System.out.printf("largest differences: loss %.2e, grad_norm rel %.2e, update_l2 rel %.2e, adapter_l2 rel %.2e, adapter max |d| %.2e%n",
                 worst[0], worst[1], worst[2], worst[3], worst[4]);
     }

@@ -18,16 +18,18 @@ import org.apache.hadoop.fs.Path;
  * {@link FileSystem}): list a directory's shard files in order, and publish a Spark output directory under
  * deterministic names.
  *
- * <p>Spark names a part file {@code part-00003-<job uuid>-c000.snappy.parquet}; the uuid changes every run. A
+ * <p>Spark names a part file {@code part-00003-<job uuid>-c000.snappy.parquet} (the S3A staging committers append
+ * a second uuid); the uuids change every run. A
  * published shard is named {@code part-00003-c000.snappy.parquet}: same order (the partition index leads), same
  * name on every rerun.
  */
 public final class ShardFiles {
     private ShardFiles() {}
 
+    private static final String UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
+    /** {@code part-N-<job uuid>[-cNNN][-<S3A committer uuid>][.ext]}. */
     private static final Pattern SPARK_PART =
-            Pattern.compile("part-(\\d+)-[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-                    + "(-c\\d+)?(\\..*)?");
+            Pattern.compile("part-(\\d+)-" + UUID + "(-c\\d+)?(?:-" + UUID + ")?(\\..*)?");
 
     /** One shard file: its name and size. */
     public record Shard(String name, long sizeBytes) {}

@@ -231,6 +231,13 @@ public final class ChatTemplate implements ChatRenderer {
             Map<String, ?> extraVars) {
         Map<String, Object> ctx = new LinkedHashMap<>();
         Map<String, ?> extra = extraVars == null ? Map.of() : extraVars;
+        for (String reserved : List.of("messages", "add_generation_prompt")) {
+            if (extra.containsKey(reserved)) {
+                // transformers passes these by name, so Python fails with "got multiple values" for such a kwarg
+                throw new TemplateException("TypeError", "render() got multiple values for keyword argument "
+                        + Py.repr(reserved) + "; pass it as the render argument, not as an extra variable", name(), 0);
+            }
+        }
         ctx.put("messages", messages);
         ctx.put("tools", extra.containsKey("tools") ? extra.get("tools") : null);
         ctx.put("documents", extra.containsKey("documents") ? extra.get("documents") : null);

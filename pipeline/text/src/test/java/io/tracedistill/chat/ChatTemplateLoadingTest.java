@@ -154,6 +154,15 @@ class ChatTemplateLoadingTest {
     }
 
     @Test
+    void reservedNamesAreNotExtraVariables() {
+        ChatTemplate t = ChatTemplate.fromString("x", "t.jinja", Map.of());
+        TemplateException e = assertThrows(TemplateException.class,
+                () -> t.render(List.of(), false, Map.of("add_generation_prompt", true)));
+        assertEquals("TypeError: render() got multiple values for keyword argument 'add_generation_prompt'; pass it as "
+                + "the render argument, not as an extra variable (chat template t.jinja)", e.getMessage());
+    }
+
+    @Test
     void dateFreezesStrftimeNow() {
         ChatTemplate t = ChatTemplate.fromString("{{ strftime_now('%d %b %Y') }}", "t", Map.of()).withDate(LocalDate.of(2024, 2, 29));
         assertEquals("29 Feb 2024", t.render(List.of(), false, Map.of()));

@@ -1,6 +1,7 @@
 package io.tracedistill.spark.eval;
 
 import io.tracedistill.config.RunConfig;
+import io.tracedistill.config.ShardFormat;
 import io.tracedistill.contract.PyText;
 import io.tracedistill.eval.AccuracyChart;
 import io.tracedistill.eval.ArmSpec;
@@ -14,7 +15,8 @@ import io.tracedistill.spark.Manifests;
 import io.tracedistill.spark.ShardFiles;
 import io.tracedistill.spark.prepare.InputReader;
 import io.tracedistill.spark.prepare.InputTable;
-import io.tracedistill.spark.prepare.ShardFormat;
+import io.tracedistill.config.ShardFormat;
+import io.tracedistill.spark.prepare.ShardWriter;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -25,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaRDD;
@@ -98,7 +99,7 @@ public final class EvalStage {
             });
         }
         ContextLimit limit = settings.contextLimit(hf.maxPositionEmbeddings());
-        ShardFormat format = ShardFormat.parse(cfg.shardFormat().yamlName());
+        ShardFormat format = cfg.shardFormat();
 
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         InputTable table = InputReader.read(spark, evalPath);
@@ -147,7 +148,7 @@ public final class EvalStage {
                     functions.col(PredictionColumns.ARM));
             predictions.repartition(1)
                     .sortWithinPartitions(armRank, functions.col(PredictionColumns.ROW_INDEX))
-                    .write().format(format.sparkSource()).save(tmp + "/" + PREDICTIONS);
+                    .write().format(ShardWriter.sparkSource(format)).save(tmp + "/" + PREDICTIONS);
             ShardFiles.deleteIfExists(conf, predictionsDir);
             ShardFiles.publish(conf, tmp + "/" + PREDICTIONS, predictionsDir);
 
@@ -193,10 +194,18 @@ public final class EvalStage {
     public static List<Prediction> readPredictions(SparkSession spark, String predictionsDir, ShardFormat format,
             StructType schema) {
         List<Prediction> out = new ArrayList<>();
-        for (Row r : spark.read().schema(schema).format(format.sparkSource()).load(predictionsDir).collectAsList()) {
+        for (Row r : spark.read().schema(schema).format(ShardWriter.sparkSource(format)).load(predictionsDir).collectAsList()) {
             out.add(PredictionRows.fromRow(r));
         }
         return out;
+    }
+
+    /** The Spark data source of a shard format: {@code parquet}, or {@code json} (one object per line). */
+    static String sparkSource(ShardFormat format) {
+        return switch (format) {
+            case PARQUET -> "parquet";
+            case JSONL -> "json";
+        };
     }
 
     private static void writeBytes(Configuration conf, String path, byte[] bytes) {

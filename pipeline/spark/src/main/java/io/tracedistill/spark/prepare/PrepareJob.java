@@ -1,5 +1,6 @@
 package io.tracedistill.spark.prepare;
 
+import io.tracedistill.config.RunConfig;
 import io.tracedistill.spark.Manifests;
 import io.tracedistill.spark.ShardFiles;
 import java.nio.file.Path;
@@ -33,6 +34,14 @@ public final class PrepareJob {
     public static final String PHASE1 = "phase1";
     public static final String PHASE2 = "phase2";
     public static final String QUARANTINE = "quarantine";
+
+    /**
+     * Runs prepare for a run config ({@link PrepareSettings#from(RunConfig)}); relative paths in the config are
+     * resolved against the working directory, as the reference does.
+     */
+    public static PrepareResult run(SparkSession spark, RunConfig cfg, Path configPath) {
+        return run(spark, PrepareSettings.from(cfg), configPath);
+    }
 
     /**
      * Runs prepare.

@@ -78,7 +78,7 @@ public final class PrepareManifest {
         for (String c : in.schema().passthrough().fieldNames()) {
             pass.add(c);
         }
-        root.put("shard_format", s.shardFormat().configName());
+        root.put("shard_format", s.shardFormat().yamlName());
 
         // Counts, overall and per type.
         Map<String, Long> reasons = new TreeMap<>();

@@ -1,5 +1,7 @@
 package io.tracedistill.spark.prepare;
 
+import io.tracedistill.config.RunConfig;
+import io.tracedistill.config.ShardFormat;
 import io.tracedistill.contract.ColumnKeys;
 import io.tracedistill.contract.FormatContract;
 import java.math.BigInteger;
@@ -86,6 +88,19 @@ public record PrepareSettings(String dataPath, String outputDir, List<String> ha
     public PrepareSettings withResolvedConfig(Map<String, Object> cfg) {
         return new PrepareSettings(dataPath, outputDir, hardTypes, seed, columns, promptSuffix, minCotLen, shuffle,
                 shardFormat, effectiveBatch1, effectiveBatch2, rowsPerShard, cfg);
+    }
+
+    /**
+     * The settings of a run config: {@code data_path}, {@code output_dir}, {@code hard_types}, {@code seed},
+     * {@code columns}, {@code prompt_suffix}, {@code min_cot_len}, {@code shuffle}, {@code shard_format}, and the
+     * effective batch of each phase ({@code per_device_train_batch_size × gradient_accumulation_steps ×
+     * world_size}); the resolved config ({@link RunConfig#toCanonicalMap()}) goes into the manifest.
+     */
+    public static PrepareSettings from(RunConfig cfg) {
+        return new PrepareSettings(cfg.dataPath(), cfg.outputDir(), cfg.hardTypes(), BigInteger.valueOf(cfg.seed()),
+                cfg.columns(), cfg.promptSuffix(), cfg.minCotLen(), cfg.shuffle(), cfg.shardFormat(),
+                cfg.phase1().effectiveBatchSize(cfg.worldSize()), cfg.phase2().effectiveBatchSize(cfg.worldSize()),
+                ShardWriter.DEFAULT_ROWS_PER_SHARD, cfg.toCanonicalMap());
     }
 
     /** The split seed as a long. @throws IllegalArgumentException if it does not fit (numpy would reject it too) */

@@ -1,5 +1,6 @@
 package io.tracedistill.spark.prepare;
 
+import io.tracedistill.config.ShardFormat;
 import io.tracedistill.spark.Columns;
 import io.tracedistill.spark.FailureInjection;
 import io.tracedistill.spark.ShardSchemas;
@@ -32,9 +33,12 @@ public final class ShardWriter {
     private ShardWriter() {}
 
     /** Default rows per shard file. */
-    public static final int DEFAULT_ROWS_PER_SHARD = 100_000;
+    public static final int DEFAULT_ROWS_PER_SHARD = 50_000;
 
     private static final String INPUT_ROW = "__td_input_row";
+
+    /** A single shard of up to this many rows is written by one task without a shuffle. */
+    static final long SMALL_ROWS = 20_000;
 
     /** The prepared rows of {@code phase} (1 or 2), unordered; schema {@code schema.prepared()}. */
     public static Dataset<Row> phaseRows(Dataset<Row> staged, Broadcast<RowAssignment> assignment, int phase,
@@ -59,7 +63,8 @@ public final class ShardWriter {
     static Dataset<Row> orderByKey(Dataset<Row> ds, int keyIdx, long rows, int rowsPerShard) {
         int shards = shards(rows, rowsPerShard);
         String key = ds.columns()[keyIdx];
-        if (shards == 1) {
+        if (shards == 1 && rows <= SMALL_ROWS) {
+            // One small shard: one task, no shuffle (coalesce keeps the upstream in that task, which is fine at this size).
             return ds.coalesce(1).sortWithinPartitions(key);
         }
         StructType schema = ds.schema();
@@ -113,7 +118,7 @@ public final class ShardWriter {
         Dataset<Row> q = staged.filter(functions.col(FormatContractTransform.REASON).isNotNull())
                 .mapPartitions(new QuarantineFn(assignment, inputWidth), Encoders.row(withRow));
         // Input row indices of quarantined rows are sparse: one ordered shard per rowsPerShard rows is enough here.
-        Dataset<Row> ordered = shards(rows, rowsPerShard) == 1
+        Dataset<Row> ordered = shards(rows, rowsPerShard) == 1 && rows <= SMALL_ROWS
                 ? q.coalesce(1).sortWithinPartitions(INPUT_ROW)
                 : q.repartitionByRange(shards(rows, rowsPerShard), functions.col(INPUT_ROW)).sortWithinPartitions(INPUT_ROW);
         write(ordered.drop(INPUT_ROW), format, dir);
@@ -125,11 +130,19 @@ public final class ShardWriter {
     }
 
     static void write(Dataset<Row> ds, ShardFormat format, String dir) {
-        var w = ds.write().mode(SaveMode.ErrorIfExists).format(format.sparkSource());
+        var w = ds.write().mode(SaveMode.ErrorIfExists).format(sparkSource(format));
         if (format == ShardFormat.JSONL) {
             w = w.option("ignoreNullFields", "false").option("encoding", "UTF-8");
         }
         w.save(dir);
+    }
+
+    /** The Spark data source of a shard format. */
+    public static String sparkSource(ShardFormat format) {
+        return switch (format) {
+            case PARQUET -> "parquet";
+            case JSONL -> "json";
+        };
     }
 
     static int shards(long rows, int rowsPerShard) {

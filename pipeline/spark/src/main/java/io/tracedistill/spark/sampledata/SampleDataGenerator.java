@@ -33,6 +33,11 @@ public final class SampleDataGenerator {
     /** Families, in generation rotation order. */
     public static final List<String> TYPES = List.of("gravity", "unit_conversion", "numeral_system", "text_cipher",
             "bit_manipulation", "equation_numeric_deduce", "cryptarithm_deduce");
+    /**
+     * Relative frequency of each family, as in the competition's 9,500 training puzzles (NOTES-grader.md §2, with
+     * the two cryptarithm and equation sub-types folded into the deduce variants): the hard families are rarer.
+     */
+    public static final List<Integer> WEIGHTS = List.of(1597, 1594, 1576, 1576, 1602, 732, 823);
     /** Every this-many rows one is deliberately bad. */
     public static final int BAD_EVERY = 211;
 
@@ -48,7 +53,7 @@ public final class SampleDataGenerator {
 
     /** The next row with id {@code id}. */
     public Row next(long id) {
-        String type = TYPES.get(rng.nextInt(TYPES.size()));
+        String type = weightedType(rng.nextInt(TOTAL_WEIGHT));
         Puzzle p = puzzle(type);
         if (id % BAD_EVERY == BAD_EVERY - 1) {
             switch ((int) ((id / BAD_EVERY) % 4)) {
@@ -63,6 +68,18 @@ public final class SampleDataGenerator {
             }
         }
         return new Row(id, p.prompt(), p.cot(), p.answer(), p.type());
+    }
+
+    private static final int TOTAL_WEIGHT = WEIGHTS.stream().mapToInt(Integer::intValue).sum();
+
+    private static String weightedType(int draw) {
+        for (int i = 0; i < TYPES.size(); i++) {
+            draw -= WEIGHTS.get(i);
+            if (draw < 0) {
+                return TYPES.get(i);
+            }
+        }
+        throw new IllegalStateException("weighted draw out of range");
     }
 
     /** A puzzle of {@code type}. */
@@ -375,7 +392,7 @@ public final class SampleDataGenerator {
 
     // ---- equations: AB?CD = result with a hidden operation; cryptarithm: digits written as symbols ----
     private static final String[] OPS = {"add", "subtract", "multiply", "concatenate", "concatenate reversed"};
-    private static final String SYMBOLS = "!@#$%^&*<>?{}[]~";
+    private static final String SYMBOLS = "!@#$%^&*<>?[]~"; // no braces: answers go inside \\boxed{}
 
     private static String applyOp(int op, int a, int b) {
         switch (op) {
@@ -431,13 +448,20 @@ public final class SampleDataGenerator {
         }
         int found = -1;
         for (int cand = 0; cand < OPS.length && found < 0; cand++) {
-            boolean ok = true;
-            for (int[] e : ex) {
-                ok &= applyOp(cand, e[0], e[1]).equals(applyOp(op, e[0], e[1]));
+            int bad = -1;
+            for (int i = 0; i < ex.length && bad < 0; i++) {
+                if (!applyOp(cand, ex[i][0], ex[i][1]).equals(applyOp(op, ex[i][0], ex[i][1]))) {
+                    bad = i;
+                }
             }
-            c.append(OPS[cand]).append(ok ? ": fits all examples.\n" : ": fails.\n");
-            if (ok) {
+            c.append(OPS[cand]).append(' ').append(ex[0][0]).append(", ").append(ex[0][1]).append(" -> ")
+                    .append(applyOp(cand, ex[0][0], ex[0][1]));
+            if (bad < 0) {
+                c.append(": fits all examples.\n");
                 found = cand;
+            } else {
+                c.append(": fails example ").append(bad + 1).append(" (want ")
+                        .append(applyOp(op, ex[bad][0], ex[bad][1])).append(").\n");
             }
         }
         String plain = applyOp(found, qa, qb);

@@ -16,6 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ExecutorResources {
 
     private static final Map<Key, ExecutorResources> CACHE = new ConcurrentHashMap<>();
+    /** One native tokenizer per model directory, shared by every renderer setting of that model. */
+    private static final Map<String, HfTokenizer> TOKENIZERS = new ConcurrentHashMap<>();
 
     private final HfTokenizer tokenizer;
     private final TurnRenderer renderer;
@@ -33,7 +35,7 @@ public final class ExecutorResources {
         return CACHE.computeIfAbsent(key, k -> {
             Path dir = Path.of(k.modelDir());
             // Tokenizer first: a missing tokenizer.json is the commoner mistake and its error names the file.
-            HfTokenizer tokenizer = HfTokenizer.load(dir);
+            HfTokenizer tokenizer = TOKENIZERS.computeIfAbsent(k.modelDir(), d -> HfTokenizer.load(Path.of(d)));
             TurnRenderer renderer = factory.create(dir, enableThinking, chatDate);
             return new ExecutorResources(tokenizer, renderer);
         });

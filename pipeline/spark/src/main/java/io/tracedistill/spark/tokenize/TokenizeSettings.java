@@ -1,5 +1,7 @@
 package io.tracedistill.spark.tokenize;
 
+import io.tracedistill.config.RunConfig;
+import io.tracedistill.config.ShardFormat;
 import java.io.Serializable;
 import java.math.BigInteger;
 import java.time.LocalDate;
@@ -52,39 +54,20 @@ public record TokenizeSettings(String modelDir, int maxLength, BigInteger seed, 
                 phase1EffectiveBatch, phase2EffectiveBatch);
     }
 
-    /** Shard file format ({@code shard_format}). */
-    public enum ShardFormat {
-        PARQUET("parquet", ".parquet"),
-        JSONL("jsonl", ".jsonl");
+    /** File name extension of a shard file of this format ({@code .parquet} / {@code .jsonl}). */
+    public static String extension(ShardFormat format) {
+        return format == ShardFormat.PARQUET ? ".parquet" : ".jsonl";
+    }
 
-        private final String configName;
-        private final String extension;
-
-        ShardFormat(String configName, String extension) {
-            this.configName = configName;
-            this.extension = extension;
-        }
-
-        /** The value in the config file. */
-        public String configName() {
-            return configName;
-        }
-
-        /** File name extension of a shard file. */
-        public String extension() {
-            return extension;
-        }
-
-        /** Parses {@code parquet} / {@code jsonl}. */
-        public static ShardFormat fromConfig(String value) {
-            for (ShardFormat f : values()) {
-                if (f.configName.equals(value)) {
-                    return f;
-                }
-            }
-            throw new IllegalArgumentException("Invalid value '" + value + "' for shard_format: must be one of "
-                    + "parquet, jsonl");
-        }
+    /**
+     * The stage's settings from the run configuration: {@code base_model}, {@code max_length}, {@code seed},
+     * {@code enable_thinking}, {@code chat_date}, {@code shard_format}, and each phase's effective batch
+     * (per_device_train_batch_size x gradient_accumulation_steps x world_size).
+     */
+    public static TokenizeSettings from(RunConfig cfg) {
+        return new TokenizeSettings(cfg.baseModel(), cfg.maxLength(), BigInteger.valueOf(cfg.seed()),
+                cfg.enableThinking(), cfg.chatDate(), cfg.shardFormat(),
+                cfg.phase1().effectiveBatchSize(cfg.worldSize()), cfg.phase2().effectiveBatchSize(cfg.worldSize()));
     }
 
     /** The two training phases, with their directory names under {@code prepared/} and {@code tokens/}. */

@@ -7,6 +7,8 @@ import static org.apache.spark.sql.functions.lit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.tracedistill.config.RunConfig;
+import io.tracedistill.config.ShardFormat;
 import io.tracedistill.spark.Columns;
 import io.tracedistill.spark.ShardSchemas;
 import java.io.IOException;
@@ -87,6 +89,16 @@ public final class TokenizeStage {
     private TokenizeStage() {}
 
     /**
+     * Runs the stage for the jobs layer: settings from {@code cfg} ({@link TokenizeSettings#from}), the model's own
+     * chat template ({@link ChatTemplateTurnRenderer}).
+     *
+     * @param outputDir the run's {@code output_dir} (local path or {@code s3a://} URI)
+     */
+    public static TokenizeResult run(SparkSession spark, RunConfig cfg, String outputDir) {
+        return run(spark, TokenizeSettings.from(cfg), outputDir, ChatTemplateTurnRenderer.FACTORY);
+    }
+
+    /**
      * Runs the stage.
      *
      * @param spark the session (its Hadoop configuration resolves {@code outputDir}, local or {@code s3a://})
@@ -137,7 +149,7 @@ public final class TokenizeStage {
             write(quarantine.coalesce(1).sortWithinPartitions(col(QUARANTINE_PHASE), col(Columns.PHASE_INDEX)),
                     settings.shardFormat(), quarantineTmp.toString());
             List<String> quarantineFiles = ShardDirectory.normalize(fs, quarantineTmp,
-                    settings.shardFormat().extension());
+                    TokenizeSettings.extension(settings.shardFormat()));
             long quarantinedRows = results.values().stream()
                     .mapToLong(r -> r.inputRows() - r.kept()).sum();
 
@@ -145,7 +157,7 @@ public final class TokenizeStage {
             Map<String, Object> manifest = new LinkedHashMap<>();
             manifest.put("stage", "tokenize");
             manifest.put("schema_version", ShardSchemas.SCHEMA_VERSION);
-            manifest.put("shard_format", settings.shardFormat().configName());
+            manifest.put("shard_format", settings.shardFormat().yamlName());
             manifest.put("model_dir", settings.modelDir());
             manifest.put("tokenizer_fingerprint", driverSide.tokenizer().fingerprint());
             manifest.put("chat_template_fingerprint", driverSide.renderer().fingerprint());
@@ -255,7 +267,7 @@ public final class TokenizeStage {
                 .repartitionByRange(shards, col(Columns.POSITION))
                 .sortWithinPartitions(col(Columns.POSITION));
         write(shard, settings.shardFormat(), target.toString());
-        List<String> files = ShardDirectory.normalize(fs, target, settings.shardFormat().extension());
+        List<String> files = ShardDirectory.normalize(fs, target, TokenizeSettings.extension(settings.shardFormat()));
 
         // 4. This phase's quarantine rows: phase, reason, detail, then the prepared row as read.
         List<Column> qcols = new ArrayList<>();
@@ -281,16 +293,16 @@ public final class TokenizeStage {
     }
 
     /** Reads one prepared phase directory, leading columns first. */
-    static Dataset<Row> readPrepared(SparkSession spark, TokenizeSettings.ShardFormat format, String dir) {
+    static Dataset<Row> readPrepared(SparkSession spark, ShardFormat format, String dir) {
         FileSystem fs = ShardDirectory.fileSystem(dir, spark.sparkContext().hadoopConfiguration());
         if (!ShardDirectory.exists(fs, new Path(dir))) {
             throw new IllegalArgumentException("No prepared shard directory " + dir
                     + ": run the prepare stage first (it writes prepared/phase1 and prepared/phase2).");
         }
-        Dataset<Row> df = format == TokenizeSettings.ShardFormat.PARQUET
+        Dataset<Row> df = format == ShardFormat.PARQUET
                 ? spark.read().parquet(dir)
                 : spark.read().json(dir);
-        if (format == TokenizeSettings.ShardFormat.JSONL) {
+        if (format == ShardFormat.JSONL) {
             // JSON inference sorts columns by name: put the leading prepared columns back in front.
             List<Column> cols = new ArrayList<>();
             for (String c : Columns.PREPARED_LEADING) {
@@ -307,8 +319,8 @@ public final class TokenizeStage {
         return df;
     }
 
-    private static void write(Dataset<Row> df, TokenizeSettings.ShardFormat format, String dir) {
-        if (format == TokenizeSettings.ShardFormat.PARQUET) {
+    private static void write(Dataset<Row> df, ShardFormat format, String dir) {
+        if (format == ShardFormat.PARQUET) {
             df.write().mode(SaveMode.ErrorIfExists).parquet(dir);
         } else {
             df.write().mode(SaveMode.ErrorIfExists).json(dir);

@@ -2,8 +2,6 @@ package io.tracedistill.spark.eval;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,7 +16,7 @@ import io.tracedistill.eval.Prediction;
 import io.tracedistill.eval.SkipReason;
 import io.tracedistill.spark.SparkSessions;
 import io.tracedistill.spark.prepare.InputSchemaException;
-import io.tracedistill.spark.prepare.ShardFormat;
+import io.tracedistill.config.ShardFormat;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -298,7 +296,6 @@ class EvalStageTest {
                 () -> EvalStage.run(spark, noAdapter, tmp.resolve("no-train").toString()));
         assertTrue(e2.getMessage().startsWith("eval arm 'adapter': No adapter_config.json in "), e2.getMessage());
         assertTrue(e2.getMessage().contains("run train first"), e2.getMessage());
-        assertNull(null);
     }
 
     @Test
@@ -306,9 +303,5 @@ class EvalStageTest {
         // local[2]: both executor threads share this JVM; base + lora were loaded once for all partitions and for
         // both runs (and the one-process comparison).
         assertEquals(2, io.tracedistill.eval.ArmModels.modelLoads());
-    }
-
-    static void unused(Object o) {
-        assertNotEquals(null, o);
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tracedistill.config.ShardFormat;
 import io.tracedistill.contract.ColumnKeys;
 import io.tracedistill.spark.Columns;
 import io.tracedistill.spark.Manifests;

@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tracedistill.order.StratifiedOrder;
+import io.tracedistill.config.ShardFormat;
 import io.tracedistill.spark.Columns;
 import io.tracedistill.spark.SparkSessions;
+import io.tracedistill.spark.train.SparkTokenShardReader;
 import io.tracedistill.train.JsonlTokenShardReader;
 import io.tracedistill.train.TokenExample;
 import java.io.IOException;
@@ -53,20 +55,20 @@ class TokenizeStageTest {
         spark.stop();
     }
 
-    static TokenizeSettings settings(int maxLength, TokenizeSettings.ShardFormat format, Optional<LocalDate> date) {
+    static TokenizeSettings settings(int maxLength, ShardFormat format, Optional<LocalDate> date) {
         return new TokenizeSettings(TrajectoryFixture.path("fixtures/tiny-qwen2").toString(), maxLength,
                 BigInteger.valueOf(42), true, date, format, 4, 4);
     }
 
     /** Token rows of one phase, reading the shard files in name order and each file in row order. */
-    static List<Row> readInFileOrder(Path dir, TokenizeSettings.ShardFormat format) throws IOException {
+    static List<Row> readInFileOrder(SparkSession spark, Path dir, ShardFormat format) throws IOException {
         List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {
             files = s.filter(p -> p.getFileName().toString().startsWith("part-")).sorted().toList();
         }
         List<Row> rows = new ArrayList<>();
         for (Path f : files) {
-            var df = format == TokenizeSettings.ShardFormat.PARQUET ? spark.read().parquet(f.toString())
+            var df = format == ShardFormat.PARQUET ? spark.read().parquet(f.toString())
                     : spark.read().json(f.toString());
             rows.addAll(df.collectAsList());
         }
@@ -87,9 +89,9 @@ class TokenizeStageTest {
 
     @Test
     void reproducesTheReferenceTokensAndOrderOfBothPhases(@TempDir Path out) throws IOException {
-        TrajectoryFixture.writePrepared(spark, out, TokenizeSettings.ShardFormat.PARQUET);
+        TrajectoryFixture.writePrepared(spark, out, ShardFormat.PARQUET);
         TokenizeResult result = TokenizeStage.run(spark,
-                settings(256, TokenizeSettings.ShardFormat.PARQUET, Optional.of(DATE)), out.toString(),
+                settings(256, ShardFormat.PARQUET, Optional.of(DATE)), out.toString(),
                 ChatTemplateTurnRenderer.FACTORY);
 
         JsonNode trajectory = TrajectoryFixture.json("fixtures/train_trajectory/trajectory.json");
@@ -100,7 +102,7 @@ class TokenizeStageTest {
             golden.get("examples").forEach(e -> byId.put(e.get("id").asText(), e));
             JsonNode orderIds = trajectory.get("phases").get(name).get("stratified_order_ids");
 
-            List<Row> rows = readInFileOrder(out.resolve("tokens").resolve(name), TokenizeSettings.ShardFormat.PARQUET);
+            List<Row> rows = readInFileOrder(spark, out.resolve("tokens").resolve(name), ShardFormat.PARQUET);
             assertEquals(orderIds.size(), rows.size(), name + " examples");
             for (int k = 0; k < rows.size(); k++) {
                 Row r = rows.get(k);
@@ -120,6 +122,14 @@ class TokenizeStageTest {
                     Columns.NUM_LOSS_TOKENS, "id"), List.of(spark.read().parquet(out.resolve("tokens").resolve(name)
                             .toString()).schema().fieldNames()));
             assertFalse(result.phases().get(phase).orderRecomputed(), "nothing dropped at max_length 256");
+            List<TokenExample> read = new ArrayList<>();
+            new SparkTokenShardReader(spark, out.resolve("tokens").resolve(name).toString(), "parquet")
+                    .open().forEachRemaining(read::add);
+            assertEquals(rows.size(), read.size());
+            for (int k = 0; k < read.size(); k++) {
+                assertEquals(k, read.get(k).position());
+                assertArrayEquals(ints(byId.get(orderIds.get(k).asText()).get("input_ids")), read.get(k).inputIds());
+            }
         }
         assertEquals(84, result.phases().get(TokenizeSettings.Phase.PHASE1).kept());
         assertEquals(45, result.phases().get(TokenizeSettings.Phase.PHASE2).kept());
@@ -148,9 +158,9 @@ class TokenizeStageTest {
     @Test
     void dropsTruncatedRowsAndRecomputesTheOrderOverSurvivors(@TempDir Path out) throws IOException {
         int maxLength = 114; // first supervised index is 109..117 in both phases
-        TrajectoryFixture.writePrepared(spark, out, TokenizeSettings.ShardFormat.PARQUET);
+        TrajectoryFixture.writePrepared(spark, out, ShardFormat.PARQUET);
         TokenizeResult result = TokenizeStage.run(spark,
-                settings(maxLength, TokenizeSettings.ShardFormat.PARQUET, Optional.of(DATE)), out.toString(),
+                settings(maxLength, ShardFormat.PARQUET, Optional.of(DATE)), out.toString(),
                 ChatTemplateTurnRenderer.FACTORY);
 
         long totalDropped = 0;
@@ -176,7 +186,7 @@ class TokenizeStageTest {
             totalDropped += dropped;
             int[] order = StratifiedOrder.indexOrder(survivors.stream().map(e -> e.get("type").asText()).toList(), 4,
                     42L);
-            List<Row> rows = readInFileOrder(out.resolve("tokens").resolve(name), TokenizeSettings.ShardFormat.PARQUET);
+            List<Row> rows = readInFileOrder(spark, out.resolve("tokens").resolve(name), ShardFormat.PARQUET);
             assertEquals(survivors.size(), rows.size(), name + " survivors");
             for (int k = 0; k < rows.size(); k++) {
                 Row r = rows.get(k);
@@ -225,11 +235,11 @@ class TokenizeStageTest {
             rows.add(RowFactory.create((long) (5 - j), types[j], users[j], "answer " + j, (long) j, "f.csv", (long) j,
                     "x" + j));
         }
-        TrajectoryFixture.writePrepared(spark, out, TokenizeSettings.ShardFormat.JSONL, "phase1", rows);
-        TrajectoryFixture.writePrepared(spark, out, TokenizeSettings.ShardFormat.JSONL, "phase2", rows.subList(0, 1));
+        TrajectoryFixture.writePrepared(spark, out, ShardFormat.JSONL, "phase1", rows);
+        TrajectoryFixture.writePrepared(spark, out, ShardFormat.JSONL, "phase2", rows.subList(0, 1));
         TokenizeResult result = TokenizeStage.run(spark,
                 new TokenizeSettings(TrajectoryFixture.path("fixtures/tiny-qwen2").toString(), 64,
-                        BigInteger.valueOf(7), true, Optional.of(DATE), TokenizeSettings.ShardFormat.JSONL, 2, 1),
+                        BigInteger.valueOf(7), true, Optional.of(DATE), ShardFormat.JSONL, 2, 1),
                 out.toString(), ChatMlTestRenderer.FACTORY);
 
         var p1 = result.phases().get(TokenizeSettings.Phase.PHASE1);
@@ -244,6 +254,10 @@ class TokenizeStageTest {
         List<TokenExample> examples = new ArrayList<>();
         new JsonlTokenShardReader(out.resolve("tokens/phase1")).open().forEachRemaining(examples::add);
         assertEquals(4, examples.size());
+        List<TokenExample> viaSpark = new ArrayList<>();
+        new SparkTokenShardReader(spark, out.resolve("tokens/phase1").toString(), "json").open()
+                .forEachRemaining(viaSpark::add);
+        assertEquals(examples, viaSpark, "Spark and JSONL shard readers agree");
         List<Row> rowsInFileOrder = spark.read().json(out.resolve("tokens/phase1").toString()).collectAsList();
         for (int k = 0; k < 4; k++) {
             assertEquals(k, examples.get(k).position(), "the trainer's JSONL reader sees positions 0..3");
@@ -264,8 +278,8 @@ class TokenizeStageTest {
 
     @Test
     void rerunReusesTheRecordedChatDateAndWritesIdenticalBytes(@TempDir Path out) throws IOException {
-        TrajectoryFixture.writePrepared(spark, out, TokenizeSettings.ShardFormat.PARQUET);
-        TokenizeSettings noDate = settings(256, TokenizeSettings.ShardFormat.PARQUET, Optional.empty());
+        TrajectoryFixture.writePrepared(spark, out, ShardFormat.PARQUET);
+        TokenizeSettings noDate = settings(256, ShardFormat.PARQUET, Optional.empty());
         TokenizeResult first = TokenizeStage.run(spark, noDate, out.toString(), ChatTemplateTurnRenderer.FACTORY);
         Map<String, byte[]> before = snapshot(out.resolve("tokens"));
         // Pretend the first run happened on another day: the rerun must reuse the recorded date, not today's.
@@ -294,9 +308,9 @@ class TokenizeStageTest {
 
     @Test
     void missingTokenizerIsNamedBeforeAnyWork(@TempDir Path out, @TempDir Path emptyModel) {
-        TrajectoryFixture.writePrepared(spark, out, TokenizeSettings.ShardFormat.PARQUET);
+        TrajectoryFixture.writePrepared(spark, out, ShardFormat.PARQUET);
         TokenizeSettings s = new TokenizeSettings(emptyModel.toString(), 256, BigInteger.ONE, true, Optional.of(DATE),
-                TokenizeSettings.ShardFormat.PARQUET, 4, 4);
+                ShardFormat.PARQUET, 4, 4);
         var e = assertThrows(IllegalArgumentException.class,
                 () -> TokenizeStage.run(spark, s, out.toString(), ChatMlTestRenderer.FACTORY));
         assertTrue(e.getMessage().contains(emptyModel.resolve("tokenizer.json").toString()), e.getMessage());
@@ -305,11 +319,11 @@ class TokenizeStageTest {
 
     @Test
     void missingChatTemplateIsNamedBeforeAnyWork(@TempDir Path out, @TempDir Path model) throws IOException {
-        TrajectoryFixture.writePrepared(spark, out, TokenizeSettings.ShardFormat.PARQUET);
+        TrajectoryFixture.writePrepared(spark, out, ShardFormat.PARQUET);
         Files.copy(TrajectoryFixture.path("fixtures/tiny-qwen2/tokenizer.json"), model.resolve("tokenizer.json"));
         Files.writeString(model.resolve("tokenizer_config.json"), "{\"eos_token\": \"<|im_end|>\"}");
         TokenizeSettings s = new TokenizeSettings(model.toString(), 256, BigInteger.ONE, true, Optional.of(DATE),
-                TokenizeSettings.ShardFormat.PARQUET, 4, 4);
+                ShardFormat.PARQUET, 4, 4);
         var e = assertThrows(RuntimeException.class,
                 () -> TokenizeStage.run(spark, s, out.toString(), ChatTemplateTurnRenderer.FACTORY));
         assertTrue(e.getMessage().contains(model.resolve("tokenizer_config.json").toString())
@@ -319,13 +333,13 @@ class TokenizeStageTest {
 
     @Test
     void templateNeedingAnUnsuppliedVariableIsNamed(@TempDir Path out, @TempDir Path model) throws IOException {
-        TrajectoryFixture.writePrepared(spark, out, TokenizeSettings.ShardFormat.PARQUET);
+        TrajectoryFixture.writePrepared(spark, out, ShardFormat.PARQUET);
         Files.copy(TrajectoryFixture.path("fixtures/tiny-qwen2/tokenizer.json"), model.resolve("tokenizer.json"));
         // Calls a method on a variable nobody passes: jinja2 raises UndefinedError naming it.
         Files.writeString(model.resolve("tokenizer_config.json"), "{\"chat_template\": "
                 + "\"{{ system_banner.upper() }}{% for m in messages %}{{ m.content }}{% endfor %}\"}");
         TokenizeSettings s = new TokenizeSettings(model.toString(), 256, BigInteger.ONE, true, Optional.of(DATE),
-                TokenizeSettings.ShardFormat.PARQUET, 4, 4);
+                ShardFormat.PARQUET, 4, 4);
         var e = assertThrows(IllegalArgumentException.class,
                 () -> TokenizeStage.run(spark, s, out.toString(), ChatTemplateTurnRenderer.FACTORY));
         assertTrue(e.getMessage().contains("system_banner") && e.getMessage().contains("template_error"),
@@ -335,7 +349,7 @@ class TokenizeStageTest {
     @Test
     void missingPreparedShardsAreNamed(@TempDir Path out) {
         var e = assertThrows(IllegalArgumentException.class, () -> TokenizeStage.run(spark,
-                settings(256, TokenizeSettings.ShardFormat.PARQUET, Optional.of(DATE)), out.toString(),
+                settings(256, ShardFormat.PARQUET, Optional.of(DATE)), out.toString(),
                 ChatMlTestRenderer.FACTORY));
         assertTrue(e.getMessage().contains("prepared/phase1") && e.getMessage().contains("run the prepare stage"),
                 e.getMessage());
@@ -343,9 +357,9 @@ class TokenizeStageTest {
 
     @Test
     void everyRowDroppedIsAClearError(@TempDir Path out) {
-        TrajectoryFixture.writePrepared(spark, out, TokenizeSettings.ShardFormat.PARQUET);
+        TrajectoryFixture.writePrepared(spark, out, ShardFormat.PARQUET);
         var e = assertThrows(IllegalStateException.class, () -> TokenizeStage.run(spark,
-                settings(5, TokenizeSettings.ShardFormat.PARQUET, Optional.of(DATE)), out.toString(),
+                settings(5, ShardFormat.PARQUET, Optional.of(DATE)), out.toString(),
                 ChatMlTestRenderer.FACTORY));
         assertTrue(e.getMessage().startsWith("Phase 'phase1': every one of the 84 prepared rows"), e.getMessage());
         assertTrue(e.getMessage().contains("Raise max_length (now 5)"), e.getMessage());

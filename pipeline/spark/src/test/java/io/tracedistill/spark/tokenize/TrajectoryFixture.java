@@ -6,6 +6,7 @@ import io.tracedistill.contract.FormatContract;
 import io.tracedistill.contract.PyValue;
 import io.tracedistill.contract.RecordOutcome;
 import io.tracedistill.order.StratifiedOrder;
+import io.tracedistill.config.ShardFormat;
 import io.tracedistill.spark.Columns;
 import io.tracedistill.spark.ShardSchemas;
 import java.io.IOException;
@@ -98,18 +99,18 @@ final class TrajectoryFixture {
     }
 
     /** Writes prepared/phase1 and prepared/phase2 of the recorded run under {@code outputDir}. */
-    static void writePrepared(SparkSession spark, Path outputDir, TokenizeSettings.ShardFormat format) {
+    static void writePrepared(SparkSession spark, Path outputDir, ShardFormat format) {
         for (String phase : List.of("phase1", "phase2")) {
             writePrepared(spark, outputDir, format, phase, preparedRows(spark, phase));
         }
     }
 
-    static void writePrepared(SparkSession spark, Path outputDir, TokenizeSettings.ShardFormat format, String phase,
+    static void writePrepared(SparkSession spark, Path outputDir, ShardFormat format, String phase,
             List<Row> rows) {
         var df = spark.createDataFrame(rows, ShardSchemas.prepared(PASSTHROUGH)).coalesce(1)
                 .sortWithinPartitions(Columns.POSITION);
         String dir = outputDir.resolve("prepared").resolve(phase).toString();
-        if (format == TokenizeSettings.ShardFormat.PARQUET) {
+        if (format == ShardFormat.PARQUET) {
             df.write().parquet(dir);
         } else {
             df.write().json(dir);

@@ -1,0 +1,113 @@
+package io.tracedistill.spark.prepare;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tracedistill.contract.ColumnKeys;
+import io.tracedistill.spark.Columns;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The reader and the contract transform on each input format: JSON Lines (primitives as their JSON text), Parquet
+ * (typed cells: {@code str(4.0) == "4.0"}), CSV with an invalid UTF-8 byte ({@code bad_encoding}), and a glob over
+ * part files with a hidden file beside them.
+ */
+class InputFormatsTest extends SparkTestBase {
+    @TempDir
+    Path dir;
+
+    static List<Row> staged(String dataPath) {
+        InputTable t = InputReader.read(spark, dataPath);
+        CheckedSchema cs = SchemaCheck.check(t, ColumnKeys.defaults(), "config.yaml");
+        Dataset<Row> st = FormatContractTransform.transform(t, cs, FormatContractTransform.Params.defaults());
+        return st.collectAsList().stream()
+                .sorted(Comparator.comparing((Row r) -> r.getString(2)).thenComparing(r -> r.getLong(1))).toList();
+    }
+
+    static String assistant(Row r) {
+        return r.getString(r.fieldIndex(FormatContractTransform.ASSISTANT));
+    }
+
+    @Test
+    void jsonLinesKeepNumbersAsWrittenAndNullIsNone() throws IOException {
+        Path f = dir.resolve("data.jsonl");
+        Files.writeString(f, String.join("\n",
+                "{\"prompt\":\"q1\",\"generated_cot\":\"reasoning one\",\"answer\":5.0,\"type\":\"t\"}",
+                "{\"prompt\":\"q2\",\"generated_cot\":null,\"answer\":7,\"type\":\"t\"}",
+                "{\"prompt\":null,\"generated_cot\":\"reasoning three\",\"answer\":true,\"type\":\"t\"}") + "\n");
+        List<Row> rows = staged(f.toString());
+        assertEquals(3, rows.size());
+        assertEquals("reasoning one\n</think>\n\\boxed{5.0}", assistant(rows.get(0)));
+        assertEquals("missing_cot", rows.get(1).getString(rows.get(1).fieldIndex(FormatContractTransform.REASON)));
+        assertEquals("None" + FormatContractTransform.Params.defaults().promptSuffix(),
+                rows.get(2).getString(rows.get(2).fieldIndex(FormatContractTransform.USER)));
+        assertEquals("reasoning three\n</think>\n\\boxed{true}", assistant(rows.get(2)));
+    }
+
+    @Test
+    void parquetKeepsPythonTypes() {
+        StructType schema = new StructType(new StructField[] {
+            DataTypes.createStructField("prompt", DataTypes.StringType, true),
+            DataTypes.createStructField("generated_cot", DataTypes.StringType, true),
+            DataTypes.createStructField("answer", DataTypes.DoubleType, true),
+            DataTypes.createStructField("type", DataTypes.LongType, true)});
+        String out = dir.resolve("pq").toString();
+        spark.createDataFrame(List.of(RowFactory.create("q1", "reasoning one", 4.0, 3L),
+                RowFactory.create("q2", "reasoning two", 1e-7, null)), schema).coalesce(1).write().parquet(out);
+        List<Row> rows = staged(out);
+        assertEquals("reasoning one\n</think>\n\\boxed{4.0}", assistant(rows.get(0)));
+        assertEquals("3", rows.get(0).getString(rows.get(0).fieldIndex(FormatContractTransform.TYPE)));
+        assertEquals("missing_type", rows.get(1).getString(rows.get(1).fieldIndex(FormatContractTransform.REASON)));
+    }
+
+    @Test
+    void invalidUtf8IsQuarantinedAsBadEncoding() throws IOException {
+        Path f = dir.resolve("bad.csv");
+        byte[] head = "prompt,generated_cot,answer,type\nq1,good reasoning,1,t\nq2,bad ".getBytes(StandardCharsets.UTF_8);
+        byte[] tail = " reasoning,2,t\n".getBytes(StandardCharsets.UTF_8);
+        byte[] all = new byte[head.length + 2 + tail.length];
+        System.arraycopy(head, 0, all, 0, head.length);
+        all[head.length] = (byte) 0xC3; // a lead byte followed by a non-continuation byte: invalid UTF-8
+        all[head.length + 1] = (byte) 0x28;
+        System.arraycopy(tail, 0, all, head.length + 2, tail.length);
+        Files.write(f, all);
+        List<Row> rows = staged(f.toString());
+        assertNull(rows.get(0).getString(rows.get(0).fieldIndex(FormatContractTransform.REASON)));
+        assertEquals("bad_encoding", rows.get(1).getString(rows.get(1).fieldIndex(FormatContractTransform.REASON)));
+    }
+
+    @Test
+    void globAndDirectorySkipHiddenFilesAndKeepPathOrder() throws IOException {
+        Path d = dir.resolve("parts");
+        Files.createDirectories(d);
+        Files.writeString(d.resolve("b.csv"), "prompt,generated_cot,answer,type\nq3,reasoning three,3,t\n");
+        Files.writeString(d.resolve("a.csv"), "prompt,generated_cot,answer,type\nq1,reasoning one,1,t\nq2,reasoning two,2,t\n");
+        Files.writeString(d.resolve("_SUCCESS"), "");
+        Files.writeString(d.resolve(".a.csv.crc"), "x");
+        List<InputFile> files = InputReader.listFiles(spark.sparkContext().hadoopConfiguration(), d.toString());
+        assertEquals(2, files.size());
+        assertTrue(files.get(0).path().endsWith("/a.csv") && files.get(1).path().endsWith("/b.csv"));
+        assertEquals(files, InputReader.listFiles(spark.sparkContext().hadoopConfiguration(), d + "/*.csv"));
+        List<Row> rows = staged(d + "/*.csv");
+        assertEquals(3, rows.size());
+        assertTrue(rows.get(2).getString(rows.get(2).fieldIndex(Columns.SOURCE_FILE)).endsWith("/b.csv"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> InputReader.listFiles(spark.sparkContext().hadoopConfiguration(), d + "/*.parquet"));
+        assertTrue(e.getMessage().contains("No input files found at data_path"), e.getMessage());
+    }
+}
