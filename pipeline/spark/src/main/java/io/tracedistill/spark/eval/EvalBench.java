@@ -1,5 +1,6 @@
 package io.tracedistill.spark.eval;
 
+import ai.djl.pytorch.jni.JniUtils;
 import io.tracedistill.config.ConfigLoader;
 import io.tracedistill.config.RunConfig;
 import io.tracedistill.eval.EvalExample;
@@ -65,15 +66,26 @@ public final class EvalBench {
 
         System.out.printf(Locale.ROOT, "eval bench: %d rows x %d arms, max_new_tokens %d, batch %d, cores %d%n",
                 rows, settings.arms().size(), maxNew, batch, Runtime.getRuntime().availableProcessors());
+        // PyTorch intra-op threads (a global setting): the default is one per core; 1 is also measured because on
+        // a busy machine OpenMP's spinning worker threads make tiny per-token ops far slower on the calling thread.
+        int defaultThreads = JniUtils.getNumThreads();
+        JniUtils.setNumThreads(1);
         long w0 = System.nanoTime();
         LocalEval.run(examples, settings); // warm-up: load models, JIT, first use of every tensor shape
         System.out.printf(Locale.ROOT, "warm-up (one process, cold JVM): %.2f s%n", (System.nanoTime() - w0) / 1e9);
-        long t0 = System.nanoTime();
-        List<Prediction> local = LocalEval.run(examples, settings);
-        double localSec = (System.nanoTime() - t0) / 1e9;
-        long tokens = local.stream().mapToLong(Prediction::newTokens).sum();
-        System.out.printf(Locale.ROOT, "one process      : %6d tokens in %7.2f s = %8.1f tokens/s%n", tokens, localSec,
-                tokens / localSec);
+        List<Prediction> local = null;
+        for (int threads : new int[] {1, defaultThreads}) {
+            JniUtils.setNumThreads(threads);
+            long t0 = System.nanoTime();
+            List<Prediction> run = LocalEval.run(examples, settings);
+            double sec = (System.nanoTime() - t0) / 1e9;
+            long tokens = run.stream().mapToLong(Prediction::newTokens).sum();
+            System.out.printf(Locale.ROOT, "one process, %d intra-op thread(s): %6d tokens in %7.2f s = %8.1f tokens/s"
+                    + "%s%n", threads, tokens, sec, tokens / sec,
+                    local == null ? "" : " (predictions identical: " + run.equals(local) + ")");
+            local = local == null ? run : local;
+        }
+        JniUtils.setNumThreads(defaultThreads);
 
         for (String master : masters) {
             SparkSession spark = SparkSessions.builder(master, "eval-bench").config("spark.ui.enabled", "false")
@@ -89,7 +101,7 @@ public final class EvalBench {
                                         org.apache.spark.sql.types.DataTypes.StringType)));
                 spk.sort(LocalEval.order(settings.arms()));
                 long t = spk.stream().mapToLong(Prediction::newTokens).sum();
-                System.out.printf(Locale.ROOT, "spark %-10s : %6d tokens in %7.2f s = %8.1f tokens/s "
+                System.out.printf(Locale.ROOT, "spark %-21s : %6d tokens in %7.2f s = %8.1f tokens/s "
                         + "(end to end; predictions identical to one process: %s)%n", master, t, sec, t / sec,
                         spk.equals(local));
             } finally {

@@ -3,15 +3,21 @@ package io.tracedistill.spark.tokenize;
 import io.tracedistill.contract.FormatContract;
 import io.tracedistill.contract.PyValue;
 import io.tracedistill.contract.RecordOutcome;
+import io.tracedistill.config.ShardFormat;
 import io.tracedistill.spark.SparkSessions;
+import io.tracedistill.spark.prepare.PrepareJob;
+import io.tracedistill.spark.prepare.PrepareSettings;
 import io.tracedistill.tokens.CompletionMasker;
 import io.tracedistill.tokens.HfTokenizer;
+import java.math.BigInteger;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
@@ -21,9 +27,11 @@ import org.apache.spark.sql.SparkSession;
  * offsets + boundary search + truncation + labels), (c) chat render alone, (d) render + mask = what an executor does per
  * row. Prints rows/s and tokens/s and the ratio (b)/(a) (target &gt;= 0.8). Run by {@code scripts/bench-tokenize}.
  *
- * <p>Usage: {@code TokenizeBench MODEL_DIR CSV ROWS [MAX_LENGTH] [REPEATS]}: MODEL_DIR holds {@code tokenizer.json} and a
- * chat template; CSV has {@code prompt, generated_cot, answer} columns (the format contract makes the turns); the
- * records are cycled to ROWS rows.
+ * <p>Usage: {@code TokenizeBench MODEL_DIR CSV ROWS [MAX_LENGTH] [REPEATS] [MASTERS]}: MODEL_DIR holds
+ * {@code tokenizer.json} and a chat template; CSV has {@code prompt, generated_cot, answer, type} columns (the format
+ * contract makes the turns); the records are cycled to ROWS rows. With MASTERS (e.g. {@code local[1],local[2]}) the
+ * whole stage ({@link TokenizeStage#run}, Parquet, shard write included) is also timed on the CSV prepared by
+ * {@link PrepareJob} (prepare itself not timed), once per master.
  */
 public final class TokenizeBench {
 
@@ -39,6 +47,7 @@ public final class TokenizeBench {
         int rows = Integer.parseInt(args[2]);
         int maxLength = args.length > 3 ? Integer.parseInt(args[3]) : 8192;
         int repeats = args.length > 4 ? Integer.parseInt(args[4]) : 5;
+        String masters = args.length > 5 ? args[5] : "";
 
         // 1. Turns from the CSV through the format contract (Spark only to parse RFC 4180 CSV).
         List<String[]> turns = new ArrayList<>();
@@ -125,6 +134,34 @@ public final class TokenizeBench {
             line("render+tokenize+mask", rows, tokens, median(both));
             System.out.printf(Locale.ROOT, "ratio tokenize+mask / raw encode = %.3f (target >= 0.8: %s)  [sink %d]%n",
                     rawS / maskS, rawS / maskS >= 0.8 ? "met" : "NOT met", sink & 0xF);
+        }
+        for (String master : masters.isBlank() ? new String[0] : masters.split(",")) {
+            benchStage(master.trim(), modelDir, csv, maxLength);
+        }
+    }
+
+    /** Prepare (untimed) then the timed tokenize stage on {@code master}; hard type = the first type seen. */
+    private static void benchStage(String master, Path modelDir, String csv, int maxLength) throws Exception {
+        SparkSession spark = SparkSessions.local(master, 4);
+        Path out = Files.createTempDirectory("td-bench-tokenize");
+        try {
+            String hard = spark.read().option("header", true).option("multiLine", true).option("escape", "\"")
+                    .csv(csv).select("type").first().getString(0);
+            PrepareJob.run(spark, PrepareSettings.defaults(csv, out.toString(), List.of(hard), 42), null);
+            TokenizeSettings settings = new TokenizeSettings(modelDir.toString(), maxLength, BigInteger.valueOf(42),
+                    true, Optional.of(LocalDate.of(2025, 1, 1)), ShardFormat.PARQUET, 8, 8);
+            TokenizeStage.run(spark, settings, out.toString(), ChatTemplateTurnRenderer.FACTORY); // warm-up
+            long t0 = System.nanoTime();
+            TokenizeResult r = TokenizeStage.run(spark, settings, out.toString(), ChatTemplateTurnRenderer.FACTORY);
+            double s = (System.nanoTime() - t0) / 1e9;
+            long rows = r.phases().values().stream().mapToLong(TokenizeResult.PhaseResult::inputRows).sum();
+            System.out.printf(Locale.ROOT, "tokenize stage %-10s %8d rows %8.0f rows/s  (%.2f s, Parquet write "
+                    + "included)%n", master, rows, rows / s, s);
+        } finally {
+            spark.stop();
+            try (var walk = Files.walk(out)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
         }
     }
 

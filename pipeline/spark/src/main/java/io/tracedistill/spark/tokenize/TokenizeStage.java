@@ -11,6 +11,7 @@ import io.tracedistill.config.RunConfig;
 import io.tracedistill.config.ShardFormat;
 import io.tracedistill.spark.Columns;
 import io.tracedistill.spark.ShardSchemas;
+import io.tracedistill.spark.prepare.PrepareManifest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -62,8 +63,9 @@ import org.apache.spark.storage.StorageLevel;
  *       and the rows in file order gives the training order</b> (what a {@code TokenShardReader} relies on).</li>
  * </ol>
  * Then {@code tokens/quarantine/} (columns {@code phase, reason, detail} + the prepared columns) and the manifest are
- * written. Everything goes to {@code output_dir/_tokens_tmp} first and is renamed to {@code output_dir/tokens} at the
- * end, so a failed run never leaves a complete-looking {@code tokens/}; the manifest holds no timestamps, and the chat
+ * written. The shards go to {@code output_dir/_tokens_tmp} first and are renamed to {@code output_dir/tokens} at the
+ * end; the manifest is written after that rename and marks completion, so a failed run never leaves a complete-looking
+ * {@code tokens/}. The manifest holds no timestamps, and the chat
  * date is reused from an earlier manifest, so a rerun writes identical bytes.
  */
 public final class TokenizeStage {
@@ -126,6 +128,14 @@ public final class TokenizeStage {
                 rendererFactory);
         probeTemplate(driverSide, settings);
 
+        // 3. Only a completed prepare counts: its manifest is written last.
+        Path preparedManifest = new Path(new Path(out, PREPARED_DIR), PrepareManifest.FILE_NAME);
+        if (!ShardDirectory.exists(fs, preparedManifest)) {
+            throw new IllegalArgumentException("No " + preparedManifest + ": the prepare stage has not completed for "
+                    + "this output_dir (it writes prepared/phase1, prepared/phase2 and then this manifest). Run "
+                    + "prepare first.");
+        }
+
         ShardDirectory.delete(fs, tmp);
         Map<TokenizeSettings.Phase, TokenizeResult.PhaseResult> results = new EnumMap<>(TokenizeSettings.Phase.class);
         Map<String, Object> phaseManifests = new LinkedHashMap<>();
@@ -153,7 +163,7 @@ public final class TokenizeStage {
             long quarantinedRows = results.values().stream()
                     .mapToLong(r -> r.inputRows() - r.kept()).sum();
 
-            // Manifest last (inside tmp), then swap tmp into place.
+            // Manifest content (written below, after tmp is swapped into place).
             Map<String, Object> manifest = new LinkedHashMap<>();
             manifest.put("stage", "tokenize");
             manifest.put("schema_version", ShardSchemas.SCHEMA_VERSION);
@@ -171,10 +181,11 @@ public final class TokenizeStage {
             q.put("rows", quarantinedRows);
             q.put("files", quarantineFiles);
             manifest.put("quarantine", q);
-            writeJson(fs, new Path(tmp, MANIFEST_FILE), manifest);
-
+            // The manifest is written last, after the swap: on s3a:// a directory rename is a copy, so only a
+            // manifest written afterwards proves that every shard file is in place.
             ShardDirectory.delete(fs, tokens);
             ShardDirectory.rename(fs, tmp, tokens);
+            writeJson(fs, new Path(tokens, MANIFEST_FILE), manifest);
             return new TokenizeResult(tokens.toString(), new Path(tokens, MANIFEST_FILE).toString(), chatDate,
                     results, new Path(tokens, QUARANTINE_DIR).toString(), quarantinedRows);
         } catch (IOException e) {
@@ -223,6 +234,10 @@ public final class TokenizeStage {
             } else {
                 stats.addDropped(r.getString(1), r.getString(2));
             }
+        }
+        if (summary.isEmpty()) {
+            throw new IllegalStateException("Phase '" + phase.dirName() + "': the prepared shard " + preparedDir
+                    + " has no rows; re-run the prepare stage (its manifest lists the rows per phase).");
         }
         if (survivorIndex.isEmpty()) {
             throw new IllegalStateException("Phase '" + phase.dirName() + "': every one of the " + summary.size()

@@ -351,7 +351,7 @@ class TokenizeStageTest {
         var e = assertThrows(IllegalArgumentException.class, () -> TokenizeStage.run(spark,
                 settings(256, ShardFormat.PARQUET, Optional.of(DATE)), out.toString(),
                 ChatMlTestRenderer.FACTORY));
-        assertTrue(e.getMessage().contains("prepared/phase1") && e.getMessage().contains("run the prepare stage"),
+        assertTrue(e.getMessage().contains("prepared/manifest.json") && e.getMessage().contains("Run prepare first"),
                 e.getMessage());
     }
 

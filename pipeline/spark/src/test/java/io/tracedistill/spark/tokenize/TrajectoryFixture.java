@@ -115,5 +115,11 @@ final class TrajectoryFixture {
         } else {
             df.write().json(dir);
         }
+        try {
+            // The completion marker the tokenize stage requires (the real prepare writes its full manifest here).
+            java.nio.file.Files.writeString(outputDir.resolve("prepared").resolve("manifest.json"), "{}\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }
