@@ -24,6 +24,10 @@ import java.util.TreeSet;
  * is unparsed and incorrect, and is also listed under its reason. Accuracy = correct / rows, parse rate = rows whose
  * output holds a gradable {@code \boxed{}} / rows. Types are ordered by code point, like the reference's labels.
  *
+ * <p>{@code eval_report.json} holds {@code meta}, {@code types}, one object per arm (overall and {@code by_type}
+ * counts, rates, decoding counts) and {@code accuracy_table} ({@code rows} = types + overall, {@code columns} = arms,
+ * {@code accuracy[row][column]}).
+ *
  * @param meta    run facts shown at the top (scorer, eval path, max_new_tokens, context rule...), in order
  * @param types   every type label, code-point order
  * @param arms    per arm, in arm order
@@ -169,6 +173,25 @@ public record EvalReport(Map<String, Object> meta, List<String> types, List<ArmS
             a.put("new_tokens", s.newTokens());
             ObjectNode bt = a.putObject("by_type");
             s.byType().forEach((type, c) -> counts(bt.putObject(type), c));
+        }
+        // The results table as in the Markdown: rows = types then overall, columns = arms.
+        ObjectNode table = root.putObject("accuracy_table");
+        ArrayNode rowNames = table.putArray("rows");
+        types.forEach(rowNames::add);
+        rowNames.add(OVERALL);
+        ArrayNode cols = table.putArray("columns");
+        arms.forEach(s -> cols.add(s.arm().name()));
+        ArrayNode values = table.putArray("accuracy");
+        for (int i = 0; i <= types.size(); i++) {
+            ArrayNode row = values.addArray();
+            for (ArmSummary s : arms) {
+                TypeCounts c = i < types.size() ? s.byType().get(types.get(i)) : s.overall();
+                if (c.accuracy().isPresent()) {
+                    row.add(c.accuracy().getAsDouble());
+                } else {
+                    row.addNull();
+                }
+            }
         }
         return root;
     }

@@ -78,6 +78,11 @@ class EvalReportTest {
         assertEquals(1, base.get("not_decoded").get("prompt_too_long").asInt());
         assertEquals(1.0 / 3, base.get("by_type").get("gravity").get("accuracy").asDouble(), 0.0);
         assertEquals("/runs/a/adapter", j.get("arms").get(1).get("adapter").asText());
+        JsonNode t = j.get("accuracy_table");
+        assertEquals("[\"bit\",\"gravity\",\"\u00c9mile|x\",\"overall\"]", t.get("rows").toString());
+        assertEquals("[\"base\",\"adapter\"]", t.get("columns").toString());
+        assertEquals("[[0.0,1.0],[0.3333333333333333,0.6666666666666666],[1.0,0.0],[0.4,0.6]]",
+                t.get("accuracy").toString());
     }
 
     @Test

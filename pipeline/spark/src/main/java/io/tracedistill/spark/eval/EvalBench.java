@@ -68,6 +68,7 @@ public final class EvalBench {
                 rows, settings.arms().size(), maxNew, batch, Runtime.getRuntime().availableProcessors());
         // PyTorch intra-op threads (a global setting): the default is one per core; 1 is also measured because on
         // a busy machine OpenMP's spinning worker threads make tiny per-token ops far slower on the calling thread.
+        ai.djl.engine.Engine.getEngine("PyTorch"); // loads the native library JniUtils calls into
         int defaultThreads = JniUtils.getNumThreads();
         JniUtils.setNumThreads(1);
         long w0 = System.nanoTime();

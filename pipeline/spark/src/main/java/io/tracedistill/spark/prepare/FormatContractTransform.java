@@ -27,7 +27,8 @@ import org.apache.spark.sql.types.StructType;
  * {@link FormatContract#build} exactly as the reference's {@code build_record} would see it, and comes out as
  * one "staged" row: the outcome (user/assistant turns or a quarantine reason), the row's identity in the read
  * (partition id and position, which {@link PhaseSplitter} turns into the input row index), data-quality
- * measurements, and all original columns (for the quarantine and the passthrough).
+ * measurements, and the original columns (all of them for a dropped row, for the quarantine; the passthrough
+ * ones for a kept row).
  *
  * <p>Cell semantics (where prepare differs from the reference's pandas, see the README): a CSV cell is its text;
  * an empty CSV cell is pandas' NaN (so a blank cot is {@code nan_cot}, a blank prompt or answer renders as
@@ -79,7 +80,10 @@ public final class FormatContractTransform {
     /** The staged schema for an input schema (stated before any data moves). */
     public static StructType stagedSchema(StructType input) {
         List<StructField> fields = new ArrayList<>(List.of(STAGED_LEADING.fields()));
-        fields.addAll(List.of(input.fields()));
+        for (StructField f : input.fields()) {
+            // Nullable: the consumed cells of a kept row are staged as null.
+            fields.add(DataTypes.createStructField(f.name(), f.dataType(), true, f.metadata()));
+        }
         return new StructType(fields.toArray(new StructField[0]));
     }
 
@@ -178,6 +182,8 @@ public final class FormatContractTransform {
         private final int inputWidth;
         private final Params params;
 
+        private final boolean[] consumed;
+
         RowFn(InputFormat format, int promptIdx, int cotIdx, int answerIdx, int typeIdx, int inputWidth,
                 Params params) {
             this.format = format;
@@ -187,6 +193,10 @@ public final class FormatContractTransform {
             this.typeIdx = typeIdx;
             this.inputWidth = inputWidth;
             this.params = params;
+            this.consumed = new boolean[inputWidth];
+            for (int i : new int[] {promptIdx, cotIdx, answerIdx, typeIdx}) {
+                consumed[i] = true;
+            }
         }
 
         @Override
@@ -219,8 +229,12 @@ public final class FormatContractTransform {
                     out[7] = s.cotLen();
                     out[8] = s.promptLen();
                     out[9] = s.boxed();
+                    // A kept row needs only its passthrough columns later (its turns are staged); a dropped row
+                    // keeps every original column for the quarantine. Nulling the consumed cells of kept rows
+                    // halves the staged volume.
+                    boolean kept = s.reason() == null;
                     for (int i = 0; i < inputWidth; i++) {
-                        out[STAGED_LEADING.size() + i] = r.get(i);
+                        out[STAGED_LEADING.size() + i] = kept && consumed[i] ? null : r.get(i);
                     }
                     return RowFactory.create(out);
                 }

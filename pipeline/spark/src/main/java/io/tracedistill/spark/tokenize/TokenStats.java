@@ -1,5 +1,6 @@
 package io.tracedistill.spark.tokenize;
 
+import io.tracedistill.contract.PyText;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -10,13 +11,14 @@ import java.util.TreeMap;
  * kept + quarantined for every type), drop reasons, token-length percentiles, loss-token totals and the share of rows
  * within 5% of {@code max_length} (a sign that {@code max_length} is too small).
  *
- * <p>Percentiles use the nearest-rank definition on the exact lengths (the smallest length with at least p% of rows at
- * or below it), so they are integers that occur in the data.
+ * <p>Types are listed in code-point order (as the reference sorts labels). Percentiles use the nearest-rank definition
+ * on the exact lengths (the smallest length with at least p% of rows at or below it), so they are integers that occur
+ * in the data.
  */
 final class TokenStats {
 
     private final int maxLength;
-    private final Map<String, TypeStats> byType = new TreeMap<>(io.tracedistill.contract.PyText::compareCodePoints);
+    private final Map<String, TypeStats> byType = new TreeMap<>(PyText::compareCodePoints);
 
     TokenStats(int maxLength) {
         this.maxLength = maxLength;
