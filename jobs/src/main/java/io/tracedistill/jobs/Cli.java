@@ -76,7 +76,11 @@ public final class Cli {
             err.println("tracedistill " + parsed.command() + ": " + e.getMessage());
             return 2;
         } catch (ConfigException e) {
-            err.println("tracedistill " + parsed.command() + ": " + e.getMessage());
+            // Some messages are the reference's own wording, which does not name the file: add it.
+            String msg = e.getMessage();
+            String src = parsed.cfg().map(Object::toString).orElse("");
+            err.println("tracedistill " + parsed.command() + ": " + msg
+                    + (src.isEmpty() || msg.contains(src) ? "" : " (config file: " + src + ")"));
             return 1;
         } catch (Exception e) {
             err.println("tracedistill " + parsed.command() + " failed: " + e);

@@ -1,0 +1,67 @@
+package io.tracedistill.jobs;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CliArgsTest {
+
+    @Test
+    void referenceFormWithoutCommandMeansRun() {
+        CliArgs a = CliArgs.parse(new String[] {"--cfg", "conf/quickstart.yaml"});
+        assertEquals("run", a.command());
+        assertEquals(Path.of("conf/quickstart.yaml"), a.requireCfg());
+        assertFalse(a.force());
+    }
+
+    @Test
+    void commandFlagsAndRest() {
+        CliArgs a = CliArgs.parse(new String[] {"train", "--force", "--cfg=x.yaml", "--resume", "--extra", "1"});
+        assertEquals("train", a.command());
+        assertTrue(a.force());
+        assertTrue(a.resume());
+        assertEquals(Path.of("x.yaml"), a.cfg().orElseThrow());
+        assertEquals(List.of("--extra", "1"), a.rest());
+    }
+
+    @Test
+    void missingConfigSaysHowToGiveIt() {
+        CliArgs a = CliArgs.parse(new String[] {"prepare"});
+        CliArgs.UsageException e = assertThrows(CliArgs.UsageException.class, a::requireCfg);
+        assertEquals("'prepare' needs a config: tracedistill prepare --cfg conf/quickstart.yaml", e.getMessage());
+        assertThrows(CliArgs.UsageException.class, () -> CliArgs.parse(new String[] {"run", "--cfg"}));
+    }
+
+    @Test
+    void unknownCommandIsUsageErrorWithExitCode2() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Cli.run(new String[] {"frobnicate"}, new PrintStream(new ByteArrayOutputStream()),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(2, code);
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("unknown command 'frobnicate'"), text);
+        assertTrue(text.contains("render-chat"), "usage lists the commands: " + text);
+    }
+
+    @Test
+    void badConfigFailsWithTheLoadersMessageAndExitCode1(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path cfg = dir.resolve("bad.yaml");
+        java.nio.file.Files.writeString(cfg, "base_model: m\ndata_path: d.csv\nhard_types: [a]\nlora_rank: 0\n");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Cli.run(new String[] {"prepare", "--cfg", cfg.toString()}, new PrintStream(new ByteArrayOutputStream()),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(1, code);
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("lora_rank"), text);
+        assertTrue(text.contains("bad.yaml"), text);
+    }
+}
