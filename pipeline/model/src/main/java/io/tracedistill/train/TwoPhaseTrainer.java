@@ -79,6 +79,10 @@ public final class TwoPhaseTrainer {
      */
     public TrainResult train(TokenShardReader phase1, TokenShardReader phase2, Path outputDir, boolean resume) throws IOException {
         Files.createDirectories(outputDir);
+        // PyTorch's grad mode is per thread and starts enabled on every new thread; DJL switches it off only on
+        // the thread that first initialised the engine. Outside GradientCollector blocks (which restore the
+        // mode they found) it must be off here, or AdamW's in-place updates of the LoRA leaves are refused.
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
         Path checkpointsDir = outputDir.resolve(CHECKPOINTS_DIR);
         String precision = precision();
         // 1. Find where to start: a fresh run, or the newest checkpoint.

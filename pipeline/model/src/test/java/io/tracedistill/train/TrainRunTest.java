@@ -42,6 +42,36 @@ class TrainRunTest {
 
     @Test
     void trainsPacksAndReports(@TempDir Path tmp) throws Exception {
+        trainPackAndReport(tmp);
+    }
+
+    /**
+     * PyTorch's grad mode is per thread and on by default on a new thread; DJL turns it off only on the thread
+     * that initialised the engine. Training on another thread (a Spark driver thread, a notebook REPL) must
+     * still work: found when the engine was first used by another test's thread.
+     */
+    @Test
+    void trainsOnAThreadThatDidNotInitialiseTheEngine(@TempDir Path tmp) throws Exception {
+        ai.djl.engine.Engine.getInstance(); // initialised here, on the test thread
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        boolean[] gradModeOnAtStart = new boolean[1];
+        Thread t = new Thread(() -> {
+            try {
+                gradModeOnAtStart[0] = ai.djl.pytorch.jni.JniUtils.isGradMode();
+                trainPackAndReport(tmp);
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        t.start();
+        t.join();
+        assertTrue(gradModeOnAtStart[0], "premise: a new thread starts with PyTorch grad mode on");
+        if (failure.get() != null) {
+            throw new AssertionError("training on a fresh thread failed", failure.get());
+        }
+    }
+
+    private static void trainPackAndReport(Path tmp) throws Exception {
         Path out = tmp.resolve("out");
         String yaml = "base_model: tiny-qwen2\n"
                 + "data_path: data.csv\n"
