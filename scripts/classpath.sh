@@ -7,7 +7,7 @@ td_need_build="${TRACEDISTILL_REBUILD:-0}"
 if [[ ! -f "$td_cp_file" || ! -d "$TD_ROOT/jobs/target/classes" ]]; then
   td_need_build=1
 else
-  IFS=: read -ra td_parts < "$td_cp_file"
+  IFS=: read -ra td_parts < "$td_cp_file" || true   # no trailing newline: read returns 1 at EOF
   for td_p in "${td_parts[@]}"; do
     [[ -e "$td_p" ]] || { td_need_build=1; break; }
   done
