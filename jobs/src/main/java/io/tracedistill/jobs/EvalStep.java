@@ -1,5 +1,7 @@
 package io.tracedistill.jobs;
 
+import io.tracedistill.spark.prepare.InputReader;
+import io.tracedistill.spark.prepare.PrepareManifest;
 import io.tracedistill.spark.eval.EvalResult;
 import io.tracedistill.spark.eval.EvalStage;
 
@@ -27,8 +29,8 @@ final class EvalStep implements Step {
     @Override
     public String fingerprint(JobContext ctx) {
         Map<String, Object> parts = new TreeMap<>(Step.configSubset(ctx, CONFIG_KEYS));
-        parts.put("eval_files", InputListing.of(ctx.cfg().evalPath().orElseThrow(),
-                ctx.spark().sparkContext().hadoopConfiguration()));
+        parts.put("eval_files", PrepareManifest.fingerprint(
+                InputReader.listFiles(ctx.spark().sparkContext().hadoopConfiguration(), ctx.cfg().evalPath().orElseThrow())));
         Path model = Path.of(ctx.cfg().baseModel());
         parts.put("config.json", StepLedger.fileHash(model.resolve("config.json")));
         parts.put("tokenizer.json", StepLedger.fileHash(model.resolve("tokenizer.json")));

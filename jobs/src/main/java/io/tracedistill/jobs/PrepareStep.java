@@ -1,5 +1,7 @@
 package io.tracedistill.jobs;
 
+import io.tracedistill.spark.prepare.InputReader;
+import io.tracedistill.spark.prepare.PrepareManifest;
 import io.tracedistill.spark.prepare.PrepareJob;
 import io.tracedistill.spark.prepare.PrepareResult;
 
@@ -21,7 +23,8 @@ final class PrepareStep implements Step {
     @Override
     public String fingerprint(JobContext ctx) {
         Map<String, Object> parts = new TreeMap<>(Step.configSubset(ctx, CONFIG_KEYS));
-        parts.put("input_files", InputListing.of(ctx.cfg().dataPath(), ctx.spark().sparkContext().hadoopConfiguration()));
+        parts.put("input_files", PrepareManifest.fingerprint(
+                InputReader.listFiles(ctx.spark().sparkContext().hadoopConfiguration(), ctx.cfg().dataPath())));
         return StepLedger.fingerprint(parts);
     }
 
