@@ -131,5 +131,12 @@ public final class ConfigLoader {
                     "must be between 0 and " + ConfigKeys.MAX_NUMPY_SEED + " when shuffle is true (numpy "
                             + "RandomState(seed) shuffles the frame before the two-phase split); pick such a seed or set shuffle: false");
         }
+        int gpus = cfg.gpuIndices().size();
+        if (gpus > 1 && cfg.worldSize() != gpus) {
+            throw ConfigParsers.invalid("world_size", fields.getOrDefault("world_size", cfg.worldSize()), source,
+                    "must equal the number of GPUs in device: " + cfg.device() + " (" + gpus + "): one data-parallel replica"
+                            + " trains on each listed GPU, and world_size sets the rows per optimizer step and the prepared order;"
+                            + " set world_size: " + gpus + " or list " + cfg.worldSize() + " GPU(s)");
+        }
     }
 }

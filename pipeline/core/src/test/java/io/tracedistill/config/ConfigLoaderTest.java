@@ -144,6 +144,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void severalGpusNeedAMatchingWorldSize() {
+        assertEquals("Invalid value 1 for world_size in conf/x.yaml: must equal the number of GPUs in device: gpu:0,1 (2): one"
+                + " data-parallel replica trains on each listed GPU, and world_size sets the rows per optimizer step and the"
+                + " prepared order; set world_size: 2 or list 1 GPU(s)", error(MIN + "device: 'gpu:0,1'\n"));
+        assertEquals(3, parse(MIN + "world_size: 3\ndevice: gpu\n").worldSize(), "one GPU may emulate several ranks");
+        assertEquals(2, parse(MIN + "world_size: 2\n").worldSize(), "so may the CPU");
+    }
+
+    @Test
     void extensionKeysAreKnownAndListedInTheUnknownKeyMessage() {
         RunConfig cfg = parse(MIN + "columns: {cot: trace, type: kind}\nworld_size: 2\ndevice: 'gpu:0,1'\neval_limit: 10\n");
         assertEquals(new ColumnKeys("prompt", "trace", "answer", "kind"), cfg.columns());

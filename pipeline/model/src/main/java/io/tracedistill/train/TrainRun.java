@@ -15,6 +15,7 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,7 +39,7 @@ public final class TrainRun {
     /** The trainer settings of a run config ({@code keepCheckpoints} = 2). */
     public static TrainSettings settings(RunConfig cfg, int padTokenId) {
         return new TrainSettings(phase(cfg.phase1()), phase(cfg.phase2()), cfg.maxLength(), cfg.seed(), cfg.bf16(), padTokenId,
-                cfg.checkpointSteps(), 2, cfg.device());
+                cfg.checkpointSteps(), 2, cfg.device(), cfg.worldSize());
     }
 
     /** A config phase as trainer settings (same fields). */
@@ -70,28 +71,30 @@ public final class TrainRun {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(cfg.threads()));
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         }
-        Device device = device(cfg);
-        if (cfg.gpuIndices().size() > 1) {
-            LOG.log(Level.WARNING, "device " + cfg.device() + ": multi-GPU data parallel training is not implemented;"
-                    + " training on " + device + " only");
+        List<Device> devices = devices(cfg);
+        if (cfg.worldSize() > 1 && devices.size() == 1) {
+            LOG.log(Level.INFO, "world_size " + cfg.worldSize() + " on one device (" + devices.get(0) + "): each optimizer step runs"
+                    + " gradient_accumulation_steps x " + cfg.worldSize() + " micro-batches there, the same update as "
+                    + cfg.worldSize() + " data-parallel ranks");
         }
-        try (NDManager manager = NDManager.newBaseManager(device)) {
-            // 2. Base model (frozen) and LoRA: from init_adapter, or fresh (PEFT init: A kaiming-uniform, B = 0).
-            CausalLm base = CausalLm.load(modelDir, manager);
-            LoraModel lora;
-            if (cfg.initAdapter().isPresent()) {
-                Path init = Path.of(cfg.initAdapter().get());
-                lora = PeftAdapter.load(base, init, manager);
-                LOG.log(Level.INFO, "starting from adapter " + init + " (its r/alpha/targets override lora_rank/lora_alpha/target_modules)");
-            } else {
-                // target_modules null (or []) = architecture-aware autodetect over the model's module names, as the reference.
-                List<String> targets = cfg.targetModules().isEmpty() ? null : cfg.targetModules();
-                lora = LoraModel.inject(base, new LoraConfig(cfg.loraRank(), cfg.loraAlpha(), cfg.loraDropout(), targets, false),
-                        cfg.seed(), manager);
+        List<NDManager> managers = new ArrayList<>();
+        try {
+            // 2. One replica per device: the base model (frozen) and LoRA, from init_adapter or fresh
+            //    (PEFT init: A kaiming-uniform, B = 0). The trainer copies replica 0's LoRA weights to the others.
+            List<TrainableModel> replicas = new ArrayList<>();
+            LoraModel lora0 = null;
+            for (Device device : devices) {
+                NDManager manager = NDManager.newBaseManager(device);
+                managers.add(manager);
+                LoraModel lora = loadLora(cfg, modelDir, manager, lora0 == null);
+                if (lora0 == null) {
+                    lora0 = lora;
+                }
+                replicas.add(new CausalLmAdapter(lora));
             }
-            AdapterWriter writer = new PeftAdapterWriter(PeftAdapter.configJson(lora.config(), cfg.baseModel()));
+            AdapterWriter writer = new PeftAdapterWriter(PeftAdapter.configJson(lora0.config(), cfg.baseModel()));
             // 3. Train both phases.
-            TrainResult result = new TwoPhaseTrainer(settings, new CausalLmAdapter(lora), writer, listener)
+            TrainResult result = new TwoPhaseTrainer(settings, replicas, writer, listener)
                     .train(phase1, phase2, outputDir, resume);
             // 4. submission.zip and the report.
             Optional<Path> zip = Optional.empty();
@@ -101,20 +104,47 @@ public final class TrainRun {
             }
             Path report = TrainReport.write(outputDir, result, cfg.toYaml(), preparedManifest, tokensManifest);
             return new Outputs(result, zip, report, outputDir.resolve(TrainingCurves.FILE));
+        } finally {
+            for (NDManager m : managers) {
+                m.close();
+            }
         }
     }
 
-    private static Device device(RunConfig cfg) {
+    private static LoraModel loadLora(RunConfig cfg, Path modelDir, NDManager manager, boolean log) throws IOException {
+        CausalLm base = CausalLm.load(modelDir, manager);
+        if (cfg.initAdapter().isPresent()) {
+            Path init = Path.of(cfg.initAdapter().get());
+            if (log) {
+                LOG.log(Level.INFO, "starting from adapter " + init + " (its r/alpha/targets override lora_rank/lora_alpha/target_modules)");
+            }
+            return PeftAdapter.load(base, init, manager);
+        }
+        // target_modules null (or []) = architecture-aware autodetect over the model's module names, as the reference.
+        List<String> targets = cfg.targetModules().isEmpty() ? null : cfg.targetModules();
+        return LoraModel.inject(base, new LoraConfig(cfg.loraRank(), cfg.loraAlpha(), cfg.loraDropout(), targets, false),
+                cfg.seed(), manager);
+    }
+
+    /**
+     * The training devices: the CPU, or the listed GPUs (one data-parallel replica each; the config loader
+     * has checked that their number equals world_size when more than one is listed).
+     */
+    static List<Device> devices(RunConfig cfg) {
         List<Integer> gpus = cfg.gpuIndices();
         if (gpus.isEmpty()) {
-            return Device.cpu();
+            return List.of(Device.cpu());
         }
         int available = Engine.getInstance().getGpuCount();
-        if (gpus.get(0) >= available) {
-            throw new IllegalArgumentException("Invalid value " + cfg.device() + " for device: this machine has " + available
-                    + " GPU(s) visible to PyTorch (build with -Pcuda for CUDA natives); use device: cpu");
+        List<Device> out = new ArrayList<>();
+        for (int g : gpus) {
+            if (g >= available) {
+                throw new IllegalArgumentException("Invalid value " + cfg.device() + " for device: GPU " + g + " is not visible; this machine has "
+                        + available + " GPU(s) visible to PyTorch (build with -Pcuda for CUDA natives); use device: cpu");
+            }
+            out.add(Device.gpu(g));
         }
-        return Device.gpu(gpus.get(0));
+        return List.copyOf(out);
     }
 
     /** Reads a manifest JSON file into a map for the report (empty when the file does not exist). */

@@ -36,10 +36,21 @@ import java.util.function.UnaryOperator;
  *
  * <p>Outputs in {@code output_dir}: {@code metrics.jsonl}, {@code checkpoints/},
  * {@code phase1_adapter/}, {@code adapter/}. Precision: the model's dtype; on CPU float32 (a
- * {@code bf16: true} request is logged and ignored there). Devices: whatever device the model's
- * manager is on; only CPU is tested. Multi-GPU (data parallel) would split each micro-batch's rows
- * across devices, all-reduce the summed gradients before clipping, and keep the single
- * {@code num_items_in_batch} denominator; it is not implemented.
+ * {@code bf16: true} request is logged and ignored there).
+ *
+ * <p><b>Data parallelism</b> ({@code world_size} W, one or more replicas). An optimizer step takes
+ * {@code gradient_accumulation_steps × W} micro-batches in stored order, as a DDP run of the reference
+ * on W ranks does: Accelerate deals the sequential batches round-robin, so micro-batch m of a step
+ * belongs to rank {@code m mod W}. With R replicas (one per device, R = W on multi-GPU, R = 1 when
+ * W ranks are emulated on one device), micro-batch m runs on replica {@code m mod R}; every
+ * micro-batch's CE sum is divided by the one {@code num_items_in_batch} of the whole step (the
+ * reference gathers it across ranks), the replicas' gradients are summed into replica 0 (the
+ * all-reduce), clipped and applied there, and the updated LoRA weights are copied back to every replica.
+ * The replicas are driven from one thread in a fixed order, so a run is deterministic; GPU kernels are
+ * queued asynchronously and loss values are read only at the end of the step, so the devices compute
+ * concurrently. NEFTune and dropout draws are keyed by the micro-batch's index in the step, so they do
+ * not depend on R. One deliberate difference from Accelerate: a short last step is not padded with
+ * examples repeated from the start of the data ({@code even_batches}); no example is trained twice.
  */
 public final class TwoPhaseTrainer {
 
@@ -57,14 +68,33 @@ public final class TwoPhaseTrainer {
     private static final boolean GC_FENCE = "true".equals(System.getProperty("tracedistill.train.gcFence"));
 
     private final TrainSettings settings;
+    /** Data-parallel replicas; replica 0 holds the optimizer and is the one saved. */
+    private final List<TrainableModel> replicas;
     private final TrainableModel model;
     private final AdapterWriter adapterWriter;
     private final StepListener listener;
     private final NeftuneNoise[] neftune;
 
     public TwoPhaseTrainer(TrainSettings settings, TrainableModel model, AdapterWriter adapterWriter, StepListener listener) {
+        this(settings, List.of(model), adapterWriter, listener);
+    }
+
+    /**
+     * A data-parallel trainer over {@code replicas} (the same base model and LoRA layout, typically one per
+     * GPU). Their LoRA weights are made equal to replica 0's before training.
+     */
+    public TwoPhaseTrainer(TrainSettings settings, List<TrainableModel> replicas, AdapterWriter adapterWriter, StepListener listener) {
+        if (replicas.isEmpty()) {
+            throw new IllegalArgumentException("at least one model replica is needed");
+        }
+        if (replicas.size() > settings.worldSize()) {
+            throw new IllegalArgumentException(replicas.size() + " model replicas but world_size is " + settings.worldSize()
+                    + "; use at most world_size replicas (one per device)");
+        }
+        checkSameLayout(replicas);
         this.settings = settings;
-        this.model = model;
+        this.replicas = List.copyOf(replicas);
+        this.model = replicas.get(0);
         this.adapterWriter = adapterWriter;
         this.listener = listener == null ? StepListener.none() : listener;
         this.neftune = new NeftuneNoise[] {
@@ -100,7 +130,8 @@ public final class TwoPhaseTrainer {
             }
             metrics = MetricsLog.create(outputDir);
         }
-        LOG.log(Level.INFO, "Training in " + precision + " on " + model.manager().getDevice());
+        broadcastWeights();
+        LOG.log(Level.INFO, "Training in " + precision + " on " + devices() + dataParallelNote());
 
         // 2. Phase 1 (Train), unless the checkpoint is past it.
         PhaseResult r1;
@@ -139,14 +170,13 @@ public final class TwoPhaseTrainer {
         List<NDArray> params = new ArrayList<>(model.trainableParameters().values());
         // 1. Count examples and steps: ceil(ceil(N / bs) / gas) steps per epoch.
         long numExamples = reader.count();
-        StepPlanner planner = new StepPlanner(ps.perDeviceTrainBatchSize(), ps.gradientAccumulationSteps(),
-                settings.maxLength(), settings.padTokenId());
+        StepPlanner planner = planner(phase);
         int totalSteps = planner.stepsPerEpoch(numExamples) * ps.numTrainEpochs();
         LrSchedule schedule = ps.schedule(totalSteps);
         LOG.log(Level.INFO, String.format(Locale.ROOT,
-                "phase%d: %d examples, %d epoch(s), %d x %d = %d rows/step, %d steps, lr %s %s warmup %d, max_grad_norm %s",
+                "phase%d: %d examples, %d epoch(s), %d x %d x %d = %d rows/step, %d steps, lr %s %s warmup %d, max_grad_norm %s",
                 phase, numExamples, ps.numTrainEpochs(), ps.perDeviceTrainBatchSize(), ps.gradientAccumulationSteps(),
-                ps.effectiveBatch(), totalSteps, ps.learningRate(), ps.lrSchedulerType(), ps.warmupSteps(), ps.maxGradNorm()));
+                settings.worldSize(), settings.effectiveBatch(phase), totalSteps, ps.learningRate(), ps.lrSchedulerType(), ps.warmupSteps(), ps.maxGradNorm()));
         if (numExamples == 0) {
             LOG.log(Level.WARNING, "phase" + phase + " has no examples; the adapter passes through unchanged");
         }
@@ -238,57 +268,62 @@ public final class TwoPhaseTrainer {
     /**
      * Forward/backward of every micro-batch, then global-norm clip and one AdamW update.
      * Micro-batch loss = (sum of CE over its supervised targets) / num_items_in_batch of the whole step;
-     * the gradients of the micro-batches add up in the parameters' {@code .grad}.
+     * the gradients of the micro-batches add up in the parameters' {@code .grad}. Micro-batch m runs on
+     * replica {@code m mod R}; the replicas' gradients are then summed into replica 0, which is clipped and
+     * updated, and its weights are copied back to the others.
      */
     private StepOutcome trainStep(int phase, OptimizerStep step, AdamW optimizer, double lr, double maxGradNorm) {
-        List<NDArray> params = new ArrayList<>(model.trainableParameters().values());
-        List<Double> losses = new ArrayList<>();
-        double stepLoss = 0;
+        int numMicro = step.microBatches().size();
+        NDArray[] lossValues = new NDArray[numMicro];
+        List<NDManager> stepManagers = new ArrayList<>(replicas.size());
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            for (int k = 0; k < step.microBatches().size(); k++) {
+            for (TrainableModel replica : replicas) {
+                stepManagers.add(replica.manager().newSubManager());
+            }
+            for (int k = 0; k < numMicro; k++) {
                 MicroBatch mb = step.microBatches().get(k);
                 CausalLmLoss.Targets targets = CausalLmLoss.targets(mb.labels(), mb.rows(), mb.paddedLength());
                 if (targets.count() == 0) {
-                    losses.add(0.0); // nothing supervised in these rows: no gradient
-                    continue;
+                    continue; // nothing supervised in these rows: no gradient (loss 0)
                 }
                 final int micro = k;
+                int r = k % replicas.size();
+                TrainableModel replica = replicas.get(r);
                 UnaryOperator<NDArray> hook = neftune[phase - 1].enabled()
                         ? e -> neftune[phase - 1].apply(e, phase, step.step(), micro) : null;
-                // GC fence. DJL's NDArray.op(Number) builds the scalar over a Java direct buffer and closes it
-                // at once; if that scalar is saved for backward (x.mul(scale) in attention and LoRA today),
-                // a garbage collection between forward and backward frees it and the gradients turn to
-                // garbage or NaN (see CausalLmLoss). Collecting now, with the Java heap nearly idle during the
-                // native forward/backward, keeps that window closed in practice. Remove once no model code
-                // puts op(Number) in the training graph.
+                // GC fence (diagnosis only, see GC_FENCE).
                 if (GC_FENCE) {
                     System.gc();
                 }
                 // Dropout and NEFTune draw from the engine generator, reseeded per micro-batch (exact resume).
                 MicroBatchRng.reseed(settings.seed(), phase, step.step(), k);
-                try (NDManager mbm = model.manager().newSubManager();
+                try (NDManager mbm = replica.manager().newSubManager();
                      GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     Shape shape = new Shape(mb.rows(), mb.paddedLength());
                     NDArray ids = mbm.create(toLongs(mb.inputIds()), shape);          // [B, T]
                     NDArray mask = mbm.create(toLongs(mb.attentionMask()), shape);    // [B, T]
-                    NDArray hidden = model.hiddenStates(ids, mask, hook);              // [B, T, H]
-                    NDArray loss = CausalLmLoss.normalised(model, hidden, targets, step.numItemsInBatch()); // scalar
+                    NDArray hidden = replica.hiddenStates(ids, mask, hook);            // [B, T, H]
+                    NDArray loss = CausalLmLoss.normalised(replica, hidden, targets, step.numItemsInBatch()); // scalar
                     gc.backward(loss);
-                    float value = loss.getFloat();
-                    if (!Float.isFinite(value)) {
-                        throw new IllegalStateException(String.format(Locale.ROOT,
-                                "phase%d step %d micro-batch %d: loss is %s (positions %s); lower learning_rate or check the data",
-                                phase, step.step(), k, value, mb.examples().stream().map(TokenExample::position).toList()));
-                    }
-                    losses.add((double) value);
-                    stepLoss += value;
+                    // Read after the step: a read here would make the host wait for this device before queueing the next.
+                    loss.attach(stepManagers.get(r));
+                    lossValues[k] = loss;
                 }
             }
-            List<NDArray> grads = new ArrayList<>(params.size());
-            for (NDArray p : params) {
-                grads.add(p.getGradient());
+            List<Double> losses = new ArrayList<>(numMicro);
+            double stepLoss = 0;
+            for (int k = 0; k < numMicro; k++) {
+                float value = lossValues[k] == null ? 0f : lossValues[k].getFloat();
+                if (!Float.isFinite(value)) {
+                    throw new IllegalStateException(String.format(Locale.ROOT,
+                            "phase%d step %d micro-batch %d: loss is %s (positions %s); lower learning_rate or check the data",
+                            phase, step.step(), k, value, step.microBatches().get(k).examples().stream().map(TokenExample::position).toList()));
+                }
+                losses.add((double) value);
+                stepLoss += value;
             }
+            List<NDArray> grads = reduceGradients();
             GradClip.Result clip = GradClip.clipGlobalNorm(grads, maxGradNorm);
             if (!Double.isFinite(clip.totalNorm())) {
                 // Stop before a non-finite update reaches the weights (the last checkpoint stays usable).
@@ -300,7 +335,12 @@ public final class TwoPhaseTrainer {
             for (NDArray g : grads) {
                 g.subi(g); // zero_grad (in place: the .grad storage is shared)
             }
+            broadcastWeights();
             return new StepOutcome(List.copyOf(losses), stepLoss, clip);
+        } finally {
+            for (NDManager m : stepManagers) {
+                m.close();
+            }
         }
     }
 
@@ -311,8 +351,7 @@ public final class TwoPhaseTrainer {
         MetricsLog.Entry last = logged.isEmpty() ? null : logged.get(logged.size() - 1);
         PhaseSettings ps = settings.phase(phase);
         long n = reader.count();
-        int total = new StepPlanner(ps.perDeviceTrainBatchSize(), ps.gradientAccumulationSteps(), settings.maxLength(),
-                settings.padTokenId()).stepsPerEpoch(n) * ps.numTrainEpochs();
+        int total = planner(phase).stepsPerEpoch(n) * ps.numTrainEpochs();
         return new PhaseResult(phase, n, total, last == null ? 0 : last.tokens(), last == null ? 0 : last.elapsedS(),
                 last == null ? Double.NaN : last.loss(), logged, 0, 0);
     }
@@ -392,7 +431,92 @@ public final class TwoPhaseTrainer {
     }
 
     private String fingerprint(int phase) {
-        return settings.phase(phase) + ", max_length=" + settings.maxLength() + ", pad=" + settings.padTokenId() + ", seed=" + settings.seed();
+        return settings.phase(phase) + ", max_length=" + settings.maxLength() + ", pad=" + settings.padTokenId() + ", seed=" + settings.seed()
+                + (settings.worldSize() > 1 ? ", world_size=" + settings.worldSize() : "");
+    }
+
+    /** Micro-batches of per_device_train_batch_size; steps of gradient_accumulation_steps × world_size of them. */
+    private StepPlanner planner(int phase) {
+        return new StepPlanner(settings.phase(phase).perDeviceTrainBatchSize(), settings.microBatchesPerStep(phase),
+                settings.maxLength(), settings.padTokenId());
+    }
+
+    private String devices() {
+        return replicas.stream().map(r -> r.manager().getDevice().toString()).toList().toString();
+    }
+
+    private String dataParallelNote() {
+        if (settings.worldSize() == 1) {
+            return "";
+        }
+        if (replicas.size() == settings.worldSize()) {
+            return " (data parallel: world_size " + settings.worldSize() + ", one replica per device)";
+        }
+        return " (world_size " + settings.worldSize() + " emulated on " + replicas.size() + " replica(s): "
+                + "each step accumulates gradient_accumulation_steps x world_size micro-batches, the same update as "
+                + settings.worldSize() + " ranks)";
+    }
+
+    /** Replicas must hold the same trainable tensors (names and shapes) in the same order. */
+    private static void checkSameLayout(List<TrainableModel> replicas) {
+        LinkedHashMap<String, NDArray> first = replicas.get(0).trainableParameters();
+        for (int r = 1; r < replicas.size(); r++) {
+            LinkedHashMap<String, NDArray> other = replicas.get(r).trainableParameters();
+            if (!new ArrayList<>(other.keySet()).equals(new ArrayList<>(first.keySet()))) {
+                throw new IllegalArgumentException("replica " + r + " has other trainable tensors than replica 0 ("
+                        + other.size() + " vs " + first.size() + "); every replica needs the same base model and LoRA setup");
+            }
+            for (Map.Entry<String, NDArray> e : first.entrySet()) {
+                if (!other.get(e.getKey()).getShape().equals(e.getValue().getShape())) {
+                    throw new IllegalArgumentException("replica " + r + ": " + e.getKey() + " has shape " + other.get(e.getKey()).getShape()
+                            + " but replica 0's is " + e.getValue().getShape());
+                }
+            }
+        }
+    }
+
+    /** Copies replica 0's LoRA weights into every other replica (exactly: the others are zeroed, then added to). */
+    private void broadcastWeights() {
+        List<NDArray> src = new ArrayList<>(model.trainableParameters().values());
+        for (int r = 1; r < replicas.size(); r++) {
+            List<NDArray> dst = new ArrayList<>(replicas.get(r).trainableParameters().values());
+            for (int i = 0; i < dst.size(); i++) {
+                NDArray d = dst.get(i);
+                NDArray s = src.get(i);
+                d.subi(d);
+                if (s.getDevice().equals(d.getDevice())) {
+                    d.addi(s);
+                } else {
+                    try (NDArray copy = s.toDevice(d.getDevice(), true)) {
+                        d.addi(copy);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Adds every other replica's gradients into replica 0's (the all-reduce) and returns replica 0's. */
+    private List<NDArray> reduceGradients() {
+        List<NDArray> grads = new ArrayList<>();
+        for (NDArray p : model.trainableParameters().values()) {
+            grads.add(p.getGradient());
+        }
+        for (int r = 1; r < replicas.size(); r++) {
+            int i = 0;
+            for (NDArray p : replicas.get(r).trainableParameters().values()) {
+                NDArray g = p.getGradient();
+                NDArray sum = grads.get(i++);
+                if (g.getDevice().equals(sum.getDevice())) {
+                    sum.addi(g);
+                } else {
+                    try (NDArray copy = g.toDevice(sum.getDevice(), true)) {
+                        sum.addi(copy);
+                    }
+                }
+                g.subi(g); // zero_grad on the replica
+            }
+        }
+        return grads;
     }
 
     private long warnOverMaxPositions(int phase, OptimizerStep step, long seenSoFar) {
