@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -68,8 +69,15 @@ final class TrainStep implements Step {
         return sb.toString().strip();
     }
 
-    private static void phase(StringBuilder sb, String name, PhaseResult r) {
-        sb.append(String.format("%n  %s: %s", name, r));
+    /** One line per phase: examples, steps, tokens, wall time, steps/s, tokens/s, the first and last logged loss. */
+    static void phase(StringBuilder sb, String name, PhaseResult r) {
+        double wall = r.wallSeconds();
+        String first = r.logged().isEmpty() ? "-" : String.format(Locale.ROOT, "%.4f", r.logged().get(0).loss());
+        sb.append(String.format(Locale.ROOT, "%n  %s: %,d examples, %d steps, %,d tokens in %.1f s (%.2f steps/s, %,.0f tokens/s);"
+                        + " logged loss %s -> %.4f%s",
+                name, r.numExamples(), r.totalSteps(), r.tokens(), wall, wall > 0 ? r.totalSteps() / wall : 0.0,
+                wall > 0 ? r.tokens() / wall : 0.0, first, r.logged().isEmpty() ? r.finalLoss() : r.logged().get(r.logged().size() - 1).loss(),
+                r.truncated() > 0 ? String.format(Locale.ROOT, "; %,d truncated to max_length", r.truncated()) : ""));
     }
 
     /** The tokenizer's pad id; its eos id when it has none (the reference sets pad = eos then). */

@@ -1,5 +1,6 @@
 package io.tracedistill.eval;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.tracedistill.grade.Grade;
 import io.tracedistill.grade.Grader;
@@ -31,7 +32,9 @@ public final class ArmDecoder {
         }
         GreedyGenerator.Options opts = GreedyGenerator.Options.of(arm.generation(), maxNewTokens);
         List<int[]> generated;
-        try (NDManager m = NDManager.newBaseManager()) {
+        // Inputs and the KV cache live on the device that holds the arm's weights.
+        Device device = arm.lm().parameters().values().iterator().next().getDevice();
+        try (NDManager m = NDManager.newBaseManager(device)) {
             generated = GreedyGenerator.generate(arm.lm(), prompts, opts, m);
         }
         Set<Integer> eos = new HashSet<>(arm.generation().eosTokenIds());

@@ -1,5 +1,6 @@
 package io.tracedistill.eval;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.tracedistill.model.CausalLm;
 import io.tracedistill.model.GenerationConfig;
@@ -21,16 +22,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link CausalLm#parameters()}) and only add their LoRA tensors, so N arms cost one copy of the base weights.
  * LoRA is applied unmerged (merging would write into the shared base weights).
  *
- * <p>Entries are never evicted and live in one JVM-wide {@link NDManager} that is never closed: a JVM that evaluates
+ * <p>Entries are keyed by device (an executor that owns several GPUs keeps one base copy per GPU), are never evicted
+ * and live in JVM-wide {@link NDManager}s (one per device) that are never closed: a JVM that evaluates
  * many different models should not use this cache.
  */
 public final class ArmModels {
-    private static final Map<String, CausalLm> BASES = new ConcurrentHashMap<>();
+    private static final Map<BaseKey, CausalLm> BASES = new ConcurrentHashMap<>();
     private static final Map<ArmKey, ArmModel> ARMS = new ConcurrentHashMap<>();
     private static final Map<EncoderKey, EvalPromptEncoder> ENCODERS = new ConcurrentHashMap<>();
     private static final Map<String, TokenDecoder> DECODERS = new ConcurrentHashMap<>();
     private static final AtomicInteger MODEL_LOADS = new AtomicInteger();
-    private static volatile NDManager manager;
+    private static final Map<Device, NDManager> MANAGERS = new ConcurrentHashMap<>();
 
     private ArmModels() {
     }
@@ -38,47 +40,50 @@ public final class ArmModels {
     /** A loaded arm: the model (with its adapter injected, if any) and its stop/pad ids. */
     public record ArmModel(ArmSpec spec, CausalLm lm, GenerationConfig generation) {}
 
-    private record ArmKey(String modelDir, String adapterDir) {}
+    private record BaseKey(String modelDir, Device device) {}
+
+    private record ArmKey(String modelDir, String adapterDir, Device device) {}
 
     private record EncoderKey(String modelDir, boolean enableThinking, LocalDate chatDate) {}
 
-    private static NDManager manager() {
-        NDManager m = manager;
-        if (m == null) {
-            synchronized (ArmModels.class) {
-                if (manager == null) {
-                    manager = NDManager.newBaseManager();
-                }
-                m = manager;
-            }
-        }
-        return m;
+    private static NDManager manager(Device device) {
+        return MANAGERS.computeIfAbsent(device, NDManager::newBaseManager);
     }
 
     private static String key(Path p) {
         return p.toAbsolutePath().normalize().toString();
     }
 
-    /** The base model of {@code modelDir}, loaded on first use in this JVM. */
+    /** The base model of {@code modelDir} on the CPU, loaded on first use in this JVM. */
     public static CausalLm base(Path modelDir) {
-        return BASES.computeIfAbsent(key(modelDir), k -> {
+        return base(modelDir, Device.cpu());
+    }
+
+    /** The base model of {@code modelDir} on {@code device}, loaded on first use in this JVM. */
+    public static CausalLm base(Path modelDir, Device device) {
+        return BASES.computeIfAbsent(new BaseKey(key(modelDir), device), k -> {
             MODEL_LOADS.incrementAndGet();
-            return CausalLm.load(Path.of(k), manager());
+            return CausalLm.load(Path.of(k.modelDir()), manager(device));
         });
     }
 
-    /** The model of one arm, loaded on first use in this JVM. */
+    /** The model of one arm on the CPU, loaded on first use in this JVM. */
     public static ArmModel arm(Path modelDir, ArmSpec spec) {
+        return arm(modelDir, spec, Device.cpu());
+    }
+
+    /** The model of one arm on {@code device}, loaded on first use in this JVM (one base copy per device). */
+    public static ArmModel arm(Path modelDir, ArmSpec spec, Device device) {
         String adapter = spec.adapterPath().map(ArmModels::key).orElse("");
-        return ARMS.computeIfAbsent(new ArmKey(key(modelDir), adapter), k -> {
-            CausalLm base = base(modelDir);
+        return ARMS.computeIfAbsent(new ArmKey(key(modelDir), adapter, device), k -> {
+            CausalLm base = base(modelDir, device);
             GenerationConfig gc = GenerationConfig.load(Path.of(k.modelDir()), base.config());
             if (k.adapterDir().isEmpty()) {
                 return new ArmModel(spec, base, gc);
             }
             MODEL_LOADS.incrementAndGet();
-            CausalLm lm = CausalLm.fromWeights(base.config(), base.parameters(), manager(), k.modelDir());
-            PeftAdapter.load(lm, Path.of(k.adapterDir()), manager());
+            CausalLm lm = CausalLm.fromWeights(base.config(), base.parameters(), manager(device), k.modelDir());
+            PeftAdapter.load(lm, Path.of(k.adapterDir()), manager(device));
             return new ArmModel(spec, lm, gc);
         });
     }

@@ -23,8 +23,17 @@ import java.util.Optional;
  * @param scorer         {@code eval_scorer}: {@code competition} or {@code gsm8k}
  */
 public record EvalSettings(String modelDir, List<ArmSpec> arms, int maxNewTokens, int batchSize, int maxLength,
-        boolean enableThinking, LocalDate chatDate, String promptSuffix, String scorer) implements Serializable {
+        boolean enableThinking, LocalDate chatDate, String promptSuffix, String scorer, String device) implements Serializable {
+
+    /** Settings that decode on the CPU. */
+    public EvalSettings(String modelDir, List<ArmSpec> arms, int maxNewTokens, int batchSize, int maxLength,
+            boolean enableThinking, LocalDate chatDate, String promptSuffix, String scorer) {
+        this(modelDir, arms, maxNewTokens, batchSize, maxLength, enableThinking, chatDate, promptSuffix, scorer, "cpu");
+    }
+
     public EvalSettings {
+        device = device == null ? "cpu" : device;
+        EvalDevice.parse(device); // fails early on a malformed device
         Objects.requireNonNull(modelDir, "modelDir");
         arms = List.copyOf(arms);
         Objects.requireNonNull(promptSuffix, "promptSuffix");
@@ -46,7 +55,7 @@ public record EvalSettings(String modelDir, List<ArmSpec> arms, int maxNewTokens
         return new EvalSettings(Path.of(cfg.baseModel()).toAbsolutePath().normalize().toString(),
                 ArmSpec.resolve(outputDir, cfg.evalAdapters()), cfg.evalMaxNewTokens(), cfg.evalBatchSize(),
                 cfg.maxLength(), cfg.enableThinking(), cfg.chatDate().orElse(null), cfg.promptSuffix(),
-                cfg.evalScorer());
+                cfg.evalScorer(), cfg.device());
     }
 
     public Optional<LocalDate> chatDateOpt() {
@@ -65,6 +74,6 @@ public record EvalSettings(String modelDir, List<ArmSpec> arms, int maxNewTokens
     /** A copy with other arms. */
     public EvalSettings withArms(List<ArmSpec> newArms) {
         return new EvalSettings(modelDir, newArms, maxNewTokens, batchSize, maxLength, enableThinking, chatDate,
-                promptSuffix, scorer);
+                promptSuffix, scorer, device);
     }
 }

@@ -1,7 +1,8 @@
 package io.tracedistill.eval;
 
 import io.tracedistill.grade.Grader;
-import io.tracedistill.model.CausalLm;
+import ai.djl.Device;
+import io.tracedistill.model.HfConfig;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -30,8 +31,7 @@ public final class LocalEval {
 
     /** The context rule of the settings' model. */
     public static ContextLimit contextLimit(EvalSettings settings) {
-        CausalLm base = ArmModels.base(settings.modelPath());
-        return settings.contextLimit(base.config().maxPositionEmbeddings());
+        return settings.contextLimit(HfConfig.load(settings.modelPath()).maxPositionEmbeddings());
     }
 
     /**
@@ -55,9 +55,17 @@ public final class LocalEval {
         return out;
     }
 
-    /** Decodes {@code batches} under one arm (cached model) and grades with the settings' scorer. */
+    /** Decodes {@code batches} under one arm on the settings' device (the first listed GPU, or the CPU). */
     public static List<Prediction> decodeBatches(List<EvalBatch> batches, ArmSpec arm, EvalSettings settings) {
-        ArmModels.ArmModel model = ArmModels.arm(settings.modelPath(), arm);
+        return decodeBatches(batches, arm, settings, EvalDevice.resolve(settings.device(), List.of()));
+    }
+
+    /**
+     * Decodes {@code batches} under one arm (the model cached for {@code device}) and grades with the settings'
+     * scorer.
+     */
+    public static List<Prediction> decodeBatches(List<EvalBatch> batches, ArmSpec arm, EvalSettings settings, Device device) {
+        ArmModels.ArmModel model = ArmModels.arm(settings.modelPath(), arm, device);
         TokenDecoder text = ArmModels.decoder(settings.modelPath());
         Grader grader = Grader.forName(settings.scorer());
         List<Prediction> out = new ArrayList<>();

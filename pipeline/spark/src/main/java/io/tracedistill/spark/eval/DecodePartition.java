@@ -1,8 +1,10 @@
 package io.tracedistill.spark.eval;
 
+import ai.djl.Device;
 import io.tracedistill.eval.ArmSpec;
 import io.tracedistill.eval.EncodedPrompt;
 import io.tracedistill.eval.EvalBatch;
+import io.tracedistill.eval.EvalDevice;
 import io.tracedistill.eval.EvalExample;
 import io.tracedistill.eval.EvalSettings;
 import io.tracedistill.eval.LocalEval;
@@ -14,8 +16,10 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.sql.Row;
 
 /**
@@ -73,8 +77,9 @@ final class DecodePartition implements FlatMapFunction<Iterator<Row>, Row> {
         List<EvalBatch> batches = new ArrayList<>();
         byBatch.forEach((id, prompts) -> batches.add(new EvalBatch(id, prompts)));
         List<Row> out = new ArrayList<>();
+        Device device = EvalDevice.resolve(settings.device(), assignedGpus());
         for (ArmSpec arm : settings.arms()) {
-            List<Prediction> ps = new ArrayList<>(LocalEval.decodeBatches(batches, arm, settings));
+            List<Prediction> ps = new ArrayList<>(LocalEval.decodeBatches(batches, arm, settings, device));
             for (EncodedPrompt p : skipped) {
                 ps.add(Prediction.notDecoded(p, arm.name()));
             }
@@ -83,5 +88,15 @@ final class DecodePartition implements FlatMapFunction<Iterator<Row>, Row> {
             }
         }
         return out.iterator();
+    }
+
+    /** The GPU addresses Spark assigned to this task ({@code spark.task.resource.gpu.amount}); empty without GPU scheduling. */
+    private static List<String> assignedGpus() {
+        TaskContext tc = TaskContext.get();
+        if (tc == null) {
+            return List.of();
+        }
+        scala.Option<ResourceInformation> gpu = tc.resources().get("gpu");
+        return gpu.isDefined() ? List.of(gpu.get().addresses()) : List.of();
     }
 }

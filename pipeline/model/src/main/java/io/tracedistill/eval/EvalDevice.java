@@ -1,0 +1,73 @@
+package io.tracedistill.eval;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The device an eval task decodes on, from the config's {@code device} and the GPUs Spark assigned to the task.
+ *
+ * <pre>
+ *   cpu                      the CPU (also on a CUDA build)
+ *   gpu | gpu:i,j            the first GPU Spark assigned to this task (spark.task.resource.gpu.amount with a
+ *                            discovery script), else the first listed GPU (gpu = gpu:0)
+ * </pre>
+ * So one executor with several GPUs runs one task per GPU, each on its own device with its own cached model.
+ */
+public final class EvalDevice {
+    private static final Pattern DEVICE = Pattern.compile("cpu|gpu|gpu:\\d+(,\\d+)*");
+
+    private EvalDevice() {
+    }
+
+    /** The listed GPU indices ({@code []} for cpu, {@code [0]} for gpu); a malformed value is an error naming the key. */
+    public static List<Integer> parse(String device) {
+        if (device == null || !DEVICE.matcher(device).matches()) {
+            throw new IllegalArgumentException("Invalid value '" + device + "' for device: must be cpu, gpu or gpu:<indices> such as gpu:0,1");
+        }
+        if (device.equals("cpu")) {
+            return List.of();
+        }
+        if (device.equals("gpu")) {
+            return List.of(0);
+        }
+        List<Integer> out = new ArrayList<>();
+        for (String s : device.substring("gpu:".length()).split(",")) {
+            out.add(Integer.parseInt(s));
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * The device for {@code device} given the GPU addresses Spark assigned to the running task (empty outside
+     * Spark or without GPU scheduling). A GPU that PyTorch cannot see is an error that says how to fix it.
+     */
+    public static Device resolve(String device, List<String> assignedGpus) {
+        List<Integer> listed = parse(device);
+        if (listed.isEmpty()) {
+            return Device.cpu();
+        }
+        int gpu;
+        String origin;
+        if (!assignedGpus.isEmpty()) {
+            try {
+                gpu = Integer.parseInt(assignedGpus.get(0).trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("Spark assigned GPU address '" + assignedGpus.get(0) + "' to this task, which is not"
+                        + " a GPU index; check the executor's GPU discovery script", e);
+            }
+            origin = "assigned by Spark";
+        } else {
+            gpu = listed.get(0);
+            origin = "from device: " + device;
+        }
+        int visible = Engine.getInstance().getGpuCount();
+        if (gpu >= visible) {
+            throw new IllegalArgumentException("eval needs GPU " + gpu + " (" + origin + ") but PyTorch sees " + visible
+                    + " GPU(s) here (build with -Pcuda for CUDA natives); use device: cpu");
+        }
+        return Device.gpu(gpu);
+    }
+}
