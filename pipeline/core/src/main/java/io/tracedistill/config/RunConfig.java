@@ -138,6 +138,11 @@ public record RunConfig(
 
     /** GPU indices of {@code device: gpu:0,1} ({@code [0]} for {@code gpu}, empty for {@code cpu}). */
     public List<Integer> gpuIndices() {
+        return gpuIndices(device);
+    }
+
+    /** GPU indices of a well-formed {@code device} value ({@code cpu}, {@code gpu} or {@code gpu:i,j}). */
+    public static List<Integer> gpuIndices(String device) {
         if (device.equals("cpu")) {
             return List.of();
         }

@@ -2,7 +2,7 @@ package io.tracedistill.eval;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import java.util.ArrayList;
+import io.tracedistill.config.RunConfig;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -27,17 +27,7 @@ public final class EvalDevice {
         if (device == null || !DEVICE.matcher(device).matches()) {
             throw new IllegalArgumentException("Invalid value '" + device + "' for device: must be cpu, gpu or gpu:<indices> such as gpu:0,1");
         }
-        if (device.equals("cpu")) {
-            return List.of();
-        }
-        if (device.equals("gpu")) {
-            return List.of(0);
-        }
-        List<Integer> out = new ArrayList<>();
-        for (String s : device.substring("gpu:".length()).split(",")) {
-            out.add(Integer.parseInt(s));
-        }
-        return List.copyOf(out);
+        return RunConfig.gpuIndices(device);
     }
 
     /**
