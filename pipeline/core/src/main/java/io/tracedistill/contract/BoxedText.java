@@ -25,16 +25,22 @@ public final class BoxedText {
 
     /** Python {@code strip_boxed(text)}: removes every balanced {@code \boxed{…}} span. */
     public static String strip(String text) {
+        int first = text.indexOf(OPEN);
+        if (first < 0) {
+            return text;
+        }
         StringBuilder out = new StringBuilder(text.length());
-        int i = 0;
+        out.append(text, 0, first);
+        int i = first;
         int n = text.length();
         while (i < n) {
-            if (!text.startsWith(OPEN, i)) {
-                out.append(text.charAt(i));
-                i++;
-                continue;
+            int start = text.indexOf(OPEN, i);
+            if (start < 0) {
+                out.append(text, i, n);
+                break;
             }
-            int contentStart = i + OPEN.length();
+            out.append(text, i, start);
+            int contentStart = start + OPEN.length();
             int end = balancedEnd(text, contentStart);
             if (end >= 0) {
                 i = end + 1; // balanced: drop the whole span, closing brace included

@@ -98,6 +98,73 @@ public final class ShardFiles {
         }
     }
 
+    /** A destination of {@link #publishParts}: Spark parts {@code [first, first + count)} go to {@code dir}. */
+    public record PartRange(String dir, int first, int count) {}
+
+    /**
+     * Moves the part files of one Spark output {@code from} into several new directories by partition number:
+     * part {@code first + i} of a range becomes {@code part-<i>…} in its directory (5 digits, the rest of Spark's
+     * name kept, the job uuid removed), then deletes {@code from}. Fails closed unless {@code from} holds exactly
+     * one file per partition of the ranges and nothing else.
+     *
+     * @return per range, the published shards in name (= position) order
+     */
+    public static List<List<Shard>> publishParts(Configuration conf, String from, List<PartRange> ranges) {
+        Path src = new Path(from);
+        try {
+            FileSystem fs = src.getFileSystem(conf);
+            int total = 0;
+            for (PartRange r : ranges) {
+                total = Math.max(total, r.first() + r.count());
+            }
+            Shard[] byPart = new Shard[total];
+            for (Shard s : list(conf, from)) {
+                Matcher m = SPARK_PART.matcher(s.name());
+                int part = m.matches() ? Integer.parseInt(m.group(1)) : -1;
+                if (part < 0 || part >= total || byPart[part] != null) {
+                    throw new IllegalStateException("Cannot publish " + from + ": unexpected file " + s.name()
+                            + " (expected one part file per partition 0.." + (total - 1) + ")");
+                }
+                byPart[part] = s;
+            }
+            for (PartRange r : ranges) {
+                for (int i = r.first(); i < r.first() + r.count(); i++) {
+                    if (byPart[i] == null) {
+                        throw new IllegalStateException("Cannot publish " + from + ": partition " + i
+                                + " wrote no file (every shard must hold rows)");
+                    }
+                }
+            }
+            List<List<Shard>> out = new ArrayList<>();
+            for (PartRange r : ranges) {
+                Path dst = new Path(r.dir());
+                if (fs.exists(dst)) {
+                    throw new IllegalStateException("Cannot publish shards to " + r.dir() + ": it already exists");
+                }
+                if (!fs.mkdirs(dst)) {
+                    throw new IOException("mkdirs failed for " + r.dir());
+                }
+                List<Shard> shards = new ArrayList<>();
+                for (int i = 0; i < r.count(); i++) {
+                    Shard s = byPart[r.first() + i];
+                    Matcher m = SPARK_PART.matcher(s.name());
+                    m.matches();
+                    String name = String.format(java.util.Locale.ROOT, "part-%05d%s%s", i,
+                            m.group(2) == null ? "" : m.group(2), m.group(3) == null ? "" : m.group(3));
+                    if (!fs.rename(new Path(src, s.name()), new Path(dst, name))) {
+                        throw new IOException("rename failed: " + new Path(src, s.name()) + " -> " + new Path(dst, name));
+                    }
+                    shards.add(new Shard(name, s.sizeBytes()));
+                }
+                out.add(shards);
+            }
+            fs.delete(src, true);
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot publish " + from + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Deletes {@code dir} recursively if it exists. */
     public static void deleteIfExists(Configuration conf, String dir) {
         Path p = new Path(dir);

@@ -21,6 +21,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.CollectionAccumulator;
 
 /**
  * Step 3 of prepare: the format contract as a DataFrame transform. Every input row goes through
@@ -93,10 +94,22 @@ public final class FormatContractTransform {
      * @return the staged rows, schema {@link #stagedSchema(StructType)}
      */
     public static Dataset<Row> transform(InputTable table, CheckedSchema schema, Params params) {
+        return transform(table, schema, params, null);
+    }
+
+    /**
+     * {@link #transform(InputTable, CheckedSchema, Params)} that also adds, when a task has staged its whole
+     * partition, that partition's split summary to {@code summaries} (see
+     * {@link PhaseSplitter#fromStagingBlobs}): the staged write then doubles as the summary pass. Spark merges a
+     * result task's accumulator update once, for its successful attempt; the driver checks that exactly one blob
+     * per partition arrived and scans the staged copy otherwise.
+     */
+    public static Dataset<Row> transform(InputTable table, CheckedSchema schema, Params params,
+            CollectionAccumulator<byte[]> summaries) {
         StructType input = schema.input();
         ColumnKeys k = schema.keys();
         RowFn fn = new RowFn(table.format(), input.fieldIndex(k.prompt()), input.fieldIndex(k.cot()),
-                input.fieldIndex(k.answer()), input.fieldIndex(k.type()), input.fields().length, params);
+                input.fieldIndex(k.answer()), input.fieldIndex(k.type()), input.fields().length, params, summaries);
         return table.rows().mapPartitions(fn, Encoders.row(stagedSchema(input)));
     }
 
@@ -183,9 +196,11 @@ public final class FormatContractTransform {
         private final Params params;
 
         private final boolean[] consumed;
+        private final CollectionAccumulator<byte[]> summaries;
 
         RowFn(InputFormat format, int promptIdx, int cotIdx, int answerIdx, int typeIdx, int inputWidth,
-                Params params) {
+                Params params, CollectionAccumulator<byte[]> summaries) {
+            this.summaries = summaries;
             this.format = format;
             this.promptIdx = promptIdx;
             this.cotIdx = cotIdx;
@@ -202,12 +217,20 @@ public final class FormatContractTransform {
         @Override
         public Iterator<Row> call(Iterator<Row> rows) {
             final int pid = TaskContext.getPartitionId();
+            final int partitions = TaskContext.get() == null ? -1 : TaskContext.get().numPartitions();
+            final PhaseSplitter.SummaryPacker packer = summaries == null ? null : new PhaseSplitter.SummaryPacker();
             return new Iterator<>() {
                 private long pos = 0;
+                private boolean published;
 
                 @Override
                 public boolean hasNext() {
-                    return rows.hasNext();
+                    boolean more = rows.hasNext();
+                    if (!more && packer != null && !published) {
+                        published = true;
+                        summaries.add(packer.toStagingBlob(pid, partitions));
+                    }
+                    return more;
                 }
 
                 @Override
@@ -229,6 +252,10 @@ public final class FormatContractTransform {
                     out[7] = s.cotLen();
                     out[8] = s.promptLen();
                     out[9] = s.boxed();
+                    if (packer != null) {
+                        packer.add(pid, pos - 1, (String) out[2], s.type(), s.reason(), s.cotLen(), s.promptLen(),
+                                s.boxed());
+                    }
                     // A kept row needs only its passthrough columns later (its turns are staged); a dropped row
                     // keeps every original column for the quarantine. Nulling the consumed cells of kept rows
                     // halves the staged volume.

@@ -15,6 +15,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.CollectionAccumulator;
 
 /**
  * The prepare step: CoT table → format contract (+ quarantine) → two-phase split → stratified order per phase →
@@ -67,8 +68,10 @@ public final class PrepareJob {
         Broadcast<RowAssignment> broadcast = null;
         try {
             // 2) format contract → staged rows (one pass over the input; everything later reads the staged copy).
+            CollectionAccumulator<byte[]> summaries = spark.sparkContext().collectionAccumulator(
+                    "tracedistill prepare: staged summaries");
             Dataset<Row> staged = FormatContractTransform.transform(table, schema,
-                    new FormatContractTransform.Params(s.promptSuffix(), s.minCotLen()));
+                    new FormatContractTransform.Params(s.promptSuffix(), s.minCotLen()), summaries);
             ShardWriter.writeStaged(staged, tmp + "/staged");
             Dataset<Row> stagedBack = spark.read().schema(FormatContractTransform.stagedSchema(schema.input()))
                     .parquet(tmp + "/staged");
@@ -76,7 +79,10 @@ public final class PrepareJob {
             // 3) split + order on the driver, broadcast back.
             PhaseSplitter.Result split;
             try {
-                split = PhaseSplitter.split(PhaseSplitter.collectWithIdentity(stagedBack),
+                // The staged write gathered the summaries; scan the staged copy only if some did not arrive.
+                PhaseSplitter.Collected collected = PhaseSplitter.fromStagingBlobs(summaries.value())
+                        .orElseGet(() -> PhaseSplitter.collectWithIdentity(stagedBack));
+                split = PhaseSplitter.split(collected,
                         new PhaseSplitter.Params(s.hardTypes(), s.splitSeed(), s.seed(), s.shuffle(),
                                 s.effectiveBatch1(), s.effectiveBatch2()));
             } catch (IllegalArgumentException e) {
@@ -91,11 +97,9 @@ public final class PrepareJob {
                 quarantined += r == null ? 0 : 1;
             }
 
-            // 4) shards into the temporary directory.
-            ShardWriter.writePhase(stagedBack, broadcast, 1, schema, s.shardFormat(), tmp + "/" + PHASE1, p1,
-                    s.rowsPerShard());
-            ShardWriter.writePhase(stagedBack, broadcast, 2, schema, s.shardFormat(), tmp + "/" + PHASE2, p2,
-                    s.rowsPerShard());
+            // 4) shards into the temporary directory: both phases in one pass, then the quarantine.
+            ShardWriter.PhaseParts parts = ShardWriter.writePhases(stagedBack, broadcast, schema, s.shardFormat(),
+                    tmp + "/phases", p1, p2, s.rowsPerShard());
             ShardWriter.writeQuarantine(stagedBack, broadcast, schema, s.shardFormat(), tmp + "/" + QUARANTINE,
                     quarantined, s.rowsPerShard());
 
@@ -103,8 +107,11 @@ public final class PrepareJob {
             for (String d : List.of(PHASE1, PHASE2, QUARANTINE)) {
                 ShardFiles.deleteIfExists(conf, prepared + "/" + d);
             }
-            List<ShardFiles.Shard> sh1 = ShardFiles.publish(conf, tmp + "/" + PHASE1, prepared + "/" + PHASE1);
-            List<ShardFiles.Shard> sh2 = ShardFiles.publish(conf, tmp + "/" + PHASE2, prepared + "/" + PHASE2);
+            List<List<ShardFiles.Shard>> phases = ShardFiles.publishParts(conf, tmp + "/phases", List.of(
+                    new ShardFiles.PartRange(prepared + "/" + PHASE1, parts.first(1), parts.count(1)),
+                    new ShardFiles.PartRange(prepared + "/" + PHASE2, parts.first(2), parts.count(2))));
+            List<ShardFiles.Shard> sh1 = phases.get(0);
+            List<ShardFiles.Shard> sh2 = phases.get(1);
             List<ShardFiles.Shard> shq = ShardFiles.publish(conf, tmp + "/" + QUARANTINE, prepared + "/" + QUARANTINE);
             ShardFiles.deleteIfExists(conf, tmp);
 

@@ -2,6 +2,7 @@ package io.tracedistill.spark.prepare;
 
 import io.tracedistill.config.ShardFormat;
 import io.tracedistill.spark.Columns;
+import io.tracedistill.spark.ExactPartitions;
 import io.tracedistill.spark.FailureInjection;
 import io.tracedistill.spark.ShardSchemas;
 import java.util.ArrayList;
@@ -21,13 +22,15 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Step 5 of prepare: writes the prepared shards of one phase in training order, and the quarantine.
+ * Step 5 of prepare: writes the prepared shards of both phases in training order, and the quarantine.
  *
- * <p>Phase shards: every kept staged row of the phase becomes a {@link ShardSchemas#prepared} row; the rows are
- * range-partitioned by {@link Columns#POSITION} into {@code ceil(rows / rowsPerShard)} partitions and sorted
- * within each, so one partition is one file holding a contiguous block of positions, and Spark's file names
- * ({@code part-00000-…}, {@code part-00001-…}) sort in position order. Quarantine rows are written in input row
- * order. The write goes through Spark's commit protocol, so a retried task leaves neither duplicates nor gaps.
+ * <p>Phase shards: every kept staged row becomes a {@link ShardSchemas#prepared} row in each phase that holds it
+ * (a hard row can be in both). One pass and one shuffle serve both phases: phase {@code p}'s positions
+ * {@code [b*rowsPerShard, (b+1)*rowsPerShard)} go to shuffle partition {@code first(p) + b} exactly
+ * ({@link ExactPartitions}) and are sorted within it, so one partition is one file holding a contiguous block of
+ * positions; publishing renumbers each phase's files from {@code part-00000}, so file names sort in position
+ * order. Quarantine rows are written in input row order. The writes go through Spark's commit protocol, so a
+ * retried task leaves neither duplicates nor gaps.
  */
 public final class ShardWriter {
     private ShardWriter() {}
@@ -36,76 +39,40 @@ public final class ShardWriter {
     public static final int DEFAULT_ROWS_PER_SHARD = 50_000;
 
     private static final String INPUT_ROW = "__td_input_row";
+    private static final String PART = "__td_part";
 
     /** A single shard of up to this many rows is written by one task without a shuffle. */
     static final long SMALL_ROWS = 20_000;
 
-    /** The prepared rows of {@code phase} (1 or 2), unordered; schema {@code schema.prepared()}. */
-    public static Dataset<Row> phaseRows(Dataset<Row> staged, Broadcast<RowAssignment> assignment, int phase,
-            CheckedSchema schema) {
-        int[] passIdx = passthroughIndices(schema);
-        Dataset<Row> kept = staged.filter(functions.col(FormatContractTransform.REASON).isNull());
-        return kept.mapPartitions(new PhaseFn(assignment, phase, passIdx), Encoders.row(schema.prepared()));
-    }
+    /** Where {@link #writePhases} put each phase: shuffle partitions {@code [0, shards1)} are phase 1, the rest phase 2. */
+    public record PhaseParts(int shards1, int shards2) implements java.io.Serializable {
+        /** The first shuffle partition of {@code phase} (1 or 2). */
+        public int first(int phase) {
+            return phase == 1 ? 0 : shards1;
+        }
 
-    /** Writes {@code phase}'s {@code rows} rows to {@code dir} as {@code ceil(rows / rowsPerShard)} shards. */
-    public static void writePhase(Dataset<Row> staged, Broadcast<RowAssignment> assignment, int phase,
-            CheckedSchema schema, ShardFormat format, String dir, long rows, int rowsPerShard) {
-        Dataset<Row> prepared = phaseRows(staged, assignment, phase, schema);
-        write(orderByKey(prepared, 0, rows, rowsPerShard), format, dir);
+        /** The number of shards of {@code phase}. */
+        public int count(int phase) {
+            return phase == 1 ? shards1 : shards2;
+        }
     }
 
     /**
-     * Orders {@code ds} by its long column {@code keyIdx} (dense keys 0..rows-1) into contiguous key ranges of
-     * {@code rowsPerShard}, one partition each, sorted within. One shard: a single partition, no shuffle. More: an
-     * exact range partitioner on the key (the keys are known to be dense, so no sampling job is needed).
+     * Writes both phases' prepared rows to {@code dir} in one pass over the staged rows and one shuffle: phase
+     * {@code p}'s position block {@code b} ({@code rowsPerShard} positions) is shuffle partition
+     * {@code first(p) + b}, sorted by position, one file each ({@code part-<partition>…}).
+     * {@link io.tracedistill.spark.ShardFiles#publishParts} then moves them into the phase directories.
      */
-    static Dataset<Row> orderByKey(Dataset<Row> ds, int keyIdx, long rows, int rowsPerShard) {
-        int shards = shards(rows, rowsPerShard);
-        String key = ds.columns()[keyIdx];
-        if (shards == 1 && rows <= SMALL_ROWS) {
-            // One small shard: one task, no shuffle (coalesce keeps the upstream in that task, which is fine at this size).
-            return ds.coalesce(1).sortWithinPartitions(key);
-        }
-        StructType schema = ds.schema();
-        org.apache.spark.api.java.JavaRDD<Row> sorted = ds.javaRDD()
-                .mapToPair(r -> new scala.Tuple2<>(r.getLong(keyIdx), r))
-                .repartitionAndSortWithinPartitions(new DenseRangePartitioner(shards, rowsPerShard))
-                .values();
-        return ds.sparkSession().createDataFrame(sorted, schema);
-    }
-
-    /** Partition {@code k} holds keys {@code [k*rowsPerShard, (k+1)*rowsPerShard)}. */
-    static final class DenseRangePartitioner extends org.apache.spark.Partitioner {
-        private static final long serialVersionUID = 1L;
-        private final int partitions;
-        private final long rowsPerShard;
-
-        DenseRangePartitioner(int partitions, long rowsPerShard) {
-            this.partitions = partitions;
-            this.rowsPerShard = rowsPerShard;
-        }
-
-        @Override
-        public int numPartitions() {
-            return partitions;
-        }
-
-        @Override
-        public int getPartition(Object key) {
-            long k = (Long) key;
-            return (int) Math.min(partitions - 1, Math.max(0, k / rowsPerShard));
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof DenseRangePartitioner d && d.partitions == partitions && d.rowsPerShard == rowsPerShard;
-        }
-
-        @Override
-        public int hashCode() {
-            return Long.hashCode(partitions * 31L + rowsPerShard);
-        }
+    public static PhaseParts writePhases(Dataset<Row> staged, Broadcast<RowAssignment> assignment, CheckedSchema schema,
+            ShardFormat format, String dir, long rows1, long rows2, int rowsPerShard) {
+        PhaseParts parts = new PhaseParts(shards(rows1, rowsPerShard), shards(rows2, rowsPerShard));
+        List<StructField> fields = new ArrayList<>(List.of(schema.prepared().fields()));
+        fields.add(DataTypes.createStructField(PART, DataTypes.IntegerType, false));
+        Dataset<Row> rows = staged.filter(functions.col(FormatContractTransform.REASON).isNull())
+                .mapPartitions(new PhaseFn(assignment, passthroughIndices(schema), parts, rowsPerShard),
+                        Encoders.row(new StructType(fields.toArray(new StructField[0]))));
+        write(ExactPartitions.shuffle(rows, PART, parts.shards1() + parts.shards2(), Columns.POSITION), format, dir);
+        return parts;
     }
 
     /** The quarantine rows (original columns + reason, source_file, source_row), in input row order. */
@@ -115,7 +82,19 @@ public final class ShardWriter {
         fields.add(DataTypes.createStructField(INPUT_ROW, DataTypes.LongType, false));
         StructType withRow = new StructType(fields.toArray(new StructField[0]));
         int inputWidth = schema.input().fields().length;
+        // Only the identity, the reason and the original columns are read: the staged turns (the largest columns)
+        // are replaced by nulls before the scan, so Parquet skips them.
+        List<org.apache.spark.sql.Column> cols = new ArrayList<>();
+        for (StructField f : FormatContractTransform.STAGED_LEADING.fields()) {
+            boolean needed = List.of(FormatContractTransform.PID, FormatContractTransform.POS, Columns.SOURCE_FILE,
+                    FormatContractTransform.REASON).contains(f.name());
+            cols.add(needed ? functions.col(f.name()) : functions.lit(null).cast(f.dataType()).as(f.name()));
+        }
+        for (StructField f : schema.input().fields()) {
+            cols.add(functions.col(f.name()));
+        }
         Dataset<Row> q = staged.filter(functions.col(FormatContractTransform.REASON).isNotNull())
+                .select(cols.toArray(new org.apache.spark.sql.Column[0]))
                 .mapPartitions(new QuarantineFn(assignment, inputWidth), Encoders.row(withRow));
         // Input row indices of quarantined rows are sparse: one ordered shard per rowsPerShard rows is enough here.
         Dataset<Row> ordered = shards(rows, rowsPerShard) == 1 && rows <= SMALL_ROWS
@@ -126,15 +105,38 @@ public final class ShardWriter {
 
     /** Writes a staged dataset (internal, always Parquet). */
     public static void writeStaged(Dataset<Row> staged, String dir) {
-        staged.write().mode(SaveMode.ErrorIfExists).parquet(dir);
+        parquetDictionaryOnlyFor(staged.write().mode(SaveMode.ErrorIfExists), List.of(FormatContractTransform.TYPE,
+                FormatContractTransform.REASON, Columns.SOURCE_FILE)).parquet(dir);
     }
 
     static void write(Dataset<Row> ds, ShardFormat format, String dir) {
         var w = ds.write().mode(SaveMode.ErrorIfExists).format(sparkSource(format));
         if (format == ShardFormat.JSONL) {
             w = w.option("ignoreNullFields", "false").option("encoding", "UTF-8");
+        } else {
+            List<String> low = new ArrayList<>();
+            for (String c : List.of(Columns.TYPE, Columns.SOURCE_FILE, Columns.REASON)) {
+                if (List.of(ds.columns()).contains(c)) {
+                    low.add(c);
+                }
+            }
+            w = parquetDictionaryOnlyFor(w, low);
         }
         w.save(dir);
+    }
+
+    /**
+     * Parquet dictionary encoding only for the low-cardinality columns: on long unique text (prompts, traces) the
+     * writer hashes every value until its dictionary overflows and then falls back anyway, which costs CPU and
+     * saves nothing (parquet-mr per-column config {@code parquet.enable.dictionary#<column>}).
+     */
+    private static org.apache.spark.sql.DataFrameWriter<Row> parquetDictionaryOnlyFor(
+            org.apache.spark.sql.DataFrameWriter<Row> w, List<String> columns) {
+        w = w.option("parquet.enable.dictionary", "false");
+        for (String c : columns) {
+            w = w.option("parquet.enable.dictionary#" + c, "true");
+        }
+        return w;
     }
 
     /** The Spark data source of a shard format. */
@@ -161,17 +163,19 @@ public final class ShardWriter {
         return idx;
     }
 
-    /** Staged kept row → prepared row of one phase (rows not in the phase are skipped). */
+    /** Staged kept row → its prepared row in each phase that holds it, tagged with its shuffle partition. */
     private static final class PhaseFn implements MapPartitionsFunction<Row, Row> {
         private static final long serialVersionUID = 1L;
         private final Broadcast<RowAssignment> assignment;
-        private final int phase;
         private final int[] passIdx;
+        private final PhaseParts parts;
+        private final int rowsPerShard;
 
-        PhaseFn(Broadcast<RowAssignment> assignment, int phase, int[] passIdx) {
+        PhaseFn(Broadcast<RowAssignment> assignment, int[] passIdx, PhaseParts parts, int rowsPerShard) {
             this.assignment = assignment;
-            this.phase = phase;
             this.passIdx = passIdx;
+            this.parts = parts;
+            this.rowsPerShard = rowsPerShard;
         }
 
         @Override
@@ -179,32 +183,42 @@ public final class ShardWriter {
             RowAssignment a = assignment.value();
             int lead = Columns.PREPARED_LEADING.size();
             return new Iterator<>() {
-                private Row next;
-                private long emitted;
+                private final Row[] pending = new Row[2];
+                private int pendingCount;
+                private int pendingNext;
+                private final long[] emitted = new long[2];
 
                 @Override
                 public boolean hasNext() {
-                    while (next == null && rows.hasNext()) {
+                    while (pendingNext == pendingCount && rows.hasNext()) {
+                        pendingCount = 0;
+                        pendingNext = 0;
                         Row r = rows.next();
                         int g = a.inputRow(r.getInt(0), r.getLong(1));
-                        int position = a.position(phase, g);
-                        if (position == RowAssignment.NONE) {
-                            continue;
+                        for (int phase = 1; phase <= 2; phase++) {
+                            int position = a.position(phase, g);
+                            if (position == RowAssignment.NONE) {
+                                continue;
+                            }
+                            Object[] out = new Object[lead + passIdx.length + 1];
+                            out[0] = (long) position;
+                            out[1] = r.getString(4); // type
+                            out[2] = r.getString(5); // user turn
+                            out[3] = r.getString(6); // assistant turn
+                            out[4] = (long) a.phaseIndex(phase, g);
+                            out[5] = r.getString(2); // source_file
+                            out[6] = (long) a.sourceRow(g);
+                            for (int i = 0; i < passIdx.length; i++) {
+                                out[lead + i] = r.get(passIdx[i]);
+                            }
+                            out[lead + passIdx.length] = parts.first(phase) + position / rowsPerShard;
+                            if (emitted[phase - 1]++ == 1) {
+                                FailureInjection.maybeFail("shard" + phase);
+                            }
+                            pending[pendingCount++] = RowFactory.create(out);
                         }
-                        Object[] out = new Object[lead + passIdx.length];
-                        out[0] = (long) position;
-                        out[1] = r.getString(4); // type
-                        out[2] = r.getString(5); // user turn
-                        out[3] = r.getString(6); // assistant turn
-                        out[4] = (long) a.phaseIndex(phase, g);
-                        out[5] = r.getString(2); // source_file
-                        out[6] = (long) a.sourceRow(g);
-                        for (int i = 0; i < passIdx.length; i++) {
-                            out[lead + i] = r.get(passIdx[i]);
-                        }
-                        next = RowFactory.create(out);
                     }
-                    return next != null;
+                    return pendingNext < pendingCount;
                 }
 
                 @Override
@@ -212,11 +226,8 @@ public final class ShardWriter {
                     if (!hasNext()) {
                         throw new NoSuchElementException();
                     }
-                    if (emitted++ == 1) {
-                        FailureInjection.maybeFail("shard" + phase);
-                    }
-                    Row r = next;
-                    next = null;
+                    Row r = pending[pendingNext];
+                    pending[pendingNext++] = null;
                     return r;
                 }
             };
