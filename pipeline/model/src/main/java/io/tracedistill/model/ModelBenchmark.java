@@ -42,6 +42,7 @@ public final class ModelBenchmark {
         a.put("warmup", "3");
         a.put("threads", "2");
         a.put("seed", "0");
+        a.put("profile", ""); // a file: PyTorch's profiler trace (chrome://tracing JSON) of the measured steps
         for (int i = 0; i + 1 < args.length; i += 2) {
             String key = args[i].replaceFirst("^--", "");
             if (!a.containsKey(key)) {
@@ -106,7 +107,11 @@ public final class ModelBenchmark {
             com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
                     java.lang.management.ManagementFactory.getOperatingSystemMXBean();
             double lastLoss = 0;
+            String profile = a.get("profile");
             for (int s = 0; s < warmup + steps; s++) {
+                if (s == warmup && !profile.isEmpty()) {
+                    ai.djl.pytorch.jni.JniUtils.startProfile(false, true, false);
+                }
                 long t0 = System.nanoTime();
                 long c0 = os.getProcessCpuTime();
                 try (NDManager step = manager.newSubManager();
@@ -123,6 +128,9 @@ public final class ModelBenchmark {
                     times.add((t1 - t0) / 1e6);
                     cpuTimes.add((c1 - c0) / 1e6);
                 }
+            }
+            if (!profile.isEmpty()) {
+                ai.djl.pytorch.jni.JniUtils.stopProfile(profile);
             }
             double[] sorted = times.stream().mapToDouble(Double::doubleValue).sorted().toArray();
             double median = sorted[sorted.length / 2];
