@@ -38,9 +38,11 @@ import org.apache.spark.sql.Row;
  *
  * <p>Steps (reference {@code tracedistill/training.py::train_two_phase} and {@code _run_phase}):
  * <ol>
- *   <li>Collect one small summary per staged row (partition id, position, file, type, reason, lengths) to the
- *       driver and order the rows by (file path, partition id, position): this is the input row index, i.e. the
- *       frame order of {@code pd.read_csv} over the files in path order.</li>
+ *   <li>Bring one small summary per staged row (partition id, position, file, type, reason, lengths) to the
+ *       driver, packed per partition ({@link SummaryPacker}): as a by-product of the staged write
+ *       ({@link #fromStagingBlobs}) or, if that is incomplete, by a scan of the staged copy
+ *       ({@link #collectWithIdentity}). Order the rows by (file path, partition id, position): this is the input
+ *       row index, i.e. the frame order of {@code pd.read_csv} over the files in path order.</li>
  *   <li>{@link TwoPhaseSplit#split} over <em>all</em> input rows (the reference splits the raw frame before
  *       {@code build_records} drops rows, so dropped rows still count towards the hard quota and the shuffle).
  *       A row without a type is never hard and never sampled, as in the reference.</li>
