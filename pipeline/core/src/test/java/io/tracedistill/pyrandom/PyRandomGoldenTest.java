@@ -1,15 +1,13 @@
 package io.tracedistill.pyrandom;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tracedistill.contract.GoldenResources;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -30,14 +28,7 @@ class PyRandomGoldenTest {
     static final String RESOURCE = "/golden/python_random.json";
 
     static JsonNode golden() {
-        try (InputStream in = PyRandomGoldenTest.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException("missing test resource " + RESOURCE);
-            }
-            return new ObjectMapper().readTree(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return GoldenResources.load(RESOURCE.substring("/golden/".length()));
     }
 
     static Stream<Arguments> cases() {

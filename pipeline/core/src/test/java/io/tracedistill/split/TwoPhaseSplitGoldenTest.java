@@ -1,7 +1,7 @@
 package io.tracedistill.split;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tracedistill.contract.GoldenResources;
 import io.tracedistill.contract.PyValue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -9,8 +9,6 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -31,14 +29,7 @@ class TwoPhaseSplitGoldenTest {
     static final String RESOURCE = "/golden/two_phase_split.json";
 
     static JsonNode golden() {
-        try (InputStream in = TwoPhaseSplitGoldenTest.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException("missing test resource " + RESOURCE);
-            }
-            return new ObjectMapper().readTree(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return GoldenResources.load(RESOURCE.substring("/golden/".length()));
     }
 
     static Stream<Arguments> cases() {
