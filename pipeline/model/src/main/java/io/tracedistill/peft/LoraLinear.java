@@ -52,9 +52,10 @@ public final class LoraLinear implements Projection {
         NDArray down = ai.djl.nn.core.Linear.linear(in, loraA).singletonOrThrow();  // [..., r]
         // PEFT scales B·A·x; scaling the rank-r activation instead is the same product with r instead of out
         // columns to multiply, forward and backward (the ≈5M bench step: 54 -> 33 ms of aten::mul in a profile),
-        // equal to PEFT within float rounding (README, "Where this port differs"). A scalar NDArray owned by the activation's manager, not mul(Number): DJL 0.33
-        // frees the temporary tensor behind mul(Number) right after the op while autograd still holds it for
-        // backward (NaN grads after a GC).
+        // equal to PEFT within float rounding (README, "Where this port differs").
+        // The scale is a scalar NDArray owned by the activation's manager, not mul(Number): DJL 0.33 frees the
+        // temporary tensor behind mul(Number) right after the op while autograd still holds it for backward
+        // (NaN grads after a GC).
         NDArray scaled = down.mul(down.getManager().create(scaling));
         return y.add(ai.djl.nn.core.Linear.linear(scaled, loraB).singletonOrThrow()); // [..., out]
     }

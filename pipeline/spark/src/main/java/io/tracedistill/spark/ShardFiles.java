@@ -60,9 +60,12 @@ public final class ShardFiles {
         if (!m.matches()) {
             return sparkName;
         }
-        String c = m.group(2) == null ? "" : m.group(2);
-        String ext = m.group(3) == null ? "" : m.group(3);
-        return "part-" + m.group(1) + c + ext;
+        return "part-" + m.group(1) + suffix(m);
+    }
+
+    /** What follows the job uuid in a matched Spark part name: {@code -cNNN} and the extension (either may be empty). */
+    private static String suffix(Matcher m) {
+        return (m.group(2) == null ? "" : m.group(2)) + (m.group(3) == null ? "" : m.group(3));
     }
 
     /**
@@ -118,6 +121,7 @@ public final class ShardFiles {
                 total = Math.max(total, r.first() + r.count());
             }
             Shard[] byPart = new Shard[total];
+            String[] suffixOf = new String[total];
             for (Shard s : list(conf, from)) {
                 Matcher m = SPARK_PART.matcher(s.name());
                 int part = m.matches() ? Integer.parseInt(m.group(1)) : -1;
@@ -126,6 +130,7 @@ public final class ShardFiles {
                             + " (expected one part file per partition 0.." + (total - 1) + ")");
                 }
                 byPart[part] = s;
+                suffixOf[part] = suffix(m);
             }
             for (PartRange r : ranges) {
                 for (int i = r.first(); i < r.first() + r.count(); i++) {
@@ -147,10 +152,7 @@ public final class ShardFiles {
                 List<Shard> shards = new ArrayList<>();
                 for (int i = 0; i < r.count(); i++) {
                     Shard s = byPart[r.first() + i];
-                    Matcher m = SPARK_PART.matcher(s.name());
-                    m.matches();
-                    String name = String.format(java.util.Locale.ROOT, "part-%05d%s%s", i,
-                            m.group(2) == null ? "" : m.group(2), m.group(3) == null ? "" : m.group(3));
+                    String name = String.format(java.util.Locale.ROOT, "part-%05d%s", i, suffixOf[r.first() + i]);
                     if (!fs.rename(new Path(src, s.name()), new Path(dst, name))) {
                         throw new IOException("rename failed: " + new Path(src, s.name()) + " -> " + new Path(dst, name));
                     }

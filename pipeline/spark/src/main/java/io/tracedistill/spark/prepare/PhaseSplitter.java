@@ -146,7 +146,7 @@ public final class PhaseSplitter {
      * partition (then the caller scans the staged copy with {@link #collectWithIdentity(Dataset)}).
      */
     public static java.util.Optional<Collected> fromStagingBlobs(List<byte[]> blobs) {
-        Map<Integer, byte[]> byPid = new java.util.TreeMap<>();
+        java.util.TreeMap<Integer, byte[]> byPid = new java.util.TreeMap<>();
         int partitions = -1;
         for (byte[] b : blobs) {
             java.nio.ByteBuffer head = java.nio.ByteBuffer.wrap(b);
@@ -158,19 +158,24 @@ public final class PhaseSplitter {
             partitions = n;
             byPid.putIfAbsent(pid, b); // a partition's blob is deterministic: a duplicate is identical
         }
-        if (partitions < 0 || byPid.size() != partitions || !byPid.containsKey(0)
-                || !byPid.containsKey(partitions - 1)) {
+        // Distinct sorted pids: exactly 0..partitions-1 when there are that many and they span that range.
+        if (partitions < 1 || byPid.size() != partitions || byPid.firstKey() != 0
+                || byPid.lastKey() != partitions - 1) {
             return java.util.Optional.empty();
         }
-        List<byte[]> ordered = new ArrayList<>();
-        for (byte[] b : byPid.values()) {
-            ordered.add(Arrays.copyOfRange(b, 8, b.length));
-        }
-        return java.util.Optional.of(decode(ordered));
+        return java.util.Optional.of(decode(new ArrayList<>(byPid.values()), STAGING_HEADER));
     }
+
+    /** Bytes in front of a staging blob's summary: pid and partition count ({@link SummaryPacker#toStagingBlob}). */
+    static final int STAGING_HEADER = 8;
 
     /** Decodes per-partition summary blobs ({@link SummaryPacker}) and orders the rows. */
     static Collected decode(List<byte[]> blobs) {
+        return decode(blobs, 0);
+    }
+
+    /** {@link #decode(List)} of blobs whose summary starts {@code offset} bytes in. */
+    private static Collected decode(List<byte[]> blobs, int offset) {
         Map<String, Integer> fileIds = new HashMap<>();
         List<String> files = new ArrayList<>();
         Map<String, String> interned = new HashMap<>();
@@ -183,7 +188,8 @@ public final class PhaseSplitter {
         List<String> type = new ArrayList<>();
         List<String> reason = new ArrayList<>();
         for (byte[] blob : blobs) {
-            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(blob))) {
+            try (DataInputStream in = new DataInputStream(
+                    new ByteArrayInputStream(blob, offset, blob.length - offset))) {
                 String[] fdict = readDict(in, interned);
                 int[] fmap = new int[fdict.length];
                 for (int i = 0; i < fdict.length; i++) {
@@ -408,7 +414,7 @@ public final class PhaseSplitter {
 
         /** A staging blob: {@code pid} and the stage's partition count, then {@link #toBlob()}. */
         byte[] toStagingBlob(int pid, int partitions) {
-            byte[] b = toBlob(8);
+            byte[] b = toBlob(STAGING_HEADER);
             java.nio.ByteBuffer.wrap(b).putInt(pid).putInt(partitions);
             return b;
         }

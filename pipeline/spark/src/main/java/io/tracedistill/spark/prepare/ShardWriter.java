@@ -114,9 +114,10 @@ public final class ShardWriter {
         if (format == ShardFormat.JSONL) {
             w = w.option("ignoreNullFields", "false").option("encoding", "UTF-8");
         } else {
+            List<String> present = List.of(ds.columns());
             List<String> low = new ArrayList<>();
             for (String c : List.of(Columns.TYPE, Columns.SOURCE_FILE, Columns.REASON)) {
-                if (List.of(ds.columns()).contains(c)) {
+                if (present.contains(c)) {
                     low.add(c);
                 }
             }

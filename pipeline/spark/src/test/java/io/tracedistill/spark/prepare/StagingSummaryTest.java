@@ -64,5 +64,7 @@ class StagingSummaryTest extends SparkTestBase {
         assertEquals(700, PhaseSplitter.fromStagingBlobs(doubled).orElseThrow().summary().rows(),
                 "a duplicate blob (identical) counts once");
         assertTrue(PhaseSplitter.fromStagingBlobs(List.of()).isEmpty());
+        assertTrue(PhaseSplitter.fromStagingBlobs(List.of(new PhaseSplitter.SummaryPacker().toStagingBlob(1, 1)))
+                .isEmpty(), "a pid outside 0..partitions-1 is refused");
     }
 }
