@@ -28,7 +28,7 @@ import java.util.function.UnaryOperator;
  * <p>Memory: weights live in the manager given to {@link #load}; every activation of a forward pass
  * is created in the manager of {@code inputIds}, so give each step its own sub-manager and close it.
  */
-public final class CausalLm {
+public final class CausalLm implements LanguageModel {
     /** HF fills masked scores with the most negative float (torch.finfo(float32).min). */
     private static final float MASK_MIN = -Float.MAX_VALUE;
 
@@ -180,6 +180,7 @@ public final class CausalLm {
     }
 
     /** Base weights by HF name (read-only view; includes {@code lm_head.weight} only when untied). */
+    @Override
     public Map<String, NDArray> parameters() {
         return Collections.unmodifiableMap(parameters);
     }
@@ -188,6 +189,7 @@ public final class CausalLm {
      * The current projection in every replaceable slot, by HF module name
      * ({@code model.layers.0.self_attn.q_proj} …), in layer order.
      */
+    @Override
     public Map<String, Projection> projections() {
         Map<String, Projection> out = new LinkedHashMap<>();
         for (int i = 0; i < layers.size(); i++) {
@@ -199,6 +201,7 @@ public final class CausalLm {
     }
 
     /** All module names of the model, as PEFT sees them (used to match LoRA targets). */
+    @Override
     public List<String> moduleNames() {
         List<String> names = new ArrayList<>();
         names.add("model");
@@ -230,6 +233,7 @@ public final class CausalLm {
     }
 
     /** Replaces the projection in slot {@code moduleName} (e.g. with a LoRA wrapper of the same base). */
+    @Override
     public void replaceProjection(String moduleName, Projection replacement) {
         String[] parts = moduleName.split("\\.");
         if (parts.length != 5 || !"model".equals(parts[0]) || !"layers".equals(parts[1])) {
@@ -246,11 +250,6 @@ public final class CausalLm {
         }
     }
 
-    /** Logits for unpadded input ids {@code [B, T]}: positions 0..T-1, no cache, inference. */
-    public NDArray forward(NDArray inputIds) {
-        return forward(inputIds, null, null, null, false);
-    }
-
     /**
      * One forward pass.
      *
@@ -262,17 +261,45 @@ public final class CausalLm {
      * @param training      enables dropout in LoRA layers
      * @return logits {@code [B, T, V]} float32, in {@code inputIds}' manager
      */
-    public NDArray forward(NDArray inputIds, NDArray attentionMask, NDArray positionIds, KvCache cache, boolean training) {
+    @Override
+    public NDArray forward(NDArray inputIds, NDArray attentionMask, NDArray positionIds, DecodeCache cache,
+                           boolean training) {
         return lmHead(hiddenStates(inputIds, attentionMask, positionIds, cache, training, null));
     }
 
+    @Override
+    public DecodeCache newCache(NDManager manager) {
+        return new KvCache(config.numHiddenLayers(), manager);
+    }
+
+    @Override
+    public String modelType() {
+        return config.modelType();
+    }
+
+    @Override
+    public int vocabSize() {
+        return config.vocabSize();
+    }
+
+    @Override
+    public int maxPositionEmbeddings() {
+        return config.maxPositionEmbeddings();
+    }
+
+    @Override
+    public List<Integer> eosTokenIds() {
+        return config.eosTokenIds();
+    }
+
     /** {@code lm_head}: hidden {@code [..., hidden]} -> logits {@code [..., V]} (any leading shape). */
+    @Override
     public NDArray lmHead(NDArray hidden) {
         return ai.djl.nn.core.Linear.linear(hidden, lmHead).singletonOrThrow();
     }
 
     /** {@link #hiddenStates(NDArray, NDArray, NDArray, KvCache, boolean, UnaryOperator)} without an embedding hook. */
-    public NDArray hiddenStates(NDArray inputIds, NDArray attentionMask, NDArray positionIds, KvCache cache,
+    public NDArray hiddenStates(NDArray inputIds, NDArray attentionMask, NDArray positionIds, DecodeCache cache,
                                 boolean training) {
         return hiddenStates(inputIds, attentionMask, positionIds, cache, training, null);
     }
@@ -284,8 +311,14 @@ public final class CausalLm {
      * @param embeddingHook null, or a function applied to the {@code embed_tokens} output
      *                      {@code [B, T, hidden]} before the first layer (NEFTune noise)
      */
-    public NDArray hiddenStates(NDArray inputIds, NDArray attentionMask, NDArray positionIds, KvCache cache,
+    @Override
+    public NDArray hiddenStates(NDArray inputIds, NDArray attentionMask, NDArray positionIds, DecodeCache decodeCache,
                                 boolean training, UnaryOperator<NDArray> embeddingHook) {
+        if (decodeCache != null && !(decodeCache instanceof KvCache)) {
+            throw new IllegalArgumentException("A " + config.modelType() + " model needs the cache from its own "
+                    + "newCache(), got " + decodeCache.getClass().getSimpleName());
+        }
+        KvCache cache = (KvCache) decodeCache;
         Shape shape = inputIds.getShape();
         if (shape.dimension() != 2) {
             throw new IllegalArgumentException("input_ids must be [B, T], got " + shape);

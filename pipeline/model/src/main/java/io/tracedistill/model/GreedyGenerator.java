@@ -43,14 +43,14 @@ public final class GreedyGenerator {
     }
 
     /** KV-cache greedy decoding; returns each row's new tokens (up to and including its eos). */
-    public static List<int[]> generate(CausalLm lm, List<int[]> prompts, Options opts, NDManager manager) {
+    public static List<int[]> generate(LanguageModel lm, List<int[]> prompts, Options opts, NDManager manager) {
         int b = prompts.size();
         Decoding state = new Decoding(prompts, opts);
         if (opts.maxNewTokens() == 0 || b == 0) {
             return state.results();
         }
         try (NDManager genManager = manager.newSubManager();
-             KvCache cache = new KvCache(lm.config().numHiddenLayers(), genManager)) {
+             DecodeCache cache = lm.newCache(genManager)) {
             // 1. Prefill: the left-padded prompts, positions cumsum(mask) - 1.
             long[] mask = state.leftPaddedMask();
             long[] next;
@@ -85,7 +85,7 @@ public final class GreedyGenerator {
     }
 
     /** Greedy decoding by re-running the whole (left-padded) sequence each step; no cache. */
-    public static List<int[]> generateByReforward(CausalLm lm, List<int[]> prompts, Options opts, NDManager manager) {
+    public static List<int[]> generateByReforward(LanguageModel lm, List<int[]> prompts, Options opts, NDManager manager) {
         int b = prompts.size();
         Decoding state = new Decoding(prompts, opts);
         if (opts.maxNewTokens() == 0 || b == 0) {

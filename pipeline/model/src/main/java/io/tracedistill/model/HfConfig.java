@@ -186,7 +186,7 @@ public record HfConfig(
     }
 
     /** An int, a list of ints, or absent/null (empty list) — as HF allows for eos_token_id. */
-    static List<Integer> intList(JsonNode node) {
+    public static List<Integer> intList(JsonNode node) {
         List<Integer> out = new ArrayList<>();
         if (node == null || node.isNull()) {
             return out;

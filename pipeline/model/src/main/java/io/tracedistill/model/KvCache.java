@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDManager;
  * {@code keys[l], values[l] [B, H_kv, S_past, d]}. Arrays live in the cache's own manager so a
  * caller can close each step's scratch manager while the cache survives; close the cache when done.
  */
-public final class KvCache implements AutoCloseable {
+public final class KvCache implements DecodeCache {
     private final NDManager manager;
     private final NDArray[] keys;
     private final NDArray[] values;
@@ -19,7 +19,7 @@ public final class KvCache implements AutoCloseable {
         this.values = new NDArray[numLayers];
     }
 
-    /** Tokens already cached (0 before the first forward). */
+    @Override
     public long pastLength() {
         return keys[0] == null ? 0 : keys[0].getShape().get(2);
     }

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.tracedistill.model.CausalLm;
+import io.tracedistill.model.LanguageModel;
 import io.tracedistill.model.Linear;
 import io.tracedistill.model.Projection;
 import io.tracedistill.targets.LoraTargets;
@@ -18,7 +18,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 
 /**
- * A {@link CausalLm} with LoRA injected into its projections, as PEFT's {@code LoraModel}
+ * A {@link LanguageModel} (any family) with LoRA injected into its projections, as PEFT's {@code LoraModel}
  * ({@code get_peft_model}): targets are matched by PEFT's list rule (module name equals the target or
  * ends with {@code "." + target}), each matched {@code nn.Linear} slot is wrapped in a
  * {@link LoraLinear}, and the base weights stay frozen (no gradient is ever attached to them).
@@ -34,12 +34,12 @@ public final class LoraModel {
     /** Prefix PEFT puts before a module name in {@code adapter_model.safetensors}. */
     public static final String KEY_PREFIX = "base_model.model.";
 
-    private final CausalLm model;
+    private final LanguageModel model;
     private final LoraConfig config;
     private final NDManager manager;
     private final Map<String, LoraLinear> layers; // module name -> layer, in model order
 
-    private LoraModel(CausalLm model, LoraConfig config, NDManager manager, Map<String, LoraLinear> layers) {
+    private LoraModel(LanguageModel model, LoraConfig config, NDManager manager, Map<String, LoraLinear> layers) {
         this.model = model;
         this.config = config;
         this.manager = manager;
@@ -50,7 +50,7 @@ public final class LoraModel {
      * Resolves target modules: the configured list, or (when null) the architecture-aware defaults of
      * {@link LoraTargets#architectureAware(java.util.Collection)} over the model's module names.
      */
-    public static List<String> resolveTargets(CausalLm model, LoraConfig config) {
+    public static List<String> resolveTargets(LanguageModel model, LoraConfig config) {
         if (config.targetModules() != null) {
             return config.targetModules();
         }
@@ -58,7 +58,7 @@ public final class LoraModel {
     }
 
     /** The module names (projection slots) the config's targets select, in model order. */
-    public static List<String> matchTargets(CausalLm model, List<String> targets) {
+    public static List<String> matchTargets(LanguageModel model, List<String> targets) {
         Map<String, Projection> slots = model.projections();
         List<String> matched = new ArrayList<>();
         List<String> unmatched = new ArrayList<>();
@@ -88,11 +88,11 @@ public final class LoraModel {
         }
         if (matched.isEmpty()) {
             throw new IllegalArgumentException("LoRA target_modules " + targets + " match no module of the "
-                    + model.config().modelType() + " model: use names like q_proj, v_proj, gate_proj");
+                    + model.modelType() + " model: use names like q_proj, v_proj, gate_proj");
         }
         if (!unmatched.isEmpty()) {
             LOG.log(Logger.Level.WARNING, "LoRA target_modules " + unmatched + " match no module of the "
-                    + model.config().modelType() + " model and are ignored");
+                    + model.modelType() + " model and are ignored");
         }
         return matched;
     }
@@ -101,7 +101,7 @@ public final class LoraModel {
      * Injects fresh LoRA layers (PEFT default init) into {@code model}. LoRA tensors are created in a
      * sub-manager of {@code manager} and do not require gradients until {@link #setTrainable}.
      */
-    public static LoraModel inject(CausalLm model, LoraConfig config, long seed, NDManager manager) {
+    public static LoraModel inject(LanguageModel model, LoraConfig config, long seed, NDManager manager) {
         List<String> targets = resolveTargets(model, config);
         LoraConfig resolved = config.withTargets(targets);
         List<String> modules = matchTargets(model, targets);
@@ -133,7 +133,7 @@ public final class LoraModel {
      * PEFT keys ({@code base_model.model.<module>.lora_A.weight}) to float32 arrays; every targeted
      * module needs both A and B, and no key may be left over.
      */
-    public static LoraModel injectWeights(CausalLm model, LoraConfig config, Map<String, NDArray> tensors,
+    public static LoraModel injectWeights(LanguageModel model, LoraConfig config, Map<String, NDArray> tensors,
                                           NDManager manager, String source) {
         List<String> targets = resolveTargets(model, config);
         LoraConfig resolved = config.withTargets(targets);
@@ -194,7 +194,7 @@ public final class LoraModel {
         return KEY_PREFIX + moduleName + ".lora_B.weight";
     }
 
-    public CausalLm model() {
+    public LanguageModel model() {
         return model;
     }
 

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.tracedistill.model.CausalLm;
+import io.tracedistill.model.LanguageModel;
 import io.tracedistill.model.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -99,7 +99,7 @@ public final class PeftAdapter {
     }
 
     /** Loads an adapter directory and injects it into {@code model} (tensors in a sub-manager of {@code manager}). */
-    public static LoraModel load(CausalLm model, Path adapterDir, NDManager manager) {
+    public static LoraModel load(LanguageModel model, Path adapterDir, NDManager manager) {
         LoraConfig config = readConfig(adapterDir);
         Path weights = adapterDir.resolve(WEIGHTS_FILE);
         if (!Files.isRegularFile(weights)) {

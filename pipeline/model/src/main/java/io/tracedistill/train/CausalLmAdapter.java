@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.function.UnaryOperator;
 
 /**
- * Adapts a {@link LoraModel} (a {@code io.tracedistill.model.CausalLm} with injected LoRA layers) to
+ * Adapts a {@link LoraModel} (a {@code io.tracedistill.model.LanguageModel} with injected LoRA layers) to
  * the trainer's {@link TrainableModel}: training forward with right padding (positions 0..T-1, as HF
  * uses for right-padded batches), {@code lm_head} applied to selected rows, LoRA tensors as the only
  * trainable parameters (gradients attached here).
@@ -46,7 +46,7 @@ public final class CausalLmAdapter implements TrainableModel {
 
     @Override
     public int maxPositionEmbeddings() {
-        return lora.model().config().maxPositionEmbeddings();
+        return lora.model().maxPositionEmbeddings();
     }
 
     /** The wrapped model. */

@@ -23,7 +23,7 @@ public final class CausalLmGoldenTestSupport {
      * Runs {@code padded_batches[k]} of an expected.json and returns the largest |logit diff| at real
      * tokens against the unpadded {@code cases[0]} and {@code cases[1]}.
      */
-    public static double paddedBatchMaxDiff(CausalLm lm, JsonNode root, int k, NDManager manager) {
+    public static double paddedBatchMaxDiff(LanguageModel lm, JsonNode root, int k, NDManager manager) {
         JsonNode pb = root.get("padded_batches").get(k);
         boolean left = "left_padding".equals(pb.get("kind").asText());
         try (NDManager step = manager.newSubManager()) {

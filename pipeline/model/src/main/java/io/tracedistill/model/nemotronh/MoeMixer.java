@@ -1,0 +1,208 @@
+package io.tracedistill.model.nemotronh;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import io.tracedistill.model.Linear;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Nemotron-H's mixture of experts ({@code E}), as transformers' {@code NemotronHMoE} (eager experts):
+ * sigmoid router in float32; {@code e_score_correction_bias} added for the choice only; group-limited
+ * top-k (groups ranked by the sum of their two best biased scores, {@code topk_group} kept); combine weights
+ * from the unbiased scores, renormalised over the chosen k (+1e-20) when {@code norm_topk_prob}, times
+ * {@code routed_scaling_factor}; non-gated relu² experts plus the shared expert.
+ *
+ * <p>The choice is discrete, so it is made on the host; the weights are gathered from the score array, so
+ * gradients reach the router input. Each expert runs only on the tokens routed to it: their rows are
+ * gathered, the outputs concatenated in expert order and gathered back into (token, slot) order.
+ */
+final class MoeMixer extends Mixer {
+    private final NemotronHConfig cfg;
+    private final int layer;
+    private final NDArray gate;        // [E, H]
+    private final float[] correction; // [E]
+
+    MoeMixer(NemotronHConfig cfg, int layer, NDArray gate, NDArray correctionBias, List<Linear[]> experts,
+             Linear sharedUp, Linear sharedDown) {
+        this.cfg = cfg;
+        this.layer = layer;
+        this.gate = gate;
+        this.correction = correctionBias.toFloatArray();
+        for (int e = 0; e < experts.size(); e++) {
+            slot(expertSlot(e, Relu2Mlp.UP), experts.get(e)[0]);
+            slot(expertSlot(e, Relu2Mlp.DOWN), experts.get(e)[1]);
+        }
+        slot("shared_experts." + Relu2Mlp.UP, sharedUp);
+        slot("shared_experts." + Relu2Mlp.DOWN, sharedDown);
+    }
+
+    static String expertSlot(int e, String proj) {
+        return "experts." + e + "." + proj;
+    }
+
+    @Override
+    List<String> moduleNames() {
+        List<String> names = new ArrayList<>();
+        names.add("gate");
+        names.add("experts");
+        for (int e = 0; e < cfg.nRoutedExperts(); e++) {
+            names.add("experts." + e);
+            names.add(expertSlot(e, Relu2Mlp.UP));
+            names.add(expertSlot(e, Relu2Mlp.DOWN));
+            names.add("experts." + e + ".act_fn");
+        }
+        names.add("shared_experts");
+        names.add("shared_experts." + Relu2Mlp.UP);
+        names.add("shared_experts." + Relu2Mlp.DOWN);
+        names.add("shared_experts.act_fn");
+        return names;
+    }
+
+    @Override
+    String kind() {
+        return "MoE";
+    }
+
+    @Override
+    NDArray forward(NDArray h, ForwardContext ctx) {
+        Shape s = h.getShape();
+        int hidden = (int) s.get(2);
+        int tokens = (int) (s.get(0) * s.get(1));
+        int k = cfg.numExpertsPerTok();
+        NDManager m = h.getManager();
+        NDArray flat = h.reshape(tokens, hidden);
+        NDArray scores = Activation.sigmoid(ai.djl.nn.core.Linear.linear(flat, gate).singletonOrThrow()); // [N, E]
+
+        // 1. Choose on the host (biased scores), then gather the unbiased weights on the graph.
+        float[] host = scores.toFloatArray();
+        int experts = cfg.nRoutedExperts();
+        long[] chosen = new long[tokens * k];
+        MoeRouting log = ctx.routingLog() == null ? null
+                : new MoeRouting(layer, new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        for (int i = 0; i < tokens; i++) {
+            int[][] pick = route(host, i * experts, correction, cfg);
+            for (int j = 0; j < k; j++) {
+                chosen[i * k + j] = pick[0][j];
+            }
+            if (log != null) {
+                log.experts().add(pick[0]);
+                log.groups().add(pick[1]);
+            }
+        }
+        NDArray idx = m.create(chosen, new Shape(tokens, k));
+        NDArray w = scores.gather(idx, 1);                                         // [N, k]
+        if (cfg.normTopkProb()) {
+            w = w.div(w.sum(new int[] {1}, true).add(1e-20f));
+        }
+        w = w.mul(m.create((float) cfg.routedScalingFactor()));
+        if (log != null) {
+            float[] wf = w.toFloatArray();
+            for (int i = 0; i < tokens; i++) {
+                log.weights().add(Arrays.copyOfRange(wf, i * k, (i + 1) * k));
+            }
+            ctx.routingLog().add(log);
+        }
+
+        // 2. Experts on their own tokens: rows sorted by expert, outputs gathered back to (token, slot).
+        int[] count = new int[experts];
+        for (long e : chosen) {
+            count[(int) e]++;
+        }
+        int[] start = new int[experts];
+        for (int e = 1; e < experts; e++) {
+            start[e] = start[e - 1] + count[e - 1];
+        }
+        int[] fill = start.clone();
+        long[] sortedToken = new long[tokens * k];   // row of flat for each sorted slot
+        long[] slotToSorted = new long[tokens * k];  // (token, slot) -> position among the sorted rows
+        for (int p = 0; p < chosen.length; p++) {
+            int e = (int) chosen[p];
+            sortedToken[fill[e]] = p / k;
+            slotToSorted[p] = fill[e]++;
+        }
+        List<NDArray> outs = new ArrayList<>();
+        for (int e = 0; e < experts; e++) {
+            if (count[e] == 0) {
+                continue;
+            }
+            NDArray rows = rows(flat, Arrays.copyOfRange(sortedToken, start[e], start[e] + count[e]), m); // [n_e, H]
+            outs.add(Relu2Mlp.forward(proj(expertSlot(e, Relu2Mlp.UP)), proj(expertSlot(e, Relu2Mlp.DOWN)), rows,
+                    ctx.training()));
+        }
+        NDArray sorted = outs.size() == 1 ? outs.get(0) : NDArrays.concat(new NDList(outs), 0); // [N·k, H]
+        NDArray routed = rows(sorted, slotToSorted, m).reshape(tokens, k, hidden)
+                .mul(w.expandDims(2)).sum(new int[] {1});                          // [N, H]
+        NDArray shared = Relu2Mlp.forward(proj("shared_experts." + Relu2Mlp.UP),
+                proj("shared_experts." + Relu2Mlp.DOWN), flat, ctx.training());
+        return routed.add(shared).reshape(s);
+    }
+
+    /** Rows {@code index} of {@code v [R, H]} as {@code [n, H]} (a gather, so gradients flow back). */
+    private static NDArray rows(NDArray v, long[] index, NDManager m) {
+        long width = v.getShape().get(1);
+        NDArray idx = m.create(index, new Shape(index.length, 1)).broadcast(index.length, width);
+        return v.gather(idx, 0);
+    }
+
+    /**
+     * The choice for one token: {@code [0]} the k experts by descending biased score among the kept groups,
+     * {@code [1]} the kept groups ascending. {@code scores[off .. off+E)} are the token's sigmoid scores.
+     */
+    static int[][] route(float[] scores, int off, float[] bias, NemotronHConfig cfg) {
+        int experts = cfg.nRoutedExperts();
+        int groups = cfg.nGroup();
+        int per = experts / groups;
+        float[] sc = new float[experts];
+        for (int e = 0; e < experts; e++) {
+            sc[e] = scores[off + e] + bias[e];
+        }
+        // Group score: the sum of the two largest biased scores in the group (one if the group has one expert).
+        float[] groupScore = new float[groups];
+        for (int j = 0; j < groups; j++) {
+            float best = Float.NEGATIVE_INFINITY;
+            float second = Float.NEGATIVE_INFINITY;
+            for (int e = j * per; e < (j + 1) * per; e++) {
+                if (sc[e] > best) {
+                    second = best;
+                    best = sc[e];
+                } else if (sc[e] > second) {
+                    second = sc[e];
+                }
+            }
+            groupScore[j] = per >= 2 ? best + second : best;
+        }
+        int[] keptGroups = topIndices(groupScore, cfg.topkGroup());
+        boolean[] kept = new boolean[groups];
+        for (int j : keptGroups) {
+            kept[j] = true;
+        }
+        float[] masked = new float[experts];
+        for (int e = 0; e < experts; e++) {
+            masked[e] = kept[e / per] ? sc[e] : Float.NEGATIVE_INFINITY; // transformers' -inf fill
+        }
+        int[] chosen = topIndices(masked, cfg.numExpertsPerTok());
+        int[] sortedGroups = keptGroups.clone();
+        Arrays.sort(sortedGroups);
+        return new int[][] {chosen, sortedGroups};
+    }
+
+    /** Indices of the {@code k} largest values, largest first (ties: lower index first). */
+    private static int[] topIndices(float[] v, int k) {
+        Integer[] order = new Integer[v.length];
+        for (int i = 0; i < v.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> v[a] != v[b] ? Float.compare(v[b], v[a]) : Integer.compare(a, b));
+        int[] out = new int[k];
+        for (int i = 0; i < k; i++) {
+            out[i] = order[i];
+        }
+        return out;
+    }
+}
