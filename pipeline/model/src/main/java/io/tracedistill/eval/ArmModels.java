@@ -2,7 +2,8 @@ package io.tracedistill.eval;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import io.tracedistill.model.CausalLm;
+import io.tracedistill.model.LanguageModel;
+import io.tracedistill.model.families.ModelFamilies;
 import io.tracedistill.model.GenerationConfig;
 import io.tracedistill.peft.PeftAdapter;
 import java.nio.file.Path;
@@ -18,8 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * a Spark executor every task of the eval job reuses what the first task loaded, instead of reading the weights
  * again per partition.
  *
- * <p>Adapter arms share the base model's weight arrays ({@link CausalLm#fromWeights} over
- * {@link CausalLm#parameters()}) and only add their LoRA tensors, so N arms cost one copy of the base weights.
+ * <p>Adapter arms share the base model's weight arrays ({@link LanguageModel#sharingBaseWeights}) and only add their LoRA tensors, so N arms cost one copy of the base weights.
  * LoRA is applied unmerged (merging would write into the shared base weights).
  *
  * <p>Entries are keyed by device (an executor that owns several GPUs keeps one base copy per GPU), are never evicted
@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * many different models should not use this cache.
  */
 public final class ArmModels {
-    private static final Map<BaseKey, CausalLm> BASES = new ConcurrentHashMap<>();
+    private static final Map<BaseKey, LanguageModel> BASES = new ConcurrentHashMap<>();
     private static final Map<ArmKey, ArmModel> ARMS = new ConcurrentHashMap<>();
     private static final Map<EncoderKey, EvalPromptEncoder> ENCODERS = new ConcurrentHashMap<>();
     private static final Map<String, TokenDecoder> DECODERS = new ConcurrentHashMap<>();
@@ -38,7 +38,7 @@ public final class ArmModels {
     }
 
     /** A loaded arm: the model (with its adapter injected, if any) and its stop/pad ids. */
-    public record ArmModel(ArmSpec spec, CausalLm lm, GenerationConfig generation) {}
+    public record ArmModel(ArmSpec spec, LanguageModel lm, GenerationConfig generation) {}
 
     private record BaseKey(String modelDir, Device device) {}
 
@@ -55,15 +55,15 @@ public final class ArmModels {
     }
 
     /** The base model of {@code modelDir} on the CPU, loaded on first use in this JVM. */
-    public static CausalLm base(Path modelDir) {
+    public static LanguageModel base(Path modelDir) {
         return base(modelDir, Device.cpu());
     }
 
     /** The base model of {@code modelDir} on {@code device}, loaded on first use in this JVM. */
-    public static CausalLm base(Path modelDir, Device device) {
+    public static LanguageModel base(Path modelDir, Device device) {
         return BASES.computeIfAbsent(new BaseKey(key(modelDir), device), k -> {
             MODEL_LOADS.incrementAndGet();
-            return CausalLm.load(Path.of(k.modelDir()), manager(device));
+            return ModelFamilies.load(Path.of(k.modelDir()), manager(device));
         });
     }
 
@@ -76,13 +76,13 @@ public final class ArmModels {
     public static ArmModel arm(Path modelDir, ArmSpec spec, Device device) {
         String adapter = spec.adapterPath().map(ArmModels::key).orElse("");
         return ARMS.computeIfAbsent(new ArmKey(key(modelDir), adapter, device), k -> {
-            CausalLm base = base(modelDir, device);
-            GenerationConfig gc = GenerationConfig.load(Path.of(k.modelDir()), base.config());
+            LanguageModel base = base(modelDir, device);
+            GenerationConfig gc = GenerationConfig.load(Path.of(k.modelDir()), base);
             if (k.adapterDir().isEmpty()) {
                 return new ArmModel(spec, base, gc);
             }
             MODEL_LOADS.incrementAndGet();
-            CausalLm lm = CausalLm.fromWeights(base.config(), base.parameters(), manager(device), k.modelDir());
+            LanguageModel lm = base.sharingBaseWeights(manager(device));
             PeftAdapter.load(lm, Path.of(k.adapterDir()), manager(device));
             return new ArmModel(spec, lm, gc);
         });

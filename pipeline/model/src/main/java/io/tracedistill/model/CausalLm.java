@@ -268,6 +268,11 @@ public final class CausalLm implements LanguageModel {
     }
 
     @Override
+    public LanguageModel sharingBaseWeights(NDManager manager) {
+        return fromWeights(config, parameters, manager, "sharing the weights of " + this);
+    }
+
+    @Override
     public DecodeCache newCache(NDManager manager) {
         return new KvCache(config.numHiddenLayers(), manager);
     }

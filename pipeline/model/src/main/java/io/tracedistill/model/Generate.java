@@ -3,6 +3,7 @@ package io.tracedistill.model;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.ndarray.NDManager;
 import io.tracedistill.chat.ChatTemplate;
+import io.tracedistill.model.families.ModelFamilies;
 import io.tracedistill.peft.PeftAdapter;
 import io.tracedistill.tokens.HfTokenizer;
 import java.io.IOException;
@@ -107,17 +108,17 @@ public final class Generate {
             }
             List<Integer> newTokens;
             try (NDManager manager = NDManager.newBaseManager()) {
-                CausalLm lm = CausalLm.load(model, manager);
+                LanguageModel lm = ModelFamilies.load(model, manager);
                 for (int id : ids) {
-                    if (id < 0 || id >= lm.config().vocabSize()) {
+                    if (id < 0 || id >= lm.vocabSize()) {
                         throw new IllegalArgumentException("Token id " + id + " is outside the vocabulary [0, "
-                                + lm.config().vocabSize() + ") of " + model);
+                                + lm.vocabSize() + ") of " + model);
                     }
                 }
                 if (adapter != null) {
                     PeftAdapter.load(lm, adapter, manager);
                 }
-                GenerationConfig gc = GenerationConfig.load(model, lm.config());
+                GenerationConfig gc = GenerationConfig.load(model, lm);
                 GreedyGenerator.Options opts = new GreedyGenerator.Options(maxNew,
                         eosStop ? gc.eosTokenIds() : List.of(), gc.padTokenId());
                 int[] gen = GreedyGenerator.generate(lm, List.of(ids), opts, manager).get(0);

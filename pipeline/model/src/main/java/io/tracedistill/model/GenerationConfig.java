@@ -22,8 +22,17 @@ public record GenerationConfig(List<Integer> eosTokenIds, int padTokenId) {
 
     /** Reads {@code generation_config.json} in {@code modelDir} if present, else uses {@code config}'s eos ids. */
     public static GenerationConfig load(Path modelDir, HfConfig config) {
+        return load(modelDir, config.eosTokenIds());
+    }
+
+    /** Reads {@code generation_config.json} in {@code modelDir} if present, else uses {@code model}'s eos ids. */
+    public static GenerationConfig load(Path modelDir, LanguageModel model) {
+        return load(modelDir, model.eosTokenIds());
+    }
+
+    private static GenerationConfig load(Path modelDir, List<Integer> configEosIds) {
         Path file = modelDir.resolve("generation_config.json");
-        List<Integer> eos = config.eosTokenIds();
+        List<Integer> eos = configEosIds;
         Integer pad = null;
         if (Files.isRegularFile(file)) {
             try {

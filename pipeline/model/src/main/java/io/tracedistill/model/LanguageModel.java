@@ -64,9 +64,25 @@ public interface LanguageModel {
     /** Every module path of the model as PEFT sees it (LoRA target names are matched against these). */
     List<String> moduleNames();
 
+    /**
+     * The slot path a PEFT adapter's module path means, for adapters saved from another implementation of the
+     * same family (Nemotron-H: transformers' native class says {@code model.layers...} where the deployed
+     * checkpoints say {@code backbone.layers...}). Identity by default.
+     */
+    default String canonicalModuleName(String moduleName) {
+        return moduleName;
+    }
+
     /** Replaces the layer in slot {@code moduleName} (a key of {@link #projections()}). */
     void replaceProjection(String moduleName, Projection replacement);
 
     /** Base weights by checkpoint name (read-only; frozen). */
     Map<String, NDArray> parameters();
+
+    /**
+     * A second model over the same base weight arrays (no copy), with the plain linear layer in every slot,
+     * so another adapter can be injected beside this model's. Merging LoRA into it would write into the
+     * shared weights: keep its adapters unmerged.
+     */
+    LanguageModel sharingBaseWeights(NDManager manager);
 }

@@ -110,16 +110,27 @@ public final class PeftAdapter {
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         try (NDManager staging = manager.newSubManager()) {
             for (String name : reader.entries().keySet()) {
-                tensors.put(normaliseKey(name), reader.load(name, staging));
+                tensors.put(normaliseKey(name, model), reader.load(name, staging));
             }
             // injectWeights attaches the used tensors to the LoRA manager, so closing staging is safe.
             return LoraModel.injectWeights(model, config, tensors, manager, weights.toString());
         }
     }
 
-    /** PEFT saves without the adapter name; accept {@code .lora_A.default.weight} too. */
-    private static String normaliseKey(String key) {
-        return key.replace(".lora_A.default.weight", ".lora_A.weight").replace(".lora_B.default.weight", ".lora_B.weight");
+    /**
+     * PEFT saves without the adapter name; accept {@code .lora_A.default.weight} too. The module path is mapped
+     * to the model's own spelling ({@link LanguageModel#canonicalModuleName}).
+     */
+    private static String normaliseKey(String key, LanguageModel model) {
+        String k = key.replace(".lora_A.default.weight", ".lora_A.weight").replace(".lora_B.default.weight", ".lora_B.weight");
+        if (k.startsWith(LoraModel.KEY_PREFIX)) {
+            String module = k.substring(LoraModel.KEY_PREFIX.length());
+            int cut = module.lastIndexOf(".lora_");
+            if (cut > 0) {
+                return LoraModel.KEY_PREFIX + model.canonicalModuleName(module.substring(0, cut)) + module.substring(cut);
+            }
+        }
+        return k;
     }
 
     /**

@@ -5,7 +5,8 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import io.tracedistill.config.PhaseConfig;
 import io.tracedistill.config.RunConfig;
-import io.tracedistill.model.CausalLm;
+import io.tracedistill.model.LanguageModel;
+import io.tracedistill.model.families.ModelFamilies;
 import io.tracedistill.peft.LoraConfig;
 import io.tracedistill.peft.LoraModel;
 import io.tracedistill.peft.PeftAdapter;
@@ -112,7 +113,7 @@ public final class TrainRun {
     }
 
     private static LoraModel loadLora(RunConfig cfg, Path modelDir, NDManager manager, boolean log) throws IOException {
-        CausalLm base = CausalLm.load(modelDir, manager);
+        LanguageModel base = ModelFamilies.load(modelDir, manager);
         if (cfg.initAdapter().isPresent()) {
             Path init = Path.of(cfg.initAdapter().get());
             if (log) {

@@ -219,6 +219,12 @@ public final class NemotronH implements LanguageModel {
         return names;
     }
 
+    /** transformers 5's native class renames {@code backbone.} to {@code model.}; adapters saved from it say so. */
+    @Override
+    public String canonicalModuleName(String moduleName) {
+        return moduleName.startsWith("model.") ? PREFIX + moduleName.substring("model.".length()) : moduleName;
+    }
+
     @Override
     public void replaceProjection(String moduleName, Projection replacement) {
         String[] parts = moduleName.split("\\.", 5);
@@ -228,6 +234,11 @@ public final class NemotronH implements LanguageModel {
                     + "' (expected backbone.layers.{i}.mixer.{name})");
         }
         mixers.get(Integer.parseInt(parts[2])).replace(parts[4], replacement, moduleName);
+    }
+
+    @Override
+    public LanguageModel sharingBaseWeights(NDManager manager) {
+        return fromWeights(config, parameters, "sharing the weights of " + this);
     }
 
     @Override
