@@ -55,9 +55,9 @@ class NemotronHTrainRunTest {
                 + "hard_types: [cipher]\n"
                 + "output_dir: " + out + "\n"
                 + "lora_rank: 4\nlora_alpha: 8\nmax_length: 256\nbf16: false\nthreads: 1\n"
-                + "phase1: {per_device_train_batch_size: 2, learning_rate: 0.01, num_train_epochs: 3, logging_steps: 1,"
+                + "phase1: {per_device_train_batch_size: 2, gradient_accumulation_steps: 1, learning_rate: 0.01, num_train_epochs: 3, logging_steps: 1,"
                 + " neftune_noise_alpha: 0}\n"
-                + "phase2: {per_device_train_batch_size: 1, learning_rate: 0.001, warmup_steps: 0, logging_steps: 1,"
+                + "phase2: {per_device_train_batch_size: 1, gradient_accumulation_steps: 1, learning_rate: 0.001, warmup_steps: 0, logging_steps: 1,"
                 + " neftune_noise_alpha: 0}\n";
         RunConfig cfg = ConfigLoader.parse(yaml, "config.yaml");
         List<TokenExample> phase1 = examples(1, 4);
