@@ -71,13 +71,13 @@ public final class JobContext implements AutoCloseable {
 
     /** {@code output_dir} as a local path (the training and eval outputs are local files). */
     public Path outputDir() {
-        return Path.of(cfg.outputDir());
+        return Path.of(cfg.output().outputDir());
     }
 
     /** The session for Spark stages: {@code spark_master} from config, or whatever spark-submit set. */
     public SparkSession spark() {
         if (spark == null) {
-            spark = SparkSessions.builder(cfg.sparkMaster().orElse(null), "tracedistill").getOrCreate();
+            spark = SparkSessions.builder(cfg.output().sparkMaster().orElse(null), "tracedistill").getOrCreate();
             spark.sparkContext().setLogLevel("WARN");
         }
         return spark;

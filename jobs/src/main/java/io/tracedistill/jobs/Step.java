@@ -1,8 +1,6 @@
 package io.tracedistill.jobs;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,25 +18,28 @@ public interface Step {
         return true;
     }
 
-    /** A hash of everything the step's output depends on: config keys, upstream outputs, input files. */
-    String fingerprint(JobContext ctx);
+    /**
+     * The settings record the step passes to its stage, built from the config by the stage's own factory
+     * ({@code PrepareSettings.from}, {@code TrainRun.Settings.of}, ...). Its canonical form
+     * ({@link io.tracedistill.config.Canonical}) is part of the fingerprint, so no list of config keys can drift
+     * from what the stage reads.
+     */
+    Object settings(JobContext ctx);
+
+    /**
+     * Hashes of what the step reads besides its settings, by name: input data files, model files, upstream
+     * manifests.
+     */
+    Map<String, String> inputFiles(JobContext ctx);
+
+    /** A hash of everything the step's output depends on: its settings record and its input files. */
+    default String fingerprint(JobContext ctx) {
+        return StepLedger.fingerprint(settings(ctx), inputFiles(ctx));
+    }
 
     /** The file written last by the step; its presence (with a matching fingerprint) means "done". */
     Path marker(JobContext ctx);
 
     /** Runs the step and returns a one-paragraph summary for the console. */
     String run(JobContext ctx) throws Exception;
-
-    /** The canonical values of {@code keys} in the resolved config (nested phase keys as whole maps). */
-    static Map<String, Object> configSubset(JobContext ctx, List<String> keys) {
-        Map<String, Object> all = ctx.cfg().toCanonicalMap();
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (String k : keys) {
-            if (!all.containsKey(k)) {
-                throw new IllegalStateException("config has no key '" + k + "' (step fingerprint out of date)");
-            }
-            out.put(k, all.get(k));
-        }
-        return out;
-    }
 }

@@ -3,6 +3,7 @@ package io.tracedistill.jobs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tracedistill.config.Canonical;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,8 +22,8 @@ import java.util.TreeMap;
  * Remembers which steps of a run finished, and with which inputs, so that a re-run skips them.
  *
  * <p>Each finished step leaves {@code output_dir/.steps/<step>.json} holding the fingerprint of its
- * inputs: the config keys it reads, the fingerprints of the upstream outputs it consumed and of the
- * input files. A step is skipped when its recorded fingerprint equals the current one <em>and</em> its
+ * inputs: the canonical form of the settings record it passes to its stage, and the hashes of the
+ * upstream outputs and input files it reads. A step is skipped when its recorded fingerprint equals the current one <em>and</em> its
  * completion marker (a manifest or adapter file, written last) still exists. {@code --force} ignores
  * the ledger. The record is written after the step's own outputs, so a step that died half-way is
  * never taken as done.
@@ -74,6 +75,17 @@ public final class StepLedger {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The fingerprint of a step: SHA-256 over {@code {"settings": canonical form of settings, "inputs": ...}}
+     * (see {@link Canonical}).
+     */
+    public static String fingerprint(Object settings, Map<String, String> inputFiles) {
+        Map<String, Object> parts = new TreeMap<>();
+        parts.put("settings", Canonical.of(settings));
+        parts.put("inputs", new TreeMap<>(inputFiles));
+        return fingerprint(parts);
     }
 
     /** SHA-256 over a canonical (key-sorted) rendering of {@code parts}. */

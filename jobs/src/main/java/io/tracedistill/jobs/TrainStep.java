@@ -11,7 +11,6 @@ import io.tracedistill.train.TrainRun;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -21,9 +20,6 @@ import java.util.TreeMap;
  * streaming the token shards from {@code output_dir/tokens/} in stored order (see {@link TrainRun}).
  */
 final class TrainStep implements Step {
-    static final List<String> CONFIG_KEYS = List.of("base_model", "lora_rank", "lora_alpha", "lora_dropout",
-            "target_modules", "max_length", "seed", "bf16", "phase1", "phase2", "init_adapter", "device",
-            "package_zip", "base_model_name_for_submission");
 
     @Override
     public String name() {
@@ -31,15 +27,20 @@ final class TrainStep implements Step {
     }
 
     @Override
-    public String fingerprint(JobContext ctx) {
-        Map<String, Object> parts = new TreeMap<>(Step.configSubset(ctx, CONFIG_KEYS));
-        Path model = Path.of(ctx.cfg().baseModel());
-        parts.put("config.json", StepLedger.fileHash(model.resolve("config.json")));
-        parts.put("weights", weightsStamp(model));
-        parts.put("tokens_manifest", StepLedger.fileHash(ctx.outputDir().resolve("tokens").resolve("manifest.json")));
-        ctx.cfg().initAdapter().ifPresent(a ->
-                parts.put("init_adapter_weights", StepLedger.fileHash(Path.of(a).resolve("adapter_model.safetensors"))));
-        return StepLedger.fingerprint(parts);
+    public TrainRun.Settings settings(JobContext ctx) {
+        return TrainRun.Settings.of(ctx.cfg());
+    }
+
+    @Override
+    public Map<String, String> inputFiles(JobContext ctx) {
+        Map<String, String> files = new TreeMap<>();
+        Path model = Path.of(ctx.cfg().model().baseModel());
+        files.put("config.json", StepLedger.fileHash(model.resolve("config.json")));
+        files.put("weights", weightsStamp(model));
+        files.put("tokens_manifest", StepLedger.fileHash(ctx.outputDir().resolve("tokens").resolve("manifest.json")));
+        ctx.cfg().lora().initAdapter().ifPresent(a ->
+                files.put("init_adapter_weights", StepLedger.fileHash(Path.of(a).resolve("adapter_model.safetensors"))));
+        return files;
     }
 
     @Override
@@ -50,10 +51,10 @@ final class TrainStep implements Step {
     @Override
     public String run(JobContext ctx) throws IOException {
         Path out = ctx.outputDir();
-        Path modelDir = Path.of(ctx.cfg().baseModel());
-        String format = ctx.cfg().shardFormat() == ShardFormat.JSONL ? "json" : "parquet";
+        Path modelDir = Path.of(ctx.cfg().model().baseModel());
+        String format = ctx.cfg().output().shardFormat() == ShardFormat.JSONL ? "json" : "parquet";
         String tokens = out.resolve("tokens").toString();
-        TrainRun.Outputs o = TrainRun.run(ctx.cfg(),
+        TrainRun.Outputs o = TrainRun.run(settings(ctx),
                 new SparkTokenShardReader(ctx.spark(), tokens + "/phase1", format),
                 new SparkTokenShardReader(ctx.spark(), tokens + "/phase2", format),
                 out, modelDir, padTokenId(modelDir), ctx.resume(),

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 import static io.tracedistill.config.ConfigParsers.bool;
 import static io.tracedistill.config.ConfigParsers.intAtLeast;
@@ -47,8 +46,6 @@ public final class ConfigKeys {
     /** Largest seed numpy's legacy RandomState accepts (2**32 - 1). */
     public static final long MAX_NUMPY_SEED = 4294967295L;
 
-    private static final Pattern DEVICE = Pattern.compile("cpu|gpu|gpu:\\d+(,\\d+)*");
-
     private static final List<ConfigKey<?>> ALL = new ArrayList<>();
 
     private static <T> ConfigKey<T> ref(String name, String type, Object rawDefault, String doc,
@@ -68,102 +65,103 @@ public final class ConfigKeys {
     // ---- the reference's RunConfig fields, in its declaration order ----------------------------
     public static final ConfigKey<String> K_BASE_MODEL = ref(BASE_MODEL, "str", ConfigKey.REQUIRED,
             "base model directory (Hugging Face layout: config.json, *.safetensors, tokenizer.json)",
-            nonBlankString(), RunConfig::baseModel);
+            nonBlankString(), c -> c.model().baseModel());
     public static final ConfigKey<String> K_DATA_PATH = ref(DATA_PATH, "str", ConfigKey.REQUIRED,
-            "CoT data set (CSV/Parquet/JSONL; local path or s3a:// URI)", nonBlankString(), RunConfig::dataPath);
+            "CoT data set (CSV/Parquet/JSONL; local path or s3a:// URI)", nonBlankString(), c -> c.data().dataPath());
     public static final ConfigKey<List<String>> K_HARD_TYPES = ref(HARD_TYPES, "list of str", ConfigKey.REQUIRED,
             "type labels emphasised in phase 2 (all their rows go to phase 2)", ConfigKeys::parseHardTypes,
-            RunConfig::hardTypes);
+            c -> c.data().hardTypes());
     public static final ConfigKey<String> K_OUTPUT_DIR = ref("output_dir", "str", "tracedistill_output",
-            "run directory (prepared/, tokens/, checkpoints/, adapter/, reports)", nonBlankString(), RunConfig::outputDir);
+            "run directory (prepared/, tokens/, checkpoints/, adapter/, reports)", nonBlankString(), c -> c.output().outputDir());
     public static final ConfigKey<Integer> K_LORA_RANK = ref(LORA_RANK, "int >= 1", 32, "LoRA rank r",
-            intAtLeast(1), RunConfig::loraRank);
+            intAtLeast(1), c -> c.lora().rank());
     public static final ConfigKey<Integer> K_LORA_ALPHA = ref(LORA_ALPHA, "int >= 1", 32,
-            "LoRA alpha (scaling = alpha / r)", intAtLeast(1), RunConfig::loraAlpha);
+            "LoRA alpha (scaling = alpha / r)", intAtLeast(1), c -> c.lora().alpha());
     public static final ConfigKey<Double> K_LORA_DROPOUT = ref("lora_dropout", "float in [0, 1)", 0.0,
             "dropout on the LoRA input", ConfigParsers.number(v -> v >= 0 && v < 1, "must be at least 0 and less than 1"),
-            RunConfig::loraDropout);
+            c -> c.lora().dropout());
     public static final ConfigKey<List<String>> K_TARGET_MODULES = ref("target_modules", "list of str or null", null,
             "LoRA target module names; null or [] = architecture-aware autodetect", stringList("module names"),
-            RunConfig::targetModules);
+            c -> c.lora().targetModules());
     public static final ConfigKey<Integer> K_MAX_LENGTH = ref(MAX_LENGTH, "int >= 1", 8192,
-            "max tokens per training example (longer ones are truncated, keep-start)", intAtLeast(1), RunConfig::maxLength);
+            "max tokens per training example (longer ones are truncated, keep-start)", intAtLeast(1), c -> c.model().maxLength());
     public static final ConfigKey<Long> K_SEED = ref(SEED, "int", 42,
             "seed for the split, the stratified order and LoRA init", ConfigParsers.longValue(), RunConfig::seed);
     public static final ConfigKey<Boolean> K_BF16 = ref("bf16", "bool", true,
-            "train in bfloat16 where the device supports it", bool(), RunConfig::bf16);
+            "train in bfloat16 where the device supports it", bool(), c -> c.model().bf16());
     public static final ConfigKey<Boolean> K_ENABLE_THINKING = ref("enable_thinking", "bool", true,
-            "pass enable_thinking to the chat template (opens <think>)", bool(), RunConfig::enableThinking);
+            "pass enable_thinking to the chat template (opens <think>)", bool(), c -> c.model().enableThinking());
     public static final ConfigKey<PhaseConfig> K_PHASE1 = ref(PHASE1, "mapping", Map.of(),
             "overrides of the phase-1 Train preset (PhaseConfig.train())",
-            (raw, key, source) -> phase(raw, key, source, PhaseConfig.train()), RunConfig::phase1);
+            (raw, key, source) -> phase(raw, key, source, PhaseConfig.train()), c -> c.train().phase1());
     public static final ConfigKey<PhaseConfig> K_PHASE2 = ref(PHASE2, "mapping", Map.of(),
             "overrides of the phase-2 Nudge preset (PhaseConfig.nudge())",
-            (raw, key, source) -> phase(raw, key, source, PhaseConfig.nudge()), RunConfig::phase2);
+            (raw, key, source) -> phase(raw, key, source, PhaseConfig.nudge()), c -> c.train().phase2());
     public static final ConfigKey<Boolean> K_USE_UNSLOTH = ref("use_unsloth", "bool", false,
-            "reference only (Unsloth loader); accepted and recorded, no effect on the JVM", bool(), RunConfig::useUnsloth);
+            "reference only (Unsloth loader); accepted and recorded, no effect on the JVM", bool(), c -> c.model().useUnsloth());
     public static final ConfigKey<Boolean> K_LOAD_IN_4BIT = ref("load_in_4bit", "bool", false,
-            "reference only (bitsandbytes 4-bit loading); recorded, ignored: the JVM loads BF16/F32 weights", bool(), RunConfig::loadIn4bit);
+            "reference only (bitsandbytes 4-bit loading); recorded, ignored: the JVM loads BF16/F32 weights", bool(), c -> c.model().loadIn4bit());
     public static final ConfigKey<Boolean> K_TRUST_REMOTE_CODE = ref("trust_remote_code", "bool", false,
-            "reference only (HF remote code); accepted and recorded", bool(), RunConfig::trustRemoteCode);
+            "reference only (HF remote code); accepted and recorded", bool(), c -> c.model().trustRemoteCode());
     public static final ConfigKey<String> K_ATTN_IMPLEMENTATION = ref("attn_implementation", "str", "eager",
-            "reference only (HF attention kernel); accepted and recorded", nonBlankString(), RunConfig::attnImplementation);
+            "reference only (HF attention kernel); accepted and recorded", nonBlankString(), c -> c.model().attnImplementation());
     public static final ConfigKey<Optional<String>> K_BASE_MODEL_NAME_FOR_SUBMISSION = ref(
             "base_model_name_for_submission", "str or null", null,
             "written as base_model_name_or_path into the packaged adapter_config.json",
-            optional(nonBlankString()), RunConfig::baseModelNameForSubmission);
+            optional(nonBlankString()), c -> c.output().baseModelNameForSubmission());
     public static final ConfigKey<Boolean> K_PACKAGE_ZIP = ref("package_zip", "bool", true,
-            "write submission.zip (adapter_config.json + adapter_model.safetensors)", bool(), RunConfig::packageZip);
+            "write submission.zip (adapter_config.json + adapter_model.safetensors)", bool(), c -> c.output().packageZip());
 
     // ---- extension keys of this port ------------------------------------------------------------
     public static final ConfigKey<ColumnKeys> K_COLUMNS = ext("columns", "mapping", Map.of(),
             "input column names: prompt/cot/answer/type (defaults prompt/generated_cot/answer/type)",
-            ConfigKeys::parseColumns, RunConfig::columns);
+            ConfigKeys::parseColumns, c -> c.data().columns());
     public static final ConfigKey<String> K_PROMPT_SUFFIX = ext("prompt_suffix", "str",
             FormatContract.DEFAULT_PROMPT_SUFFIX, "appended to every user turn (the grader's instruction)",
-            string(), RunConfig::promptSuffix);
+            string(), c -> c.data().promptSuffix());
     public static final ConfigKey<Integer> K_MIN_COT_LEN = ext("min_cot_len", "int >= 0",
             FormatContract.DEFAULT_MIN_COT_LEN, "drop traces shorter than this many code points after strip()",
-            intAtLeast(0), RunConfig::minCotLen);
+            intAtLeast(0), c -> c.data().minCotLen());
     public static final ConfigKey<Boolean> K_SHUFFLE = ext(SHUFFLE, "bool", true,
-            "shuffle the frame (numpy RandomState(seed)) before the two-phase split", bool(), RunConfig::shuffle);
+            "shuffle the frame (numpy RandomState(seed)) before the two-phase split", bool(), c -> c.data().shuffle());
     public static final ConfigKey<ShardFormat> K_SHARD_FORMAT = ext("shard_format", "parquet | jsonl", "parquet",
             "format of prepared/ and tokens/ shards",
-            (raw, key, source) -> ShardFormat.fromYaml(ConfigParsers.oneOf("parquet", "jsonl").parse(raw, key, source)),
-            RunConfig::shardFormat);
+            (raw, key, source) -> ShardFormat.fromYaml(ConfigParsers.oneOf(List.of("parquet", "jsonl")).parse(raw, key, source)),
+            c -> c.output().shardFormat());
     public static final ConfigKey<Optional<String>> K_SPARK_MASTER = ext("spark_master", "str or null", "local[*]",
-            "Spark master URL; null = leave it to spark-submit", optional(nonBlankString()), RunConfig::sparkMaster);
+            "Spark master URL; null = leave it to spark-submit", optional(nonBlankString()), c -> c.output().sparkMaster());
     public static final ConfigKey<Integer> K_WORLD_SIZE = ext("world_size", "int >= 1", 1,
             "data-parallel training workers (effective batch = batch × accumulation × world_size)",
-            intAtLeast(1), RunConfig::worldSize);
-    public static final ConfigKey<String> K_DEVICE = ext("device", "cpu | gpu | gpu:i,j", "cpu",
-            "training/eval device", ConfigParsers.matching(DEVICE, "must be cpu, gpu or gpu:<indices> such as gpu:0,1"),
-            RunConfig::device);
+            intAtLeast(1), c -> c.train().worldSize());
+    public static final ConfigKey<DeviceSpec> K_DEVICE = ext("device", "cpu | gpu | gpu:i,j", "cpu",
+            "training/eval device", ConfigParsers.device(),
+            c -> c.model().device());
     public static final ConfigKey<Integer> K_THREADS = ext("threads", "int >= 0", 0,
-            "intra-op CPU threads; 0 = all cores", intAtLeast(0), RunConfig::threads);
+            "intra-op CPU threads; 0 = all cores", intAtLeast(0), c -> c.model().threads());
     public static final ConfigKey<Integer> K_CHECKPOINT_STEPS = ext("checkpoint_steps", "int >= 0", 0,
-            "optimizer steps between checkpoints; 0 = end of each phase only", intAtLeast(0), RunConfig::checkpointSteps);
+            "optimizer steps between checkpoints; 0 = end of each phase only", intAtLeast(0), c -> c.train().checkpointSteps());
     public static final ConfigKey<Optional<String>> K_INIT_ADAPTER = ext("init_adapter", "str or null", null,
             "PEFT adapter directory to start from instead of a fresh LoRA init", optional(nonBlankString()),
-            RunConfig::initAdapter);
+            c -> c.lora().initAdapter());
     public static final ConfigKey<Optional<java.time.LocalDate>> K_CHAT_DATE = ext("chat_date", "YYYY-MM-DD or null", null,
             "the date the chat template's strftime_now sees; null = today", optional(ConfigParsers.date()),
-            RunConfig::chatDate);
+            c -> c.model().chatDate());
     public static final ConfigKey<Optional<String>> K_EVAL_PATH = ext("eval_path", "str or null", null,
             "evaluation set (prompt/answer columns); null = no evaluation", optional(nonBlankString()),
-            RunConfig::evalPath);
+            c -> c.eval().path());
     public static final ConfigKey<List<String>> K_EVAL_ADAPTERS = ext("eval_adapters", "list of str", List.of(),
             "adapter directories to evaluate; empty = the run's own output_dir/adapter",
-            stringList("adapter directories"), RunConfig::evalAdapters);
+            stringList("adapter directories"), c -> c.eval().adapters());
     public static final ConfigKey<Integer> K_EVAL_MAX_NEW_TOKENS = ext("eval_max_new_tokens", "int >= 1", 256,
-            "greedy decoding budget per eval prompt", intAtLeast(1), RunConfig::evalMaxNewTokens);
+            "greedy decoding budget per eval prompt", intAtLeast(1), c -> c.eval().maxNewTokens());
     public static final ConfigKey<Integer> K_EVAL_BATCH_SIZE = ext("eval_batch_size", "int >= 1", 8,
-            "prompts decoded together", intAtLeast(1), RunConfig::evalBatchSize);
-    public static final ConfigKey<String> K_EVAL_SCORER = ext("eval_scorer", "competition | gsm8k", "competition",
-            "grading rule (see io.tracedistill.grade)", ConfigParsers.oneOf("competition", "gsm8k"),
-            RunConfig::evalScorer);
+            "prompts decoded together", intAtLeast(1), c -> c.eval().batchSize());
+    public static final ConfigKey<EvalScorer> K_EVAL_SCORER = ext("eval_scorer", "competition | gsm8k", "competition",
+            "grading rule (see io.tracedistill.grade)",
+            (raw, key, source) -> EvalScorer.fromYaml(ConfigParsers.oneOf(EvalScorer.yamlNames()).parse(raw, key, source)),
+            c -> c.eval().scorer());
     public static final ConfigKey<Optional<Integer>> K_EVAL_LIMIT = ext("eval_limit", "int >= 1 or null", null,
-            "evaluate only the first N rows; null = all", optional(intAtLeast(1)), RunConfig::evalLimit);
+            "evaluate only the first N rows; null = all", optional(intAtLeast(1)), c -> c.eval().limit());
 
     private static final List<ConfigKey<?>> KEYS = Collections.unmodifiableList(new ArrayList<>(ALL));
 

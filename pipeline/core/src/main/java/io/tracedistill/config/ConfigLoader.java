@@ -116,27 +116,32 @@ public final class ConfigLoader {
 
     /** Step 3: typed values for every key, then cross-key checks. */
     static RunConfig fromReferenceFields(Map<String, Object> fields, String source) {
-        Map<String, Object> typed = new LinkedHashMap<>();
+        ConfigValuesByKey typed = new ConfigValuesByKey();
         for (ConfigKey<?> key : ConfigKeys.all()) {
-            typed.put(key.name(), key.parse(fields.get(key.name()), fields.containsKey(key.name()), source));
+            parseInto(typed, key, fields, source);
         }
-        RunConfig cfg = RunConfig.fromValues(typed);
+        RunConfig cfg = RunConfig.from(typed);
         checkCrossKeys(cfg, fields, source);
         return cfg;
     }
 
+    private static <T> void parseInto(ConfigValuesByKey typed, ConfigKey<T> key, Map<String, Object> fields, String source) {
+        typed.put(key, key.parse(fields.get(key.name()), fields.containsKey(key.name()), source));
+    }
+
     private static void checkCrossKeys(RunConfig cfg, Map<String, Object> fields, String source) {
-        if (cfg.shuffle() && (cfg.seed() < 0 || cfg.seed() > ConfigKeys.MAX_NUMPY_SEED)) {
+        if (cfg.data().shuffle() && (cfg.seed() < 0 || cfg.seed() > ConfigKeys.MAX_NUMPY_SEED)) {
             throw ConfigParsers.invalid(ConfigKeys.SEED, fields.getOrDefault(ConfigKeys.SEED, cfg.seed()), source,
                     "must be between 0 and " + ConfigKeys.MAX_NUMPY_SEED + " when shuffle is true (numpy "
                             + "RandomState(seed) shuffles the frame before the two-phase split); pick such a seed or set shuffle: false");
         }
-        int gpus = cfg.gpuIndices().size();
-        if (gpus > 1 && cfg.worldSize() != gpus) {
-            throw ConfigParsers.invalid("world_size", fields.getOrDefault("world_size", cfg.worldSize()), source,
-                    "must equal the number of GPUs in device: " + cfg.device() + " (" + gpus + "): one data-parallel replica"
+        int gpus = cfg.model().device().gpuIndices().size();
+        int worldSize = cfg.train().worldSize();
+        if (gpus > 1 && worldSize != gpus) {
+            throw ConfigParsers.invalid("world_size", fields.getOrDefault("world_size", worldSize), source,
+                    "must equal the number of GPUs in device: " + cfg.model().device() + " (" + gpus + "): one data-parallel replica"
                             + " trains on each listed GPU, and world_size sets the rows per optimizer step and the prepared order;"
-                            + " set world_size: " + gpus + " or list " + cfg.worldSize() + " GPU(s)");
+                            + " set world_size: " + gpus + " or list " + worldSize + " GPU(s)");
         }
     }
 }

@@ -6,12 +6,10 @@ import java.math.BigInteger;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.Date;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * Typed parsers for YAML values, each rejecting a bad value with
@@ -114,8 +112,7 @@ final class ConfigParsers {
         };
     }
 
-    static Parser<String> oneOf(String... allowed) {
-        List<String> values = Arrays.asList(allowed);
+    static Parser<String> oneOf(List<String> values) {
         return (raw, key, source) -> {
             if (!(raw instanceof String s) || !values.contains(s)) {
                 throw invalid(key, raw, source, "must be one of " + String.join(", ", values));
@@ -124,12 +121,17 @@ final class ConfigParsers {
         };
     }
 
-    static Parser<String> matching(Pattern pattern, String requirement) {
+    /** A {@code device} value: {@code cpu}, {@code gpu} or {@code gpu:i,j}. */
+    static Parser<DeviceSpec> device() {
         return (raw, key, source) -> {
-            if (!(raw instanceof String s) || !pattern.matcher(s).matches()) {
-                throw invalid(key, raw, source, requirement);
+            if (!(raw instanceof String s)) {
+                throw invalid(key, raw, source, DeviceSpec.REQUIREMENT);
             }
-            return s;
+            try {
+                return DeviceSpec.parse(s);
+            } catch (IllegalArgumentException e) {
+                throw invalid(key, raw, source, DeviceSpec.REQUIREMENT);
+            }
         };
     }
 

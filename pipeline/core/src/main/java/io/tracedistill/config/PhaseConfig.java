@@ -19,7 +19,7 @@ import java.util.function.Function;
  * "Nudge"). The YAML {@code phase1:}/{@code phase2:} sections override single fields.
  *
  * @param learningRate              peak learning rate (AdamW), &gt; 0
- * @param lrSchedulerType           {@code linear}, {@code cosine}, {@code constant} or {@code constant_with_warmup}
+ * @param lrSchedulerType           the schedule after warmup ({@code linear}, {@code cosine}, ...)
  * @param warmupSteps               linear warmup optimizer steps, ≥ 0
  * @param numTrainEpochs            passes over the phase's data, ≥ 1
  * @param perDeviceTrainBatchSize   examples per micro-batch per worker, ≥ 1
@@ -30,7 +30,7 @@ import java.util.function.Function;
  */
 public record PhaseConfig(
         double learningRate,
-        String lrSchedulerType,
+        LrSchedulerType lrSchedulerType,
         int warmupSteps,
         int numTrainEpochs,
         int perDeviceTrainBatchSize,
@@ -39,18 +39,24 @@ public record PhaseConfig(
         double neftuneNoiseAlpha,
         int loggingSteps) {
 
-    /** Scheduler names the trainer implements (HF {@code get_scheduler} names). */
-    public static final List<String> SCHEDULERS = List.of("linear", "cosine", "constant", "constant_with_warmup");
-
-    /** One phase key: YAML name, parser, getter, doc. */
-    private record PhaseKey(String name, ConfigParsers.Parser<?> parser, Function<PhaseConfig, Object> getter, String doc) {
+    /**
+     * One phase key: YAML name, parser (YAML value to the typed value), getter, and {@code yaml} (typed value to
+     * the plain YAML value of {@link #toMap()}).
+     */
+    private record PhaseKey(String name, ConfigParsers.Parser<?> parser, Function<PhaseConfig, Object> getter, String doc,
+                            Function<Object, Object> yaml) {
+        PhaseKey(String name, ConfigParsers.Parser<?> parser, Function<PhaseConfig, Object> getter, String doc) {
+            this(name, parser, getter, doc, Function.identity());
+        }
     }
 
     private static final List<PhaseKey> DECLARED = List.of(
             new PhaseKey("learning_rate", ConfigParsers.number(v -> v > 0, "must be greater than 0"),
                     PhaseConfig::learningRate, "peak learning rate"),
-            new PhaseKey("lr_scheduler_type", ConfigParsers.oneOf(SCHEDULERS.toArray(new String[0])),
-                    PhaseConfig::lrSchedulerType, "learning-rate schedule after warmup"),
+            new PhaseKey("lr_scheduler_type", (raw, key, source) -> LrSchedulerType.fromYaml(
+                    ConfigParsers.oneOf(LrSchedulerType.yamlNames()).parse(raw, key, source)),
+                    PhaseConfig::lrSchedulerType, "learning-rate schedule after warmup",
+                    t -> ((LrSchedulerType) t).yamlName()),
             new PhaseKey("warmup_steps", ConfigParsers.intAtLeast(0), PhaseConfig::warmupSteps, "linear warmup steps"),
             new PhaseKey("num_train_epochs", ConfigParsers.intAtLeast(1), PhaseConfig::numTrainEpochs, "epochs"),
             new PhaseKey("per_device_train_batch_size", ConfigParsers.intAtLeast(1),
@@ -73,39 +79,19 @@ public record PhaseConfig(
         KEYS = Collections.unmodifiableList(names);
     }
 
+    /** Ranges are checked by the parsers of {@code DECLARED}: the config layer validates once, on load. */
     public PhaseConfig {
-        String where = "PhaseConfig";
-        check(learningRate > 0 && Double.isFinite(learningRate), where, "learning_rate", learningRate, "must be a finite number greater than 0");
-        check(SCHEDULERS.contains(lrSchedulerType), where, "lr_scheduler_type", lrSchedulerType, "must be one of " + String.join(", ", SCHEDULERS));
-        check(warmupSteps >= 0, where, "warmup_steps", warmupSteps, "must be at least 0");
-        check(numTrainEpochs >= 1, where, "num_train_epochs", numTrainEpochs, "must be at least 1");
-        check(perDeviceTrainBatchSize >= 1, where, "per_device_train_batch_size", perDeviceTrainBatchSize, "must be at least 1");
-        check(gradientAccumulationSteps >= 1, where, "gradient_accumulation_steps", gradientAccumulationSteps, "must be at least 1");
-        check(maxGradNorm > 0 && Double.isFinite(maxGradNorm), where, "max_grad_norm", maxGradNorm, "must be a finite number greater than 0");
-        check(neftuneNoiseAlpha >= 0 && Double.isFinite(neftuneNoiseAlpha), where, "neftune_noise_alpha", neftuneNoiseAlpha, "must be at least 0");
-        check(loggingSteps >= 1, where, "logging_steps", loggingSteps, "must be at least 1");
-    }
-
-    private static void check(boolean ok, String where, String key, Object value, String requirement) {
-        if (!ok) {
-            throw new IllegalArgumentException("Invalid value " + PyText.reprObject(value) + " for " + key
-                    + " in " + where + ": " + requirement);
-        }
+        java.util.Objects.requireNonNull(lrSchedulerType, "lrSchedulerType");
     }
 
     /** Phase 1 "Train" preset: the reference dataclass defaults. */
     public static PhaseConfig train() {
-        return new PhaseConfig(2e-4, "linear", 0, 1, 1, 8, 1e9, 5.0, 50);
+        return new PhaseConfig(2e-4, LrSchedulerType.LINEAR, 0, 1, 1, 8, 1e9, 5.0, 50);
     }
 
     /** Phase 2 "Nudge" preset: lr 5e-6, cosine, warmup 10, clipping at 1.0, log every 5 steps. */
     public static PhaseConfig nudge() {
-        return new PhaseConfig(5e-6, "cosine", 10, 1, 1, 8, 1.0, 5.0, 5);
-    }
-
-    /** Effective batch = micro-batch × accumulation × workers (the stratified order's batch size). */
-    public int effectiveBatchSize(int worldSize) {
-        return perDeviceTrainBatchSize * gradientAccumulationSteps * worldSize;
+        return new PhaseConfig(5e-6, LrSchedulerType.COSINE, 10, 1, 1, 8, 1.0, 5.0, 5);
     }
 
     /**
@@ -116,7 +102,7 @@ public record PhaseConfig(
      * @throws ConfigException naming the key, the value and the requirement
      */
     public PhaseConfig withOverrides(Map<?, ?> overrides, String section, String source) {
-        Map<String, Object> values = toMap();
+        Map<String, Object> values = typedMap();
         for (Map.Entry<?, ?> e : overrides.entrySet()) {
             Object k = e.getKey();
             PhaseKey key = DECLARED.stream().filter(d -> d.name().equals(k)).findFirst()
@@ -130,7 +116,7 @@ public record PhaseConfig(
     private static PhaseConfig fromMap(Map<String, Object> v) {
         return new PhaseConfig(
                 (Double) v.get("learning_rate"),
-                (String) v.get("lr_scheduler_type"),
+                (LrSchedulerType) v.get("lr_scheduler_type"),
                 (Integer) v.get("warmup_steps"),
                 (Integer) v.get("num_train_epochs"),
                 (Integer) v.get("per_device_train_batch_size"),
@@ -140,8 +126,16 @@ public record PhaseConfig(
                 (Integer) v.get("logging_steps"));
     }
 
-    /** Every field under its YAML name, in declaration order (Double/Integer/String values). */
+    /** Every field under its YAML name, in declaration order (Double/Integer/String values, as YAML writes them). */
     public Map<String, Object> toMap() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (PhaseKey k : DECLARED) {
+            out.put(k.name(), k.yaml().apply(k.getter().apply(this)));
+        }
+        return out;
+    }
+
+    private Map<String, Object> typedMap() {
         Map<String, Object> out = new LinkedHashMap<>();
         for (PhaseKey k : DECLARED) {
             out.put(k.name(), k.getter().apply(this));

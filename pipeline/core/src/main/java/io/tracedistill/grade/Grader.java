@@ -11,14 +11,6 @@ public interface Grader {
 
     /** The grader for an {@code eval_scorer} config value: {@code competition} or {@code gsm8k}. */
     static Grader forName(String name) {
-        switch (name) {
-            case CompetitionGrader.NAME:
-                return new CompetitionGrader();
-            case Gsm8kScorer.NAME:
-                return new Gsm8kScorer();
-            default:
-                throw new IllegalArgumentException("Unknown scorer '" + name + "'; expected one of "
-                        + CompetitionGrader.NAME + ", " + Gsm8kScorer.NAME);
-        }
+        return io.tracedistill.config.EvalScorer.fromYaml(name).grader();
     }
 }

@@ -38,68 +38,68 @@ class ConfigLoaderTest {
         Path conf = Path.of("../../conf/reproduce_competition.yaml");
         assertTrue(Files.isRegularFile(conf), "expected " + conf.toAbsolutePath());
         RunConfig cfg = ConfigLoader.load(conf);
-        assertEquals(List.of("cryptarithm_deduce", "cryptarithm_guess", "equation_numeric_guess"), cfg.hardTypes());
+        assertEquals(List.of("cryptarithm_deduce", "cryptarithm_guess", "equation_numeric_guess"), cfg.data().hardTypes());
         assertEquals(List.of("q_proj", "k_proj", "v_proj", "o_proj", "in_proj", "out_proj", "up_proj", "down_proj"),
-                cfg.targetModules());
-        assertEquals(new PhaseConfig(2e-4, "linear", 0, 1, 1, 8, 1e9, 5.0, 50), cfg.phase1());
-        assertEquals(PhaseConfig.nudge(), cfg.phase2());
-        assertEquals(8, cfg.phase1().effectiveBatchSize(cfg.worldSize()));
-        assertEquals(Optional.empty(), cfg.sparkMaster());
-        assertEquals(List.of(0), cfg.gpuIndices());
-        assertEquals(32, cfg.loraRank());
-        assertEquals(8192, cfg.maxLength());
+                cfg.lora().targetModules());
+        assertEquals(new PhaseConfig(2e-4, LrSchedulerType.LINEAR, 0, 1, 1, 8, 1e9, 5.0, 50), cfg.train().phase1());
+        assertEquals(PhaseConfig.nudge(), cfg.train().phase2());
+        assertEquals(8, cfg.train().effectiveBatch(1));
+        assertEquals(Optional.empty(), cfg.output().sparkMaster());
+        assertEquals(List.of(0), cfg.model().device().gpuIndices());
+        assertEquals(32, cfg.lora().rank());
+        assertEquals(8192, cfg.model().maxLength());
     }
 
     @Test
     void quickstartConfigLoads() {
         RunConfig cfg = ConfigLoader.load(Path.of("../../conf/quickstart.yaml"));
-        assertEquals(Optional.of(LocalDate.of(2025, 7, 10)), cfg.chatDate());
-        assertTrue(cfg.hardTypes().size() >= 1);
+        assertEquals(Optional.of(LocalDate.of(2025, 7, 10)), cfg.model().chatDate());
+        assertTrue(cfg.data().hardTypes().size() >= 1);
     }
 
     @Test
     void presetsAreTheReferenceDataclassValues() {
-        assertEquals(new PhaseConfig(2e-4, "linear", 0, 1, 1, 8, 1e9, 5.0, 50), PhaseConfig.train());
-        assertEquals(new PhaseConfig(5e-6, "cosine", 10, 1, 1, 8, 1.0, 5.0, 5), PhaseConfig.nudge());
+        assertEquals(new PhaseConfig(2e-4, LrSchedulerType.LINEAR, 0, 1, 1, 8, 1e9, 5.0, 50), PhaseConfig.train());
+        assertEquals(new PhaseConfig(5e-6, LrSchedulerType.COSINE, 10, 1, 1, 8, 1.0, 5.0, 5), PhaseConfig.nudge());
         RunConfig cfg = parse(MIN + "phase2: {warmup_steps: 3}\n");
-        assertEquals(PhaseConfig.train(), cfg.phase1());
-        assertEquals(3, cfg.phase2().warmupSteps());
-        assertEquals(5e-6, cfg.phase2().learningRate());
+        assertEquals(PhaseConfig.train(), cfg.train().phase1());
+        assertEquals(3, cfg.train().phase2().warmupSteps());
+        assertEquals(5e-6, cfg.train().phase2().learningRate());
     }
 
     @Test
     void defaultsOfEveryKey() {
         RunConfig cfg = parse(MIN);
-        assertEquals("tracedistill_output", cfg.outputDir());
+        assertEquals("tracedistill_output", cfg.output().outputDir());
         assertEquals(42L, cfg.seed());
-        assertEquals(List.of(), cfg.targetModules());
-        assertEquals(ColumnKeys.defaults(), cfg.columns());
-        assertEquals(FormatContract.DEFAULT_PROMPT_SUFFIX, cfg.promptSuffix());
-        assertEquals(5, cfg.minCotLen());
-        assertTrue(cfg.shuffle());
-        assertEquals(ShardFormat.PARQUET, cfg.shardFormat());
-        assertEquals(Optional.of("local[*]"), cfg.sparkMaster());
-        assertEquals(1, cfg.worldSize());
-        assertEquals("cpu", cfg.device());
-        assertEquals(List.of(), cfg.gpuIndices());
-        assertEquals(0, cfg.threads());
-        assertEquals(0, cfg.checkpointSteps());
-        assertEquals(Optional.empty(), cfg.initAdapter());
-        assertEquals(Optional.empty(), cfg.chatDate());
-        assertEquals(Optional.empty(), cfg.evalPath());
-        assertEquals(List.of(), cfg.evalAdapters());
-        assertEquals(256, cfg.evalMaxNewTokens());
-        assertEquals(8, cfg.evalBatchSize());
-        assertEquals("competition", cfg.evalScorer());
-        assertEquals(Optional.empty(), cfg.evalLimit());
+        assertEquals(List.of(), cfg.lora().targetModules());
+        assertEquals(ColumnKeys.defaults(), cfg.data().columns());
+        assertEquals(FormatContract.DEFAULT_PROMPT_SUFFIX, cfg.data().promptSuffix());
+        assertEquals(5, cfg.data().minCotLen());
+        assertTrue(cfg.data().shuffle());
+        assertEquals(ShardFormat.PARQUET, cfg.output().shardFormat());
+        assertEquals(Optional.of("local[*]"), cfg.output().sparkMaster());
+        assertEquals(1, cfg.train().worldSize());
+        assertEquals(DeviceSpec.cpu(), cfg.model().device());
+        assertEquals(List.of(), cfg.model().device().gpuIndices());
+        assertEquals(0, cfg.model().threads());
+        assertEquals(0, cfg.train().checkpointSteps());
+        assertEquals(Optional.empty(), cfg.lora().initAdapter());
+        assertEquals(Optional.empty(), cfg.model().chatDate());
+        assertEquals(Optional.empty(), cfg.eval().path());
+        assertEquals(List.of(), cfg.eval().adapters());
+        assertEquals(256, cfg.eval().maxNewTokens());
+        assertEquals(8, cfg.eval().batchSize());
+        assertEquals(EvalScorer.COMPETITION, cfg.eval().scorer());
+        assertEquals(Optional.empty(), cfg.eval().limit());
     }
 
     /** Deliberate deviation from PyYAML: 1e-4 and 1.0e9 are numbers, not the strings '1e-4' / '1.0e9'. */
     @Test
     void exponentWithoutDotIsANumber() {
         RunConfig cfg = parse(MIN + "phase1: {learning_rate: 1e-4, max_grad_norm: 1.0e9}\n");
-        assertEquals(1e-4, cfg.phase1().learningRate());
-        assertEquals(1e9, cfg.phase1().maxGradNorm());
+        assertEquals(1e-4, cfg.train().phase1().learningRate());
+        assertEquals(1e9, cfg.train().phase1().maxGradNorm());
         assertEquals("Invalid value '1e-4' for phase1.learning_rate in conf/x.yaml: must be a number "
                 + "(YAML read it as a string; write numbers unquoted, e.g. 2.0e-4)", error(MIN + "phase1: {learning_rate: '1e-4'}\n"));
     }
@@ -108,12 +108,12 @@ class ConfigLoaderTest {
     void yaml11Scalars() {
         assertEquals(15L, parse(MIN + "seed: 017\n").seed());
         assertEquals(90L, parse(MIN + "seed: 1:30\n").seed());
-        assertFalse(parse(MIN + "bf16: off\n").bf16());
-        assertEquals(List.of("a", "b", "c"), parse("base_model: m\ndata_path: d\nhard_types: abc\n").hardTypes(),
+        assertFalse(parse(MIN + "bf16: off\n").model().bf16());
+        assertEquals(List.of("a", "b", "c"), parse("base_model: m\ndata_path: d\nhard_types: abc\n").data().hardTypes(),
                 "a string hard_types is iterated per character, as in the reference");
-        assertEquals(List.of("True", "1", "None"), parse("base_model: m\ndata_path: d\nhard_types: [yes, 1, null]\n").hardTypes());
-        assertEquals(Optional.of(LocalDate.of(2026, 1, 2)), parse(MIN + "chat_date: 2026-01-02\n").chatDate());
-        assertEquals(Optional.of(LocalDate.of(2026, 1, 2)), parse(MIN + "chat_date: '2026-01-02'\n").chatDate());
+        assertEquals(List.of("True", "1", "None"), parse("base_model: m\ndata_path: d\nhard_types: [yes, 1, null]\n").data().hardTypes());
+        assertEquals(Optional.of(LocalDate.of(2026, 1, 2)), parse(MIN + "chat_date: 2026-01-02\n").model().chatDate());
+        assertEquals(Optional.of(LocalDate.of(2026, 1, 2)), parse(MIN + "chat_date: '2026-01-02'\n").model().chatDate());
     }
 
     @Test
@@ -148,16 +148,16 @@ class ConfigLoaderTest {
         assertEquals("Invalid value 1 for world_size in conf/x.yaml: must equal the number of GPUs in device: gpu:0,1 (2): one"
                 + " data-parallel replica trains on each listed GPU, and world_size sets the rows per optimizer step and the"
                 + " prepared order; set world_size: 2 or list 1 GPU(s)", error(MIN + "device: 'gpu:0,1'\n"));
-        assertEquals(3, parse(MIN + "world_size: 3\ndevice: gpu\n").worldSize(), "one GPU may emulate several ranks");
-        assertEquals(2, parse(MIN + "world_size: 2\n").worldSize(), "so may the CPU");
+        assertEquals(3, parse(MIN + "world_size: 3\ndevice: gpu\n").train().worldSize(), "one GPU may emulate several ranks");
+        assertEquals(2, parse(MIN + "world_size: 2\n").train().worldSize(), "so may the CPU");
     }
 
     @Test
     void extensionKeysAreKnownAndListedInTheUnknownKeyMessage() {
         RunConfig cfg = parse(MIN + "columns: {cot: trace, type: kind}\nworld_size: 2\ndevice: 'gpu:0,1'\neval_limit: 10\n");
-        assertEquals(new ColumnKeys("prompt", "trace", "answer", "kind"), cfg.columns());
-        assertEquals(List.of(0, 1), cfg.gpuIndices());
-        assertEquals(Optional.of(10), cfg.evalLimit());
+        assertEquals(new ColumnKeys("prompt", "trace", "answer", "kind"), cfg.data().columns());
+        assertEquals(List.of(0, 1), cfg.model().device().gpuIndices());
+        assertEquals(Optional.of(10), cfg.eval().limit());
         String msg = error(MIN + "wrld_size: 2\n");
         assertTrue(msg.startsWith("Unknown config keys ['wrld_size'] in 'conf/x.yaml'. Known keys: ['attn_implementation', "), msg);
         assertTrue(msg.endsWith("This port also accepts: ['chat_date', 'checkpoint_steps', 'columns', 'device', 'eval_adapters', "
@@ -201,11 +201,11 @@ class ConfigLoaderTest {
         RunConfig o = ConfigLoader.withOverrides(cfg, List.of("seed=7", "phase1.learning_rate=1e-4", "hard_types=[a, b]",
                 "columns.cot=trace", "chat_date=2025-01-31"), "--set");
         assertEquals(7L, o.seed());
-        assertEquals(1e-4, o.phase1().learningRate());
-        assertEquals(3, o.phase2().warmupSteps(), "untouched phase keys keep their values");
-        assertEquals(List.of("a", "b"), o.hardTypes());
-        assertEquals("trace", o.columns().cot());
-        assertEquals(Optional.of(LocalDate.of(2025, 1, 31)), o.chatDate());
+        assertEquals(1e-4, o.train().phase1().learningRate());
+        assertEquals(3, o.train().phase2().warmupSteps(), "untouched phase keys keep their values");
+        assertEquals(List.of("a", "b"), o.data().hardTypes());
+        assertEquals("trace", o.data().columns().cot());
+        assertEquals(Optional.of(LocalDate.of(2025, 1, 31)), o.model().chatDate());
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.withOverrides(cfg, List.of("seed"), "--set"));
         assertEquals("Override 'seed' from --set must look like key=value or phase1.learning_rate=1e-4", e.getMessage());
         e = assertThrows(ConfigException.class, () -> ConfigLoader.withOverrides(cfg, List.of("phase1.lr=1"), "--set"));
@@ -241,6 +241,6 @@ class ConfigLoaderTest {
         assertEquals("Config file " + missing + " does not exist; pass the path of a YAML run config (see conf/)", e.getMessage());
         Path bom = dir.resolve("bom.yaml");
         Files.write(bom, ("\ufeff" + MIN).getBytes(StandardCharsets.UTF_8));
-        assertEquals("m", ConfigLoader.load(bom).baseModel());
+        assertEquals("m", ConfigLoader.load(bom).model().baseModel());
     }
 }

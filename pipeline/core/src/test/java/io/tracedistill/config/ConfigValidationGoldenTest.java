@@ -116,22 +116,22 @@ class ConfigValidationGoldenTest {
         }
         RunConfig cfg = ConfigLoader.parse(yaml(c), SOURCE);
         JsonNode golden = c.get("fields");
-        assertEquals(golden.get("base_model").asText(), cfg.baseModel(), id);
-        assertEquals(golden.get("data_path").asText(), cfg.dataPath(), id);
-        assertEquals(golden.get("output_dir").asText(), cfg.outputDir(), id);
-        assertEquals(golden.get("lora_rank").asInt(), cfg.loraRank(), id);
-        assertEquals(golden.get("lora_alpha").asInt(), cfg.loraAlpha(), id);
-        assertEquals(golden.get("lora_dropout").asDouble(), cfg.loraDropout(), 0.0, id);
-        assertEquals(golden.get("max_length").asInt(), cfg.maxLength(), id);
+        assertEquals(golden.get("base_model").asText(), cfg.model().baseModel(), id);
+        assertEquals(golden.get("data_path").asText(), cfg.data().dataPath(), id);
+        assertEquals(golden.get("output_dir").asText(), cfg.output().outputDir(), id);
+        assertEquals(golden.get("lora_rank").asInt(), cfg.lora().rank(), id);
+        assertEquals(golden.get("lora_alpha").asInt(), cfg.lora().alpha(), id);
+        assertEquals(golden.get("lora_dropout").asDouble(), cfg.lora().dropout(), 0.0, id);
+        assertEquals(golden.get("max_length").asInt(), cfg.model().maxLength(), id);
         assertEquals(golden.get("seed").asLong(), cfg.seed(), id);
-        assertEquals(golden.get("bf16").asBoolean(), cfg.bf16(), id);
-        assertEquals(golden.get("enable_thinking").asBoolean(), cfg.enableThinking(), id);
-        assertEquals(golden.get("use_unsloth").asBoolean(), cfg.useUnsloth(), id);
-        assertEquals(golden.get("trust_remote_code").asBoolean(), cfg.trustRemoteCode(), id);
-        assertEquals(golden.get("attn_implementation").asText(), cfg.attnImplementation(), id);
+        assertEquals(golden.get("bf16").asBoolean(), cfg.model().bf16(), id);
+        assertEquals(golden.get("enable_thinking").asBoolean(), cfg.model().enableThinking(), id);
+        assertEquals(golden.get("use_unsloth").asBoolean(), cfg.model().useUnsloth(), id);
+        assertEquals(golden.get("trust_remote_code").asBoolean(), cfg.model().trustRemoteCode(), id);
+        assertEquals(golden.get("attn_implementation").asText(), cfg.model().attnImplementation(), id);
         assertEquals(GoldenResources.textOrNull(golden.get("base_model_name_for_submission")),
-                cfg.baseModelNameForSubmission().orElse(null), id);
-        assertEquals(golden.get("package_zip").asBoolean(), cfg.packageZip(), id);
+                cfg.output().baseModelNameForSubmission().orElse(null), id);
+        assertEquals(golden.get("package_zip").asBoolean(), cfg.output().packageZip(), id);
         List<String> expectedHard = new ArrayList<>();
         JsonNode hard = golden.get("hard_types");
         if (hard.isTextual()) {
@@ -141,12 +141,12 @@ class ConfigValidationGoldenTest {
         } else {
             hard.forEach(h -> expectedHard.add(h.isNull() ? "None" : h.isBoolean() ? (h.asBoolean() ? "True" : "False") : h.asText()));
         }
-        assertEquals(expectedHard, cfg.hardTypes(), id + ": hard_types as the reference iterates them (str(item))");
+        assertEquals(expectedHard, cfg.data().hardTypes(), id + ": hard_types as the reference iterates them (str(item))");
         List<String> expectedTargets = new ArrayList<>();
         golden.get("target_modules").forEach(t -> expectedTargets.add(t.asText()));
-        assertEquals(expectedTargets, cfg.targetModules(), id);
-        checkPhase(id, golden.get("phase1"), PhaseConfig.train(), cfg.phase1());
-        checkPhase(id, golden.get("phase2"), PhaseConfig.nudge(), cfg.phase2());
+        assertEquals(expectedTargets, cfg.lora().targetModules(), id);
+        checkPhase(id, golden.get("phase1"), PhaseConfig.train(), cfg.train().phase1());
+        checkPhase(id, golden.get("phase2"), PhaseConfig.nudge(), cfg.train().phase2());
     }
 
     private static void checkPhase(String id, JsonNode overrides, PhaseConfig preset, PhaseConfig actual) {

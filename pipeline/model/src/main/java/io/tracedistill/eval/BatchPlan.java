@@ -27,9 +27,6 @@ public final class BatchPlan {
             throw new IllegalArgumentException("rowIndex (" + rowIndex.length + ") and promptTokens ("
                     + promptTokens.length + ") must be parallel arrays");
         }
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("eval_batch_size must be >= 1, got " + batchSize);
-        }
         Integer[] order = new Integer[rowIndex.length];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;

@@ -15,13 +15,10 @@ import java.util.Optional;
  * @param maxNewTokens      config {@code eval_max_new_tokens}
  */
 public record ContextLimit(int maxLength, int modelMaxPositions, int maxNewTokens) implements Serializable {
+    /** max_length and eval_max_new_tokens were checked when the config loaded; the model's limit is checked here. */
     public ContextLimit {
-        if (maxLength < 1 || modelMaxPositions < 1) {
-            throw new IllegalArgumentException("max_length (" + maxLength + ") and max_position_embeddings ("
-                    + modelMaxPositions + ") must be >= 1");
-        }
-        if (maxNewTokens < 1) {
-            throw new IllegalArgumentException("eval_max_new_tokens must be >= 1, got " + maxNewTokens);
+        if (modelMaxPositions < 1) {
+            throw new IllegalArgumentException("max_position_embeddings (" + modelMaxPositions + ") of the model must be >= 1");
         }
     }
 

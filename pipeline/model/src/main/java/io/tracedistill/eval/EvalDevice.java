@@ -2,9 +2,8 @@ package io.tracedistill.eval;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import io.tracedistill.config.RunConfig;
+import io.tracedistill.config.DeviceSpec;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * The device an eval task decodes on, from the config's {@code device} and the GPUs Spark assigned to the task.
@@ -17,25 +16,16 @@ import java.util.regex.Pattern;
  * So one executor with several GPUs runs one task per GPU, each on its own device with its own cached model.
  */
 public final class EvalDevice {
-    private static final Pattern DEVICE = Pattern.compile("cpu|gpu|gpu:\\d+(,\\d+)*");
 
     private EvalDevice() {
-    }
-
-    /** The listed GPU indices ({@code []} for cpu, {@code [0]} for gpu); a malformed value is an error naming the key. */
-    public static List<Integer> parse(String device) {
-        if (device == null || !DEVICE.matcher(device).matches()) {
-            throw new IllegalArgumentException("Invalid value '" + device + "' for device: must be cpu, gpu or gpu:<indices> such as gpu:0,1");
-        }
-        return RunConfig.gpuIndices(device);
     }
 
     /**
      * The device for {@code device} given the GPU addresses Spark assigned to the running task (empty outside
      * Spark or without GPU scheduling). A GPU that PyTorch cannot see is an error that says how to fix it.
      */
-    public static Device resolve(String device, List<String> assignedGpus) {
-        List<Integer> listed = parse(device);
+    public static Device resolve(DeviceSpec device, List<String> assignedGpus) {
+        List<Integer> listed = device.gpuIndices();
         if (listed.isEmpty()) {
             return Device.cpu();
         }

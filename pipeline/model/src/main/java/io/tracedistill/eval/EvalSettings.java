@@ -1,7 +1,8 @@
 package io.tracedistill.eval;
 
 import io.tracedistill.config.RunConfig;
-import io.tracedistill.grade.Grader;
+import io.tracedistill.config.DeviceSpec;
+import io.tracedistill.config.EvalScorer;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -23,39 +24,33 @@ import java.util.Optional;
  * @param scorer         {@code eval_scorer}: {@code competition} or {@code gsm8k}
  */
 public record EvalSettings(String modelDir, List<ArmSpec> arms, int maxNewTokens, int batchSize, int maxLength,
-        boolean enableThinking, LocalDate chatDate, String promptSuffix, String scorer, String device) implements Serializable {
+        boolean enableThinking, LocalDate chatDate, String promptSuffix, EvalScorer scorer, DeviceSpec device)
+        implements Serializable {
 
     /** Settings that decode on the CPU. */
     public EvalSettings(String modelDir, List<ArmSpec> arms, int maxNewTokens, int batchSize, int maxLength,
-            boolean enableThinking, LocalDate chatDate, String promptSuffix, String scorer) {
-        this(modelDir, arms, maxNewTokens, batchSize, maxLength, enableThinking, chatDate, promptSuffix, scorer, "cpu");
+            boolean enableThinking, LocalDate chatDate, String promptSuffix, EvalScorer scorer) {
+        this(modelDir, arms, maxNewTokens, batchSize, maxLength, enableThinking, chatDate, promptSuffix, scorer, DeviceSpec.cpu());
     }
 
+    /** Ranges are checked by the config loader; this checks only what the config cannot know (the arms). */
     public EvalSettings {
-        device = device == null ? "cpu" : device;
-        EvalDevice.parse(device); // fails early on a malformed device
         Objects.requireNonNull(modelDir, "modelDir");
         arms = List.copyOf(arms);
         Objects.requireNonNull(promptSuffix, "promptSuffix");
         Objects.requireNonNull(scorer, "scorer");
+        Objects.requireNonNull(device, "device");
         if (arms.isEmpty() || !ArmSpec.BASE.equals(arms.get(0).name())) {
             throw new IllegalArgumentException("the first arm must be 'base', got " + arms);
         }
-        if (maxNewTokens < 1) {
-            throw new IllegalArgumentException("eval_max_new_tokens must be >= 1, got " + maxNewTokens);
-        }
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("eval_batch_size must be >= 1, got " + batchSize);
-        }
-        Grader.forName(scorer); // fails early, naming the valid scorers
     }
 
     /** The settings of a run config; arms from {@code eval_adapters} (empty: {@code output_dir/adapter}). */
     public static EvalSettings of(RunConfig cfg, String outputDir) {
-        return new EvalSettings(Path.of(cfg.baseModel()).toAbsolutePath().normalize().toString(),
-                ArmSpec.resolve(outputDir, cfg.evalAdapters()), cfg.evalMaxNewTokens(), cfg.evalBatchSize(),
-                cfg.maxLength(), cfg.enableThinking(), cfg.chatDate().orElse(null), cfg.promptSuffix(),
-                cfg.evalScorer(), cfg.device());
+        return new EvalSettings(Path.of(cfg.model().baseModel()).toAbsolutePath().normalize().toString(),
+                ArmSpec.resolve(outputDir, cfg.eval().adapters()), cfg.eval().maxNewTokens(), cfg.eval().batchSize(),
+                cfg.model().maxLength(), cfg.model().enableThinking(), cfg.model().chatDate().orElse(null),
+                cfg.data().promptSuffix(), cfg.eval().scorer(), cfg.model().device());
     }
 
     public Optional<LocalDate> chatDateOpt() {

@@ -67,7 +67,7 @@ public final class LocalEval {
     public static List<Prediction> decodeBatches(List<EvalBatch> batches, ArmSpec arm, EvalSettings settings, Device device) {
         ArmModels.ArmModel model = ArmModels.arm(settings.modelPath(), arm, device);
         TokenDecoder text = ArmModels.decoder(settings.modelPath());
-        Grader grader = Grader.forName(settings.scorer());
+        Grader grader = settings.scorer().grader();
         List<Prediction> out = new ArrayList<>();
         for (EvalBatch b : batches) {
             out.addAll(ArmDecoder.decode(b, model, text, grader, settings.maxNewTokens()));

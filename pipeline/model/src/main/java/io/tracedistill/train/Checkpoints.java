@@ -37,6 +37,8 @@ public final class Checkpoints {
     static final String LORA_FILE = "lora.safetensors";
     static final String OPTIMIZER_FILE = "optimizer.safetensors";
     static final String STATE_FILE = "state.json";
+    /** The {@link State#format()} this trainer writes and reads. */
+    static final int FORMAT = 1;
     private static final Pattern NAME = Pattern.compile("phase([12])-step(\\d{6,})");
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -69,6 +71,37 @@ public final class Checkpoints {
         public State {
             unloggedLosses = unloggedLosses == null ? List.of() : List.copyOf(unloggedLosses);
         }
+
+        /**
+         * A checkpoint inside a phase, taken every {@code checkpoint_steps}: the next step starts at
+         * {@code nextExampleIndex} of {@code epoch}.
+         */
+        static State midPhase(PhaseRun run, int stepsTaken, long optimizerStep, int epoch, long nextExampleIndex,
+                              long cumulativeTokens, double elapsedSeconds, List<Double> unloggedLosses) {
+            return new State(FORMAT, run.phase(), false, stepsTaken, optimizerStep, epoch, nextExampleIndex, run.totalSteps(),
+                    run.numExamples(), cumulativeTokens, elapsedSeconds, MicroBatchRng.STATE, run.seed(), run.settings(),
+                    unloggedLosses);
+        }
+
+        /** The checkpoint at a phase's end: a resume continues after this phase. */
+        static State phaseEnd(PhaseRun run, int stepsTaken, long optimizerStep, int epochs, long cumulativeTokens,
+                              double elapsedSeconds) {
+            return new State(FORMAT, run.phase(), true, stepsTaken, optimizerStep, epochs, 0, run.totalSteps(),
+                    run.numExamples(), cumulativeTokens, elapsedSeconds, MicroBatchRng.STATE, run.seed(), run.settings(),
+                    List.of());
+        }
+    }
+
+    /**
+     * What identifies one phase of one run in its checkpoints (checked on resume).
+     *
+     * @param phase       1 or 2
+     * @param totalSteps  optimizer steps in the phase
+     * @param numExamples examples in the phase
+     * @param seed        run seed
+     * @param settings    the phase settings, max_length, pad id, seed and world_size as text
+     */
+    record PhaseRun(int phase, int totalSteps, long numExamples, long seed, String settings) {
     }
 
     /** A checkpoint read back. */
@@ -115,8 +148,8 @@ public final class Checkpoints {
             throw new IOException("checkpoint " + dir + " has no " + STATE_FILE + "; delete the directory and resume again");
         }
         State state = JSON.readValue(stateFile.toFile(), State.class);
-        if (state.format() != 1) {
-            throw new IOException("checkpoint " + dir + " has format " + state.format() + "; this trainer reads format 1");
+        if (state.format() != FORMAT) {
+            throw new IOException("checkpoint " + dir + " has format " + state.format() + "; this trainer reads format " + FORMAT);
         }
         return new Loaded(dir, state, TensorFiles.read(dir.resolve(LORA_FILE)), TensorFiles.read(dir.resolve(OPTIMIZER_FILE)));
     }

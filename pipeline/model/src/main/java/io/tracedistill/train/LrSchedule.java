@@ -1,6 +1,9 @@
 package io.tracedistill.train;
 
-import java.util.Locale;
+import io.tracedistill.config.LrSchedulerType;
+import io.tracedistill.config.PhaseConfig;
+
+import java.util.Objects;
 
 /**
  * The learning-rate schedule of one training phase, as a pure function of the number of optimizer
@@ -23,53 +26,15 @@ import java.util.Locale;
  * So with warmup the very first step runs at LR 0 (it still moves AdamW's m, v and t). The LR an
  * optimizer step {@code k} (1-based) uses is {@code lr(k - 1)}.
  */
-public record LrSchedule(Kind kind, double baseLr, int warmupSteps, int totalSteps) {
+public record LrSchedule(LrSchedulerType kind, double baseLr, int warmupSteps, int totalSteps) {
 
-    /** The scheduler names the reference config accepts ({@code lr_scheduler_type}). */
-    public enum Kind {
-        LINEAR("linear"),
-        COSINE("cosine"),
-        CONSTANT("constant"),
-        CONSTANT_WITH_WARMUP("constant_with_warmup");
-
-        private final String hfName;
-
-        Kind(String hfName) {
-            this.hfName = hfName;
-        }
-
-        /** The Hugging Face name ({@code lr_scheduler_type} value). */
-        public String hfName() {
-            return hfName;
-        }
-
-        /** Parses a {@code lr_scheduler_type} value; the error lists the accepted names. */
-        public static Kind parse(String name) {
-            for (Kind k : values()) {
-                if (k.hfName.equals(name)) {
-                    return k;
-                }
-            }
-            throw new IllegalArgumentException(
-                    "Invalid value " + name + " for lr_scheduler_type: must be one of linear, cosine,"
-                            + " constant, constant_with_warmup");
-        }
+    /** The phase's schedule over {@code totalSteps} optimizer steps (its ranges were checked when the config loaded). */
+    public static LrSchedule of(PhaseConfig phase, int totalSteps) {
+        return new LrSchedule(phase.lrSchedulerType(), phase.learningRate(), phase.warmupSteps(), totalSteps);
     }
 
     public LrSchedule {
-        if (kind == null) {
-            throw new IllegalArgumentException("lr_scheduler_type must not be null");
-        }
-        if (!(baseLr >= 0) || Double.isInfinite(baseLr)) {
-            throw new IllegalArgumentException(
-                    String.format(Locale.ROOT, "Invalid value %s for learning_rate: must be a finite number >= 0", baseLr));
-        }
-        if (warmupSteps < 0) {
-            throw new IllegalArgumentException("Invalid value " + warmupSteps + " for warmup_steps: must be >= 0");
-        }
-        if (totalSteps < 0) {
-            throw new IllegalArgumentException("Invalid value " + totalSteps + " for the number of steps: must be >= 0");
-        }
+        Objects.requireNonNull(kind, "kind");
     }
 
     /** The LambdaLR multiplier after {@code stepsTaken} optimizer steps. */

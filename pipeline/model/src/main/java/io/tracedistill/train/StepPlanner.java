@@ -28,20 +28,23 @@ public final class StepPlanner {
     private final int maxLength;
     private final int padId;
 
-    public StepPlanner(int perDeviceTrainBatchSize, int gradientAccumulationSteps, int maxLength, int padId) {
-        if (perDeviceTrainBatchSize < 1) {
-            throw new IllegalArgumentException("Invalid value " + perDeviceTrainBatchSize + " for per_device_train_batch_size: must be at least 1");
-        }
-        if (gradientAccumulationSteps < 1) {
-            throw new IllegalArgumentException("Invalid value " + gradientAccumulationSteps + " for gradient_accumulation_steps: must be at least 1");
-        }
-        if (maxLength < 1) {
-            throw new IllegalArgumentException("Invalid value " + maxLength + " for max_length: must be at least 1");
-        }
+    /**
+     * @param perDeviceTrainBatchSize rows per micro-batch
+     * @param microBatchesPerStep     micro-batches per optimizer step ({@link io.tracedistill.config.TrainSection#microBatchesPerStep})
+     * @param maxLength               keep-start truncation length
+     * @param padId                   the pad token id
+     */
+    public StepPlanner(int perDeviceTrainBatchSize, int microBatchesPerStep, int maxLength, int padId) {
         this.batchSize = perDeviceTrainBatchSize;
-        this.gradAccum = gradientAccumulationSteps;
+        this.gradAccum = microBatchesPerStep;
         this.maxLength = maxLength;
         this.padId = padId;
+    }
+
+    /** The planner of one phase of {@code train}: micro-batches of per_device_train_batch_size, steps of
+     * gradient_accumulation_steps × world_size of them. */
+    public static StepPlanner of(io.tracedistill.config.TrainSection train, int phase, int maxLength, int padId) {
+        return new StepPlanner(train.phase(phase).perDeviceTrainBatchSize(), train.microBatchesPerStep(phase), maxLength, padId);
     }
 
     /** Optimizer steps in one epoch of {@code numExamples} examples. */

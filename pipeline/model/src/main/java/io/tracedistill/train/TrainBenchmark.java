@@ -2,6 +2,10 @@ package io.tracedistill.train;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tracedistill.config.DeviceSpec;
+import io.tracedistill.config.LrSchedulerType;
+import io.tracedistill.config.PhaseConfig;
+import io.tracedistill.config.TrainSection;
 import io.tracedistill.model.CausalLm;
 import io.tracedistill.peft.LoraConfig;
 import io.tracedistill.peft.LoraModel;
@@ -62,8 +66,8 @@ public final class TrainBenchmark {
             // 2. Fresh LoRA on every projection; phase 1 only (phase 2 empty).
             LoraModel lora = LoraModel.inject(base, new LoraConfig(opt.get("rank"), 2.0 * opt.get("rank"), 0.0,
                     List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"), false), 1, manager);
-            PhaseSettings p1 = new PhaseSettings(1e-4, "constant", 0, 1, bs, gas, 1.0, 0.0, 1_000_000);
-            TrainSettings s = new TrainSettings(p1, p1, seq, 1, false, 0, 0, 1, "cpu");
+            PhaseConfig p1 = new PhaseConfig(1e-4, LrSchedulerType.CONSTANT, 0, 1, bs, gas, 1.0, 0.0, 1_000_000);
+            TrainSettings s = new TrainSettings(new TrainSection(p1, p1, 1, 0), seq, 1, false, DeviceSpec.cpu(), 0, 1);
             List<Long> stepNanos = new ArrayList<>();
             long[] last = {System.nanoTime()};
             long[] tokens = {0};
@@ -91,7 +95,6 @@ public final class TrainBenchmark {
             res.put("timed_steps", stepNanos.size());
             res.put("ms_per_step_median", median);
             res.put("tokens_per_s", total > 0 ? tokens[0] / total : 0);
-            res.put("gc_fence", !"false".equals(System.getProperty("tracedistill.train.gcFence")));
             res.put("peak_rss_mb", TwoPhaseTrainer.peakRssBytes() / 1048576.0);
             System.out.println(new ObjectMapper().writeValueAsString(res));
         }

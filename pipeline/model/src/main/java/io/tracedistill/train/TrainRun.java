@@ -3,8 +3,12 @@ package io.tracedistill.train;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
-import io.tracedistill.config.PhaseConfig;
+import io.tracedistill.config.Canonical;
+import io.tracedistill.config.DeviceSpec;
+import io.tracedistill.config.LoraSection;
+import io.tracedistill.config.ModelSection;
 import io.tracedistill.config.RunConfig;
+import io.tracedistill.config.TrainSection;
 import io.tracedistill.model.LanguageModel;
 import io.tracedistill.model.families.ModelFamilies;
 import io.tracedistill.peft.LoraConfig;
@@ -37,22 +41,38 @@ public final class TrainRun {
     public record Outputs(TrainResult training, Optional<Path> submissionZip, Path report, Path chart) {
     }
 
-    /** The trainer settings of a run config ({@code keepCheckpoints} = 2). */
-    public static TrainSettings settings(RunConfig cfg, int padTokenId) {
-        return new TrainSettings(phase(cfg.phase1()), phase(cfg.phase2()), cfg.maxLength(), cfg.seed(), cfg.bf16(), padTokenId,
-                cfg.checkpointSteps(), 2, cfg.device(), cfg.worldSize());
-    }
+    /**
+     * Everything {@link #run} reads from the run config; the train step's fingerprint is the canonical form of
+     * this record, so a field added here is part of it.
+     *
+     * @param seed                       {@code seed}: LoRA init, NEFTune noise, dropout
+     * @param model                      base model, max_length, device, threads, bf16
+     * @param lora                       LoRA rank/alpha/dropout/targets, init_adapter
+     * @param train                      the phases, world_size, checkpoint_steps
+     * @param packageZip                 {@code package_zip}
+     * @param baseModelNameForSubmission {@code base_model_name_for_submission}
+     * @param resolvedConfigYaml         the resolved config, copied into report.md (provenance only)
+     */
+    public record Settings(long seed, ModelSection model, LoraSection lora, TrainSection train, boolean packageZip,
+                           Optional<String> baseModelNameForSubmission,
+                           @Canonical.NotFingerprinted String resolvedConfigYaml) {
 
-    /** A config phase as trainer settings (same fields). */
-    public static PhaseSettings phase(PhaseConfig p) {
-        return new PhaseSettings(p.learningRate(), p.lrSchedulerType(), p.warmupSteps(), p.numTrainEpochs(),
-                p.perDeviceTrainBatchSize(), p.gradientAccumulationSteps(), p.maxGradNorm(), p.neftuneNoiseAlpha(), p.loggingSteps());
+        /** The settings of a run config. */
+        public static Settings of(RunConfig cfg) {
+            return new Settings(cfg.seed(), cfg.model(), cfg.lora(), cfg.train(), cfg.output().packageZip(),
+                    cfg.output().baseModelNameForSubmission(), cfg.toYaml());
+        }
+
+        /** The trainer's settings ({@code keepCheckpoints} = 2). */
+        public TrainSettings trainer(int padTokenId) {
+            return new TrainSettings(train, model.maxLength(), seed, model.bf16(), model.device(), padTokenId, 2);
+        }
     }
 
     /**
      * Trains and writes every output into {@code outputDir}.
      *
-     * @param cfg              the resolved run config
+     * @param cfg              what the run reads from the config ({@link Settings#of})
      * @param phase1           phase-1 token shard (training order)
      * @param phase2           phase-2 token shard (training order)
      * @param outputDir        {@code output_dir}
@@ -63,20 +83,20 @@ public final class TrainRun {
      * @param tokensManifest   tokens/manifest.json as a map, for the report (may be empty)
      * @param listener         per-step observer (null = none)
      */
-    public static Outputs run(RunConfig cfg, TokenShardReader phase1, TokenShardReader phase2, Path outputDir, Path modelDir,
+    public static Outputs run(Settings cfg, TokenShardReader phase1, TokenShardReader phase2, Path outputDir, Path modelDir,
                               int padTokenId, boolean resume, Map<String, ?> preparedManifest, Map<String, ?> tokensManifest,
                               StepListener listener) throws IOException {
-        TrainSettings settings = settings(cfg, padTokenId);
+        TrainSettings settings = cfg.trainer(padTokenId);
         // 1. Engine threads (only effective before the engine is first used in this JVM).
-        if (cfg.threads() > 0) {
-            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(cfg.threads()));
+        if (cfg.model().threads() > 0) {
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(cfg.model().threads()));
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         }
-        List<Device> devices = devices(cfg);
-        if (cfg.worldSize() > 1 && devices.size() == 1) {
-            LOG.log(Level.INFO, "world_size " + cfg.worldSize() + " on one device (" + devices.get(0) + "): each optimizer step runs"
-                    + " gradient_accumulation_steps x " + cfg.worldSize() + " micro-batches there, the same update as "
-                    + cfg.worldSize() + " data-parallel ranks");
+        List<Device> devices = devices(cfg.model().device());
+        if (cfg.train().worldSize() > 1 && devices.size() == 1) {
+            LOG.log(Level.INFO, "world_size " + cfg.train().worldSize() + " on one device (" + devices.get(0) + "): each optimizer step runs"
+                    + " gradient_accumulation_steps x " + cfg.train().worldSize() + " micro-batches there, the same update as "
+                    + cfg.train().worldSize() + " data-parallel ranks");
         }
         List<NDManager> managers = new ArrayList<>();
         try {
@@ -93,7 +113,7 @@ public final class TrainRun {
                 }
                 replicas.add(new CausalLmAdapter(lora));
             }
-            AdapterWriter writer = new PeftAdapterWriter(PeftAdapter.configJson(lora0.config(), cfg.baseModel()));
+            AdapterWriter writer = new PeftAdapterWriter(PeftAdapter.configJson(lora0.config(), cfg.model().baseModel()));
             // 3. Train both phases.
             TrainResult result = new TwoPhaseTrainer(settings, replicas, writer, listener)
                     .train(phase1, phase2, outputDir, resume);
@@ -103,7 +123,7 @@ public final class TrainRun {
                 zip = Optional.of(SubmissionPackager.pack(result.adapter(), cfg.baseModelNameForSubmission().orElse(null),
                         outputDir.resolve(SubmissionPackager.FILE)));
             }
-            Path report = TrainReport.write(outputDir, result, cfg.toYaml(), preparedManifest, tokensManifest);
+            Path report = TrainReport.write(outputDir, result, cfg.resolvedConfigYaml(), preparedManifest, tokensManifest);
             return new Outputs(result, zip, report, outputDir.resolve(TrainingCurves.FILE));
         } finally {
             for (NDManager m : managers) {
@@ -112,18 +132,18 @@ public final class TrainRun {
         }
     }
 
-    private static LoraModel loadLora(RunConfig cfg, Path modelDir, NDManager manager, boolean log) throws IOException {
+    private static LoraModel loadLora(Settings cfg, Path modelDir, NDManager manager, boolean log) throws IOException {
         LanguageModel base = ModelFamilies.load(modelDir, manager);
-        if (cfg.initAdapter().isPresent()) {
-            Path init = Path.of(cfg.initAdapter().get());
+        if (cfg.lora().initAdapter().isPresent()) {
+            Path init = Path.of(cfg.lora().initAdapter().get());
             if (log) {
                 LOG.log(Level.INFO, "starting from adapter " + init + " (its r/alpha/targets override lora_rank/lora_alpha/target_modules)");
             }
             return PeftAdapter.load(base, init, manager);
         }
         // target_modules null (or []) = architecture-aware autodetect over the model's module names, as the reference.
-        List<String> targets = cfg.targetModules().isEmpty() ? null : cfg.targetModules();
-        return LoraModel.inject(base, new LoraConfig(cfg.loraRank(), cfg.loraAlpha(), cfg.loraDropout(), targets, false),
+        List<String> targets = cfg.lora().targetModules().isEmpty() ? null : cfg.lora().targetModules();
+        return LoraModel.inject(base, new LoraConfig(cfg.lora().rank(), cfg.lora().alpha(), cfg.lora().dropout(), targets, false),
                 cfg.seed(), manager);
     }
 
@@ -131,8 +151,8 @@ public final class TrainRun {
      * The training devices: the CPU, or the listed GPUs (one data-parallel replica each; the config loader
      * has checked that their number equals world_size when more than one is listed).
      */
-    static List<Device> devices(RunConfig cfg) {
-        List<Integer> gpus = cfg.gpuIndices();
+    static List<Device> devices(DeviceSpec device) {
+        List<Integer> gpus = device.gpuIndices();
         if (gpus.isEmpty()) {
             return List.of(Device.cpu());
         }
@@ -140,7 +160,7 @@ public final class TrainRun {
         List<Device> out = new ArrayList<>();
         for (int g : gpus) {
             if (g >= available) {
-                throw new IllegalArgumentException("Invalid value " + cfg.device() + " for device: GPU " + g + " is not visible; this machine has "
+                throw new IllegalArgumentException("Invalid value " + device + " for device: GPU " + g + " is not visible; this machine has "
                         + available + " GPU(s) visible to PyTorch (build with -Pcuda for CUDA natives); use device: cpu");
             }
             out.add(Device.gpu(g));

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import io.tracedistill.config.PhaseConfig;
 
 import java.io.IOException;
 import java.lang.System.Logger;
@@ -15,10 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 
@@ -60,16 +59,9 @@ public final class TwoPhaseTrainer {
     public static final String PHASE1_ADAPTER_DIR = "phase1_adapter";
     public static final String ADAPTER_DIR = "adapter";
 
-    /**
-     * Off by default since the model code stopped putting {@code NDArray.mul/div(Number)} in the training
-     * graph (Attention, LoraLinear, CausalLmLoss create their scalars in the activation's manager);
-     * {@code -Dtracedistill.train.gcFence=true} turns the old stop-gap back on for diagnosis.
-     */
-    private static final boolean GC_FENCE = "true".equals(System.getProperty("tracedistill.train.gcFence"));
-
     private final TrainSettings settings;
-    /** Data-parallel replicas; replica 0 holds the optimizer and is the one saved. */
-    private final List<TrainableModel> replicas;
+    private final Replicas replicas;
+    /** Replica 0: holds the optimizer and is the one saved. */
     private final TrainableModel model;
     private final AdapterWriter adapterWriter;
     private final StepListener listener;
@@ -84,22 +76,14 @@ public final class TwoPhaseTrainer {
      * GPU). Their LoRA weights are made equal to replica 0's before training.
      */
     public TwoPhaseTrainer(TrainSettings settings, List<TrainableModel> replicas, AdapterWriter adapterWriter, StepListener listener) {
-        if (replicas.isEmpty()) {
-            throw new IllegalArgumentException("at least one model replica is needed");
-        }
-        if (replicas.size() > settings.worldSize()) {
-            throw new IllegalArgumentException(replicas.size() + " model replicas but world_size is " + settings.worldSize()
-                    + "; use at most world_size replicas (one per device)");
-        }
-        checkSameLayout(replicas);
+        this.replicas = new Replicas(replicas, settings.worldSize());
         this.settings = settings;
-        this.replicas = List.copyOf(replicas);
-        this.model = replicas.get(0);
+        this.model = this.replicas.primary();
         this.adapterWriter = adapterWriter;
         this.listener = listener == null ? StepListener.none() : listener;
         this.neftune = new NeftuneNoise[] {
-                new NeftuneNoise(settings.phase1().neftuneNoiseAlpha(), settings.seed()),
-                new NeftuneNoise(settings.phase2().neftuneNoiseAlpha(), settings.seed())};
+                new NeftuneNoise(settings.phase(1).neftuneNoiseAlpha(), settings.seed()),
+                new NeftuneNoise(settings.phase(2).neftuneNoiseAlpha(), settings.seed())};
     }
 
     /**
@@ -113,25 +97,22 @@ public final class TwoPhaseTrainer {
         // the thread that first initialised the engine. Outside GradientCollector blocks (which restore the
         // mode they found) it must be off here, or AdamW's in-place updates of the LoRA leaves are refused.
         ai.djl.pytorch.jni.JniUtils.setGradMode(false);
-        Path checkpointsDir = outputDir.resolve(CHECKPOINTS_DIR);
+        PhaseCheckpoints checkpoints = new PhaseCheckpoints(outputDir.resolve(CHECKPOINTS_DIR), settings, model);
         String precision = precision();
         // 1. Find where to start: a fresh run, or the newest checkpoint.
-        Optional<Checkpoints.Loaded> from = resume ? Checkpoints.latest(checkpointsDir) : Optional.empty();
+        Optional<Checkpoints.Loaded> from = checkpoints.startingPoint(resume);
         MetricsLog metrics;
         if (from.isPresent()) {
             Checkpoints.State st = from.get().state();
             LOG.log(Level.INFO, "Resuming from " + from.get().directory() + " (phase " + st.phase() + ", step "
                     + st.stepsTaken() + "/" + st.totalSteps() + (st.phaseComplete() ? ", phase complete" : "") + ")");
-            restoreWeights(from.get().lora(), from.get().directory());
+            checkpoints.restoreWeights(from.get());
             metrics = MetricsLog.resume(outputDir, st.phase(), st.stepsTaken());
         } else {
-            if (!resume && Checkpoints.latest(checkpointsDir).isPresent()) {
-                Checkpoints.deleteTree(checkpointsDir); // a fresh run must not resume into stale state later
-            }
             metrics = MetricsLog.create(outputDir);
         }
-        broadcastWeights();
-        LOG.log(Level.INFO, "Training in " + precision + " on " + devices() + dataParallelNote());
+        replicas.broadcastWeights();
+        LOG.log(Level.INFO, "Training in " + precision + " on " + replicas.devices() + replicas.dataParallelNote(settings.worldSize()));
 
         // 2. Phase 1 (Train), unless the checkpoint is past it.
         PhaseResult r1;
@@ -139,14 +120,14 @@ public final class TwoPhaseTrainer {
         if (from.isPresent() && (from.get().state().phase() == 2 || from.get().state().phaseComplete())) {
             r1 = summaryFromMetrics(1, phase1, metrics.file());
             if (from.get().state().phase() == 1) {
-                writeAdapter(phase1Adapter); // killed between the phase-end checkpoint and the adapter write
+                writeAdapter(phase1Adapter, checkpoints); // killed between the phase-end checkpoint and the adapter write
             } else if (!Files.isDirectory(phase1Adapter)) {
                 throw new IOException("resuming in phase 2 but " + phase1Adapter + " is missing; start the run again without resume");
             }
         } else {
             Checkpoints.Loaded same = from.filter(l -> l.state().phase() == 1).orElse(null);
-            r1 = runPhase(1, phase1, checkpointsDir, same, metrics);
-            writeAdapter(phase1Adapter);
+            r1 = runPhase(1, phase1, checkpoints, same, metrics);
+            writeAdapter(phase1Adapter, checkpoints);
         }
 
         // 3. Phase 2 (Nudge) continues from the phase-1 weights with a fresh optimizer and schedule.
@@ -156,27 +137,28 @@ public final class TwoPhaseTrainer {
             r2 = summaryFromMetrics(2, phase2, metrics.file());
         } else {
             Checkpoints.Loaded same = from.filter(l -> l.state().phase() == 2).orElse(null);
-            r2 = runPhase(2, phase2, checkpointsDir, same, metrics);
+            r2 = runPhase(2, phase2, checkpoints, same, metrics);
         }
-        writeAdapter(adapter);
+        writeAdapter(adapter, checkpoints);
         return new TrainResult(r1, r2, phase1Adapter, adapter, metrics.file(), from.map(Checkpoints.Loaded::directory),
                 precision, peakRssBytes());
     }
 
     /** The numbered train loop of one phase. */
-    private PhaseResult runPhase(int phase, TokenShardReader reader, Path checkpointsDir, Checkpoints.Loaded resumeFrom,
+    private PhaseResult runPhase(int phase, TokenShardReader reader, PhaseCheckpoints checkpoints, Checkpoints.Loaded resumeFrom,
                                  MetricsLog metrics) throws IOException {
-        PhaseSettings ps = settings.phase(phase);
+        PhaseConfig ps = settings.phase(phase);
         List<NDArray> params = new ArrayList<>(model.trainableParameters().values());
         // 1. Count examples and steps: ceil(ceil(N / bs) / gas) steps per epoch.
         long numExamples = reader.count();
         StepPlanner planner = planner(phase);
         int totalSteps = planner.stepsPerEpoch(numExamples) * ps.numTrainEpochs();
-        LrSchedule schedule = ps.schedule(totalSteps);
+        LrSchedule schedule = LrSchedule.of(ps, totalSteps);
+        Checkpoints.PhaseRun run = checkpoints.phaseRun(phase, totalSteps, numExamples);
         LOG.log(Level.INFO, String.format(Locale.ROOT,
                 "phase%d: %d examples, %d epoch(s), %d x %d x %d = %d rows/step, %d steps, lr %s %s warmup %d, max_grad_norm %s",
                 phase, numExamples, ps.numTrainEpochs(), ps.perDeviceTrainBatchSize(), ps.gradientAccumulationSteps(),
-                settings.worldSize(), settings.effectiveBatch(phase), totalSteps, ps.learningRate(), ps.lrSchedulerType(), ps.warmupSteps(), ps.maxGradNorm()));
+                settings.worldSize(), settings.train().effectiveBatch(phase), totalSteps, ps.learningRate(), ps.lrSchedulerType().yamlName(), ps.warmupSteps(), ps.maxGradNorm()));
         if (numExamples == 0) {
             LOG.log(Level.WARNING, "phase" + phase + " has no examples; the adapter passes through unchanged");
         }
@@ -189,8 +171,7 @@ public final class TwoPhaseTrainer {
             double elapsedBefore = 0;
             if (resumeFrom != null) {
                 Checkpoints.State st = resumeFrom.state();
-                checkSameRun(st, phase, numExamples, totalSteps, resumeFrom.directory());
-                restoreOptimizer(optimizer, st, resumeFrom.optimizer(), resumeFrom.directory());
+                checkpoints.restoreOptimizer(optimizer, resumeFrom, run);
                 stepsTaken = st.stepsTaken();
                 epoch = st.epoch();
                 nextExample = st.nextExampleIndex();
@@ -238,11 +219,9 @@ public final class TwoPhaseTrainer {
                     // 6. Checkpoint every checkpoint_steps (the phase end is checkpointed by the caller).
                     if (settings.checkpointSteps() > 0 && stepsTaken % settings.checkpointSteps() == 0 && stepsTaken < totalSteps) {
                         boolean epochDone = !steps.hasNext();
-                        Checkpoints.State st = new Checkpoints.State(1, phase, false, stepsTaken, optimizer.stepCount(),
-                                epochDone ? epoch + 1 : epoch, epochDone ? 0 : step.nextExampleIndex(), totalSteps, numExamples,
-                                tokens, elapsed, MicroBatchRng.STATE, settings.seed(), fingerprint(phase), sinceLog);
-                        Path dir = Checkpoints.save(checkpointsDir, st, loraHostTensors(), optimizerHostTensors(optimizer),
-                                settings.keepCheckpoints());
+                        Path dir = checkpoints.save(Checkpoints.State.midPhase(run, stepsTaken, optimizer.stepCount(),
+                                epochDone ? epoch + 1 : epoch, epochDone ? 0 : step.nextExampleIndex(), tokens, elapsed, sinceLog),
+                                optimizer);
                         LOG.log(Level.INFO, "checkpoint " + dir);
                     }
                 }
@@ -254,10 +233,8 @@ public final class TwoPhaseTrainer {
                 lastLoss = logged.get(logged.size() - 1).loss();
             }
             // 7. Phase-end checkpoint: the next run resumes after this phase.
-            Checkpoints.State end = new Checkpoints.State(1, phase, true, stepsTaken, optimizer.stepCount(), ps.numTrainEpochs(), 0,
-                    totalSteps, numExamples, tokens, wall, MicroBatchRng.STATE, settings.seed(),
-                    fingerprint(phase), List.of());
-            Checkpoints.save(checkpointsDir, end, loraHostTensors(), optimizerHostTensors(optimizer), settings.keepCheckpoints());
+            checkpoints.save(Checkpoints.State.phaseEnd(run, stepsTaken, optimizer.stepCount(), ps.numTrainEpochs(), tokens, wall),
+                    optimizer);
             return new PhaseResult(phase, numExamples, totalSteps, tokens, wall, lastLoss, logged, truncated[0], overMaxPos[0]);
         }
     }
@@ -278,7 +255,7 @@ public final class TwoPhaseTrainer {
         List<NDManager> stepManagers = new ArrayList<>(replicas.size());
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            for (TrainableModel replica : replicas) {
+            for (TrainableModel replica : replicas.all()) {
                 stepManagers.add(replica.manager().newSubManager());
             }
             for (int k = 0; k < numMicro; k++) {
@@ -292,10 +269,6 @@ public final class TwoPhaseTrainer {
                 TrainableModel replica = replicas.get(r);
                 UnaryOperator<NDArray> hook = neftune[phase - 1].enabled()
                         ? e -> neftune[phase - 1].apply(e, phase, step.step(), micro) : null;
-                // GC fence (diagnosis only, see GC_FENCE).
-                if (GC_FENCE) {
-                    System.gc();
-                }
                 // Dropout and NEFTune draw from the engine generator, reseeded per micro-batch (exact resume).
                 MicroBatchRng.reseed(settings.seed(), phase, step.step(), k);
                 try (NDManager mbm = replica.manager().newSubManager();
@@ -323,7 +296,7 @@ public final class TwoPhaseTrainer {
                 losses.add((double) value);
                 stepLoss += value;
             }
-            List<NDArray> grads = reduceGradients();
+            List<NDArray> grads = replicas.sumGradientsIntoPrimary();
             GradClip.Result clip = GradClip.clipGlobalNorm(grads, maxGradNorm);
             if (!Double.isFinite(clip.totalNorm())) {
                 // Stop before a non-finite update reaches the weights (the last checkpoint stays usable).
@@ -335,7 +308,7 @@ public final class TwoPhaseTrainer {
             for (NDArray g : grads) {
                 g.subi(g); // zero_grad (in place: the .grad storage is shared)
             }
-            broadcastWeights();
+            replicas.broadcastWeights();
             return new StepOutcome(List.copyOf(losses), stepLoss, clip);
         } finally {
             for (NDManager m : stepManagers) {
@@ -349,174 +322,25 @@ public final class TwoPhaseTrainer {
             throws IOException {
         List<MetricsLog.Entry> logged = MetricsLog.read(metricsFile).stream().filter(e -> e.phase().equals("phase" + phase)).toList();
         MetricsLog.Entry last = logged.isEmpty() ? null : logged.get(logged.size() - 1);
-        PhaseSettings ps = settings.phase(phase);
+        PhaseConfig ps = settings.phase(phase);
         long n = reader.count();
         int total = planner(phase).stepsPerEpoch(n) * ps.numTrainEpochs();
         return new PhaseResult(phase, n, total, last == null ? 0 : last.tokens(), last == null ? 0 : last.elapsedS(),
                 last == null ? Double.NaN : last.loss(), logged, 0, 0);
     }
 
-    private void writeAdapter(Path dir) throws IOException {
+    private void writeAdapter(Path dir, PhaseCheckpoints checkpoints) throws IOException {
         Path parent = dir.toAbsolutePath().getParent();
         Path tmp = Files.createTempDirectory(parent, "." + dir.getFileName() + "-");
-        adapterWriter.write(tmp, loraHostTensors());
+        adapterWriter.write(tmp, checkpoints.loraHostTensors());
         Checkpoints.deleteTree(dir);
         Checkpoints.moveAtomically(tmp, dir);
         LOG.log(Level.INFO, "wrote adapter " + dir);
     }
 
-    private LinkedHashMap<String, TensorFiles.HostTensor> loraHostTensors() {
-        LinkedHashMap<String, TensorFiles.HostTensor> out = new LinkedHashMap<>();
-        for (Map.Entry<String, NDArray> e : model.trainableParameters().entrySet()) {
-            out.put(e.getKey(), new TensorFiles.HostTensor(e.getValue().getShape().getShape(), e.getValue().toFloatArray()));
-        }
-        return out;
-    }
-
-    private LinkedHashMap<String, TensorFiles.HostTensor> optimizerHostTensors(AdamW optimizer) {
-        LinkedHashMap<String, TensorFiles.HostTensor> out = new LinkedHashMap<>();
-        List<String> names = new ArrayList<>(model.trainableParameters().keySet());
-        List<NDArray> m = optimizer.firstMoments();
-        List<NDArray> v = optimizer.secondMoments();
-        for (int i = 0; i < names.size(); i++) {
-            out.put("exp_avg." + names.get(i), new TensorFiles.HostTensor(m.get(i).getShape().getShape(), m.get(i).toFloatArray()));
-        }
-        for (int i = 0; i < names.size(); i++) {
-            out.put("exp_avg_sq." + names.get(i), new TensorFiles.HostTensor(v.get(i).getShape().getShape(), v.get(i).toFloatArray()));
-        }
-        return out;
-    }
-
-    private void restoreWeights(Map<String, TensorFiles.HostTensor> lora, Path dir) {
-        Map<String, NDArray> params = model.trainableParameters();
-        if (!lora.keySet().equals(params.keySet())) {
-            throw new IllegalArgumentException("checkpoint " + dir + " holds LoRA tensors " + lora.keySet().size()
-                    + " that do not match the model's " + params.size() + " trainable tensors; it belongs to another LoRA setup");
-        }
-        for (Map.Entry<String, NDArray> e : params.entrySet()) {
-            TensorFiles.HostTensor t = lora.get(e.getKey());
-            if (!new Shape(t.shape()).equals(e.getValue().getShape())) {
-                throw new IllegalArgumentException("checkpoint " + dir + ": " + e.getKey() + " has shape " + new Shape(t.shape())
-                        + " but the model's is " + e.getValue().getShape());
-            }
-            e.getValue().set(t.data());
-        }
-    }
-
-    private void restoreOptimizer(AdamW optimizer, Checkpoints.State st, Map<String, TensorFiles.HostTensor> saved, Path dir) {
-        List<float[]> m = new ArrayList<>();
-        List<float[]> v = new ArrayList<>();
-        for (String name : model.trainableParameters().keySet()) {
-            TensorFiles.HostTensor a = saved.get("exp_avg." + name);
-            TensorFiles.HostTensor b = saved.get("exp_avg_sq." + name);
-            if (a == null || b == null) {
-                throw new IllegalArgumentException("checkpoint " + dir + " has no optimizer state for " + name);
-            }
-            m.add(a.data());
-            v.add(b.data());
-        }
-        optimizer.restore(st.optimizerStep(), m, v);
-    }
-
-    private void checkSameRun(Checkpoints.State st, int phase, long numExamples, int totalSteps, Path dir) {
-        if (!st.settings().equals(fingerprint(phase))) {
-            throw new IllegalArgumentException("checkpoint " + dir + " was written with other phase" + phase + " settings ("
-                    + st.settings() + ") than this run (" + fingerprint(phase) + "); resume with the original config or start fresh");
-        }
-        if (st.numExamples() != numExamples || st.totalSteps() != totalSteps) {
-            throw new IllegalArgumentException("checkpoint " + dir + " saw " + st.numExamples() + " examples / " + st.totalSteps()
-                    + " steps in phase" + phase + " but the shard now has " + numExamples + " / " + totalSteps
-                    + "; resume with the original token shards or start fresh");
-        }
-    }
-
-    private String fingerprint(int phase) {
-        return settings.phase(phase) + ", max_length=" + settings.maxLength() + ", pad=" + settings.padTokenId() + ", seed=" + settings.seed()
-                + (settings.worldSize() > 1 ? ", world_size=" + settings.worldSize() : "");
-    }
-
     /** Micro-batches of per_device_train_batch_size; steps of gradient_accumulation_steps × world_size of them. */
     private StepPlanner planner(int phase) {
-        return new StepPlanner(settings.phase(phase).perDeviceTrainBatchSize(), settings.microBatchesPerStep(phase),
-                settings.maxLength(), settings.padTokenId());
-    }
-
-    private String devices() {
-        return replicas.stream().map(r -> r.manager().getDevice().toString()).toList().toString();
-    }
-
-    private String dataParallelNote() {
-        if (settings.worldSize() == 1) {
-            return "";
-        }
-        if (replicas.size() == settings.worldSize()) {
-            return " (data parallel: world_size " + settings.worldSize() + ", one replica per device)";
-        }
-        return " (world_size " + settings.worldSize() + " emulated on " + replicas.size() + " replica(s): "
-                + "each step accumulates gradient_accumulation_steps x world_size micro-batches, the same update as "
-                + settings.worldSize() + " ranks)";
-    }
-
-    /** Replicas must hold the same trainable tensors (names and shapes) in the same order. */
-    private static void checkSameLayout(List<TrainableModel> replicas) {
-        LinkedHashMap<String, NDArray> first = replicas.get(0).trainableParameters();
-        for (int r = 1; r < replicas.size(); r++) {
-            LinkedHashMap<String, NDArray> other = replicas.get(r).trainableParameters();
-            if (!new ArrayList<>(other.keySet()).equals(new ArrayList<>(first.keySet()))) {
-                throw new IllegalArgumentException("replica " + r + " has other trainable tensors than replica 0 ("
-                        + other.size() + " vs " + first.size() + "); every replica needs the same base model and LoRA setup");
-            }
-            for (Map.Entry<String, NDArray> e : first.entrySet()) {
-                if (!other.get(e.getKey()).getShape().equals(e.getValue().getShape())) {
-                    throw new IllegalArgumentException("replica " + r + ": " + e.getKey() + " has shape " + other.get(e.getKey()).getShape()
-                            + " but replica 0's is " + e.getValue().getShape());
-                }
-            }
-        }
-    }
-
-    /** Copies replica 0's LoRA weights into every other replica (exactly: the others are zeroed, then added to). */
-    private void broadcastWeights() {
-        List<NDArray> src = new ArrayList<>(model.trainableParameters().values());
-        for (int r = 1; r < replicas.size(); r++) {
-            List<NDArray> dst = new ArrayList<>(replicas.get(r).trainableParameters().values());
-            for (int i = 0; i < dst.size(); i++) {
-                NDArray d = dst.get(i);
-                NDArray s = src.get(i);
-                d.subi(d);
-                if (s.getDevice().equals(d.getDevice())) {
-                    d.addi(s);
-                } else {
-                    try (NDArray copy = s.toDevice(d.getDevice(), true)) {
-                        d.addi(copy);
-                    }
-                }
-            }
-        }
-    }
-
-    /** Adds every other replica's gradients into replica 0's (the all-reduce) and returns replica 0's. */
-    private List<NDArray> reduceGradients() {
-        List<NDArray> grads = new ArrayList<>();
-        for (NDArray p : model.trainableParameters().values()) {
-            grads.add(p.getGradient());
-        }
-        for (int r = 1; r < replicas.size(); r++) {
-            int i = 0;
-            for (NDArray p : replicas.get(r).trainableParameters().values()) {
-                NDArray g = p.getGradient();
-                NDArray sum = grads.get(i++);
-                if (g.getDevice().equals(sum.getDevice())) {
-                    sum.addi(g);
-                } else {
-                    try (NDArray copy = g.toDevice(sum.getDevice(), true)) {
-                        sum.addi(copy);
-                    }
-                }
-                g.subi(g); // zero_grad on the replica
-            }
-        }
-        return grads;
+        return StepPlanner.of(settings.train(), phase, settings.maxLength(), settings.padTokenId());
     }
 
     private long warnOverMaxPositions(int phase, OptimizerStep step, long seenSoFar) {

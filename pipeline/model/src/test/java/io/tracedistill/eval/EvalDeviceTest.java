@@ -2,6 +2,7 @@ package io.tracedistill.eval;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import io.tracedistill.config.DeviceSpec;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -13,18 +14,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class EvalDeviceTest {
 
     @Test
-    void parsesTheConfigForms() {
-        assertEquals(List.of(), EvalDevice.parse("cpu"));
-        assertEquals(List.of(0), EvalDevice.parse("gpu"));
-        assertEquals(List.of(2, 3), EvalDevice.parse("gpu:2,3"));
-        assertEquals("Invalid value 'cuda' for device: must be cpu, gpu or gpu:<indices> such as gpu:0,1",
-                assertThrows(IllegalArgumentException.class, () -> EvalDevice.parse("cuda")).getMessage());
-    }
-
-    @Test
     void cpuStaysOnTheCpuWhateverSparkAssigned() {
-        assertEquals(Device.cpu(), EvalDevice.resolve("cpu", List.of()));
-        assertEquals(Device.cpu(), EvalDevice.resolve("cpu", List.of("1")));
+        assertEquals(Device.cpu(), EvalDevice.resolve(DeviceSpec.parse("cpu"), List.of()));
+        assertEquals(Device.cpu(), EvalDevice.resolve(DeviceSpec.parse("cpu"), List.of("1")));
     }
 
     @Test
@@ -32,12 +24,12 @@ class EvalDeviceTest {
         int visible = Engine.getInstance().getGpuCount();
         assertEquals("eval needs GPU 7 (assigned by Spark) but PyTorch sees " + visible
                         + " GPU(s) here (build with -Pcuda for CUDA natives); use device: cpu",
-                assertThrows(IllegalArgumentException.class, () -> EvalDevice.resolve("gpu:0,1", List.of("7"))).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> EvalDevice.resolve(DeviceSpec.parse("gpu:0,1"), List.of("7"))).getMessage());
         assertEquals("eval needs GPU 9 (from device: gpu:9) but PyTorch sees " + visible
                         + " GPU(s) here (build with -Pcuda for CUDA natives); use device: cpu",
-                assertThrows(IllegalArgumentException.class, () -> EvalDevice.resolve("gpu:9", List.of())).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> EvalDevice.resolve(DeviceSpec.parse("gpu:9"), List.of())).getMessage());
         assertEquals("Spark assigned GPU address 'GPU-5f3a' to this task, which is not a GPU index; check the executor's GPU"
                         + " discovery script",
-                assertThrows(IllegalArgumentException.class, () -> EvalDevice.resolve("gpu", List.of("GPU-5f3a"))).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> EvalDevice.resolve(DeviceSpec.parse("gpu"), List.of("GPU-5f3a"))).getMessage());
     }
 }

@@ -22,8 +22,6 @@ class EvalUnitsTest {
         assertEquals(100, new ContextLimit(100, 128, 12).limit());
         assertEquals("prompt_tokens + max_new_tokens (12) <= min(max_length 4096, max_position_embeddings 128) = 128",
                 c.describe());
-        assertEquals("eval_max_new_tokens must be >= 1, got 0",
-                assertThrows(IllegalArgumentException.class, () -> new ContextLimit(10, 10, 0)).getMessage());
     }
 
     @Test
@@ -33,8 +31,6 @@ class EvalUnitsTest {
         // Sorted: row1(10) row3(10) row2(20) row0(30) row4(30) -> batches of 2: {1,3} {2,0} {4}.
         assertArrayEquals(new int[] {1, 0, 1, 0, 2}, BatchPlan.assign(rows, lens, 2));
         assertArrayEquals(new int[] {0, 0, 0, 0, 0}, BatchPlan.assign(rows, lens, 8));
-        assertEquals("eval_batch_size must be >= 1, got 0",
-                assertThrows(IllegalArgumentException.class, () -> BatchPlan.assign(rows, lens, 0)).getMessage());
     }
 
     @Test
@@ -79,12 +75,5 @@ class EvalUnitsTest {
         assertEquals("row 1: an unparsed output cannot be correct",
                 assertThrows(IllegalArgumentException.class, () -> new Prediction(1, "base", "t", "g", "", "", false,
                         true, 1, 1, Prediction.FINISH_EOS, Optional.empty())).getMessage());
-    }
-
-    @Test
-    void settingsRejectUnknownScorer() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new EvalSettings("/m",
-                List.of(ArmSpec.base()), 8, 2, 64, true, null, "", "exact"));
-        assertEquals("Unknown scorer 'exact'; expected one of competition, gsm8k", e.getMessage());
     }
 }

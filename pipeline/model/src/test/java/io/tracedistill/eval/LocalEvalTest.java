@@ -1,5 +1,7 @@
 package io.tracedistill.eval;
 
+import io.tracedistill.config.EvalScorer;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -63,7 +65,7 @@ class LocalEvalTest {
 
     static EvalSettings settings(int batchSize) {
         return new EvalSettings(MODEL.toString(), List.of(ArmSpec.base(), new ArmSpec("lora", LORA.toString())),
-                MAX_NEW, batchSize, 4096, true, null, SUFFIX, "competition");
+                MAX_NEW, batchSize, 4096, true, null, SUFFIX, EvalScorer.COMPETITION);
     }
 
     @BeforeAll

@@ -1,5 +1,10 @@
 package io.tracedistill.train;
 
+import io.tracedistill.config.DeviceSpec;
+import io.tracedistill.config.LrSchedulerType;
+import io.tracedistill.config.PhaseConfig;
+import io.tracedistill.config.TrainSection;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -50,9 +55,9 @@ class DataParallelTest {
 
     /** Trains phase 1 (10 rows, bs 1) and phase 2 (5 rows) with {@code replicas} replicas and the given gas / world size. */
     private static Run train(Path out, int replicas, int gas, int worldSize, long[] initSeeds) throws Exception {
-        PhaseSettings p1 = new PhaseSettings(2e-3, "linear", 0, 1, 1, gas, 1e9, 5.0, 1);
-        PhaseSettings p2 = new PhaseSettings(1e-3, "cosine", 1, 1, 1, gas, 0.05, 5.0, 1);
-        TrainSettings s = new TrainSettings(p1, p2, 256, 42, false, 256, 0, 1, "cpu", worldSize);
+        PhaseConfig p1 = new PhaseConfig(2e-3, LrSchedulerType.LINEAR, 0, 1, 1, gas, 1e9, 5.0, 1);
+        PhaseConfig p2 = new PhaseConfig(1e-3, LrSchedulerType.COSINE, 1, 1, 1, gas, 0.05, 5.0, 1);
+        TrainSettings s = new TrainSettings(new TrainSection(p1, p2, worldSize, 0), 256, 42, false, DeviceSpec.cpu(), 256, 1);
         List<NDManager> managers = new ArrayList<>();
         List<StepRecord> steps = new ArrayList<>();
         try {
@@ -135,8 +140,8 @@ class DataParallelTest {
 
     @Test
     void moreReplicasThanWorldSizeIsRefused() {
-        PhaseSettings p = new PhaseSettings(1e-3, "constant", 0, 1, 1, 1, 1e9, 0, 1);
-        TrainSettings s = new TrainSettings(p, p, 64, 1, false, 0, 0, 1, "cpu", 1);
+        PhaseConfig p = new PhaseConfig(1e-3, LrSchedulerType.CONSTANT, 0, 1, 1, 1, 1e9, 0, 1);
+        TrainSettings s = new TrainSettings(new TrainSection(p, p, 1, 0), 64, 1, false, DeviceSpec.cpu(), 0, 1);
         try (NDManager a = NDManager.newBaseManager(); NDManager b = NDManager.newBaseManager()) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TwoPhaseTrainer(s,
                     List.of(new ToyLoraLm(a, 1), new ToyLoraLm(b, 2)), TwoPhaseTrainerTest.writer(), null));

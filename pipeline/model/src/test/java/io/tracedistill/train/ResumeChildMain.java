@@ -1,5 +1,10 @@
 package io.tracedistill.train;
 
+import io.tracedistill.config.DeviceSpec;
+import io.tracedistill.config.LrSchedulerType;
+import io.tracedistill.config.PhaseConfig;
+import io.tracedistill.config.TrainSection;
+
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,16 +30,16 @@ public final class ResumeChildMain {
 
     static TrainSettings toySettings() {
         // phase 1: 14 examples, bs 2 x gas 2, 2 epochs -> 4 steps/epoch (last one short) = 8 steps; phase 2: 6 steps.
-        PhaseSettings p1 = new PhaseSettings(0.05, "linear", 1, 2, 2, 2, 1e9, 3.0, 3); // logs at 3, 6, 8
-        PhaseSettings p2 = new PhaseSettings(0.01, "cosine", 2, 1, 1, 2, 0.5, 0.0, 2);
-        return new TrainSettings(p1, p2, 64, 11, false, 0, 2, 2, "cpu");
+        PhaseConfig p1 = new PhaseConfig(0.05, LrSchedulerType.LINEAR, 1, 2, 2, 2, 1e9, 3.0, 3); // logs at 3, 6, 8
+        PhaseConfig p2 = new PhaseConfig(0.01, LrSchedulerType.COSINE, 2, 1, 1, 2, 0.5, 0.0, 2);
+        return new TrainSettings(new TrainSection(p1, p2, 1, 2), 64, 11, false, DeviceSpec.cpu(), 0, 2);
     }
 
     static TrainSettings qwenSettings() {
         // phase 1: 8 examples, bs 2 x gas 1 -> 4 steps; phase 2: 6 examples -> 3 steps.
-        PhaseSettings p1 = new PhaseSettings(2e-3, "linear", 0, 1, 2, 1, 1e9, 0.0, 1);
-        PhaseSettings p2 = new PhaseSettings(5e-4, "cosine", 1, 1, 2, 1, 1.0, 5.0, 1);
-        return new TrainSettings(p1, p2, 256, 5, false, 256, 2, 2, "cpu");
+        PhaseConfig p1 = new PhaseConfig(2e-3, LrSchedulerType.LINEAR, 0, 1, 2, 1, 1e9, 0.0, 1);
+        PhaseConfig p2 = new PhaseConfig(5e-4, LrSchedulerType.COSINE, 1, 1, 2, 1, 1.0, 5.0, 1);
+        return new TrainSettings(new TrainSection(p1, p2, 1, 2), 256, 5, false, DeviceSpec.cpu(), 256, 2);
     }
 
     static List<TokenExample> trajectoryExamples(int phase, int n) throws Exception {

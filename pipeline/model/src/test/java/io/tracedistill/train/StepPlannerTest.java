@@ -95,12 +95,6 @@ class StepPlannerTest {
     }
 
     @Test
-    void badBatchSizeNamesTheKey() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new StepPlanner(0, 1, 10, 0));
-        assertEquals("Invalid value 0 for per_device_train_batch_size: must be at least 1", e.getMessage());
-    }
-
-    @Test
     void mismatchedLabelsAreRejectedWithThePosition() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new TokenExample(7, "x", new int[] {1, 2}, new int[] {1}));

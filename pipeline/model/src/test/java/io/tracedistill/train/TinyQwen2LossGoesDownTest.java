@@ -1,5 +1,10 @@
 package io.tracedistill.train;
 
+import io.tracedistill.config.DeviceSpec;
+import io.tracedistill.config.LrSchedulerType;
+import io.tracedistill.config.PhaseConfig;
+import io.tracedistill.config.TrainSection;
+
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,9 +34,9 @@ class TinyQwen2LossGoesDownTest {
             int[] labels = new ObjectMapper().convertValue(e.path("labels"), int[].class);
             batch.add(new TokenExample(i, e.path("type").asText(), ids, labels));
         }
-        PhaseSettings p1 = new PhaseSettings(5e-3, "constant", 0, 12, 2, 2, 1.0, 0.0, 4);
-        PhaseSettings p2 = new PhaseSettings(5e-5, "cosine", 0, 1, 2, 2, 1.0, 0.0, 1);
-        TrainSettings s = new TrainSettings(p1, p2, 256, 42, false, 256, 0, 1, "cpu");
+        PhaseConfig p1 = new PhaseConfig(5e-3, LrSchedulerType.CONSTANT, 0, 12, 2, 2, 1.0, 0.0, 4);
+        PhaseConfig p2 = new PhaseConfig(5e-5, LrSchedulerType.COSINE, 0, 1, 2, 2, 1.0, 0.0, 1);
+        TrainSettings s = new TrainSettings(new TrainSection(p1, p2, 1, 0), 256, 42, false, DeviceSpec.cpu(), 256, 1);
         List<Double> losses = new ArrayList<>();
         try (NDManager m = NDManager.newBaseManager()) {
             LoraModel lora = PeftAdapter.load(CausalLm.load(TrajectoryParityGoldenTest.resource("tiny-qwen2"), m),

@@ -83,7 +83,7 @@ class TrainRunTest {
                 + "phase1: {per_device_train_batch_size: 2, gradient_accumulation_steps: 1, learning_rate: 0.001, logging_steps: 1}\n"
                 + "phase2: {per_device_train_batch_size: 2, gradient_accumulation_steps: 1, learning_rate: 0.0001, logging_steps: 1}\n";
         RunConfig cfg = ConfigLoader.parse(yaml, "config.yaml");
-        TrainRun.Outputs o = TrainRun.run(cfg, new JsonlTokenShardReader(shard(tmp, 1, 4)), new JsonlTokenShardReader(shard(tmp, 2, 2)),
+        TrainRun.Outputs o = TrainRun.run(TrainRun.Settings.of(cfg), new JsonlTokenShardReader(shard(tmp, 1, 4)), new JsonlTokenShardReader(shard(tmp, 2, 2)),
                 out, TrajectoryParityGoldenTest.resource("tiny-qwen2"), 256, false, Map.of("phase1_rows", 4),
                 Map.of("phase1_examples", 4), null);
         assertEquals(2, o.training().phase1().totalSteps());

@@ -1,5 +1,10 @@
 package io.tracedistill.train;
 
+import io.tracedistill.config.DeviceSpec;
+import io.tracedistill.config.LrSchedulerType;
+import io.tracedistill.config.PhaseConfig;
+import io.tracedistill.config.TrainSection;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -80,8 +85,8 @@ class TrajectoryParityGoldenTest {
         return out;
     }
 
-    private static PhaseSettings phase(JsonNode p) {
-        return new PhaseSettings(p.path("learning_rate").asDouble(), p.path("lr_scheduler_type").asText(),
+    private static PhaseConfig phase(JsonNode p) {
+        return new PhaseConfig(p.path("learning_rate").asDouble(), LrSchedulerType.valueOf(p.path("lr_scheduler_type").asText().toUpperCase(java.util.Locale.ROOT)),
                 p.path("warmup_steps").asInt(), p.path("num_train_epochs").asInt(), p.path("per_device_train_batch_size").asInt(),
                 p.path("gradient_accumulation_steps").asInt(), p.path("max_grad_norm").asDouble(),
                 p.path("neftune_noise_alpha").asDouble(), p.path("logging_steps").asInt());
@@ -91,9 +96,9 @@ class TrajectoryParityGoldenTest {
     void trainBothPhases() throws Exception {
         trajectory = JSON.readTree(resource("train_trajectory/trajectory.json").toFile());
         JsonNode cfg = trajectory.path("two_phase_config");
-        TrainSettings settings = new TrainSettings(phase(cfg.path("phase1")), phase(cfg.path("phase2")),
-                cfg.path("max_length").asInt(), cfg.path("seed").asLong(), cfg.path("bf16").asBoolean(),
-                trajectory.path("tokenizer").path("pad_token_id").asInt(), 0, 2, "cpu");
+        TrainSettings settings = new TrainSettings(new TrainSection(phase(cfg.path("phase1")), phase(cfg.path("phase2")), 1, 0),
+                cfg.path("max_length").asInt(), cfg.path("seed").asLong(), cfg.path("bf16").asBoolean(), DeviceSpec.cpu(),
+                trajectory.path("tokenizer").path("pad_token_id").asInt(), 2);
         List<TokenExample> p1 = examples(1);
         List<TokenExample> p2 = examples(2);
         output = Files.createTempDirectory("trajectory-parity");

@@ -1,5 +1,10 @@
 package io.tracedistill.train;
 
+import io.tracedistill.config.DeviceSpec;
+import io.tracedistill.config.LrSchedulerType;
+import io.tracedistill.config.PhaseConfig;
+import io.tracedistill.config.TrainSection;
+
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -20,8 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Trainer mechanics on {@link ToyLoraLm} (the tiny-qwen2 parity run is {@code TrajectoryParityGoldenTest}). */
 class TwoPhaseTrainerTest {
 
-    static PhaseSettings phase(double lr, String sched, int warmup, int epochs, int bs, int gas, double clip, double neft) {
-        return new PhaseSettings(lr, sched, warmup, epochs, bs, gas, clip, neft, 1);
+    static PhaseConfig phase(double lr, String sched, int warmup, int epochs, int bs, int gas, double clip, double neft) {
+        return new PhaseConfig(lr, LrSchedulerType.valueOf(sched.toUpperCase(java.util.Locale.ROOT)), warmup, epochs, bs, gas, clip, neft, 1);
     }
 
     static AdapterWriter writer() {
@@ -48,8 +53,7 @@ class TwoPhaseTrainerTest {
     @Test
     void lossGoesDownOnARepeatedBatch(@TempDir Path out) throws Exception {
         List<TokenExample> batch = toyExamples(4);
-        TrainSettings s = new TrainSettings(phase(0.05, "constant", 0, 30, 2, 2, 1e9, 0), phase(0.01, "cosine", 2, 2, 2, 2, 1.0, 0),
-                64, 42, false, 0, 0, 2, "cpu");
+        TrainSettings s = new TrainSettings(new TrainSection(phase(0.05, "constant", 0, 30, 2, 2, 1e9, 0), phase(0.01, "cosine", 2, 2, 2, 2, 1.0, 0), 1, 0), 64, 42, false, DeviceSpec.cpu(), 0, 2);
         List<StepRecord> records = new ArrayList<>();
         try (NDManager m = NDManager.newBaseManager()) {
             TrainResult r = new TwoPhaseTrainer(s, new ToyLoraLm(m, 5), writer(), records::add)
@@ -87,8 +91,8 @@ class TwoPhaseTrainerTest {
         float[][] b = new float[2][];
         int[][] shapes = {{1, 2}, {2, 1}};
         for (int k = 0; k < 2; k++) {
-            PhaseSettings p = phase(0.01, "constant", 0, 1, shapes[k][0], shapes[k][1], 1e9, 0);
-            TrainSettings s = new TrainSettings(p, p, 64, 42, false, 0, 0, 1, "cpu");
+            PhaseConfig p = phase(0.01, "constant", 0, 1, shapes[k][0], shapes[k][1], 1e9, 0);
+            TrainSettings s = new TrainSettings(new TrainSection(p, p, 1, 0), 64, 42, false, DeviceSpec.cpu(), 0, 1);
             List<StepRecord> recs = new ArrayList<>();
             try (NDManager m = NDManager.newBaseManager()) {
                 ToyLoraLm lm = new ToyLoraLm(m, 9);
@@ -119,8 +123,8 @@ class TwoPhaseTrainerTest {
 
     @Test
     void sameSeedGivesTheSameAdapterBitForBitEvenWithNeftune(@TempDir Path out) throws Exception {
-        PhaseSettings p = phase(0.02, "linear", 1, 2, 2, 2, 1.0, 5.0);
-        TrainSettings s = new TrainSettings(p, p, 64, 7, true, 0, 0, 1, "cpu");
+        PhaseConfig p = phase(0.02, "linear", 1, 2, 2, 2, 1.0, 5.0);
+        TrainSettings s = new TrainSettings(new TrainSection(p, p, 1, 0), 64, 7, true, DeviceSpec.cpu(), 0, 1);
         List<Map<String, TensorFiles.HostTensor>> adapters = new ArrayList<>();
         for (int k = 0; k < 2; k++) {
             try (NDManager m = NDManager.newBaseManager()) {
@@ -136,7 +140,7 @@ class TwoPhaseTrainerTest {
         }
         // NEFTune is active: a different seed gives a different adapter.
         try (NDManager m = NDManager.newBaseManager()) {
-            TrainSettings other = new TrainSettings(p, p, 64, 8, true, 0, 0, 1, "cpu");
+            TrainSettings other = new TrainSettings(new TrainSection(p, p, 1, 0), 64, 8, true, DeviceSpec.cpu(), 0, 1);
             TrainResult r = new TwoPhaseTrainer(other, new ToyLoraLm(m, 1), writer(), null)
                     .train(new InMemoryTokenShardReader(toyExamples(10)), new InMemoryTokenShardReader(toyExamples(6)),
                             out.resolve("other"), false);

@@ -62,7 +62,7 @@ public final class EvalBench {
                 + "output_dir: " + work.resolve("out") + "\nprompt_suffix: ''\nmax_length: 4096\n"
                 + "eval_path: " + evalFile + "\neval_adapters: [" + adapter + "]\n"
                 + "eval_max_new_tokens: " + maxNew + "\neval_batch_size: " + batch + "\n", "bench.yaml");
-        EvalSettings settings = EvalSettings.of(cfg, cfg.outputDir());
+        EvalSettings settings = EvalSettings.of(cfg, cfg.output().outputDir());
 
         System.out.printf(Locale.ROOT, "eval bench: %d rows x %d arms, max_new_tokens %d, batch %d, cores %d%n",
                 rows, settings.arms().size(), maxNew, batch, Runtime.getRuntime().availableProcessors());
@@ -94,7 +94,7 @@ public final class EvalBench {
             try {
                 EvalStage.run(spark, cfg, work.resolve("warm-" + master.replaceAll("\\W", "")).toString());
                 long t1 = System.nanoTime();
-                EvalResult r = EvalStage.run(spark, cfg, cfg.outputDir());
+                EvalResult r = EvalStage.run(spark, cfg, cfg.output().outputDir());
                 double sec = (System.nanoTime() - t1) / 1e9;
                 List<Prediction> spk = EvalStage.readPredictions(spark, r.predictionsDir(),
                         io.tracedistill.config.ShardFormat.PARQUET, PredictionColumns.schema(

@@ -1,7 +1,9 @@
 package io.tracedistill.spark.eval;
 
+import io.tracedistill.config.EvalSection;
 import io.tracedistill.config.RunConfig;
 import io.tracedistill.config.ShardFormat;
+import io.tracedistill.contract.ColumnKeys;
 import io.tracedistill.contract.PyText;
 import io.tracedistill.eval.AccuracyChart;
 import io.tracedistill.eval.ArmSpec;
@@ -75,15 +77,39 @@ public final class EvalStage {
     /**
      * Runs the eval.
      *
-     * @param outputDir where {@code eval/} goes (normally {@code cfg.outputDir()}); also the default adapter's parent
+     * @param outputDir where {@code eval/} goes (normally {@code cfg.output().outputDir()}); also the default adapter's parent
      * @throws IllegalArgumentException before any Spark job if {@code eval_path} is unset, the base model or an
      *     adapter directory is unusable, or the eval table lacks a configured column
      */
     public static EvalResult run(SparkSession spark, RunConfig cfg, String outputDir) {
-        String evalPath = cfg.evalPath().orElseThrow(() -> new IllegalArgumentException(
+        return run(spark, Inputs.of(cfg, outputDir), outputDir);
+    }
+
+    /**
+     * Everything the eval stage reads from the run config; the eval step's fingerprint is the canonical form of
+     * this record, so a field added here is part of it.
+     *
+     * @param settings    what the decoders need (model, arms, budgets, chat template inputs, scorer, device)
+     * @param eval        the {@code eval_*} keys (path, limit, adapters)
+     * @param columns     {@code columns} of the eval table
+     * @param shardFormat {@code shard_format} of the predictions table
+     * @param baseModel   {@code base_model} as configured (for the report)
+     */
+    public record Inputs(EvalSettings settings, EvalSection eval, ColumnKeys columns, ShardFormat shardFormat, String baseModel) {
+
+        /** The inputs of a run config; the default adapter is {@code outputDir/adapter}. */
+        public static Inputs of(RunConfig cfg, String outputDir) {
+            return new Inputs(EvalSettings.of(cfg, outputDir), cfg.eval(), cfg.data().columns(), cfg.output().shardFormat(),
+                    cfg.model().baseModel());
+        }
+    }
+
+    /** Runs the eval on {@code in} (see {@link #run(SparkSession, RunConfig, String)}). */
+    public static EvalResult run(SparkSession spark, Inputs in, String outputDir) {
+        String evalPath = in.eval().path().orElseThrow(() -> new IllegalArgumentException(
                 "eval_path is not set: add eval_path (a CSV/JSONL/Parquet test set with prompt, answer and type "
                         + "columns) to the config to run eval"));
-        EvalSettings settings = EvalSettings.of(cfg, outputDir);
+        EvalSettings settings = in.settings();
         // Driver-side checks, before anything is read or written.
         HfConfig hf = HfConfig.load(settings.modelPath());
         for (ArmSpec arm : settings.arms()) {
@@ -92,18 +118,18 @@ public final class EvalStage {
                     PeftAdapter.readConfig(p);
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("eval arm '" + arm.name() + "': " + e.getMessage()
-                            + (cfg.evalAdapters().isEmpty() ? " (eval_adapters is empty, so the run's own adapter "
+                            + (in.eval().adapters().isEmpty() ? " (eval_adapters is empty, so the run's own adapter "
                             + "output_dir/adapter is evaluated: run train first or list adapters in eval_adapters)"
                             : ""), e);
                 }
             });
         }
         ContextLimit limit = settings.contextLimit(hf.maxPositionEmbeddings());
-        ShardFormat format = cfg.shardFormat();
+        ShardFormat format = in.shardFormat();
 
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         InputTable table = InputReader.read(spark, evalPath);
-        EvalInputCheck.Checked checked = EvalInputCheck.check(table, cfg.columns());
+        EvalInputCheck.Checked checked = EvalInputCheck.check(table, in.columns());
         StructType predictionSchema = PredictionColumns.schema(checked.passthrough());
         StructType stagedSchema = EncodePartition.stagedSchema(table.inputSchema());
         int lead = EncodePartition.LEADING.size();
@@ -123,7 +149,7 @@ public final class EvalStage {
             Dataset<Row> stagedBack = spark.read().schema(stagedSchema).parquet(tmp + "/staged");
 
             // 2) plan on the driver.
-            EvalPlan plan = EvalPlan.build(stagedBack, cfg.evalLimit().orElse(null), settings.batchSize(),
+            EvalPlan plan = EvalPlan.build(stagedBack, in.eval().limit().orElse(null), settings.batchSize(),
                     spark.sparkContext().defaultParallelism());
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             Broadcast<EvalPlan> b = jsc.broadcast(plan);
@@ -155,11 +181,11 @@ public final class EvalStage {
             // 5) the report, from the table as written.
             List<Prediction> written = readPredictions(spark, predictionsDir, format, predictionSchema);
             Map<String, Object> meta = new LinkedHashMap<>();
-            meta.put("scorer", settings.scorer());
+            meta.put("scorer", settings.scorer().yamlName());
             meta.put("eval_path", Manifests.redact(evalPath));
-            meta.put("base_model", cfg.baseModel());
+            meta.put("base_model", in.baseModel());
             meta.put("input_rows", plan.inputRows());
-            meta.put("eval_limit", cfg.evalLimit().orElse(null));
+            meta.put("eval_limit", in.eval().limit().orElse(null));
             meta.put("eval_rows", plan.evalRows());
             meta.put("decoded_rows", plan.decodable());
             meta.put("max_new_tokens", settings.maxNewTokens());

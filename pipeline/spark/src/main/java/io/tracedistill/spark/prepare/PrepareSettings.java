@@ -1,5 +1,6 @@
 package io.tracedistill.spark.prepare;
 
+import io.tracedistill.config.Canonical;
 import io.tracedistill.config.RunConfig;
 import io.tracedistill.config.ShardFormat;
 import io.tracedistill.contract.ColumnKeys;
@@ -26,11 +27,13 @@ import java.util.Objects;
  * @param effectiveBatch1 phase 1 per_device_train_batch_size × gradient_accumulation_steps × world_size
  * @param effectiveBatch2 the same for phase 2
  * @param rowsPerShard target rows per shard file
- * @param resolvedConfig the resolved config, written into the manifest (no credentials)
+ * @param resolvedConfig the resolved config, written into the manifest (no credentials); provenance only, so not part
+ *     of the prepare step's fingerprint
  */
 public record PrepareSettings(String dataPath, String outputDir, List<String> hardTypes, BigInteger seed,
         ColumnKeys columns, String promptSuffix, int minCotLen, boolean shuffle, ShardFormat shardFormat,
-        int effectiveBatch1, int effectiveBatch2, int rowsPerShard, Map<String, Object> resolvedConfig) {
+        int effectiveBatch1, int effectiveBatch2, int rowsPerShard,
+        @Canonical.NotFingerprinted Map<String, Object> resolvedConfig) {
 
     public PrepareSettings {
         Objects.requireNonNull(dataPath, "dataPath");
@@ -40,10 +43,6 @@ public record PrepareSettings(String dataPath, String outputDir, List<String> ha
         Objects.requireNonNull(columns, "columns");
         Objects.requireNonNull(promptSuffix, "promptSuffix");
         Objects.requireNonNull(shardFormat, "shardFormat");
-        if (effectiveBatch1 < 1 || effectiveBatch2 < 1) {
-            throw new IllegalArgumentException("Invalid effective batch size " + effectiveBatch1 + "/" + effectiveBatch2
-                    + ": per_device_train_batch_size × gradient_accumulation_steps × world_size must be at least 1");
-        }
         if (rowsPerShard < 1) {
             throw new IllegalArgumentException("Invalid rowsPerShard " + rowsPerShard + ": must be at least 1");
         }
@@ -97,9 +96,9 @@ public record PrepareSettings(String dataPath, String outputDir, List<String> ha
      * world_size}); the resolved config ({@link RunConfig#toCanonicalMap()}) goes into the manifest.
      */
     public static PrepareSettings from(RunConfig cfg) {
-        return new PrepareSettings(cfg.dataPath(), cfg.outputDir(), cfg.hardTypes(), BigInteger.valueOf(cfg.seed()),
-                cfg.columns(), cfg.promptSuffix(), cfg.minCotLen(), cfg.shuffle(), cfg.shardFormat(),
-                cfg.phase1().effectiveBatchSize(cfg.worldSize()), cfg.phase2().effectiveBatchSize(cfg.worldSize()),
+        return new PrepareSettings(cfg.data().dataPath(), cfg.output().outputDir(), cfg.data().hardTypes(), BigInteger.valueOf(cfg.seed()),
+                cfg.data().columns(), cfg.data().promptSuffix(), cfg.data().minCotLen(), cfg.data().shuffle(), cfg.output().shardFormat(),
+                cfg.train().effectiveBatch(1), cfg.train().effectiveBatch(2),
                 ShardWriter.DEFAULT_ROWS_PER_SHARD, cfg.toCanonicalMap());
     }
 

@@ -10,7 +10,7 @@ import java.util.Optional;
 
 /**
  * The part of the run configuration the tokenize stage uses, as one serializable record (it travels to the
- * executors inside the partition function).
+ * executors inside the partition function). Ranges were checked when the config loaded.
  *
  * @param modelDir the base model directory ({@code base_model}): holds {@code tokenizer.json} and
  *     {@code tokenizer_config.json} with the {@code chat_template}; must be readable at the same path on every
@@ -21,7 +21,7 @@ import java.util.Optional;
  * @param chatDate {@code chat_date}: the date the template's {@code strftime_now} sees; empty = reuse the date recorded
  *     in an existing {@code tokens/manifest.json}, else today (UTC)
  * @param shardFormat {@code shard_format} of the prepared shards read and the token shards written
- * @param phase1EffectiveBatch per_device_train_batch_size x gradient_accumulation_steps x world_size of phase 1
+ * @param phase1EffectiveBatch the effective batch of phase 1 ({@link io.tracedistill.config.TrainSection#effectiveBatch})
  * @param phase2EffectiveBatch the same for phase 2
  */
 public record TokenizeSettings(String modelDir, int maxLength, BigInteger seed, boolean enableThinking,
@@ -33,14 +33,6 @@ public record TokenizeSettings(String modelDir, int maxLength, BigInteger seed, 
         Objects.requireNonNull(seed, "seed");
         Objects.requireNonNull(chatDate, "chatDate");
         Objects.requireNonNull(shardFormat, "shardFormat");
-        if (maxLength <= 0) {
-            throw new IllegalArgumentException("Invalid value " + maxLength + " for max_length: must be at least 1");
-        }
-        if (phase1EffectiveBatch <= 0 || phase2EffectiveBatch <= 0) {
-            throw new IllegalArgumentException("Effective batch sizes must be at least 1, got phase1 "
-                    + phase1EffectiveBatch + ", phase2 " + phase2EffectiveBatch
-                    + " (per_device_train_batch_size x gradient_accumulation_steps x world_size)");
-        }
     }
 
     /** Effective batch of phase 1 or 2. */
@@ -65,9 +57,9 @@ public record TokenizeSettings(String modelDir, int maxLength, BigInteger seed, 
      * (per_device_train_batch_size x gradient_accumulation_steps x world_size).
      */
     public static TokenizeSettings from(RunConfig cfg) {
-        return new TokenizeSettings(cfg.baseModel(), cfg.maxLength(), BigInteger.valueOf(cfg.seed()),
-                cfg.enableThinking(), cfg.chatDate(), cfg.shardFormat(),
-                cfg.phase1().effectiveBatchSize(cfg.worldSize()), cfg.phase2().effectiveBatchSize(cfg.worldSize()));
+        return new TokenizeSettings(cfg.model().baseModel(), cfg.model().maxLength(), BigInteger.valueOf(cfg.seed()),
+                cfg.model().enableThinking(), cfg.model().chatDate(), cfg.output().shardFormat(),
+                cfg.train().effectiveBatch(1), cfg.train().effectiveBatch(2));
     }
 
     /** The two training phases, with their directory names under {@code prepared/} and {@code tokens/}. */

@@ -99,8 +99,8 @@ class EvalStageTest {
                 .config("spark.sql.shuffle.partitions", "2").getOrCreate();
         Path evalFile = writeEvalCsv(tmp);
         cfg = config(evalFile, tmp.resolve("out"), "");
-        assertEquals(SUFFIX, cfg.promptSuffix());
-        result = EvalStage.run(spark, cfg, cfg.outputDir());
+        assertEquals(SUFFIX, cfg.data().promptSuffix());
+        result = EvalStage.run(spark, cfg, cfg.output().outputDir());
         table = new ArrayList<>();
         for (Row r : spark.read().parquet(result.predictionsDir()).collectAsList()) {
             table.add(PredictionRows.fromRow(r));
@@ -171,9 +171,9 @@ class EvalStageTest {
         for (int i = 0; i < PROMPTS.length; i++) {
             examples.add(new EvalExample(i, TYPES[i], GOLD[i], PROMPTS[i] + SUFFIX));
         }
-        List<Prediction> local = LocalEval.run(examples, EvalSettings.of(cfg, cfg.outputDir()));
+        List<Prediction> local = LocalEval.run(examples, EvalSettings.of(cfg, cfg.output().outputDir()));
         List<Prediction> sorted = new ArrayList<>(table);
-        sorted.sort(LocalEval.order(EvalSettings.of(cfg, cfg.outputDir()).arms()));
+        sorted.sort(LocalEval.order(EvalSettings.of(cfg, cfg.output().outputDir()).arms()));
         assertEquals(local, sorted);
     }
 
@@ -250,7 +250,7 @@ class EvalStageTest {
     void jsonlFormatAndEvalLimit() throws IOException {
         Path out = tmp.resolve("out-jsonl");
         RunConfig c = config(tmp.resolve("eval.csv"), out, "shard_format: jsonl\neval_limit: 3\n");
-        EvalResult r = EvalStage.run(spark, c, c.outputDir());
+        EvalResult r = EvalStage.run(spark, c, c.output().outputDir());
         assertEquals(7, r.inputRows());
         assertEquals(3, r.evalRows());
         List<Prediction> ps = EvalStage.readPredictions(spark, r.predictionsDir(), ShardFormat.JSONL,
@@ -277,7 +277,7 @@ class EvalStageTest {
         Files.writeString(f, "id,question,answer,type\nq0,hi,1,math\n");
         RunConfig c = config(f, tmp.resolve("out-bad"), "");
         InputSchemaException e = assertThrows(InputSchemaException.class, () -> EvalStage.run(spark, c,
-                c.outputDir()));
+                c.output().outputDir()));
         assertTrue(e.getMessage().contains("is missing required columns ['prompt']"), e.getMessage());
         assertTrue(e.getMessage().contains("found ['id', 'question', 'answer', 'type']"), e.getMessage());
         assertTrue(e.getMessage().contains("'columns'"), e.getMessage());

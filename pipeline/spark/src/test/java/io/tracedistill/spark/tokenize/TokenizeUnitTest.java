@@ -101,13 +101,6 @@ class TokenizeUnitTest {
     }
 
     @Test
-    void settingsRejectNonPositiveLengths() {
-        var e = assertThrows(IllegalArgumentException.class, () -> new TokenizeSettings("m", 0, BigInteger.ONE, true,
-                Optional.empty(), ShardFormat.PARQUET, 1, 1));
-        assertEquals("Invalid value 0 for max_length: must be at least 1", e.getMessage());
-    }
-
-    @Test
     void rowTokenizerQuarantinesTruncationAndExplainsIt() {
         try (HfTokenizer tok = HfTokenizer.load(TrajectoryFixture.path("fixtures/tiny-qwen2"))) {
             RowTokenizer rt = new RowTokenizer(tok, new ChatMlTestRenderer(), 10);

@@ -1,0 +1,85 @@
+package io.tracedistill.jobs;
+
+import io.tracedistill.config.ConfigLoader;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+/**
+ * A step's fingerprint covers every config value its stage reads. These keys were missing from the
+ * hand-written key lists the steps used to keep: {@code device} for eval (switching eval from CPU to GPU
+ * reused stale predictions) and {@code world_size}, {@code threads}, {@code checkpoint_steps} for train.
+ */
+class StepFingerprintTest {
+
+    @TempDir
+    static Path dir;
+    private static final List<JobContext> OPENED = new ArrayList<>();
+
+    @BeforeAll
+    static void evalTable() throws Exception {
+        Files.writeString(dir.resolve("eval.csv"), "prompt,answer,type\nq,1,t\n");
+        Files.writeString(dir.resolve("data.csv"), "prompt,generated_cot,answer,type\nq,c,1,t\n");
+    }
+
+    @AfterAll
+    static void stopSpark() {
+        OPENED.forEach(JobContext::close);
+    }
+
+    /** A context for the minimal config plus {@code extra} YAML lines. */
+    private static JobContext context(String extra) {
+        String yaml = "base_model: " + dir.resolve("model") + "\n"
+                + "data_path: " + dir.resolve("data.csv") + "\n"
+                + "hard_types: [t]\n"
+                + "output_dir: " + dir.resolve("out") + "\n"
+                + "eval_path: " + dir.resolve("eval.csv") + "\n"
+                + "spark_master: local[1]\n"
+                + extra;
+        JobContext ctx = new JobContext(ConfigLoader.parse(yaml, "test.yaml"), dir.resolve("test.yaml"), false, false,
+                new PrintStream(OutputStream.nullOutputStream()));
+        OPENED.add(ctx);
+        return ctx;
+    }
+
+    private static String fingerprint(Step step, String extra) {
+        return step.fingerprint(context(extra));
+    }
+
+    @Test
+    void evalFingerprintCoversDevice() {
+        Step eval = new EvalStep();
+        assertEquals(fingerprint(eval, ""), fingerprint(eval, "device: cpu\n"), "the default is cpu");
+        assertNotEquals(fingerprint(eval, "device: cpu\n"), fingerprint(eval, "device: gpu\n"),
+                "eval decodes on the configured device: a switch must re-run it");
+    }
+
+    @Test
+    void trainFingerprintCoversWorldSizeThreadsAndCheckpointSteps() {
+        Step train = new TrainStep();
+        String base = fingerprint(train, "");
+        assertEquals(base, fingerprint(train, "world_size: 1\nthreads: 0\ncheckpoint_steps: 0\n"), "the defaults");
+        assertNotEquals(base, fingerprint(train, "world_size: 2\n"), "world_size changes the rows per optimizer step");
+        assertNotEquals(base, fingerprint(train, "threads: 2\n"), "threads changes the float summation order");
+        assertNotEquals(base, fingerprint(train, "checkpoint_steps: 5\n"), "checkpoint_steps changes the checkpoints written");
+    }
+
+    @Test
+    void aKeyNoStageReadsLeavesTheFingerprintsAlone() {
+        for (Step step : List.of(new PrepareStep(), new TokenizeStep(), new TrainStep())) {
+            assertEquals(fingerprint(step, ""), fingerprint(step, "eval_batch_size: 3\n"),
+                    step.name() + " does not read eval_batch_size");
+        }
+    }
+}

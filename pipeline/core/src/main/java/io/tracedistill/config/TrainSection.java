@@ -1,0 +1,48 @@
+package io.tracedistill.config;
+
+import java.util.Objects;
+
+import static io.tracedistill.config.ConfigKeys.*;
+
+/**
+ * The two training phases and how an optimizer step is spread over workers. The effective batch is
+ * computed here and nowhere else.
+ *
+ * @param phase1          {@code phase1}: the Train phase
+ * @param phase2          {@code phase2}: the Nudge phase
+ * @param worldSize       {@code world_size}: data-parallel workers
+ * @param checkpointSteps {@code checkpoint_steps}: optimizer steps between checkpoints, 0 = phase ends only
+ */
+public record TrainSection(PhaseConfig phase1, PhaseConfig phase2, int worldSize, int checkpointSteps) {
+
+    public TrainSection {
+        Objects.requireNonNull(phase1, "phase1");
+        Objects.requireNonNull(phase2, "phase2");
+    }
+
+    static TrainSection from(ConfigValuesByKey v) {
+        return new TrainSection(v.get(K_PHASE1), v.get(K_PHASE2), v.get(K_WORLD_SIZE), v.get(K_CHECKPOINT_STEPS));
+    }
+
+    /** Phase 1 or 2. */
+    public PhaseConfig phase(int phase) {
+        return switch (phase) {
+            case 1 -> phase1;
+            case 2 -> phase2;
+            default -> throw new IllegalArgumentException("phase must be 1 or 2, got " + phase);
+        };
+    }
+
+    /** Micro-batches per optimizer step over all workers: {@code gradient_accumulation_steps × world_size}. */
+    public int microBatchesPerStep(int phase) {
+        return phase(phase).gradientAccumulationSteps() * worldSize;
+    }
+
+    /**
+     * Rows per optimizer step over all workers, {@code per_device_train_batch_size × gradient_accumulation_steps ×
+     * world_size}: also the batch size of the stratified order prepare and tokenize write.
+     */
+    public int effectiveBatch(int phase) {
+        return phase(phase).perDeviceTrainBatchSize() * microBatchesPerStep(phase);
+    }
+}
