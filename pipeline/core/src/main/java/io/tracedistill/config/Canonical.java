@@ -24,8 +24,8 @@ import java.util.TreeMap;
  *
  * <pre>
  *   record, Map    → sorted map (component name → canonical value)
- *   Optional       → its value or null        enum → yamlName() if it has one, else name()
- *   DeviceSpec     → yamlName()               Path, LocalDate, BigInteger → toString()
+ *   Optional       → its value or null        YamlNamed (device, scorer, ...) → yamlName()
+ *   other enum     → name()                   Path, LocalDate, BigInteger → toString()
  *   Collection     → list                     String, Number, Boolean, null → as is
  * </pre>
  * Any other type is refused, so a new field type cannot silently fingerprint as an object identity.
@@ -53,20 +53,11 @@ public final class Canonical {
         if (value instanceof Optional<?> o) {
             return o.map(Canonical::of).orElse(null);
         }
-        if (value instanceof ShardFormat f) {
-            return f.yamlName();
-        }
-        if (value instanceof LrSchedulerType t) {
-            return t.yamlName();
-        }
-        if (value instanceof EvalScorer s) {
-            return s.yamlName();
+        if (value instanceof YamlNamed y) {
+            return y.yamlName();
         }
         if (value instanceof Enum<?> e) {
             return e.name();
-        }
-        if (value instanceof DeviceSpec d) {
-            return d.yamlName();
         }
         if (value instanceof Path || value instanceof LocalDate || value instanceof BigInteger) {
             return value.toString();

@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * The {@code device} key, parsed once: {@code cpu}, {@code gpu} (= GPU 0) or {@code gpu:i,j} (the listed
  * GPU indices, one data-parallel training replica or eval task device each).
  */
-public final class DeviceSpec implements java.io.Serializable {
+public final class DeviceSpec implements YamlNamed, java.io.Serializable {
     private static final long serialVersionUID = 1L;
     private static final Pattern SYNTAX = Pattern.compile("cpu|gpu|gpu:\\d+(,\\d+)*");
     /** The requirement a malformed value fails, as the config error states it. */
@@ -57,6 +57,7 @@ public final class DeviceSpec implements java.io.Serializable {
     }
 
     /** The value as written in the config ({@code gpu} and {@code gpu:0} stay distinct, as in resolved_config.yaml). */
+    @Override
     public String yamlName() {
         return yamlName;
     }

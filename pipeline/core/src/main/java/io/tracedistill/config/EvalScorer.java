@@ -10,7 +10,7 @@ import java.util.Locale;
 import java.util.function.Supplier;
 
 /** The grading rule of {@code eval_scorer} (see {@link io.tracedistill.grade}). */
-public enum EvalScorer {
+public enum EvalScorer implements YamlNamed {
     COMPETITION(CompetitionGrader::new),
     GSM8K(Gsm8kScorer::new);
 
@@ -21,6 +21,7 @@ public enum EvalScorer {
     }
 
     /** The YAML spelling, also the grader's {@link Grader#name()}: {@code competition} or {@code gsm8k}. */
+    @Override
     public String yamlName() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -4,6 +4,7 @@ import io.tracedistill.contract.PyText;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,34 +41,44 @@ public record PhaseConfig(
         int loggingSteps) {
 
     /**
-     * One phase key: YAML name, parser (YAML value to the typed value), getter, and {@code yaml} (typed value to
-     * the plain YAML value of {@link #toMap()}).
+     * One phase key: YAML name, parser (YAML value to the typed value), getter, doc, and {@code yaml} (typed value
+     * to the plain YAML value of {@link #toMap()}).
      */
-    private record PhaseKey(String name, ConfigParsers.Parser<?> parser, Function<PhaseConfig, Object> getter, String doc,
-                            Function<Object, Object> yaml) {
-        PhaseKey(String name, ConfigParsers.Parser<?> parser, Function<PhaseConfig, Object> getter, String doc) {
-            this(name, parser, getter, doc, Function.identity());
+    private record PhaseKey<T>(String name, ConfigParsers.Parser<T> parser, Function<PhaseConfig, T> getter, String doc,
+                               Function<T, Object> yaml) {
+        PhaseKey(String name, ConfigParsers.Parser<T> parser, Function<PhaseConfig, T> getter, String doc) {
+            this(name, parser, getter, doc, v -> v);
+        }
+
+        Object yamlValue(PhaseConfig p) {
+            return yaml.apply(getter.apply(p));
         }
     }
 
-    private static final List<PhaseKey> DECLARED = List.of(
-            new PhaseKey("learning_rate", ConfigParsers.number(v -> v > 0, "must be greater than 0"),
-                    PhaseConfig::learningRate, "peak learning rate"),
-            new PhaseKey("lr_scheduler_type", (raw, key, source) -> LrSchedulerType.fromYaml(
-                    ConfigParsers.oneOf(LrSchedulerType.yamlNames()).parse(raw, key, source)),
-                    PhaseConfig::lrSchedulerType, "learning-rate schedule after warmup",
-                    t -> ((LrSchedulerType) t).yamlName()),
-            new PhaseKey("warmup_steps", ConfigParsers.intAtLeast(0), PhaseConfig::warmupSteps, "linear warmup steps"),
-            new PhaseKey("num_train_epochs", ConfigParsers.intAtLeast(1), PhaseConfig::numTrainEpochs, "epochs"),
-            new PhaseKey("per_device_train_batch_size", ConfigParsers.intAtLeast(1),
-                    PhaseConfig::perDeviceTrainBatchSize, "micro-batch size per worker"),
-            new PhaseKey("gradient_accumulation_steps", ConfigParsers.intAtLeast(1),
-                    PhaseConfig::gradientAccumulationSteps, "micro-batches per optimizer step"),
-            new PhaseKey("max_grad_norm", ConfigParsers.number(v -> v > 0, "must be greater than 0 (1.0e9 turns clipping off)"),
-                    PhaseConfig::maxGradNorm, "global gradient-norm clip"),
-            new PhaseKey("neftune_noise_alpha", ConfigParsers.number(v -> v >= 0, "must be at least 0"),
-                    PhaseConfig::neftuneNoiseAlpha, "NEFTune noise alpha"),
-            new PhaseKey("logging_steps", ConfigParsers.intAtLeast(1), PhaseConfig::loggingSteps, "steps between log lines"));
+    private static final PhaseKey<Double> LEARNING_RATE = new PhaseKey<>("learning_rate",
+            ConfigParsers.number(v -> v > 0, "must be greater than 0"), PhaseConfig::learningRate, "peak learning rate");
+    private static final PhaseKey<LrSchedulerType> LR_SCHEDULER_TYPE = new PhaseKey<>("lr_scheduler_type",
+            (raw, key, source) -> LrSchedulerType.fromYaml(ConfigParsers.oneOf(LrSchedulerType.yamlNames()).parse(raw, key, source)),
+            PhaseConfig::lrSchedulerType, "learning-rate schedule after warmup", LrSchedulerType::yamlName);
+    private static final PhaseKey<Integer> WARMUP_STEPS = new PhaseKey<>("warmup_steps", ConfigParsers.intAtLeast(0),
+            PhaseConfig::warmupSteps, "linear warmup steps");
+    private static final PhaseKey<Integer> NUM_TRAIN_EPOCHS = new PhaseKey<>("num_train_epochs", ConfigParsers.intAtLeast(1),
+            PhaseConfig::numTrainEpochs, "epochs");
+    private static final PhaseKey<Integer> PER_DEVICE_TRAIN_BATCH_SIZE = new PhaseKey<>("per_device_train_batch_size",
+            ConfigParsers.intAtLeast(1), PhaseConfig::perDeviceTrainBatchSize, "micro-batch size per worker");
+    private static final PhaseKey<Integer> GRADIENT_ACCUMULATION_STEPS = new PhaseKey<>("gradient_accumulation_steps",
+            ConfigParsers.intAtLeast(1), PhaseConfig::gradientAccumulationSteps, "micro-batches per optimizer step");
+    private static final PhaseKey<Double> MAX_GRAD_NORM = new PhaseKey<>("max_grad_norm",
+            ConfigParsers.number(v -> v > 0, "must be greater than 0 (1.0e9 turns clipping off)"), PhaseConfig::maxGradNorm,
+            "global gradient-norm clip");
+    private static final PhaseKey<Double> NEFTUNE_NOISE_ALPHA = new PhaseKey<>("neftune_noise_alpha",
+            ConfigParsers.number(v -> v >= 0, "must be at least 0"), PhaseConfig::neftuneNoiseAlpha, "NEFTune noise alpha");
+    private static final PhaseKey<Integer> LOGGING_STEPS = new PhaseKey<>("logging_steps", ConfigParsers.intAtLeast(1),
+            PhaseConfig::loggingSteps, "steps between log lines");
+
+    /** The keys in declaration (= resolved YAML) order. */
+    private static final List<PhaseKey<?>> DECLARED = List.of(LEARNING_RATE, LR_SCHEDULER_TYPE, WARMUP_STEPS, NUM_TRAIN_EPOCHS,
+            PER_DEVICE_TRAIN_BATCH_SIZE, GRADIENT_ACCUMULATION_STEPS, MAX_GRAD_NORM, NEFTUNE_NOISE_ALPHA, LOGGING_STEPS);
 
     /** The phase keys, sorted (the reference's {@code _PHASE_FIELDS}). */
     public static final List<String> KEYS;
@@ -102,43 +113,33 @@ public record PhaseConfig(
      * @throws ConfigException naming the key, the value and the requirement
      */
     public PhaseConfig withOverrides(Map<?, ?> overrides, String section, String source) {
-        Map<String, Object> values = typedMap();
+        Map<PhaseKey<?>, Object> values = new IdentityHashMap<>();
+        for (PhaseKey<?> k : DECLARED) {
+            values.put(k, k.getter().apply(this));
+        }
         for (Map.Entry<?, ?> e : overrides.entrySet()) {
             Object k = e.getKey();
-            PhaseKey key = DECLARED.stream().filter(d -> d.name().equals(k)).findFirst()
+            PhaseKey<?> key = DECLARED.stream().filter(d -> d.name().equals(k)).findFirst()
                     .orElseThrow(() -> ConfigException.reference("Unknown " + section + " keys "
                             + ConfigValues.repr(List.of(k)) + "; known keys: " + PyText.reprSortedList(KEYS) + ".", source, section));
-            values.put(key.name(), key.parser().parse(e.getValue(), section + "." + key.name(), source));
+            values.put(key, key.parser().parse(e.getValue(), section + "." + key.name(), source));
         }
-        return fromMap(values);
+        return new PhaseConfig(get(values, LEARNING_RATE), get(values, LR_SCHEDULER_TYPE), get(values, WARMUP_STEPS),
+                get(values, NUM_TRAIN_EPOCHS), get(values, PER_DEVICE_TRAIN_BATCH_SIZE), get(values, GRADIENT_ACCUMULATION_STEPS),
+                get(values, MAX_GRAD_NORM), get(values, NEFTUNE_NOISE_ALPHA), get(values, LOGGING_STEPS));
     }
 
-    private static PhaseConfig fromMap(Map<String, Object> v) {
-        return new PhaseConfig(
-                (Double) v.get("learning_rate"),
-                (LrSchedulerType) v.get("lr_scheduler_type"),
-                (Integer) v.get("warmup_steps"),
-                (Integer) v.get("num_train_epochs"),
-                (Integer) v.get("per_device_train_batch_size"),
-                (Integer) v.get("gradient_accumulation_steps"),
-                (Double) v.get("max_grad_norm"),
-                (Double) v.get("neftune_noise_alpha"),
-                (Integer) v.get("logging_steps"));
+    /** The value of {@code key}: every value in {@code values} came from that key's getter or parser, so it is a T. */
+    @SuppressWarnings("unchecked")
+    private static <T> T get(Map<PhaseKey<?>, Object> values, PhaseKey<T> key) {
+        return (T) values.get(key);
     }
 
     /** Every field under its YAML name, in declaration order (Double/Integer/String values, as YAML writes them). */
     public Map<String, Object> toMap() {
         Map<String, Object> out = new LinkedHashMap<>();
-        for (PhaseKey k : DECLARED) {
-            out.put(k.name(), k.yaml().apply(k.getter().apply(this)));
-        }
-        return out;
-    }
-
-    private Map<String, Object> typedMap() {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (PhaseKey k : DECLARED) {
-            out.put(k.name(), k.getter().apply(this));
+        for (PhaseKey<?> k : DECLARED) {
+            out.put(k.name(), k.yamlValue(this));
         }
         return out;
     }
@@ -148,7 +149,7 @@ public record PhaseConfig(
         List<String> rows = new ArrayList<>();
         Map<String, Object> t = train().toMap();
         Map<String, Object> n = nudge().toMap();
-        for (PhaseKey k : DECLARED) {
+        for (PhaseKey<?> k : DECLARED) {
             rows.add("| `phase1/phase2." + k.name() + "` | `" + ConfigValues.yamlScalar(t.get(k.name())) + "` / `"
                     + ConfigValues.yamlScalar(n.get(k.name())) + "` | " + k.doc() + " |");
         }

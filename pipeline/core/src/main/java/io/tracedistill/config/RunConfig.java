@@ -76,14 +76,8 @@ public record RunConfig(long seed, ModelSection model, DataSection data, LoraSec
             m.put("type", c.type());
             return m;
         }
-        if (v instanceof ShardFormat f) {
-            return f.yamlName();
-        }
-        if (v instanceof DeviceSpec d) {
-            return d.yamlName();
-        }
-        if (v instanceof EvalScorer e) {
-            return e.yamlName();
+        if (v instanceof YamlNamed y) {
+            return y.yamlName();
         }
         if (v instanceof LocalDate d) {
             return d.toString();
