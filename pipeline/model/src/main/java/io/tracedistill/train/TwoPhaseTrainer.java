@@ -50,6 +50,9 @@ import java.util.function.UnaryOperator;
  * concurrently. NEFTune and dropout draws are keyed by the micro-batch's index in the step, so they do
  * not depend on R. One deliberate difference from Accelerate: a short last step is not padded with
  * examples repeated from the start of the data ({@code even_batches}); no example is trained twice.
+ *
+ * <p>Collaborators: {@link Replicas} holds the data-parallel replicas (weight broadcast, the gradient sum);
+ * {@link PhaseCheckpoints} saves and restores the primary replica's weights and optimizer state.
  */
 public final class TwoPhaseTrainer {
 

@@ -63,7 +63,7 @@ class NemotronHTrainRunTest {
         List<TokenExample> phase1 = examples(1, 4);
         List<TokenExample> phase2 = examples(2, 2);
         List<StepRecord> steps = new ArrayList<>();
-        TrainRun.run(cfg, new InMemoryTokenShardReader(phase1), new InMemoryTokenShardReader(phase2), out, model, 256,
+        TrainRun.run(TrainRun.Settings.of(cfg), new InMemoryTokenShardReader(phase1), new InMemoryTokenShardReader(phase2), out, model, 256,
                 false, Map.of(), Map.of(), steps::add);
         List<Double> p1 = steps.stream().filter(s -> s.phase() == 1).map(StepRecord::loss).toList();
         assertEquals(6, p1.size(), "4 examples, batch 2, 3 epochs");
