@@ -12,7 +12,8 @@ import java.util.Map;
 /**
  * {@code tracedistill <command> [--cfg FILE] [options]}: the one entry point behind
  * {@code scripts/tracedistill}. {@code tracedistill --cfg FILE} (the reference's form) means {@code run}.
- * Each command also has its own main class for {@code spark-submit --class}.
+ * It is also the one main class for {@code spark-submit --class io.tracedistill.jobs.Cli <command> ...}, Databricks
+ * and EMR ({@code jobs/deploy}).
  */
 public final class Cli {
     private Cli() {}
