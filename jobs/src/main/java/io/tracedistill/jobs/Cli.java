@@ -1,8 +1,6 @@
 package io.tracedistill.jobs;
 
-import io.tracedistill.chat.RenderChat;
 import io.tracedistill.config.ConfigException;
-import io.tracedistill.model.Generate;
 
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
@@ -41,10 +39,10 @@ public final class Cli {
                 (a, out, err) -> steps(a, out, List.of(new EvalStep()))));
         COMMANDS.put("generate", new Command(
                 "--model DIR [--adapter DIR] (--prompt TEXT [--chat] | --input-ids 1,2,3) --max-new-tokens N",
-                (a, out, err) -> Generate.run(a.rest().toArray(String[]::new), out, err)));
+                GenerateCommand::run));
         COMMANDS.put("render-chat", new Command(
                 "--template PATH --messages FILE.json [--add-generation-prompt] [--vars FILE.json] [--json]",
-                (a, out, err) -> RenderChat.run(a.rest().toArray(String[]::new), out, err)));
+                RenderChatCommand::run));
     }
 
     public static void main(String[] args) {

@@ -88,9 +88,14 @@ class NotebooksTest {
             Files.writeString(data, SampleCotTable.csv(), StandardCharsets.UTF_8);
             generatedSample = true;
         }
-        // The fixture LoRA adapter (r 4) of the tiny-qwen2 weights that src/embedded/tiny-qwen2 ships unchanged.
-        Path adapter = Path.of(URI.create(NotebooksTest.class.getResource("/fixtures/tiny-qwen2-lora/adapter_config.json")
+        // The fixture LoRA adapter (r 4) of the tiny-qwen2 weights that src/embedded/tiny-qwen2 ships unchanged
+        // (pipeline/testdata/fixtures/tiny-qwen2/lora), copied under the name its eval arm is reported by.
+        Path fixtureAdapter = Path.of(URI.create(NotebooksTest.class.getResource("/fixtures/tiny-qwen2/lora/adapter_config.json")
                 .toString())).getParent();
+        Path adapter = Files.createDirectories(work.resolve("tiny-qwen2-lora"));
+        for (String f : List.of("adapter_config.json", "adapter_model.safetensors")) {
+            Files.copy(fixtureAdapter.resolve(f), adapter.resolve(f));
+        }
         Path evalData = repoRoot.resolve("src/embedded/sample/cot_eval.csv");
         if (!Files.isRegularFile(evalData)) {
             evalData = work.resolve("cot_eval.csv");

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.tracedistill.model.CausalLm;
 import io.tracedistill.peft.PeftAdapter;
-import io.tracedistill.spark.sampledata.SampleDataGenerator;
+import io.tracedistill.testdata.SampleDataGenerator;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -22,7 +22,6 @@
  *       per-row eos stopping: {@code generate} (KV cache) and {@code generateByReforward}.</li>
  *   <li>{@link io.tracedistill.model.CausalLmLoss} — HF {@code ForCausalLMLoss}: {@code mean(logits, labels)}
  *       and {@code sum(logits, labels)} → {@code LossSum(sum, count)}.</li>
- *   <li>{@link io.tracedistill.model.Generate} — the {@code generate} CLI command.</li>
  * </ul>
  *
  * <h2>Memory</h2>

@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Test helpers: fixture paths (copied under src/test/resources/fixtures), JSON and array conversion. */
+/** Test helpers: fixture paths (pipeline/testdata/fixtures, copied to test-classes/fixtures by the pom), JSON and array conversion. */
 public final class Fixtures {
     private static final Map<Path, JsonNode> JSON_CACHE = new HashMap<>();
 

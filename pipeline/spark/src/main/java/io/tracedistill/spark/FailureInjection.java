@@ -1,34 +1,31 @@
 package io.tracedistill.spark;
 
-import org.apache.spark.TaskContext;
+import java.util.List;
+import java.util.ServiceLoader;
 
 /**
- * A test-only fault injector for proving exactly-once output under task retries.
+ * The points in the prepare tasks where a test may fail the first attempt after it has produced some output, to
+ * prove exactly-once output under task retries ({@code contract}, {@code shard1}, {@code shard2}).
  *
- * <p>When the JVM system property {@value #PROPERTY} lists {@code "<stage>:<partition>"} (comma-separated, e.g.
- * {@code contract:1,shard1:0}; stages {@code contract}, {@code shard1}, {@code shard2}), the first attempt ({@code attemptNumber() == 0}) of that partition's task in that stage
- * throws after it has produced some output; the retry succeeds. Unset in production, so this is a no-op there.
- * Needs a master that allows retries, e.g. {@code local[2,3]}.
+ * <p>The injectors are found with {@link ServiceLoader}. The library ships none (the test fault injector is
+ * {@code FailOnceInjector} in this module's tests), so in production {@link #maybeFail} loops over an empty list.
  */
 public final class FailureInjection {
     private FailureInjection() {}
 
-    /** The system property naming the stage and partition to fail once. */
-    public static final String PROPERTY = "tracedistill.test.failOnce";
+    /** Decides, inside a running task, whether to throw at {@code stage}. */
+    public interface Injector {
+        void maybeFail(String stage);
+    }
 
-    /** Throws if this task is the first attempt of the configured stage/partition. */
+    private static final List<Injector> INJECTORS = ServiceLoader
+            .load(Injector.class, FailureInjection.class.getClassLoader()).stream()
+            .map(ServiceLoader.Provider::get).toList();
+
+    /** Runs every registered injector for {@code stage} (none in production). */
     public static void maybeFail(String stage) {
-        String spec = System.getProperty(PROPERTY);
-        if (spec == null || spec.isEmpty()) {
-            return;
-        }
-        TaskContext tc = TaskContext.get();
-        if (tc == null || tc.attemptNumber() != 0) {
-            return;
-        }
-        if (java.util.Arrays.asList(spec.split(",")).contains(stage + ":" + tc.partitionId())) {
-            throw new IllegalStateException("Injected failure (" + PROPERTY + "=" + spec + ") in stage " + stage
-                    + ", partition " + tc.partitionId() + ", attempt 0");
+        for (Injector i : INJECTORS) {
+            i.maybeFail(stage);
         }
     }
 }

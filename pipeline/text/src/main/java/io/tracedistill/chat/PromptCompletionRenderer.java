@@ -20,7 +20,8 @@ import java.util.Objects;
  */
 public final class PromptCompletionRenderer {
 
-    static final String ENABLE_THINKING = "enable_thinking";
+    /** The template variable that switches the thinking block (the reference passes it to every render). */
+    public static final String ENABLE_THINKING = "enable_thinking";
 
     private final ChatRenderer template;
 

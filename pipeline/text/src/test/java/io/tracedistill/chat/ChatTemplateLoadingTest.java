@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@link ChatTemplate#fromTokenizerConfig}: the real Qwen3 {@code tokenizer_config.json} (fixture copied to
- * {@code golden/chat_templates/qwen3_tokenizer/}, with its 5 jinja2-rendered conversations), the file forms
+ * {@code fixtures/tokenizers/qwen3/}, shared from pipeline/testdata, with its 5 jinja2-rendered conversations), the file forms
  * transformers accepts, special tokens, and the error messages.
  */
 class ChatTemplateLoadingTest {
@@ -33,7 +33,7 @@ class ChatTemplateLoadingTest {
 
     static Path qwen3Dir() {
         try {
-            return Path.of(ChatTemplateLoadingTest.class.getResource("/golden/chat_templates/qwen3_tokenizer/tokenizer_config.json")
+            return Path.of(ChatTemplateLoadingTest.class.getResource("/fixtures/tokenizers/qwen3/tokenizer_config.json")
                     .toURI()).getParent();
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
@@ -41,7 +41,7 @@ class ChatTemplateLoadingTest {
     }
 
     static Stream<Arguments> qwen3Conversations() {
-        JsonNode chat = ChatGolden.json("golden/chat_templates/qwen3_tokenizer/expected.json").get("chat");
+        JsonNode chat = ChatGolden.json("fixtures/tokenizers/qwen3/expected.json").get("chat");
         List<Arguments> out = new ArrayList<>();
         for (int i = 0; i < chat.size(); i++) {
             out.add(Arguments.of("qwen3 fixture conversation " + i, chat.get(i)));
@@ -179,7 +179,7 @@ class ChatTemplateLoadingTest {
     @Test
     void oneTemplateRendersFromManyThreads() throws Exception {
         ChatTemplate t = ChatTemplate.fromTokenizerConfig(qwen3Dir());
-        JsonNode chat = ChatGolden.json("golden/chat_templates/qwen3_tokenizer/expected.json").get("chat");
+        JsonNode chat = ChatGolden.json("fixtures/tokenizers/qwen3/expected.json").get("chat");
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
         try {
             List<java.util.concurrent.Future<Boolean>> results = new ArrayList<>();

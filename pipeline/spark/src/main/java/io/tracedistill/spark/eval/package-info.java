@@ -11,6 +11,6 @@
  *
  * <p>Executors read the base model and adapter directories from their local file system (the paths in the config):
  * on a cluster they must be on a shared or replicated path. {@code scripts/bench-eval} runs
- * {@link io.tracedistill.spark.eval.EvalBench}.
+ * {@code io.tracedistill.tools.EvalBench} (module {@code pipeline/tools}).
  */
 package io.tracedistill.spark.eval;

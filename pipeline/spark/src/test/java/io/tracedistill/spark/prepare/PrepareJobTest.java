@@ -10,7 +10,7 @@ import io.tracedistill.config.ShardFormat;
 import io.tracedistill.contract.ColumnKeys;
 import io.tracedistill.spark.Columns;
 import io.tracedistill.spark.Manifests;
-import io.tracedistill.spark.sampledata.SampleDataGenerator;
+import io.tracedistill.testdata.SampleDataGenerator;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

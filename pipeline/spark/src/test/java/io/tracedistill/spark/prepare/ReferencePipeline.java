@@ -4,7 +4,7 @@ import io.tracedistill.contract.FormatContract;
 import io.tracedistill.contract.PyValue;
 import io.tracedistill.contract.RecordOutcome;
 import io.tracedistill.order.StratifiedOrder;
-import io.tracedistill.spark.sampledata.SampleDataGenerator;
+import io.tracedistill.testdata.SampleDataGenerator;
 import io.tracedistill.split.TwoPhaseSplit;
 import java.math.BigInteger;
 import java.util.ArrayList;

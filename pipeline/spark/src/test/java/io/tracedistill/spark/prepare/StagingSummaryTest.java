@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tracedistill.contract.ColumnKeys;
-import io.tracedistill.spark.sampledata.SampleDataGenerator;
+import io.tracedistill.testdata.SampleDataGenerator;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

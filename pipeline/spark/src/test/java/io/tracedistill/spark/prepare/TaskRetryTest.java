@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tracedistill.spark.Columns;
-import io.tracedistill.spark.FailureInjection;
+import io.tracedistill.spark.FailOnceInjector;
 import io.tracedistill.spark.SparkSessions;
-import io.tracedistill.spark.sampledata.SampleDataGenerator;
+import io.tracedistill.testdata.SampleDataGenerator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Exactly-once under task retries: with {@code local[2,3]} (up to 3 attempts per task), the first attempt of a
- * contract task and of a phase-1 shard task throw after producing output ({@link FailureInjection}); the retried
+ * contract task and of a phase-1 shard task throw after producing output ({@link FailOnceInjector}); the retried
  * run must still write exactly the reference sequence, with no duplicate and no missing row, and the quarantine
  * must hold each dropped row once.
  */
@@ -52,7 +52,7 @@ class TaskRetryTest {
 
     @AfterAll
     static void stop() {
-        System.clearProperty(FailureInjection.PROPERTY);
+        System.clearProperty(FailOnceInjector.PROPERTY);
         spark.stop();
     }
 
@@ -67,13 +67,13 @@ class TaskRetryTest {
             src.add(g.next(i));
         }
         List<String> hard = List.of("bit_manipulation", "cryptarithm_deduce");
-        System.setProperty(FailureInjection.PROPERTY, "contract:0,shard1:0");
+        System.setProperty(FailOnceInjector.PROPERTY, "contract:0,shard1:0");
         PrepareResult r;
         try {
             r = PrepareJob.run(spark, PrepareSettings.defaults(input.toString(), tmp.resolve("out").toString(), hard, 3)
                     .withRowsPerShard(200), null);
         } finally {
-            System.clearProperty(FailureInjection.PROPERTY);
+            System.clearProperty(FailOnceInjector.PROPERTY);
         }
         assertTrue(failedTasks.get() >= 2, "the injected failures happened (failed tasks: " + failedTasks.get() + ")");
 

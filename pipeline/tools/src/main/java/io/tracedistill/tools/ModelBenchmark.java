@@ -1,0 +1,173 @@
+package io.tracedistill.tools;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import io.tracedistill.model.CausalLm;
+import io.tracedistill.model.CausalLmLoss;
+import io.tracedistill.model.HfConfig;
+import io.tracedistill.peft.LoraConfig;
+import io.tracedistill.peft.LoraModel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Times one LoRA training step (forward + loss + backward; frozen base, LoRA on all 7 projections) of a
+ * random Qwen2-shaped model, for {@code scripts/bench-model}. {@code bench/torch_reference.py} times
+ * the same model and step in plain PyTorch eager. Prints one JSON line.
+ *
+ * <pre>
+ * ModelBenchmark --hidden 256 --ff 1280 --heads 4 --kv-heads 2 --layers 4 --vocab 259 --seq 128 --batch 4
+ *                --rank 8 --steps 20 --warmup 3 --threads 2
+ * </pre>
+ *
+ * Thread count must be set before the PyTorch engine starts, so this sets
+ * {@code ai.djl.pytorch.num_threads} / {@code num_interop_threads} first thing in {@code main}.
+ */
+public final class ModelBenchmark {
+
+    private ModelBenchmark() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        Map<String, String> a = new LinkedHashMap<>(Map.of("hidden", "256", "ff", "1280", "heads", "4", "kv-heads", "2",
+                "layers", "4", "vocab", "259", "seq", "128", "batch", "4", "rank", "8", "steps", "20"));
+        a.put("warmup", "3");
+        a.put("threads", "2");
+        a.put("seed", "0");
+        a.put("profile", ""); // a file: PyTorch's profiler trace (chrome://tracing JSON) of the measured steps
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            String key = args[i].replaceFirst("^--", "");
+            if (!a.containsKey(key)) {
+                throw new IllegalArgumentException("Unknown option --" + key + "; known: " + a.keySet());
+            }
+            a.put(key, args[i + 1]);
+        }
+        int threads = Integer.parseInt(a.get("threads"));
+        System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
+        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        int hidden = Integer.parseInt(a.get("hidden"));
+        int ff = Integer.parseInt(a.get("ff"));
+        int heads = Integer.parseInt(a.get("heads"));
+        int kvHeads = Integer.parseInt(a.get("kv-heads"));
+        int layers = Integer.parseInt(a.get("layers"));
+        int vocab = Integer.parseInt(a.get("vocab"));
+        int seq = Integer.parseInt(a.get("seq"));
+        int batch = Integer.parseInt(a.get("batch"));
+        int rank = Integer.parseInt(a.get("rank"));
+        int steps = Integer.parseInt(a.get("steps"));
+        int warmup = Integer.parseInt(a.get("warmup"));
+        long seed = Long.parseLong(a.get("seed"));
+
+        HfConfig cfg = new HfConfig("qwen2", hidden, ff, layers, heads, kvHeads, hidden / heads, 1e6, 1e-6, vocab,
+                false, 32768, false, true, false, -1, List.of());
+        Engine.getInstance().setRandomSeed((int) seed);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            // 1. Random base weights (N(0, 0.02), norms = 1) under HF names.
+            Map<String, NDArray> w = new LinkedHashMap<>();
+            int qOut = heads * cfg.headDim();
+            int kvOut = kvHeads * cfg.headDim();
+            w.put("model.embed_tokens.weight", manager.randomNormal(0, 0.02f, new Shape(vocab, hidden), ai.djl.ndarray.types.DataType.FLOAT32));
+            for (int l = 0; l < layers; l++) {
+                String p = "model.layers." + l + ".";
+                w.put(p + "input_layernorm.weight", manager.ones(new Shape(hidden)));
+                w.put(p + "post_attention_layernorm.weight", manager.ones(new Shape(hidden)));
+                put(w, manager, p + "self_attn.q_proj", qOut, hidden, true);
+                put(w, manager, p + "self_attn.k_proj", kvOut, hidden, true);
+                put(w, manager, p + "self_attn.v_proj", kvOut, hidden, true);
+                put(w, manager, p + "self_attn.o_proj", hidden, qOut, false);
+                put(w, manager, p + "mlp.gate_proj", ff, hidden, false);
+                put(w, manager, p + "mlp.up_proj", ff, hidden, false);
+                put(w, manager, p + "mlp.down_proj", hidden, ff, false);
+            }
+            w.put("model.norm.weight", manager.ones(new Shape(hidden)));
+            w.put("lm_head.weight", manager.randomNormal(0, 0.02f, new Shape(vocab, hidden), ai.djl.ndarray.types.DataType.FLOAT32));
+            long baseParams = w.values().stream().mapToLong(NDArray::size).sum();
+            CausalLm lm = CausalLm.fromWeights(cfg, w, manager, "random");
+            LoraModel lora = LoraModel.inject(lm, new LoraConfig(rank, 2 * rank, 0.0,
+                    List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"), false), seed, manager);
+            lora.setTrainable(true);
+            long loraParams = lora.trainableParameters().values().stream().mapToLong(NDArray::size).sum();
+
+            // 2. Fixed random batch; labels = inputs (every position but the last is a target).
+            Random rnd = new Random(seed);
+            long[] ids = new long[batch * seq];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = rnd.nextInt(vocab);
+            }
+            List<Double> times = new ArrayList<>();
+            List<Double> cpuTimes = new ArrayList<>();
+            com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            double lastLoss = 0;
+            String profile = a.get("profile");
+            for (int s = 0; s < warmup + steps; s++) {
+                if (s == warmup && !profile.isEmpty()) {
+                    ai.djl.pytorch.jni.JniUtils.startProfile(false, true, false);
+                }
+                long t0 = System.nanoTime();
+                long c0 = os.getProcessCpuTime();
+                try (NDManager step = manager.newSubManager();
+                     GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDArray x = step.create(ids, new Shape(batch, seq));
+                    NDArray logits = lm.forward(x, null, null, null, true);
+                    NDArray loss = CausalLmLoss.mean(logits, x);
+                    gc.backward(loss);
+                    lastLoss = loss.getFloat();
+                }
+                long t1 = System.nanoTime();
+                long c1 = os.getProcessCpuTime();
+                if (s >= warmup) {
+                    times.add((t1 - t0) / 1e6);
+                    cpuTimes.add((c1 - c0) / 1e6);
+                }
+            }
+            if (!profile.isEmpty()) {
+                ai.djl.pytorch.jni.JniUtils.stopProfile(profile);
+            }
+            double[] sorted = times.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            double median = sorted[sorted.length / 2];
+            double mean = Arrays.stream(sorted).average().orElse(Double.NaN);
+            double[] cpuSorted = cpuTimes.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            double cpuMedian = cpuSorted[cpuSorted.length / 2];
+            System.out.println(String.format(Locale.ROOT,
+                    "{\"impl\":\"djl\",\"base_params\":%d,\"lora_params\":%d,\"batch\":%d,\"seq\":%d,\"threads\":%d,"
+                            + "\"steps\":%d,\"ms_per_step_median\":%.2f,\"ms_per_step_mean\":%.2f,\"cpu_ms_per_step_median\":%.2f,"
+                            + "\"tokens_per_s\":%.1f,"
+                            + "\"loss\":%.5f,\"peak_rss_mb\":%.1f}",
+                    baseParams, loraParams, batch, seq, threads, steps, median, mean, cpuMedian, batch * seq / (median / 1000.0),
+                    lastLoss, peakRssMb()));
+        }
+    }
+
+    private static void put(Map<String, NDArray> w, NDManager m, String name, int out, int in, boolean bias) {
+        w.put(name + ".weight", m.randomNormal(0, 0.02f, new Shape(out, in), ai.djl.ndarray.types.DataType.FLOAT32));
+        if (bias) {
+            w.put(name + ".bias", m.zeros(new Shape(out)));
+        }
+    }
+
+    /** VmHWM of this process from /proc (Linux), in MiB; -1 elsewhere. */
+    static double peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+}
