@@ -7,6 +7,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -31,6 +33,35 @@ class CliArgsTest {
         assertTrue(a.resume());
         assertEquals(Path.of("x.yaml"), a.cfg().orElseThrow());
         assertEquals(List.of("--extra", "1"), a.rest());
+    }
+
+    @Test
+    void commandOptionsAreDeclaredValuesAndFlags() {
+        CliArgs a = CliArgs.parse(new String[] {"generate", "--model", "m", "--chat", "--max-new-tokens", "7"});
+        CliArgs.Options o = a.options(Set.of("--model", "--max-new-tokens", "--adapter"), Set.of("--chat", "--json"));
+        assertEquals(Optional.of(Path.of("m")), o.path("--model"));
+        assertEquals(Optional.of(7), o.integer("--max-new-tokens", 0));
+        assertEquals(Optional.empty(), o.value("--adapter"));
+        assertTrue(o.flag("--chat"));
+        assertFalse(o.flag("--json"));
+    }
+
+    @Test
+    void commandOptionMistakesNameTheArgument() {
+        Set<String> valued = Set.of("--model", "--max-length");
+        assertEquals("unknown argument --bogus", assertThrows(CliArgs.UsageException.class,
+                () -> CliArgs.parse(new String[] {"x", "--bogus"}).options(valued, Set.of())).getMessage());
+        assertEquals("--model needs a value", assertThrows(CliArgs.UsageException.class,
+                () -> CliArgs.parse(new String[] {"x", "--model"}).options(valued, Set.of())).getMessage());
+        assertEquals("--model needs a value", assertThrows(CliArgs.UsageException.class,
+                () -> CliArgs.parse(new String[] {"x", "--model", "--max-length", "3"}).options(valued, Set.of()))
+                .getMessage());
+        CliArgs.Options zero = CliArgs.parse(new String[] {"x", "--max-length", "0"}).options(valued, Set.of());
+        assertEquals("Invalid value '0' for --max-length: must be an integer >= 1",
+                assertThrows(CliArgs.UsageException.class, () -> zero.integer("--max-length", 1)).getMessage());
+        CliArgs.Options word = CliArgs.parse(new String[] {"x", "--max-length", "ten"}).options(valued, Set.of());
+        assertEquals("Invalid value 'ten' for --max-length: must be an integer >= 1",
+                assertThrows(CliArgs.UsageException.class, () -> word.integer("--max-length", 1)).getMessage());
     }
 
     @Test
