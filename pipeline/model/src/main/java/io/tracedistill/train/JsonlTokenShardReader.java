@@ -92,13 +92,21 @@ public final class JsonlTokenShardReader implements TokenShardReader {
     }
 
     private static TokenExample parse(String line, Path file, int lineNo) {
+        return parseLine(line, file + " line " + lineNo);
+    }
+
+    /**
+     * One token-shard JSON line ({@code position}, {@code type}, {@code input_ids}, {@code labels}; other
+     * keys ignored); {@code where} (file and line) leads every error message. Also used by the Spark
+     * module's executor-side reader.
+     */
+    public static TokenExample parseLine(String line, String where) {
         JsonNode n;
         try {
             n = JSON.readTree(line);
         } catch (IOException e) {
-            throw new IllegalArgumentException(file + " line " + lineNo + " is not valid JSON: " + e.getMessage(), e);
+            throw new IllegalArgumentException(where + " is not valid JSON: " + e.getMessage(), e);
         }
-        String where = file + " line " + lineNo;
         JsonNode pos = require(n, "position", where);
         if (!pos.canConvertToLong() || !pos.isIntegralNumber()) {
             throw new IllegalArgumentException(where + ": position must be an integer but was " + pos);

@@ -1,0 +1,210 @@
+package io.tracedistill.spark.train;
+
+import io.tracedistill.train.Collective;
+import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.SparkContext;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import scala.reflect.ClassTag$;
+import scala.runtime.AbstractFunction1;
+
+import java.io.Serializable;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.IntStream;
+
+/**
+ * Runs data-parallel training as one Spark barrier stage of {@code worldSize} tasks, one per GPU
+ * ({@code spark.task.resource.gpu.amount: 1}) or one per executor slot on CPU. Task r is rank r.
+ *
+ * <p>Each attempt, in every task, on the task's own thread (xgboost's communicator is per thread):
+ * <ol>
+ *   <li>partition 0 starts a tracker on its executor's host; its address reaches the other tasks
+ *       through {@link BarrierTaskContext#allGather} (≥ 1 s, through the driver: used only for this).
+ *       The tracker lives inside the stage attempt: one on the driver broke Spark's barrier-stage retry;</li>
+ *   <li>every task joins the group ({@link XgboostCollective}) and runs the {@link RankBody};</li>
+ *   <li>every task leaves the group, all pass a barrier, and partition 0 stops the tracker.</li>
+ * </ol>
+ * When a task fails (its peers then fail within {@code collective_timeout_s}, or at once when its
+ * sockets close), the job fails and the driver starts a new attempt, up to {@code train_max_attempts};
+ * the body is told the attempt number, so attempts after the first resume from the last checkpoint.
+ */
+public final class BarrierTraining {
+
+    private static final Logger LOG = System.getLogger(BarrierTraining.class.getName());
+
+    private BarrierTraining() {
+    }
+
+    /** What every rank runs after joining; rank 0's result is returned to the driver. */
+    @FunctionalInterface
+    public interface RankBody<R extends Serializable> extends Serializable {
+        /** {@code attempt} is 1 for the first attempt of the stage. Runs on the task thread. */
+        R run(Collective collective, int attempt) throws Exception;
+    }
+
+    /**
+     * @param worldSize          ranks (barrier tasks)
+     * @param collectiveTimeout  how long a rank waits for a peer in a collective call, and the tracker for the ranks
+     * @param maxAttempts        stage attempts before giving up ({@code train_max_attempts})
+     */
+    public record Settings(int worldSize, Duration collectiveTimeout, int maxAttempts) implements Serializable {
+        public Settings {
+            if (worldSize < 1) {
+                throw new IllegalArgumentException("world_size must be at least 1, got " + worldSize);
+            }
+            if (maxAttempts < 1) {
+                throw new IllegalArgumentException("train_max_attempts must be at least 1, got " + maxAttempts);
+            }
+        }
+    }
+
+    /**
+     * Runs {@code body} on {@code settings.worldSize()} barrier tasks and returns rank 0's result. Fails
+     * fast, before any task starts, when the cluster has fewer free task slots than ranks.
+     */
+    public static <R extends Serializable> R run(SparkSession spark, Settings settings, RankBody<R> body) {
+        SparkContext sc = spark.sparkContext();
+        checkSlots(sc, settings.worldSize());
+        Exception last = null;
+        for (int attempt = 1; attempt <= settings.maxAttempts(); attempt++) {
+            try {
+                return runAttempt(sc, settings, body, attempt);
+            } catch (Exception e) { // a failed job: Spark throws SparkException without declaring it
+                last = e;
+                LOG.log(Level.WARNING, String.format(Locale.ROOT, "train_on executors: attempt %d of %d failed: %s%s",
+                        attempt, settings.maxAttempts(), rootMessage(e),
+                        attempt < settings.maxAttempts() ? "; retrying from the last checkpoint" : ""));
+            }
+        }
+        throw new IllegalStateException("train_on: executors failed in all " + settings.maxAttempts()
+                + " attempt(s) (train_max_attempts); last error: " + rootMessage(last), last);
+    }
+
+    private static <R extends Serializable> R runAttempt(SparkContext sc, Settings settings, RankBody<R> body, int attempt) {
+        List<Integer> ranks = IntStream.range(0, settings.worldSize()).boxed().toList();
+        var rdd = new JavaSparkContext(sc).parallelize(ranks, settings.worldSize()).rdd();
+        sc.setJobDescription("train on executors: " + settings.worldSize() + " ranks, attempt " + attempt);
+        try {
+            Object collected = rdd.barrier().mapPartitions(new RankTask<>(settings, body, attempt), false,
+                    ClassTag$.MODULE$.apply(RankResult.class)).collect();
+            for (Object o : (Object[]) collected) {
+                RankResult<?> r = (RankResult<?>) o;
+                if (r.rank() == 0) {
+                    @SuppressWarnings("unchecked")
+                    R result = (R) r.result();
+                    return result;
+                }
+            }
+            throw new IllegalStateException("rank 0 returned no result");
+        } finally {
+            sc.setJobDescription(null);
+        }
+    }
+
+    /** A rank's result tagged with its rank. */
+    public record RankResult<R extends Serializable>(int rank, R result) implements Serializable {
+    }
+
+    /** The task function of the barrier stage (a Scala function: RDDBarrier has no Java API). */
+    private static final class RankTask<R extends Serializable>
+            extends AbstractFunction1<scala.collection.Iterator<Integer>, scala.collection.Iterator<RankResult<R>>>
+            implements Serializable {
+        private final Settings settings;
+        private final RankBody<R> body;
+        private final int attempt;
+
+        RankTask(Settings settings, RankBody<R> body, int attempt) {
+            this.settings = settings;
+            this.body = body;
+            this.attempt = attempt;
+        }
+
+        @Override
+        public scala.collection.Iterator<RankResult<R>> apply(scala.collection.Iterator<Integer> partition) {
+            BarrierTaskContext ctx = BarrierTaskContext.get();
+            int rank = ctx.partitionId();
+            XgboostCollective.Tracker tracker = null;
+            try {
+                // 1. Partition 0 starts the tracker; everyone learns its address (an error is shared too,
+                //    so no task waits for an address that never comes).
+                String mine = "";
+                if (rank == 0) {
+                    try {
+                        String host = SparkEnv.get().blockManager().blockManagerId().host();
+                        tracker = XgboostCollective.Tracker.start(host, settings.worldSize(), settings.collectiveTimeout());
+                        mine = tracker.address().toString();
+                    } catch (RuntimeException e) {
+                        mine = "ERROR " + e.getMessage();
+                    }
+                }
+                String address = ctx.allGather(mine)[0];
+                if (address.startsWith("ERROR ")) {
+                    throw new IllegalStateException("rank " + rank + ": partition 0 could not start the tracker: " + address.substring(6));
+                }
+                // 2. Join and run the body on this thread.
+                R result;
+                try (XgboostCollective collective = XgboostCollective.join(XgboostCollective.TrackerAddress.parse(address), rank,
+                        settings.collectiveTimeout())) {
+                    result = body.run(collective, attempt);
+                }
+                // 3. Everyone has left the group before the tracker stops.
+                ctx.barrier();
+                List<RankResult<R>> out = new ArrayList<>(1);
+                out.add(new RankResult<>(rank, result));
+                return scala.collection.JavaConverters.asScalaIteratorConverter(out.iterator()).asScala();
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException("rank " + rank + " (attempt " + attempt + "): " + e.getMessage(), e);
+            } finally {
+                if (tracker != null) {
+                    tracker.close();
+                }
+            }
+        }
+    }
+
+    /**
+     * A barrier stage needs all its tasks running at once; Spark itself would retry the scheduling for
+     * minutes before failing. Free slots here: {@code defaultParallelism} (total executor cores, or N of
+     * {@code local[N]}) divided by {@code spark.task.cpus}.
+     */
+    static void checkSlots(SparkContext sc, int worldSize) {
+        int cores = sc.defaultParallelism();
+        int taskCpus = Integer.parseInt(sc.getConf().get("spark.task.cpus", "1"));
+        int slots = cores / taskCpus;
+        if (worldSize > slots) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "Invalid value %d for world_size with train_on: executors: the cluster has %d task slot(s) (%d core(s) / spark.task.cpus %d)"
+                            + " and a barrier stage needs all %d tasks at once; lower world_size to at most %d or add executors",
+                    worldSize, slots, cores, taskCpus, worldSize, slots));
+        }
+    }
+
+    /**
+     * The first line of a failed job's message plus the task's own exception line: Spark puts the
+     * task's stack trace into the message text, not into the cause chain.
+     */
+    private static String rootMessage(Throwable e) {
+        String m = e.getMessage() == null ? e.getClass().getName() : e.getMessage().strip();
+        String[] lines = m.split("\n");
+        String head = lines[0];
+        for (int i = 1; i < lines.length; i++) {
+            String l = lines[i].strip();
+            if (!l.startsWith("at ") && (l.contains("Exception: ") || l.contains("Error: "))) {
+                return head + " (" + l + ")";
+            }
+        }
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t == e ? head : head + " (cause: " + t + ")";
+    }
+}
