@@ -1,0 +1,121 @@
+package io.tracedistill.train;
+
+import ai.djl.ndarray.NDArray;
+
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The points where the ranks of a data-parallel run meet, one {@link Collective} call each:
+ * <ol>
+ *   <li>before an optimizer step's forwards: the label-token count of the rank's own micro-batches,
+ *       summed (INT64) into the step's {@code num_items_in_batch}, which divides every micro-batch's
+ *       CE sum on every rank;</li>
+ *   <li>after the backwards: the gradients of every trainable tensor, flattened on the host in
+ *       {@code trainableParameters()} order, with the step's micro-batch losses appended (a rank
+ *       contributes its own micro-batches' losses and zeros elsewhere), summed in one call; every rank
+ *       then clips and applies AdamW to the same sums;</li>
+ *   <li>now and then: a checksum of the LoRA weights, gathered; ranks that disagree stop the run.</li>
+ * </ol>
+ * Micro-batch m of a step belongs to rank {@code m mod W}. With one rank every call is a no-op.
+ */
+public final class RankSync {
+
+    private final Collective collective;
+    /** Host buffer reused across steps: [all gradients..., micro-batch losses...]. */
+    private float[] buffer = new float[0];
+
+    public RankSync(Collective collective) {
+        this.collective = collective;
+    }
+
+    public int rank() {
+        return collective.rank();
+    }
+
+    public int worldSize() {
+        return collective.worldSize();
+    }
+
+    /** Whether micro-batch {@code m} (0-based within its step) runs on this rank. */
+    public boolean owns(int microBatch) {
+        return microBatch % collective.worldSize() == collective.rank();
+    }
+
+    /** The step's {@code num_items_in_batch}: this rank's supervised targets, summed over the ranks. */
+    public int numItemsInBatch(OptimizerStep step) {
+        long mine = 0;
+        for (int m = 0; m < step.microBatches().size(); m++) {
+            if (owns(m)) {
+                mine += step.microBatches().get(m).numShiftedLabelTokens();
+            }
+        }
+        return Math.toIntExact(collective.allReduceSum(mine));
+    }
+
+    /**
+     * Replaces every gradient, in place, by its sum over the ranks, and {@code microLosses} (this rank's
+     * values at its own indices, 0 elsewhere) by the losses of every micro-batch of the step.
+     */
+    public void sumGradientsAndLosses(List<NDArray> grads, float[] microLosses) {
+        if (collective.worldSize() == 1) {
+            return;
+        }
+        long total = microLosses.length;
+        for (NDArray g : grads) {
+            total += g.size();
+        }
+        int n = Math.toIntExact(total);
+        if (buffer.length != n) {
+            buffer = new float[n];
+        }
+        int off = 0;
+        for (NDArray g : grads) {
+            float[] host = g.toFloatArray();
+            System.arraycopy(host, 0, buffer, off, host.length);
+            off += host.length;
+        }
+        System.arraycopy(microLosses, 0, buffer, off, microLosses.length);
+        collective.allReduceSum(buffer);
+        off = 0;
+        for (NDArray g : grads) {
+            int len = Math.toIntExact(g.size());
+            try (NDArray sum = g.getManager().create(FloatBuffer.wrap(buffer, off, len).slice(), g.getShape())) {
+                // Copy in place (the .grad storage is what autograd accumulates into): 0 + x is exactly x.
+                g.subi(g);
+                g.addi(sum.toDevice(g.getDevice(), false));
+            }
+            off += len;
+        }
+        System.arraycopy(buffer, off, microLosses, 0, microLosses.length);
+    }
+
+    /**
+     * Fails when the ranks' LoRA weights differ: a checksum of every weight's bits, gathered from every
+     * rank. The replicas start equal and apply identical updates, so any difference is a bug or a
+     * faulty device, and training on would average diverged models.
+     */
+    public void checkSameWeights(Collection<NDArray> weights, String where) {
+        if (collective.worldSize() == 1) {
+            return;
+        }
+        long h = 1125899906842597L;
+        for (NDArray w : weights) {
+            for (float x : w.toFloatArray()) {
+                h = 31 * h + Float.floatToRawIntBits(x);
+            }
+        }
+        long[] all = collective.allGather(h);
+        for (int r = 1; r < all.length; r++) {
+            if (all[r] != all[0]) {
+                throw new IllegalStateException(String.format(Locale.ROOT,
+                        "%s: the ranks' LoRA weights diverged (checksums by rank: %s); every rank must apply the same update."
+                                + " Check that all executors run the same build and device type, then resume from the last checkpoint",
+                        where, Arrays.toString(all)));
+            }
+        }
+    }
+}
