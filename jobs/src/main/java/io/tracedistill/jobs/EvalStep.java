@@ -44,7 +44,7 @@ final class EvalStep implements Step {
 
     @Override
     public Path marker(JobContext ctx) {
-        return ctx.outputDir().resolve("eval").resolve("eval_report.json");
+        return ctx.layout().evalReportJson().toLocalPath();
     }
 
     @Override

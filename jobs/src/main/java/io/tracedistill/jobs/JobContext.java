@@ -2,6 +2,7 @@ package io.tracedistill.jobs;
 
 import io.tracedistill.config.ConfigLoader;
 import io.tracedistill.config.RunConfig;
+import io.tracedistill.run.OutputLayout;
 import io.tracedistill.spark.SparkSessions;
 
 import java.io.IOException;
@@ -35,7 +36,7 @@ public final class JobContext implements AutoCloseable {
         this.force = force;
         this.resume = resume;
         this.out = out;
-        this.ledger = new StepLedger(outputDir());
+        this.ledger = new StepLedger(layout().stepLedger().toLocalPath());
     }
 
     /** Loads {@code args.requireCfg()}; config errors name the file, the key and the fix. */
@@ -69,9 +70,14 @@ public final class JobContext implements AutoCloseable {
         return ledger;
     }
 
-    /** {@code output_dir} as a local path (the training and eval outputs are local files). */
+    /** Where each output of this run lives under {@code output_dir}. */
+    public OutputLayout layout() {
+        return OutputLayout.of(cfg.output().outputDir());
+    }
+
+    /** {@code output_dir} as a local path (the ledger, training outputs and reports are still local files). */
     public Path outputDir() {
-        return Path.of(cfg.output().outputDir());
+        return layout().root().toLocalPath();
     }
 
     /** The session for Spark stages: {@code spark_master} from config, or whatever spark-submit set. */
@@ -87,7 +93,7 @@ public final class JobContext implements AutoCloseable {
     public void writeResolvedConfig() {
         try {
             Files.createDirectories(outputDir());
-            Files.writeString(outputDir().resolve("resolved_config.yaml"),
+            Files.writeString(layout().resolvedConfig().toLocalPath(),
                     "# Resolved from " + cfgPath + " (every key, defaults included)\n" + cfg.toYaml(),
                     StandardCharsets.UTF_8);
         } catch (IOException e) {

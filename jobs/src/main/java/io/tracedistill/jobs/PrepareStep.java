@@ -1,15 +1,15 @@
 package io.tracedistill.jobs;
 
 import io.tracedistill.spark.prepare.InputReader;
-import io.tracedistill.spark.prepare.PrepareJob;
 import io.tracedistill.spark.prepare.PrepareManifest;
 import io.tracedistill.spark.prepare.PrepareResult;
+import io.tracedistill.spark.prepare.PrepareStage;
 import io.tracedistill.spark.prepare.PrepareSettings;
 
 import java.nio.file.Path;
 import java.util.Map;
 
-/** Step 1: CoT table → {@code output_dir/prepared/} (see {@link PrepareJob}). */
+/** Step 1: CoT table → {@code output_dir/prepared/} (see {@link PrepareStage}). */
 final class PrepareStep implements Step {
 
     @Override
@@ -30,12 +30,12 @@ final class PrepareStep implements Step {
 
     @Override
     public Path marker(JobContext ctx) {
-        return ctx.outputDir().resolve("prepared").resolve("manifest.json");
+        return ctx.layout().preparedManifest().toLocalPath();
     }
 
     @Override
     public String run(JobContext ctx) {
-        PrepareResult r = PrepareJob.run(ctx.spark(), settings(ctx), ctx.cfgPath());
+        PrepareResult r = PrepareStage.run(ctx.spark(), settings(ctx), ctx.cfgPath());
         return String.format("prepare: %,d input rows = %,d kept + %,d quarantined %s; phase1 %,d rows, phase2 %,d rows%n"
                         + "  shards: %s%n  manifest: %s",
                 r.inputRows(), r.keptRows(), r.quarantinedRows(), r.dropReasons(), r.phase1Rows(), r.phase2Rows(),

@@ -33,8 +33,9 @@ public final class StepLedger {
 
     private final Path dir;
 
-    public StepLedger(Path outputDir) {
-        this.dir = outputDir.resolve(".steps");
+    /** @param dir the ledger directory, {@code output_dir/.steps} ({@code OutputLayout#stepLedger}) */
+    public StepLedger(Path dir) {
+        this.dir = dir;
     }
 
     /** True when {@code step} finished before with exactly {@code fingerprint} and {@code marker} exists. */

@@ -29,13 +29,13 @@ final class TokenizeStep implements Step {
         files.put("tokenizer.json", StepLedger.fileHash(model.resolve("tokenizer.json")));
         files.put("tokenizer_config.json", StepLedger.fileHash(model.resolve("tokenizer_config.json")));
         files.put("chat_template.jinja", StepLedger.fileHash(model.resolve("chat_template.jinja")));
-        files.put("prepared_manifest", StepLedger.fileHash(ctx.outputDir().resolve("prepared").resolve("manifest.json")));
+        files.put("prepared_manifest", StepLedger.fileHash(ctx.layout().preparedManifest().toLocalPath()));
         return files;
     }
 
     @Override
     public Path marker(JobContext ctx) {
-        return ctx.outputDir().resolve("tokens").resolve("manifest.json");
+        return ctx.layout().tokensManifest().toLocalPath();
     }
 
     @Override

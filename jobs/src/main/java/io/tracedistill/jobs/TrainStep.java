@@ -2,7 +2,8 @@ package io.tracedistill.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tracedistill.config.ShardFormat;
+import io.tracedistill.run.OutputLayout;
+import io.tracedistill.run.Phase;
 import io.tracedistill.spark.train.SparkTokenShardReader;
 import io.tracedistill.tokens.HfTokenizer;
 import io.tracedistill.train.PhaseResult;
@@ -37,7 +38,7 @@ final class TrainStep implements Step {
         Path model = Path.of(ctx.cfg().model().baseModel());
         files.put("config.json", StepLedger.fileHash(model.resolve("config.json")));
         files.put("weights", weightsStamp(model));
-        files.put("tokens_manifest", StepLedger.fileHash(ctx.outputDir().resolve("tokens").resolve("manifest.json")));
+        files.put("tokens_manifest", StepLedger.fileHash(ctx.layout().tokensManifest().toLocalPath()));
         ctx.cfg().lora().initAdapter().ifPresent(a ->
                 files.put("init_adapter_weights", StepLedger.fileHash(Path.of(a).resolve("adapter_model.safetensors"))));
         return files;
@@ -45,21 +46,20 @@ final class TrainStep implements Step {
 
     @Override
     public Path marker(JobContext ctx) {
-        return ctx.outputDir().resolve("report.md");
+        return ctx.layout().report().toLocalPath();
     }
 
     @Override
     public String run(JobContext ctx) throws IOException {
-        Path out = ctx.outputDir();
+        OutputLayout layout = ctx.layout();
         Path modelDir = Path.of(ctx.cfg().model().baseModel());
-        String format = ctx.cfg().output().shardFormat() == ShardFormat.JSONL ? "json" : "parquet";
-        String tokens = out.resolve("tokens").toString();
+        String format = ctx.cfg().output().shardFormat().sparkSource();
         TrainRun.Outputs o = TrainRun.run(settings(ctx),
-                new SparkTokenShardReader(ctx.spark(), tokens + "/phase1", format),
-                new SparkTokenShardReader(ctx.spark(), tokens + "/phase2", format),
-                out, modelDir, padTokenId(modelDir), ctx.resume(),
-                TrainRun.readManifest(out.resolve("prepared").resolve("manifest.json")),
-                TrainRun.readManifest(out.resolve("tokens").resolve("manifest.json")), null);
+                new SparkTokenShardReader(ctx.spark(), layout.tokens(Phase.PHASE1).toLocalPath().toString(), format),
+                new SparkTokenShardReader(ctx.spark(), layout.tokens(Phase.PHASE2).toLocalPath().toString(), format),
+                ctx.outputDir(), modelDir, padTokenId(modelDir), ctx.resume(),
+                TrainRun.readManifest(layout.preparedManifest().toLocalPath()),
+                TrainRun.readManifest(layout.tokensManifest().toLocalPath()), null);
         StringBuilder sb = new StringBuilder();
         phase(sb, "phase 1 Train", o.training().phase1());
         phase(sb, "phase 2 Nudge", o.training().phase2());

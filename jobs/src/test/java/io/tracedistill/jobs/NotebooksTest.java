@@ -187,7 +187,7 @@ class NotebooksTest {
         check.accept(repl, outputDir);
     }
 
-    /** Note 01: its step-by-step counts agree with what PrepareJob wrote. */
+    /** Note 01: its step-by-step counts agree with what PrepareStage wrote. */
     private static void checkPrepareNote(ScalaRepl r, Path outputDir) {
         JsonNode m = readJson(outputDir.resolve("prepared/manifest.json"));
         JsonNode counts = m.path("counts");

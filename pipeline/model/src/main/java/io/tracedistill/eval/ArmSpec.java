@@ -1,5 +1,6 @@
 package io.tracedistill.eval;
 
+import io.tracedistill.run.OutputLayout;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,9 +45,7 @@ public record ArmSpec(String name, String adapterDir) implements Serializable {
      * @throws IllegalArgumentException naming the clashing directories, or an adapter directory named {@code base}
      */
     public static List<ArmSpec> resolve(String outputDir, List<String> evalAdapters) {
-        List<String> dirs = evalAdapters.isEmpty()
-                ? List.of(Path.of(outputDir).resolve("adapter").toString())
-                : evalAdapters;
+        List<String> dirs = OutputLayout.of(outputDir).evalAdapters(evalAdapters);
         List<ArmSpec> out = new ArrayList<>();
         out.add(base());
         Map<String, String> seen = new HashMap<>();

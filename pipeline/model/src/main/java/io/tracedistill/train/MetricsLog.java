@@ -1,5 +1,6 @@
 package io.tracedistill.train;
 
+import io.tracedistill.run.Phase;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -24,7 +25,6 @@ import java.util.List;
 public final class MetricsLog {
 
     /** File name inside {@code output_dir}. */
-    public static final String FILE = "metrics.jsonl";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One line of metrics.jsonl. */
@@ -54,10 +54,9 @@ public final class MetricsLog {
         this.file = file;
     }
 
-    /** Starts an empty metrics file (a fresh run). */
-    public static MetricsLog create(Path outputDir) throws IOException {
-        Path f = outputDir.resolve(FILE);
-        Files.createDirectories(outputDir);
+    /** Starts an empty metrics file {@code f} (a fresh run; {@code output_dir/metrics.jsonl}). */
+    public static MetricsLog create(Path f) throws IOException {
+        Files.createDirectories(f.toAbsolutePath().getParent());
         Files.write(f, new byte[0]);
         return new MetricsLog(f);
     }
@@ -66,11 +65,10 @@ public final class MetricsLog {
      * Reopens the metrics of a resumed run, dropping every record written after the checkpoint
      * (phase {@code phase}, step {@code step}): those steps are trained again.
      */
-    public static MetricsLog resume(Path outputDir, int phase, int step) throws IOException {
-        Path f = outputDir.resolve(FILE);
+    public static MetricsLog resume(Path f, int phase, int step) throws IOException {
         List<Entry> kept = new ArrayList<>();
         for (Entry e : read(f)) {
-            int p = Integer.parseInt(e.phase().substring("phase".length()));
+            int p = Phase.ofFolderName(e.phase()).number();
             if (p < phase || (p == phase && e.step() <= step)) {
                 kept.add(e);
             }
@@ -79,7 +77,7 @@ public final class MetricsLog {
         for (Entry e : kept) {
             lines.add(JSON.writeValueAsString(e.toJson()));
         }
-        Files.createDirectories(outputDir);
+        Files.createDirectories(f.toAbsolutePath().getParent());
         Files.write(f, lines, StandardCharsets.UTF_8);
         return new MetricsLog(f);
     }

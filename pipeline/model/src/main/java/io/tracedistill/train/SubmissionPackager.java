@@ -21,7 +21,6 @@ import java.util.zip.ZipOutputStream;
 public final class SubmissionPackager {
 
     /** File name inside {@code output_dir}. */
-    public static final String FILE = "submission.zip";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private SubmissionPackager() {

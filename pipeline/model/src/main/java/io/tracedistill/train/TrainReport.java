@@ -1,5 +1,6 @@
 package io.tracedistill.train;
 
+import io.tracedistill.run.OutputLayout;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
@@ -17,8 +18,6 @@ import java.util.Map;
  */
 public final class TrainReport {
 
-    /** File name inside {@code output_dir}. */
-    public static final String FILE = "report.md";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private TrainReport() {
@@ -33,8 +32,9 @@ public final class TrainReport {
      */
     public static Path write(Path outputDir, TrainResult result, String resolvedConfigYaml, Map<String, ?> preparedManifest,
                              Map<String, ?> tokensManifest) throws IOException {
+        OutputLayout layout = OutputLayout.ofLocal(outputDir);
         Path chart = TrainingCurves.write(result.phase1().logged(), result.phase2().logged(), result.phase1().totalSteps(),
-                outputDir.resolve(TrainingCurves.FILE));
+                layout.trainingCurves().toLocalPath());
         StringBuilder md = new StringBuilder();
         md.append("# tracedistill training report\n\n");
         md.append("## Phases\n\n");
@@ -52,14 +52,14 @@ public final class TrainReport {
         md.append(String.format(Locale.ROOT, "- peak resident memory: %s%n",
                 result.peakRssBytes() < 0 ? "unknown" : String.format(Locale.ROOT, "%.1f MiB", result.peakRssBytes() / 1048576.0)));
         md.append(String.format(Locale.ROOT, "- resumed from: %s%n", result.resumedFrom().map(Path::toString).orElse("(fresh run)")));
-        md.append("- adapters: `" + TwoPhaseTrainer.PHASE1_ADAPTER_DIR + "/` (after phase 1), `" + TwoPhaseTrainer.ADAPTER_DIR
+        md.append("- adapters: `" + OutputLayout.PHASE1_ADAPTER + "/` (after phase 1), `" + OutputLayout.ADAPTER
                 + "/` (final)\n");
-        md.append("\n![loss and learning rate](").append(TrainingCurves.FILE).append(")\n\n");
+        md.append("\n![loss and learning rate](").append(OutputLayout.TRAINING_CURVES).append(")\n\n");
         md.append("## Data\n\n");
         md.append("### prepared/manifest.json\n\n```json\n").append(json(preparedManifest)).append("\n```\n\n");
         md.append("### tokens/manifest.json\n\n```json\n").append(json(tokensManifest)).append("\n```\n\n");
         md.append("## Resolved config\n\n```yaml\n").append(resolvedConfigYaml == null ? "" : resolvedConfigYaml.strip()).append("\n```\n");
-        Path report = outputDir.resolve(FILE);
+        Path report = layout.report().toLocalPath();
         Files.writeString(report, md.toString(), StandardCharsets.UTF_8);
         return report;
     }

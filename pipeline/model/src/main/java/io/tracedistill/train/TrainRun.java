@@ -1,5 +1,6 @@
 package io.tracedistill.train;
 
+import io.tracedistill.run.OutputLayout;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
@@ -118,13 +119,14 @@ public final class TrainRun {
             TrainResult result = new TwoPhaseTrainer(settings, replicas, writer, listener)
                     .train(phase1, phase2, outputDir, resume);
             // 4. submission.zip and the report.
+            OutputLayout layout = OutputLayout.ofLocal(outputDir);
             Optional<Path> zip = Optional.empty();
             if (cfg.packageZip()) {
                 zip = Optional.of(SubmissionPackager.pack(result.adapter(), cfg.baseModelNameForSubmission().orElse(null),
-                        outputDir.resolve(SubmissionPackager.FILE)));
+                        layout.submissionZip().toLocalPath()));
             }
             Path report = TrainReport.write(outputDir, result, cfg.resolvedConfigYaml(), preparedManifest, tokensManifest);
-            return new Outputs(result, zip, report, outputDir.resolve(TrainingCurves.FILE));
+            return new Outputs(result, zip, report, layout.trainingCurves().toLocalPath());
         } finally {
             for (NDManager m : managers) {
                 m.close();

@@ -26,7 +26,6 @@ public final class TrainingCurves {
     private static final Color PHASE2 = new Color(0x2E59C7);
 
     /** File name inside {@code output_dir}. */
-    public static final String FILE = "training_curves.png";
 
     private TrainingCurves() {
     }

@@ -1,5 +1,6 @@
 package io.tracedistill.train;
 
+import io.tracedistill.run.OutputLayout;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -58,9 +59,6 @@ public final class TwoPhaseTrainer {
 
     private static final Logger LOG = System.getLogger(TwoPhaseTrainer.class.getName());
     /** Directory names inside {@code output_dir}. */
-    public static final String CHECKPOINTS_DIR = "checkpoints";
-    public static final String PHASE1_ADAPTER_DIR = "phase1_adapter";
-    public static final String ADAPTER_DIR = "adapter";
 
     private final TrainSettings settings;
     private final Replicas replicas;
@@ -100,7 +98,8 @@ public final class TwoPhaseTrainer {
         // the thread that first initialised the engine. Outside GradientCollector blocks (which restore the
         // mode they found) it must be off here, or AdamW's in-place updates of the LoRA leaves are refused.
         ai.djl.pytorch.jni.JniUtils.setGradMode(false);
-        PhaseCheckpoints checkpoints = new PhaseCheckpoints(outputDir.resolve(CHECKPOINTS_DIR), settings, model);
+        OutputLayout layout = OutputLayout.ofLocal(outputDir);
+        PhaseCheckpoints checkpoints = new PhaseCheckpoints(layout.checkpoints().toLocalPath(), settings, model);
         String precision = precision();
         // 1. Find where to start: a fresh run, or the newest checkpoint.
         Optional<Checkpoints.Loaded> from = checkpoints.startingPoint(resume);
@@ -110,16 +109,16 @@ public final class TwoPhaseTrainer {
             LOG.log(Level.INFO, "Resuming from " + from.get().directory() + " (phase " + st.phase() + ", step "
                     + st.stepsTaken() + "/" + st.totalSteps() + (st.phaseComplete() ? ", phase complete" : "") + ")");
             checkpoints.restoreWeights(from.get());
-            metrics = MetricsLog.resume(outputDir, st.phase(), st.stepsTaken());
+            metrics = MetricsLog.resume(layout.metrics().toLocalPath(), st.phase(), st.stepsTaken());
         } else {
-            metrics = MetricsLog.create(outputDir);
+            metrics = MetricsLog.create(layout.metrics().toLocalPath());
         }
         replicas.broadcastWeights();
         LOG.log(Level.INFO, "Training in " + precision + " on " + replicas.devices() + replicas.dataParallelNote(settings.worldSize()));
 
         // 2. Phase 1 (Train), unless the checkpoint is past it.
         PhaseResult r1;
-        Path phase1Adapter = outputDir.resolve(PHASE1_ADAPTER_DIR);
+        Path phase1Adapter = layout.phase1Adapter().toLocalPath();
         if (from.isPresent() && (from.get().state().phase() == 2 || from.get().state().phaseComplete())) {
             r1 = summaryFromMetrics(1, phase1, metrics.file());
             if (from.get().state().phase() == 1) {
@@ -135,7 +134,7 @@ public final class TwoPhaseTrainer {
 
         // 3. Phase 2 (Nudge) continues from the phase-1 weights with a fresh optimizer and schedule.
         PhaseResult r2;
-        Path adapter = outputDir.resolve(ADAPTER_DIR);
+        Path adapter = layout.adapter().toLocalPath();
         if (from.isPresent() && from.get().state().phase() == 2 && from.get().state().phaseComplete()) {
             r2 = summaryFromMetrics(2, phase2, metrics.file());
         } else {

@@ -1,5 +1,6 @@
 package io.tracedistill.train;
 
+import io.tracedistill.run.OutputLayout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -83,8 +84,8 @@ class CheckpointResumeTest {
             byte[] b = Files.readAllBytes(killed.resolve(dir).resolve("adapter_model.safetensors"));
             assertArrayEquals(a, b, dir + "/adapter_model.safetensors differs after kill + resume");
         }
-        List<MetricsLog.Entry> ma = MetricsLog.read(straight.resolve(MetricsLog.FILE));
-        List<MetricsLog.Entry> mb = MetricsLog.read(killed.resolve(MetricsLog.FILE));
+        List<MetricsLog.Entry> ma = MetricsLog.read(OutputLayout.ofLocal(straight).metrics().toLocalPath());
+        List<MetricsLog.Entry> mb = MetricsLog.read(OutputLayout.ofLocal(killed).metrics().toLocalPath());
         assertEquals(ma.size(), mb.size(), "metrics records");
         for (int i = 0; i < ma.size(); i++) {
             MetricsLog.Entry x = ma.get(i);

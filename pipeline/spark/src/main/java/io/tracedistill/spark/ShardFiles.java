@@ -1,5 +1,6 @@
 package io.tracedistill.spark;
 
+import io.tracedistill.run.RunPath;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -178,6 +179,11 @@ public final class ShardFiles {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot delete " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The Hadoop path of a run path ({@link RunPath#uri()} as Hadoop parses it: plain path or any URI). */
+    public static Path hadoopPath(RunPath p) {
+        return new Path(p.uri());
     }
 
     /** A fully qualified form of {@code path} (scheme and authority added; {@code s3a://} kept). */

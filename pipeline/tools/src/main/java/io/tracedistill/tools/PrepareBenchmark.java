@@ -82,7 +82,7 @@ public final class PrepareBenchmark {
                     .config("spark.sql.shuffle.partitions", "8").getOrCreate();
             try {
                 long t0 = System.nanoTime();
-                PrepareJob.run(spark, PrepareSettings.defaults(input.toString(), work.resolve("out-warmup").toString(),
+                PrepareStage.run(spark, PrepareSettings.defaults(input.toString(), work.resolve("out-warmup").toString(),
                         List.of("bit_manipulation", "cryptarithm_deduce"), 42), null);
                 String line = String.format(Locale.ROOT, "warm-up (cold JVM, not compared): rows=%,d master=%s "
                         + "time=%.1fs", warmup, master, (System.nanoTime() - t0) / 1e9);
@@ -111,7 +111,7 @@ public final class PrepareBenchmark {
                             List.of("bit_manipulation", "cryptarithm_deduce"), 42);
                     long t0 = System.nanoTime();
                     long cpu0 = processCpuNanos();
-                    PrepareResult r = PrepareJob.run(spark, s, null);
+                    PrepareResult r = PrepareStage.run(spark, s, null);
                     double sec = (System.nanoTime() - t0) / 1e9;
                     double cpuSec = (processCpuNanos() - cpu0) / 1e9;
                     var m = Manifests.read(spark.sparkContext().hadoopConfiguration(), r.manifestPath());

@@ -6,7 +6,7 @@ import io.tracedistill.contract.FormatContract;
 import io.tracedistill.contract.PyValue;
 import io.tracedistill.contract.RecordOutcome;
 import io.tracedistill.spark.SparkSessions;
-import io.tracedistill.spark.prepare.PrepareJob;
+import io.tracedistill.spark.prepare.PrepareStage;
 import io.tracedistill.spark.prepare.PrepareSettings;
 import io.tracedistill.spark.tokenize.ChatTemplateTurnRenderer;
 import io.tracedistill.spark.tokenize.RowTokenizer;
@@ -40,7 +40,7 @@ import java.util.Optional;
  * {@code tokenizer.json} and a chat template; CSV has {@code prompt, generated_cot, answer, type} columns (the format
  * contract makes the turns); the records are cycled to ROWS rows. With MASTERS (e.g. {@code local[1],local[2]}) the
  * whole stage ({@link TokenizeStage#run}, Parquet, shard write included) is also timed on the CSV prepared by
- * {@link PrepareJob} (prepare itself not timed), once per master.
+ * {@link PrepareStage} (prepare itself not timed), once per master.
  */
 public final class TokenizeBench {
 
@@ -194,7 +194,7 @@ public final class TokenizeBench {
         try {
             String hard = spark.read().option("header", true).option("multiLine", true).option("escape", "\"")
                     .csv(csv).select("type").first().getString(0);
-            PrepareJob.run(spark, PrepareSettings.defaults(csv, out.toString(), List.of(hard), 42), null);
+            PrepareStage.run(spark, PrepareSettings.defaults(csv, out.toString(), List.of(hard), 42), null);
             TokenizeSettings settings = new TokenizeSettings(modelDir.toString(), maxLength, BigInteger.valueOf(42),
                     true, Optional.of(LocalDate.of(2025, 1, 1)), ShardFormat.PARQUET, 8, 8);
             TokenizeStage.run(spark, settings, out.toString(), ChatTemplateTurnRenderer.FACTORY); // warm-up

@@ -13,12 +13,11 @@ import io.tracedistill.eval.EvalSettings;
 import io.tracedistill.eval.Prediction;
 import io.tracedistill.model.HfConfig;
 import io.tracedistill.peft.PeftAdapter;
+import io.tracedistill.run.OutputLayout;
 import io.tracedistill.spark.Manifests;
 import io.tracedistill.spark.ShardFiles;
 import io.tracedistill.spark.prepare.InputReader;
 import io.tracedistill.spark.prepare.InputTable;
-import io.tracedistill.config.ShardFormat;
-import io.tracedistill.spark.prepare.ShardWriter;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -67,12 +66,6 @@ import scala.Tuple2;
 public final class EvalStage {
     private EvalStage() {
     }
-
-    public static final String EVAL = "eval";
-    public static final String PREDICTIONS = "predictions";
-    public static final String REPORT_JSON = "eval_report.json";
-    public static final String REPORT_MD = "eval_report.md";
-    public static final String CHART_PNG = "accuracy_by_type.png";
 
     /**
      * Runs the eval.
@@ -135,10 +128,12 @@ public final class EvalStage {
         int lead = EncodePartition.LEADING.size();
         int[] passIdx = checked.passthroughIdx().stream().mapToInt(i -> lead + i).toArray();
 
-        String evalDir = ShardFiles.qualify(conf, outputDir) + "/" + EVAL;
-        String predictionsDir = evalDir + "/" + PREDICTIONS;
+        OutputLayout layout = OutputLayout.of(ShardFiles.qualify(conf, outputDir));
+        String evalDir = layout.eval().uri();
+        String predictionsDir = layout.predictions().uri();
+        String json = layout.evalReportJson().uri();
         String tmp = evalDir + "/_tmp-" + UUID.randomUUID();
-        Manifests.delete(conf, evalDir + "/" + REPORT_JSON);
+        Manifests.delete(conf, json);
         Broadcast<EvalPlan> broadcast = null;
         try {
             // 1) encode on the executors, staged once so planning and decoding see the same rows.
@@ -174,9 +169,9 @@ public final class EvalStage {
                     functions.col(PredictionColumns.ARM));
             predictions.repartition(1)
                     .sortWithinPartitions(armRank, functions.col(PredictionColumns.ROW_INDEX))
-                    .write().format(ShardWriter.sparkSource(format)).save(tmp + "/" + PREDICTIONS);
+                    .write().format(format.sparkSource()).save(tmp + "/" + OutputLayout.PREDICTIONS);
             ShardFiles.deleteIfExists(conf, predictionsDir);
-            ShardFiles.publish(conf, tmp + "/" + PREDICTIONS, predictionsDir);
+            ShardFiles.publish(conf, tmp + "/" + OutputLayout.PREDICTIONS, predictionsDir);
 
             // 5) the report, from the table as written.
             List<Prediction> written = readPredictions(spark, predictionsDir, format, predictionSchema);
@@ -196,9 +191,8 @@ public final class EvalStage {
             meta.put("chat_date", settings.chatDate() == null ? null : settings.chatDate().toString());
             meta.put("prompt_suffix", PyText.repr(settings.promptSuffix()));
             EvalReport report = EvalReport.build(written, settings.arms(), meta);
-            String md = evalDir + "/" + REPORT_MD;
-            String png = evalDir + "/" + CHART_PNG;
-            String json = evalDir + "/" + REPORT_JSON;
+            String md = layout.evalReportMd().uri();
+            String png = layout.accuracyChart().uri();
             writeBytes(conf, png, AccuracyChart.png(report));
             writeBytes(conf, md, report.toMarkdown().getBytes(StandardCharsets.UTF_8));
             Manifests.writeAtomically(conf, json, report.toJson()); // last: the "complete" marker
@@ -220,18 +214,10 @@ public final class EvalStage {
     public static List<Prediction> readPredictions(SparkSession spark, String predictionsDir, ShardFormat format,
             StructType schema) {
         List<Prediction> out = new ArrayList<>();
-        for (Row r : spark.read().schema(schema).format(ShardWriter.sparkSource(format)).load(predictionsDir).collectAsList()) {
+        for (Row r : spark.read().schema(schema).format(format.sparkSource()).load(predictionsDir).collectAsList()) {
             out.add(PredictionRows.fromRow(r));
         }
         return out;
-    }
-
-    /** The Spark data source of a shard format: {@code parquet}, or {@code json} (one object per line). */
-    static String sparkSource(ShardFormat format) {
-        return switch (format) {
-            case PARQUET -> "parquet";
-            case JSONL -> "json";
-        };
     }
 
     private static void writeBytes(Configuration conf, String path, byte[] bytes) {

@@ -1,6 +1,8 @@
 package io.tracedistill.spark.prepare;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.tracedistill.run.OutputLayout;
+import io.tracedistill.run.Phase;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tracedistill.contract.PyText;
@@ -33,8 +35,6 @@ import java.util.TreeMap;
 public final class PrepareManifest {
     private PrepareManifest() {}
 
-    /** The manifest's file name under {@code prepared/}. */
-    public static final String FILE_NAME = "manifest.json";
     /** Manifest kind tag. */
     public static final String KIND = "tracedistill.prepared";
 
@@ -114,8 +114,8 @@ public final class PrepareManifest {
         counts.put("input", n);
         counts.put("kept", kept);
         counts.put("quarantined", n - kept);
-        counts.put("phase1", p1);
-        counts.put("phase2", p2);
+        counts.put(Phase.PHASE1.folderName(), p1);
+        counts.put(Phase.PHASE2.folderName(), p2);
         ObjectNode dr = counts.putObject("drop_reasons");
         reasons.forEach(dr::put);
 
@@ -135,10 +135,10 @@ public final class PrepareManifest {
         split.put("hard_quota_n", in.split().split().quota());
 
         ObjectNode phases = root.putObject("phases");
-        phase(phases.putObject("phase1"), "phase1", p1, s.effectiveBatch1(), in.phase1Shards());
-        phase(phases.putObject("phase2"), "phase2", p2, s.effectiveBatch2(), in.phase2Shards());
-        ObjectNode q = root.putObject("quarantine");
-        q.put("dir", "quarantine");
+        phase(phases, Phase.PHASE1, p1, s.effectiveBatch1(), in.phase1Shards());
+        phase(phases, Phase.PHASE2, p2, s.effectiveBatch2(), in.phase2Shards());
+        ObjectNode q = root.putObject(OutputLayout.QUARANTINE);
+        q.put("dir", OutputLayout.QUARANTINE);
         q.put("rows", n - kept);
         shards(q.putArray("shards"), in.quarantineShards());
 
@@ -158,8 +158,9 @@ public final class PrepareManifest {
     }
 
     /** Per-phase block: rows, effective batch, shard files in position order. */
-    private static void phase(ObjectNode o, String dir, int rows, int batch, List<ShardFiles.Shard> sh) {
-        o.put("dir", dir);
+    private static void phase(ObjectNode phases, Phase phase, int rows, int batch, List<ShardFiles.Shard> sh) {
+        ObjectNode o = phases.putObject(phase.folderName());
+        o.put("dir", phase.folderName());
         o.put("rows", rows);
         o.put("effective_batch", batch);
         shards(o.putArray("shards"), sh);
@@ -211,8 +212,8 @@ public final class PrepareManifest {
             o.put("quarantined", quarantined);
             ObjectNode r = o.putObject("drop_reasons");
             reasons.forEach(r::put);
-            o.put("phase1", phase1);
-            o.put("phase2", phase2);
+            o.put(Phase.PHASE1.folderName(), phase1);
+            o.put(Phase.PHASE2.folderName(), phase2);
         }
 
         void qualityJson(ObjectNode o) {

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What {@link PrepareJob#run} wrote: paths (fully qualified) and counts.
+ * What {@link PrepareStage#run} wrote: paths (fully qualified) and counts.
  *
  * @param preparedDir {@code output_dir/prepared}
  * @param phase1Dir {@code prepared/phase1} (shards in training order)

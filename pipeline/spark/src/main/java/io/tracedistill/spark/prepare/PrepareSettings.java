@@ -12,7 +12,7 @@ import java.util.Objects;
 
 /**
  * Everything the prepare step reads from the run config, as one typed record (so a notebook can build it
- * without a YAML file). {@link PrepareJob#run(org.apache.spark.sql.SparkSession, io.tracedistill.config.RunConfig,
+ * without a YAML file). {@link PrepareStage#run(org.apache.spark.sql.SparkSession, io.tracedistill.config.RunConfig,
  * java.nio.file.Path)} builds it from a {@code RunConfig}.
  *
  * @param dataPath config {@code data_path}: a file, a directory of part files or a glob; local or {@code s3a://}

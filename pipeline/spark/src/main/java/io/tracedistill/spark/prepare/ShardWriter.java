@@ -110,7 +110,7 @@ public final class ShardWriter {
     }
 
     static void write(Dataset<Row> ds, ShardFormat format, String dir) {
-        var w = ds.write().mode(SaveMode.ErrorIfExists).format(sparkSource(format));
+        var w = ds.write().mode(SaveMode.ErrorIfExists).format(format.sparkSource());
         if (format == ShardFormat.JSONL) {
             w = w.option("ignoreNullFields", "false").option("encoding", "UTF-8");
         } else {
@@ -138,14 +138,6 @@ public final class ShardWriter {
             w = w.option("parquet.enable.dictionary#" + c, "true");
         }
         return w;
-    }
-
-    /** The Spark data source of a shard format. */
-    public static String sparkSource(ShardFormat format) {
-        return switch (format) {
-            case PARQUET -> "parquet";
-            case JSONL -> "json";
-        };
     }
 
     static int shards(long rows, int rowsPerShard) {

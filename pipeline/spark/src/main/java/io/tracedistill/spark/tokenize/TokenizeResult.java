@@ -1,5 +1,6 @@
 package io.tracedistill.spark.tokenize;
 
+import io.tracedistill.run.Phase;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +16,7 @@ import java.util.Map;
  * @param quarantinedRows rows in the quarantine shard (both phases)
  */
 public record TokenizeResult(String tokensDir, String manifestPath, LocalDate chatDate,
-        Map<TokenizeSettings.Phase, PhaseResult> phases, String quarantineDir, long quarantinedRows) {
+        Map<Phase, PhaseResult> phases, String quarantineDir, long quarantinedRows) {
 
     /**
      * One phase's outcome.

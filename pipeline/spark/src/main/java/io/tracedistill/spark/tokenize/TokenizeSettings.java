@@ -2,6 +2,7 @@ package io.tracedistill.spark.tokenize;
 
 import io.tracedistill.config.RunConfig;
 import io.tracedistill.config.ShardFormat;
+import io.tracedistill.run.Phase;
 import java.io.Serializable;
 import java.math.BigInteger;
 import java.time.LocalDate;
@@ -46,11 +47,6 @@ public record TokenizeSettings(String modelDir, int maxLength, BigInteger seed, 
                 phase1EffectiveBatch, phase2EffectiveBatch);
     }
 
-    /** File name extension of a shard file of this format ({@code .parquet} / {@code .jsonl}). */
-    public static String extension(ShardFormat format) {
-        return format == ShardFormat.PARQUET ? ".parquet" : ".jsonl";
-    }
-
     /**
      * The stage's settings from the run configuration: {@code base_model}, {@code max_length}, {@code seed},
      * {@code enable_thinking}, {@code chat_date}, {@code shard_format}, and each phase's effective batch
@@ -60,22 +56,5 @@ public record TokenizeSettings(String modelDir, int maxLength, BigInteger seed, 
         return new TokenizeSettings(cfg.model().baseModel(), cfg.model().maxLength(), BigInteger.valueOf(cfg.seed()),
                 cfg.model().enableThinking(), cfg.model().chatDate(), cfg.output().shardFormat(),
                 cfg.train().effectiveBatch(1), cfg.train().effectiveBatch(2));
-    }
-
-    /** The two training phases, with their directory names under {@code prepared/} and {@code tokens/}. */
-    public enum Phase {
-        PHASE1("phase1"),
-        PHASE2("phase2");
-
-        private final String dirName;
-
-        Phase(String dirName) {
-            this.dirName = dirName;
-        }
-
-        /** {@code phase1} / {@code phase2}. */
-        public String dirName() {
-            return dirName;
-        }
     }
 }

@@ -11,7 +11,9 @@ import io.tracedistill.config.RunConfig;
 import io.tracedistill.config.ShardFormat;
 import io.tracedistill.spark.Columns;
 import io.tracedistill.spark.ShardSchemas;
-import io.tracedistill.spark.prepare.PrepareManifest;
+import io.tracedistill.run.OutputLayout;
+import io.tracedistill.run.Phase;
+import io.tracedistill.spark.ShardFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -77,10 +79,6 @@ public final class TokenizeStage {
     /** Manifest key holding the chat date ({@code YYYY-MM-DD}). */
     public static final String MANIFEST_CHAT_DATE = "chat_date";
 
-    static final String TOKENS_DIR = "tokens";
-    static final String PREPARED_DIR = "prepared";
-    static final String QUARANTINE_DIR = "quarantine";
-    static final String MANIFEST_FILE = "manifest.json";
     static final String TMP_DIR = "_tokens_tmp";
     /** Target bytes of token ids + labels per shard file (8 bytes per token). */
     static final long TARGET_SHARD_BYTES = 64L << 20;
@@ -113,13 +111,15 @@ public final class TokenizeStage {
     public static TokenizeResult run(SparkSession spark, TokenizeSettings settings, String outputDir,
             TurnRenderer.Factory rendererFactory) {
         FileSystem fs = ShardDirectory.fileSystem(outputDir, spark.sparkContext().hadoopConfiguration());
+        OutputLayout layout = OutputLayout.of(outputDir);
         Path out = new Path(outputDir);
-        Path tokens = new Path(out, TOKENS_DIR);
+        Path tokens = ShardFiles.hadoopPath(layout.tokens());
+        Path manifestPath = ShardFiles.hadoopPath(layout.tokensManifest());
         Path tmp = new Path(out, TMP_DIR);
 
         // 1. The chat date: config, else the one an earlier run recorded, else today (UTC).
         LocalDate chatDate = settings.chatDate()
-                .or(() -> recordedChatDate(fs, new Path(tokens, MANIFEST_FILE)))
+                .or(() -> recordedChatDate(fs, manifestPath))
                 .orElse(LocalDate.now(ZoneOffset.UTC));
 
         // 2. Fail fast on the driver: missing tokenizer.json / chat_template, or a template that cannot render a
@@ -129,7 +129,7 @@ public final class TokenizeStage {
         probeTemplate(driverSide, settings);
 
         // 3. Only a completed prepare counts: its manifest is written last.
-        Path preparedManifest = new Path(new Path(out, PREPARED_DIR), PrepareManifest.FILE_NAME);
+        Path preparedManifest = ShardFiles.hadoopPath(layout.preparedManifest());
         if (!ShardDirectory.exists(fs, preparedManifest)) {
             throw new IllegalArgumentException("No " + preparedManifest + ": the prepare stage has not completed for "
                     + "this output_dir (it writes prepared/phase1, prepared/phase2 and then this manifest). Run "
@@ -137,29 +137,29 @@ public final class TokenizeStage {
         }
 
         ShardDirectory.delete(fs, tmp);
-        Map<TokenizeSettings.Phase, TokenizeResult.PhaseResult> results = new EnumMap<>(TokenizeSettings.Phase.class);
+        Map<Phase, TokenizeResult.PhaseResult> results = new EnumMap<>(Phase.class);
         Map<String, Object> phaseManifests = new LinkedHashMap<>();
         List<Dataset<Row>> quarantines = new ArrayList<>();
         List<Dataset<Row>> persisted = new ArrayList<>();
         try {
-            for (TokenizeSettings.Phase phase : TokenizeSettings.Phase.values()) {
-                String preparedDir = new Path(new Path(out, PREPARED_DIR), phase.dirName()).toString();
+            for (Phase phase : Phase.values()) {
+                String preparedDir = ShardFiles.hadoopPath(layout.prepared(phase)).toString();
                 Dataset<Row> prepared = readPrepared(spark, settings.shardFormat(), preparedDir);
                 PhaseOutput po = tokenizePhase(spark, fs, settings, chatDate, rendererFactory, phase, prepared,
-                        preparedDir, new Path(tmp, phase.dirName()));
+                        preparedDir, new Path(tmp, phase.folderName()));
                 persisted.add(po.work());
                 quarantines.add(po.quarantine());
-                results.put(phase, po.result().withDir(new Path(tokens, phase.dirName()).toString()));
-                phaseManifests.put(phase.dirName(), po.manifest());
+                results.put(phase, po.result().withDir(ShardFiles.hadoopPath(layout.tokens(phase)).toString()));
+                phaseManifests.put(phase.folderName(), po.manifest());
             }
 
             // Quarantine of both phases in one small shard, ordered by phase then record order.
             Dataset<Row> quarantine = quarantines.get(0).unionByName(quarantines.get(1));
-            Path quarantineTmp = new Path(tmp, QUARANTINE_DIR);
+            Path quarantineTmp = new Path(tmp, OutputLayout.QUARANTINE);
             write(quarantine.coalesce(1).sortWithinPartitions(col(QUARANTINE_PHASE), col(Columns.PHASE_INDEX)),
                     settings.shardFormat(), quarantineTmp.toString());
             List<String> quarantineFiles = ShardDirectory.normalize(fs, quarantineTmp,
-                    TokenizeSettings.extension(settings.shardFormat()));
+                    settings.shardFormat().extension());
             long quarantinedRows = results.values().stream()
                     .mapToLong(r -> r.inputRows() - r.kept()).sum();
 
@@ -185,9 +185,9 @@ public final class TokenizeStage {
             // manifest written afterwards proves that every shard file is in place.
             ShardDirectory.delete(fs, tokens);
             ShardDirectory.rename(fs, tmp, tokens);
-            writeJson(fs, new Path(tokens, MANIFEST_FILE), manifest);
-            return new TokenizeResult(tokens.toString(), new Path(tokens, MANIFEST_FILE).toString(), chatDate,
-                    results, new Path(tokens, QUARANTINE_DIR).toString(), quarantinedRows);
+            writeJson(fs, manifestPath, manifest);
+            return new TokenizeResult(tokens.toString(), manifestPath.toString(), chatDate,
+                    results, ShardFiles.hadoopPath(layout.tokensQuarantine()).toString(), quarantinedRows);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot move the finished token shards from " + tmp + " to " + tokens, e);
         } finally {
@@ -204,7 +204,7 @@ public final class TokenizeStage {
             Map<String, Object> manifest) {}
 
     private static PhaseOutput tokenizePhase(SparkSession spark, FileSystem fs, TokenizeSettings settings,
-            LocalDate chatDate, TurnRenderer.Factory factory, TokenizeSettings.Phase phase, Dataset<Row> prepared,
+            LocalDate chatDate, TurnRenderer.Factory factory, Phase phase, Dataset<Row> prepared,
             String preparedDir, Path target) {
         // 1. Executors: render + tokenize + mask every row; keep the result for the three uses below.
         StructType preparedSchema = prepared.schema();
@@ -236,11 +236,11 @@ public final class TokenizeStage {
             }
         }
         if (summary.isEmpty()) {
-            throw new IllegalStateException("Phase '" + phase.dirName() + "': the prepared shard " + preparedDir
+            throw new IllegalStateException("Phase '" + phase.folderName() + "': the prepared shard " + preparedDir
                     + " has no rows; re-run the prepare stage (its manifest lists the rows per phase).");
         }
         if (survivorIndex.isEmpty()) {
-            throw new IllegalStateException("Phase '" + phase.dirName() + "': every one of the " + summary.size()
+            throw new IllegalStateException("Phase '" + phase.folderName() + "': every one of the " + summary.size()
                     + " prepared rows in " + preparedDir + " was quarantined (" + stats.droppedByReason()
                     + "); nothing to train on. Raise max_length (now " + settings.maxLength()
                     + ") or check the chat template.");
@@ -282,11 +282,11 @@ public final class TokenizeStage {
                 .repartitionByRange(shards, col(Columns.POSITION))
                 .sortWithinPartitions(col(Columns.POSITION));
         write(shard, settings.shardFormat(), target.toString());
-        List<String> files = ShardDirectory.normalize(fs, target, TokenizeSettings.extension(settings.shardFormat()));
+        List<String> files = ShardDirectory.normalize(fs, target, settings.shardFormat().extension());
 
         // 4. This phase's quarantine rows: phase, reason, detail, then the prepared row as read.
         List<Column> qcols = new ArrayList<>();
-        qcols.add(lit(phase.dirName()).as(QUARANTINE_PHASE));
+        qcols.add(lit(phase.folderName()).as(QUARANTINE_PHASE));
         qcols.add(col(TokenizePartition.W_REASON).as(Columns.REASON));
         qcols.add(col(TokenizePartition.W_DETAIL).as(QUARANTINE_DETAIL));
         for (String name : preparedSchema.fieldNames()) {

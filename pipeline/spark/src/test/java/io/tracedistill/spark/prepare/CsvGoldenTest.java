@@ -114,7 +114,7 @@ class CsvGoldenTest extends SparkTestBase {
         if (c.has("error")) {
             // Reference: CSV 'data.csv' is missing required columns [...]; found [...]. Expected [...].
             String ref = c.get("error").get("message").asText();
-            InputSchemaException e = assertThrows(InputSchemaException.class, () -> PrepareJob.run(spark, s, null));
+            InputSchemaException e = assertThrows(InputSchemaException.class, () -> PrepareStage.run(spark, s, null));
             String tail = ref.substring(ref.indexOf(" is missing required columns"));
             assertTrue(e.getMessage().startsWith("CSV '"), e.getMessage());
             assertTrue(e.getMessage().contains(tail), e.getMessage());
@@ -125,12 +125,12 @@ class CsvGoldenTest extends SparkTestBase {
         if (c.get("expected_records").isEmpty() && c.get("cells_str").isEmpty()) {
             // header only: the reference's two_phase_split raises on an empty frame, and so does prepare.
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> PrepareJob.run(spark, s, null));
+                    () -> PrepareStage.run(spark, s, null));
             assertTrue(e.getMessage().contains("Cannot split an empty DataFrame."), e.getMessage());
             return;
         }
 
-        PrepareResult r = PrepareJob.run(spark, s, null);
+        PrepareResult r = PrepareStage.run(spark, s, null);
         int rows = c.get("cells_str").size();
         assertEquals(rows, r.inputRows());
         assertEquals(r.inputRows(), r.keptRows() + r.quarantinedRows(), "every input row accounted for");

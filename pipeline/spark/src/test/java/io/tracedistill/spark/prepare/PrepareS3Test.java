@@ -67,7 +67,7 @@ class PrepareS3Test {
                 new org.apache.hadoop.fs.Path(input));
 
         List<String> hard = List.of("bit_manipulation", "cryptarithm_deduce");
-        PrepareResult r = PrepareJob.run(spark, PrepareSettings.defaults(input + "/", "s3a://" + BUCKET + "/runs/one",
+        PrepareResult r = PrepareStage.run(spark, PrepareSettings.defaults(input + "/", "s3a://" + BUCKET + "/runs/one",
                 hard, 42).withRowsPerShard(200), null);
         assertTrue(r.manifestPath().startsWith("s3a://" + BUCKET + "/runs/one/prepared/"), r.manifestPath());
 

@@ -70,7 +70,7 @@ class TaskRetryTest {
         System.setProperty(FailOnceInjector.PROPERTY, "contract:0,shard1:0");
         PrepareResult r;
         try {
-            r = PrepareJob.run(spark, PrepareSettings.defaults(input.toString(), tmp.resolve("out").toString(), hard, 3)
+            r = PrepareStage.run(spark, PrepareSettings.defaults(input.toString(), tmp.resolve("out").toString(), hard, 3)
                     .withRowsPerShard(200), null);
         } finally {
             System.clearProperty(FailOnceInjector.PROPERTY);

@@ -1,5 +1,6 @@
 package io.tracedistill.spark.tokenize;
 
+import io.tracedistill.run.Phase;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -95,8 +96,8 @@ class TokenizeStageTest {
                 ChatTemplateTurnRenderer.FACTORY);
 
         JsonNode trajectory = TrajectoryFixture.json("fixtures/train_trajectory/trajectory.json");
-        for (var phase : TokenizeSettings.Phase.values()) {
-            String name = phase.dirName();
+        for (var phase : Phase.values()) {
+            String name = phase.folderName();
             JsonNode golden = TrajectoryFixture.json("fixtures/train_trajectory/tokenized_" + name + ".json");
             Map<String, JsonNode> byId = new HashMap<>();
             golden.get("examples").forEach(e -> byId.put(e.get("id").asText(), e));
@@ -131,10 +132,10 @@ class TokenizeStageTest {
                 assertArrayEquals(ints(byId.get(orderIds.get(k).asText()).get("input_ids")), read.get(k).inputIds());
             }
         }
-        assertEquals(84, result.phases().get(TokenizeSettings.Phase.PHASE1).kept());
-        assertEquals(45, result.phases().get(TokenizeSettings.Phase.PHASE2).kept());
+        assertEquals(84, result.phases().get(Phase.PHASE1).kept());
+        assertEquals(45, result.phases().get(Phase.PHASE2).kept());
         assertEquals(0, result.quarantinedRows());
-        assertEquals(List.of("part-00000.parquet"), result.phases().get(TokenizeSettings.Phase.PHASE1).files());
+        assertEquals(List.of("part-00000.parquet"), result.phases().get(Phase.PHASE1).files());
 
         JsonNode manifest = TrajectoryFixture.JSON.readTree(out.resolve("tokens/manifest.json").toFile());
         assertEquals("2025-07-10", manifest.get("chat_date").asText());
@@ -164,8 +165,8 @@ class TokenizeStageTest {
                 ChatTemplateTurnRenderer.FACTORY);
 
         long totalDropped = 0;
-        for (var phase : TokenizeSettings.Phase.values()) {
-            String name = phase.dirName();
+        for (var phase : Phase.values()) {
+            String name = phase.folderName();
             // Expected from the golden file: an example survives iff its first supervised token is < max_length.
             List<JsonNode> survivors = new ArrayList<>();
             int dropped = 0;
@@ -242,7 +243,7 @@ class TokenizeStageTest {
                         BigInteger.valueOf(7), true, Optional.of(DATE), ShardFormat.JSONL, 2, 1),
                 out.toString(), ChatMlTestRenderer.FACTORY);
 
-        var p1 = result.phases().get(TokenizeSettings.Phase.PHASE1);
+        var p1 = result.phases().get(Phase.PHASE1);
         assertEquals(6, p1.inputRows());
         assertEquals(4, p1.kept());
         assertEquals(new TreeMap<>(Map.of("template_boundary", 1L, "template_error", 1L)), p1.quarantinedByReason());

@@ -1,5 +1,6 @@
 package io.tracedistill.spark.tokenize;
 
+import io.tracedistill.run.Phase;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -95,9 +96,9 @@ class TokenizeUnitTest {
         assertEquals(false, s.enableThinking());
         assertEquals(Optional.of(LocalDate.of(2025, 7, 10)), s.chatDate());
         assertEquals(ShardFormat.JSONL, s.shardFormat());
-        assertEquals(8, s.effectiveBatch(TokenizeSettings.Phase.PHASE1));
-        assertEquals(6, s.effectiveBatch(TokenizeSettings.Phase.PHASE2));
-        assertEquals(".jsonl", TokenizeSettings.extension(s.shardFormat()));
+        assertEquals(8, s.effectiveBatch(Phase.PHASE1));
+        assertEquals(6, s.effectiveBatch(Phase.PHASE2));
+        assertEquals(".jsonl", s.shardFormat().extension());
     }
 
     @Test

@@ -9,7 +9,7 @@ import io.tracedistill.contract.ColumnKeys;
 import io.tracedistill.contract.FormatContract;
 import io.tracedistill.spark.Columns;
 import io.tracedistill.spark.SparkSessions;
-import io.tracedistill.spark.prepare.PrepareJob;
+import io.tracedistill.spark.prepare.PrepareStage;
 import io.tracedistill.spark.prepare.PrepareSettings;
 import io.tracedistill.spark.prepare.ShardWriter;
 import java.io.IOException;
@@ -54,7 +54,7 @@ class TrajectoryTokensGoldenTest {
         spark = SparkSessions.local("local[2]", 2);
         for (ShardFormat format : ShardFormat.values()) {
             Path out = Files.createTempDirectory("td-trajectory-" + format.yamlName());
-            PrepareJob.run(spark, new PrepareSettings(TrajectoryFixture.path(DIR + "data.csv").toString(),
+            PrepareStage.run(spark, new PrepareSettings(TrajectoryFixture.path(DIR + "data.csv").toString(),
                     out.toString(), List.of("cipher", "bits"), BigInteger.valueOf(42), ColumnKeys.defaults(),
                     FormatContract.DEFAULT_PROMPT_SUFFIX, FormatContract.DEFAULT_MIN_COT_LEN, true,
                     format, 4, 4, ShardWriter.DEFAULT_ROWS_PER_SHARD, Map.of()), null);

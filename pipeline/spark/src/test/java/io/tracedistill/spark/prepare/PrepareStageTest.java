@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * are in position order, the manifest accounts for every row, a rerun is identical, JSON Lines works, and a
  * missing column fails before anything is written.
  */
-class PrepareJobTest extends SparkTestBase {
+class PrepareStageTest extends SparkTestBase {
     static final long SEED = 42;
     static final List<String> HARD = List.of("bit_manipulation", "cryptarithm_deduce");
     static final int ROWS = 900;
@@ -68,7 +68,7 @@ class PrepareJobTest extends SparkTestBase {
 
     @Test
     void shardsHoldTheReferenceSequenceInPositionOrder() throws IOException {
-        PrepareResult r = PrepareJob.run(spark, settings(tmp.resolve("out-a")), null);
+        PrepareResult r = PrepareStage.run(spark, settings(tmp.resolve("out-a")), null);
         List<List<ReferencePipeline.Expected>> expected = ReferencePipeline.phases(rows, HARD, SEED, 8, 8);
         for (int p = 0; p < 2; p++) {
             List<Row> actual = shardRows(p == 0 ? r.phase1Dir() : r.phase2Dir(), "parquet");
@@ -130,8 +130,8 @@ class PrepareJobTest extends SparkTestBase {
 
     @Test
     void rerunIsIdenticalAndJsonlReplacesParquet() throws IOException {
-        PrepareResult a = PrepareJob.run(spark, settings(tmp.resolve("out-b")), null);
-        PrepareResult b = PrepareJob.run(spark, settings(tmp.resolve("out-c")), null);
+        PrepareResult a = PrepareStage.run(spark, settings(tmp.resolve("out-b")), null);
+        PrepareResult b = PrepareStage.run(spark, settings(tmp.resolve("out-c")), null);
         assertEquals(Files.readString(Path.of(java.net.URI.create(a.manifestPath()))),
                 Files.readString(Path.of(java.net.URI.create(b.manifestPath()))), "manifests identical");
         assertEquals(a.phase1Shards(), b.phase1Shards());
@@ -139,7 +139,7 @@ class PrepareJobTest extends SparkTestBase {
         assertEquals(shardRows(a.phase2Dir(), "parquet"), shardRows(b.phase2Dir(), "parquet"));
 
         // Same output dir again, as JSON Lines: the old Parquet shards are replaced.
-        PrepareResult j = PrepareJob.run(spark, settings(tmp.resolve("out-b")).withShardFormat(ShardFormat.JSONL),
+        PrepareResult j = PrepareStage.run(spark, settings(tmp.resolve("out-b")).withShardFormat(ShardFormat.JSONL),
                 null);
         assertTrue(j.phase1Shards().stream().allMatch(n -> n.endsWith(".json")), j.phase1Shards().toString());
         List<Row> jsonRows = shardRows(j.phase1Dir(), "json");
@@ -158,7 +158,7 @@ class PrepareJobTest extends SparkTestBase {
     void missingColumnFailsBeforeWritingAndNamesTheFix() throws IOException {
         Path out = tmp.resolve("out-missing");
         PrepareSettings s = settings(out).withColumns(new ColumnKeys("prompt", "trace", "answer", "family"));
-        InputSchemaException e = assertThrows(InputSchemaException.class, () -> PrepareJob.run(spark, s, null));
+        InputSchemaException e = assertThrows(InputSchemaException.class, () -> PrepareStage.run(spark, s, null));
         assertTrue(e.getMessage().contains("is missing required columns ['trace', 'family']"), e.getMessage());
         assertTrue(e.getMessage().contains("found ['id', 'prompt', 'generated_cot', 'answer', 'type']"),
                 e.getMessage());
@@ -178,7 +178,7 @@ class PrepareJobTest extends SparkTestBase {
         Files.writeString(dir.resolve("data.csv"), csv, StandardCharsets.UTF_8);
         PrepareSettings s = PrepareSettings.defaults(dir.resolve("data.csv").toString(), dir.resolve("out").toString(),
                 List.of("h"), 0).withColumns(new ColumnKeys("question", "trace", "label", "family"));
-        PrepareResult r = PrepareJob.run(spark, s, null);
+        PrepareResult r = PrepareStage.run(spark, s, null);
         assertEquals(3, r.inputRows());
         assertEquals(0, r.quarantinedRows());
         Row hard = spark.read().parquet(r.phase2Dir()).filter("type = 'h'").collectAsList().get(0);

@@ -1,6 +1,8 @@
 package io.tracedistill.spark.prepare;
 
 import io.tracedistill.config.RunConfig;
+import io.tracedistill.run.OutputLayout;
+import io.tracedistill.run.Phase;
 import io.tracedistill.spark.Manifests;
 import io.tracedistill.spark.ShardFiles;
 import java.nio.file.Path;
@@ -27,14 +29,8 @@ import org.apache.spark.util.CollectionAccumulator;
  * and the manifest is written last as the "complete" marker. Reference: {@code tracedistill/run.py::summarize_data}
  * and {@code training.py::train_two_phase}/{@code _run_phase} (the data half of them).
  */
-public final class PrepareJob {
-    private PrepareJob() {}
-
-    /** Sub-directories of {@code output_dir/prepared}. */
-    public static final String PREPARED = "prepared";
-    public static final String PHASE1 = "phase1";
-    public static final String PHASE2 = "phase2";
-    public static final String QUARANTINE = "quarantine";
+public final class PrepareStage {
+    private PrepareStage() {}
 
     /**
      * Runs prepare for a run config ({@link PrepareSettings#from(RunConfig)}); relative paths in the config are
@@ -61,8 +57,12 @@ public final class PrepareJob {
         InputTable table = InputReader.read(spark, s.dataPath());
         CheckedSchema schema = SchemaCheck.check(table, s.columns(), configName);
 
-        String prepared = ShardFiles.qualify(conf, s.outputDir()) + "/" + PREPARED;
-        String manifest = prepared + "/" + PrepareManifest.FILE_NAME;
+        OutputLayout layout = OutputLayout.of(ShardFiles.qualify(conf, s.outputDir()));
+        String prepared = layout.prepared().uri();
+        String phase1 = layout.prepared(Phase.PHASE1).uri();
+        String phase2 = layout.prepared(Phase.PHASE2).uri();
+        String quarantine = layout.preparedQuarantine().uri();
+        String manifest = layout.preparedManifest().uri();
         Manifests.delete(conf, manifest);
         String tmp = prepared + "/_tmp-" + UUID.randomUUID();
         Broadcast<RowAssignment> broadcast = null;
@@ -100,19 +100,19 @@ public final class PrepareJob {
             // 4) shards into the temporary directory: both phases in one pass, then the quarantine.
             ShardWriter.PhaseParts parts = ShardWriter.writePhases(stagedBack, broadcast, schema, s.shardFormat(),
                     tmp + "/phases", p1, p2, s.rowsPerShard());
-            ShardWriter.writeQuarantine(stagedBack, broadcast, schema, s.shardFormat(), tmp + "/" + QUARANTINE,
+            ShardWriter.writeQuarantine(stagedBack, broadcast, schema, s.shardFormat(), tmp + "/" + OutputLayout.QUARANTINE,
                     quarantined, s.rowsPerShard());
 
             // 5) publish: replace the old directories, deterministic names.
-            for (String d : List.of(PHASE1, PHASE2, QUARANTINE)) {
-                ShardFiles.deleteIfExists(conf, prepared + "/" + d);
+            for (String d : List.of(phase1, phase2, quarantine)) {
+                ShardFiles.deleteIfExists(conf, d);
             }
             List<List<ShardFiles.Shard>> phases = ShardFiles.publishParts(conf, tmp + "/phases", List.of(
-                    new ShardFiles.PartRange(prepared + "/" + PHASE1, parts.first(1), parts.count(1)),
-                    new ShardFiles.PartRange(prepared + "/" + PHASE2, parts.first(2), parts.count(2))));
+                    new ShardFiles.PartRange(phase1, parts.first(1), parts.count(1)),
+                    new ShardFiles.PartRange(phase2, parts.first(2), parts.count(2))));
             List<ShardFiles.Shard> sh1 = phases.get(0);
             List<ShardFiles.Shard> sh2 = phases.get(1);
-            List<ShardFiles.Shard> shq = ShardFiles.publish(conf, tmp + "/" + QUARANTINE, prepared + "/" + QUARANTINE);
+            List<ShardFiles.Shard> shq = ShardFiles.publish(conf, tmp + "/" + OutputLayout.QUARANTINE, quarantine);
             ShardFiles.deleteIfExists(conf, tmp);
 
             // 6) the manifest, last.
@@ -126,8 +126,7 @@ public final class PrepareJob {
                 }
             }
             int n = split.summary().rows();
-            return new PrepareResult(prepared, prepared + "/" + PHASE1, prepared + "/" + PHASE2,
-                    prepared + "/" + QUARANTINE, manifest, n, n - quarantined, quarantined, p1, p2, reasons,
+            return new PrepareResult(prepared, phase1, phase2, quarantine, manifest, n, n - quarantined, quarantined, p1, p2, reasons,
                     names(sh1), names(sh2));
         } catch (RuntimeException e) {
             try {
