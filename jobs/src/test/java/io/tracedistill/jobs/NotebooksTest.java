@@ -294,7 +294,7 @@ class NotebooksTest {
         CheckedSchema checked = SchemaCheck.check(table, ColumnKeys.defaults(), null);
         Dataset<Row> staged = FormatContractTransform.transform(table, checked, FormatContractTransform.Params.defaults());
         Map<String, Long> reasons = new TreeMap<>();
-        for (Row r : staged.where(FormatContractTransform.REASON + " is not null").groupBy(FormatContractTransform.REASON)
+        for (Row r : staged.where(FormatContractTransform.STAGED_REASON + " is not null").groupBy(FormatContractTransform.STAGED_REASON)
                 .count().collectAsList()) {
             reasons.put(r.getString(0), r.getLong(1));
         }

@@ -12,7 +12,7 @@ import java.util.List;
  * <p>Token shards ({@code output_dir/tokens/phase1|phase2}): {@link #POSITION}, {@link #TYPE},
  * {@link #INPUT_IDS}, {@link #LABELS}, {@link #NUM_TOKENS}, {@link #NUM_LOSS_TOKENS}, then passthrough.
  *
- * <p>Quarantine ({@code prepared/quarantine}): the original input columns, then {@link #REASON},
+ * <p>Quarantine ({@code prepared/quarantine}): the original input columns, then {@link #QUARANTINE_REASON},
  * {@link #SOURCE_FILE}, {@link #SOURCE_ROW}.
  *
  * <p>Reference: {@code tracedistill/training.py::_run_phase} trains phase records in the order
@@ -42,7 +42,7 @@ public final class Columns {
     /** long: 0-based data row within {@link #SOURCE_FILE} (header excluded; a multi-line CSV record is one row). */
     public static final String SOURCE_ROW = "source_row";
     /** string: why a quarantined row was dropped ({@code missing_cot}, {@code nan_cot}, ...). */
-    public static final String REASON = "reason";
+    public static final String QUARANTINE_REASON = "reason";
 
     /** array&lt;int&gt;: token ids of prompt + completion. */
     public static final String INPUT_IDS = "input_ids";
@@ -62,7 +62,7 @@ public final class Columns {
             List.of(POSITION, TYPE, INPUT_IDS, LABELS, NUM_TOKENS, NUM_LOSS_TOKENS);
 
     /** The columns appended to the original input columns in a quarantine shard. */
-    public static final List<String> QUARANTINE_TRAILING = List.of(REASON, SOURCE_FILE, SOURCE_ROW);
+    public static final List<String> QUARANTINE_TRAILING = List.of(QUARANTINE_REASON, SOURCE_FILE, SOURCE_ROW);
 
     /** Default input column names (config key {@code columns}: prompt/cot/answer/type). */
     public static final String DEFAULT_INPUT_PROMPT = "prompt";

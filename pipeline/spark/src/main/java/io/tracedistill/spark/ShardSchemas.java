@@ -46,7 +46,7 @@ public final class ShardSchemas {
 
     /** The fields appended to the original input fields in a quarantine shard. */
     public static final StructType QUARANTINE_TRAILING_SCHEMA = new StructType(new StructField[] {
-        DataTypes.createStructField(REASON, DataTypes.StringType, false),
+        DataTypes.createStructField(QUARANTINE_REASON, DataTypes.StringType, false),
         DataTypes.createStructField(SOURCE_FILE, DataTypes.StringType, false),
         DataTypes.createStructField(SOURCE_ROW, DataTypes.LongType, false),
     });

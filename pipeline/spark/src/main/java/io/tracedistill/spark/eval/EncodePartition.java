@@ -31,7 +31,7 @@ final class EncodePartition implements MapPartitionsFunction<Row, Row> {
 
     static final String PID = "__eval_pid";
     static final String POS = "__eval_pos";
-    static final String TYPE = "__eval_type";
+    static final String EVAL_TYPE = "__eval_type";
     static final String GOLD = "__eval_gold";
     static final String IDS = "__eval_ids";
     static final String NTOK = "__eval_prompt_tokens";
@@ -43,7 +43,7 @@ final class EncodePartition implements MapPartitionsFunction<Row, Row> {
         DataTypes.createStructField(PID, DataTypes.IntegerType, false),
         DataTypes.createStructField(POS, DataTypes.LongType, false),
         DataTypes.createStructField(Columns.SOURCE_FILE, DataTypes.StringType, false),
-        DataTypes.createStructField(TYPE, DataTypes.StringType, false),
+        DataTypes.createStructField(EVAL_TYPE, DataTypes.StringType, false),
         DataTypes.createStructField(GOLD, DataTypes.StringType, false),
         DataTypes.createStructField(IDS, DataTypes.createArrayType(DataTypes.IntegerType, false), false),
         DataTypes.createStructField(NTOK, DataTypes.IntegerType, false),

@@ -19,7 +19,7 @@ public final class PredictionColumns {
     /** string: {@code base} or the adapter directory's name. */
     public static final String ARM = "arm";
     /** string: {@code str(type)}. */
-    public static final String TYPE = "type";
+    public static final String ROW_TYPE = "type";
     /** string: {@code str(answer)}, the gold answer graded against. */
     public static final String GOLD = "gold";
     /** string: the decoded new tokens, special tokens skipped ("" when not decoded). */
@@ -37,13 +37,13 @@ public final class PredictionColumns {
     /** string: {@code eos}, {@code max_new_tokens} or {@code not_decoded}. */
     public static final String FINISH = "finish";
     /** string, null when decoded: {@code prompt_too_long} or {@code template_error}. */
-    public static final String REASON = "reason";
+    public static final String SKIP_REASON = "reason";
 
     /** The leading columns, in order. */
     public static final StructType LEADING = new StructType(new StructField[] {
         DataTypes.createStructField(ROW_INDEX, DataTypes.LongType, false),
         DataTypes.createStructField(ARM, DataTypes.StringType, false),
-        DataTypes.createStructField(TYPE, DataTypes.StringType, false),
+        DataTypes.createStructField(ROW_TYPE, DataTypes.StringType, false),
         DataTypes.createStructField(GOLD, DataTypes.StringType, false),
         DataTypes.createStructField(OUTPUT, DataTypes.StringType, false),
         DataTypes.createStructField(EXTRACTED, DataTypes.StringType, false),
@@ -52,7 +52,7 @@ public final class PredictionColumns {
         DataTypes.createStructField(PROMPT_TOKENS, DataTypes.IntegerType, false),
         DataTypes.createStructField(NUM_NEW_TOKENS, DataTypes.IntegerType, false),
         DataTypes.createStructField(FINISH, DataTypes.StringType, false),
-        DataTypes.createStructField(REASON, DataTypes.StringType, true),
+        DataTypes.createStructField(SKIP_REASON, DataTypes.StringType, true),
     });
 
     public static List<String> leadingNames() {

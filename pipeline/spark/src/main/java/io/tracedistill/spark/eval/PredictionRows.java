@@ -32,9 +32,9 @@ final class PredictionRows {
 
     /** Reads the leading columns of a predictions row (by name, so column order on disk does not matter). */
     static Prediction fromRow(Row r) {
-        String reason = r.getAs(PredictionColumns.REASON);
+        String reason = r.getAs(PredictionColumns.SKIP_REASON);
         return new Prediction(((Number) r.getAs(PredictionColumns.ROW_INDEX)).longValue(),
-                r.getAs(PredictionColumns.ARM), r.getAs(PredictionColumns.TYPE), r.getAs(PredictionColumns.GOLD),
+                r.getAs(PredictionColumns.ARM), r.getAs(PredictionColumns.ROW_TYPE), r.getAs(PredictionColumns.GOLD),
                 r.getAs(PredictionColumns.OUTPUT), r.getAs(PredictionColumns.EXTRACTED),
                 r.<Boolean>getAs(PredictionColumns.PARSED), r.<Boolean>getAs(PredictionColumns.CORRECT),
                 ((Number) r.getAs(PredictionColumns.PROMPT_TOKENS)).intValue(),

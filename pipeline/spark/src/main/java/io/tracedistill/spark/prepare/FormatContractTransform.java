@@ -42,8 +42,8 @@ public final class FormatContractTransform {
     /** Staged columns (prefixed so they cannot meet an input column). */
     public static final String PID = "__td_pid";
     public static final String POS = "__td_pos";
-    public static final String REASON = "__td_reason";
-    public static final String TYPE = "__td_type";
+    public static final String STAGED_REASON = "__td_reason";
+    public static final String STAGED_TYPE = "__td_type";
     public static final String USER = "__td_user";
     public static final String ASSISTANT = "__td_assistant";
     public static final String COT_LEN = "__td_cot_len";
@@ -62,8 +62,8 @@ public final class FormatContractTransform {
         DataTypes.createStructField(PID, DataTypes.IntegerType, false),
         DataTypes.createStructField(POS, DataTypes.LongType, false),
         DataTypes.createStructField(Columns.SOURCE_FILE, DataTypes.StringType, false),
-        DataTypes.createStructField(REASON, DataTypes.StringType, true),
-        DataTypes.createStructField(TYPE, DataTypes.StringType, true),
+        DataTypes.createStructField(STAGED_REASON, DataTypes.StringType, true),
+        DataTypes.createStructField(STAGED_TYPE, DataTypes.StringType, true),
         DataTypes.createStructField(USER, DataTypes.StringType, true),
         DataTypes.createStructField(ASSISTANT, DataTypes.StringType, true),
         DataTypes.createStructField(COT_LEN, DataTypes.IntegerType, false),

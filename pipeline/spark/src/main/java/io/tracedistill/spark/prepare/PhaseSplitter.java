@@ -5,10 +5,11 @@ import static io.tracedistill.spark.prepare.FormatContractTransform.COT_LEN;
 import static io.tracedistill.spark.prepare.FormatContractTransform.PID;
 import static io.tracedistill.spark.prepare.FormatContractTransform.POS;
 import static io.tracedistill.spark.prepare.FormatContractTransform.PROMPT_LEN;
-import static io.tracedistill.spark.prepare.FormatContractTransform.REASON;
-import static io.tracedistill.spark.prepare.FormatContractTransform.TYPE;
+import static io.tracedistill.spark.prepare.FormatContractTransform.STAGED_REASON;
+import static io.tracedistill.spark.prepare.FormatContractTransform.STAGED_TYPE;
 
 import io.tracedistill.order.StratifiedOrder;
+import io.tracedistill.run.Phase;
 import io.tracedistill.spark.Columns;
 import io.tracedistill.split.TwoPhaseSplit;
 import java.io.ByteArrayInputStream;
@@ -99,7 +100,7 @@ public final class PhaseSplitter {
             int[] rows = p == 0 ? split.phase1Rows() : split.phase2Rows();
             int[] kept = Arrays.stream(rows).filter(r -> s.reason()[r] == null).toArray();
             if (kept.length == 0) {
-                throw new IllegalArgumentException("Phase 'phase" + (p + 1) + "' produced 0 usable records ("
+                throw new IllegalArgumentException("Phase '" + Phase.values()[p] + "' produced 0 usable records ("
                         + rows.length + " rows were split into it, all quarantined); check the quarantine reasons "
                         + "in prepared/quarantine and the hard_types");
             }
@@ -134,7 +135,7 @@ public final class PhaseSplitter {
 
     /** Step 1 with the read-identity map. */
     public static Collected collectWithIdentity(Dataset<Row> staged) {
-        Dataset<Row> proj = staged.select(PID, POS, Columns.SOURCE_FILE, TYPE, REASON, COT_LEN, PROMPT_LEN, BOXED);
+        Dataset<Row> proj = staged.select(PID, POS, Columns.SOURCE_FILE, STAGED_TYPE, STAGED_REASON, COT_LEN, PROMPT_LEN, BOXED);
         // Each partition packs its rows into one compact blob (dictionary-coded strings, ~22 bytes per row), so the
         // driver receives a handful of byte arrays instead of a million Row objects.
         return decode(proj.mapPartitions(new PackFn(), Encoders.BINARY()).collectAsList());

@@ -101,10 +101,10 @@ public final class PrepareManifest {
                 tc.reasons.merge(r, 1L, Long::sum);
                 reasons.merge(r, 1L, Long::sum);
             }
-            if (a.position(1, g) != RowAssignment.NONE) {
+            if (a.position(Phase.PHASE1, g) != RowAssignment.NONE) {
                 tc.phase1++;
             }
-            if (a.position(2, g) != RowAssignment.NONE) {
+            if (a.position(Phase.PHASE2, g) != RowAssignment.NONE) {
                 tc.phase2++;
             }
         }

@@ -108,8 +108,8 @@ public final class PrepareStage {
                 ShardFiles.deleteIfExists(conf, d);
             }
             List<List<ShardFiles.Shard>> phases = ShardFiles.publishParts(conf, tmp + "/phases", List.of(
-                    new ShardFiles.PartRange(phase1, parts.first(1), parts.count(1)),
-                    new ShardFiles.PartRange(phase2, parts.first(2), parts.count(2))));
+                    new ShardFiles.PartRange(phase1, parts.first(Phase.PHASE1), parts.count(Phase.PHASE1)),
+                    new ShardFiles.PartRange(phase2, parts.first(Phase.PHASE2), parts.count(Phase.PHASE2))));
             List<ShardFiles.Shard> sh1 = phases.get(0);
             List<ShardFiles.Shard> sh2 = phases.get(1);
             List<ShardFiles.Shard> shq = ShardFiles.publish(conf, tmp + "/" + OutputLayout.QUARANTINE, quarantine);

@@ -1,5 +1,7 @@
 package io.tracedistill.spark.prepare;
 
+import io.tracedistill.run.Phase;
+
 import java.io.Serializable;
 
 /**
@@ -38,14 +40,14 @@ public final class RowAssignment implements Serializable {
         return sourceRow[inputRow];
     }
 
-    /** Training position in {@code phase} (1 or 2), or {@link #NONE}. */
-    public int position(int phase, int inputRow) {
-        return position[phase - 1][inputRow];
+    /** Training position in {@code phase}, or {@link #NONE}. */
+    public int position(Phase phase, int inputRow) {
+        return position[phase.ordinal()][inputRow];
     }
 
     /** Index in the phase's record list (before the stratified order), or {@link #NONE}. */
-    public int phaseIndex(int phase, int inputRow) {
-        return phaseIndex[phase - 1][inputRow];
+    public int phaseIndex(Phase phase, int inputRow) {
+        return phaseIndex[phase.ordinal()][inputRow];
     }
 
     int[][] positionArrays() {

@@ -1,6 +1,7 @@
 package io.tracedistill.spark.prepare;
 
 import io.tracedistill.config.ShardFormat;
+import io.tracedistill.run.Phase;
 import io.tracedistill.spark.Columns;
 import io.tracedistill.spark.ExactPartitions;
 import io.tracedistill.spark.FailureInjection;
@@ -39,6 +40,8 @@ public final class ShardWriter {
     public static final int DEFAULT_ROWS_PER_SHARD = 50_000;
 
     private static final String INPUT_ROW = "__td_input_row";
+    /** {@link Phase#values()} once (the per-row loop must not clone it). */
+    private static final Phase[] PHASES = Phase.values();
     private static final String PART = "__td_part";
 
     /** A single shard of up to this many rows is written by one task without a shuffle. */
@@ -46,14 +49,14 @@ public final class ShardWriter {
 
     /** Where {@link #writePhases} put each phase: shuffle partitions {@code [0, shards1)} are phase 1, the rest phase 2. */
     public record PhaseParts(int shards1, int shards2) implements java.io.Serializable {
-        /** The first shuffle partition of {@code phase} (1 or 2). */
-        public int first(int phase) {
-            return phase == 1 ? 0 : shards1;
+        /** The first shuffle partition of {@code phase}. */
+        public int first(Phase phase) {
+            return phase == Phase.PHASE1 ? 0 : shards1;
         }
 
         /** The number of shards of {@code phase}. */
-        public int count(int phase) {
-            return phase == 1 ? shards1 : shards2;
+        public int count(Phase phase) {
+            return phase == Phase.PHASE1 ? shards1 : shards2;
         }
     }
 
@@ -68,7 +71,7 @@ public final class ShardWriter {
         PhaseParts parts = new PhaseParts(shards(rows1, rowsPerShard), shards(rows2, rowsPerShard));
         List<StructField> fields = new ArrayList<>(List.of(schema.prepared().fields()));
         fields.add(DataTypes.createStructField(PART, DataTypes.IntegerType, false));
-        Dataset<Row> rows = staged.filter(functions.col(FormatContractTransform.REASON).isNull())
+        Dataset<Row> rows = staged.filter(functions.col(FormatContractTransform.STAGED_REASON).isNull())
                 .mapPartitions(new PhaseFn(assignment, passthroughIndices(schema), parts, rowsPerShard),
                         Encoders.row(new StructType(fields.toArray(new StructField[0]))));
         write(ExactPartitions.shuffle(rows, PART, parts.shards1() + parts.shards2(), Columns.POSITION), format, dir);
@@ -87,13 +90,13 @@ public final class ShardWriter {
         List<org.apache.spark.sql.Column> cols = new ArrayList<>();
         for (StructField f : FormatContractTransform.STAGED_LEADING.fields()) {
             boolean needed = List.of(FormatContractTransform.PID, FormatContractTransform.POS, Columns.SOURCE_FILE,
-                    FormatContractTransform.REASON).contains(f.name());
+                    FormatContractTransform.STAGED_REASON).contains(f.name());
             cols.add(needed ? functions.col(f.name()) : functions.lit(null).cast(f.dataType()).as(f.name()));
         }
         for (StructField f : schema.input().fields()) {
             cols.add(functions.col(f.name()));
         }
-        Dataset<Row> q = staged.filter(functions.col(FormatContractTransform.REASON).isNotNull())
+        Dataset<Row> q = staged.filter(functions.col(FormatContractTransform.STAGED_REASON).isNotNull())
                 .select(cols.toArray(new org.apache.spark.sql.Column[0]))
                 .mapPartitions(new QuarantineFn(assignment, inputWidth), Encoders.row(withRow));
         // Input row indices of quarantined rows are sparse: one ordered shard per rowsPerShard rows is enough here.
@@ -105,8 +108,8 @@ public final class ShardWriter {
 
     /** Writes a staged dataset (internal, always Parquet). */
     public static void writeStaged(Dataset<Row> staged, String dir) {
-        parquetDictionaryOnlyFor(staged.write().mode(SaveMode.ErrorIfExists), List.of(FormatContractTransform.TYPE,
-                FormatContractTransform.REASON, Columns.SOURCE_FILE)).parquet(dir);
+        parquetDictionaryOnlyFor(staged.write().mode(SaveMode.ErrorIfExists), List.of(FormatContractTransform.STAGED_TYPE,
+                FormatContractTransform.STAGED_REASON, Columns.SOURCE_FILE)).parquet(dir);
     }
 
     static void write(Dataset<Row> ds, ShardFormat format, String dir) {
@@ -116,7 +119,7 @@ public final class ShardWriter {
         } else {
             List<String> present = List.of(ds.columns());
             List<String> low = new ArrayList<>();
-            for (String c : List.of(Columns.TYPE, Columns.SOURCE_FILE, Columns.REASON)) {
+            for (String c : List.of(Columns.TYPE, Columns.SOURCE_FILE, Columns.QUARANTINE_REASON)) {
                 if (present.contains(c)) {
                     low.add(c);
                 }
@@ -188,7 +191,7 @@ public final class ShardWriter {
                         pendingNext = 0;
                         Row r = rows.next();
                         int g = a.inputRow(r.getInt(0), r.getLong(1));
-                        for (int phase = 1; phase <= 2; phase++) {
+                        for (Phase phase : PHASES) {
                             int position = a.position(phase, g);
                             if (position == RowAssignment.NONE) {
                                 continue;
@@ -205,8 +208,8 @@ public final class ShardWriter {
                                 out[lead + i] = r.get(passIdx[i]);
                             }
                             out[lead + passIdx.length] = parts.first(phase) + position / rowsPerShard;
-                            if (emitted[phase - 1]++ == 1) {
-                                FailureInjection.maybeFail("shard" + phase);
+                            if (emitted[phase.ordinal()]++ == 1) {
+                                FailureInjection.maybeFail("shard" + phase.number());
                             }
                             pending[pendingCount++] = RowFactory.create(out);
                         }

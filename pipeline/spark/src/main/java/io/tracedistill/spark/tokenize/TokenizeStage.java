@@ -287,7 +287,7 @@ public final class TokenizeStage {
         // 4. This phase's quarantine rows: phase, reason, detail, then the prepared row as read.
         List<Column> qcols = new ArrayList<>();
         qcols.add(lit(phase.folderName()).as(QUARANTINE_PHASE));
-        qcols.add(col(TokenizePartition.W_REASON).as(Columns.REASON));
+        qcols.add(col(TokenizePartition.W_REASON).as(Columns.QUARANTINE_REASON));
         qcols.add(col(TokenizePartition.W_DETAIL).as(QUARANTINE_DETAIL));
         for (String name : preparedSchema.fieldNames()) {
             qcols.add(col(quote(name)));

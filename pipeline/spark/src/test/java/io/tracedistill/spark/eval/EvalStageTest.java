@@ -145,7 +145,7 @@ class EvalStageTest {
             assertEquals((long) (i % 7), (long) r.<Long>getAs(PredictionColumns.ROW_INDEX));
             assertEquals("q" + (i % 7), r.getAs("id"));
             assertEquals(GOLD[i % 7], r.getAs(PredictionColumns.GOLD));
-            assertEquals(TYPES[i % 7], r.getAs(PredictionColumns.TYPE));
+            assertEquals(TYPES[i % 7], r.getAs(PredictionColumns.ROW_TYPE));
         }
     }
 

@@ -179,7 +179,7 @@ class CsvGoldenTest extends SparkTestBase {
         }
         for (Row row : spark.read().parquet(r.quarantineDir()).collectAsList()) {
             int src = (int) row.getLong(row.fieldIndex(Columns.SOURCE_ROW));
-            out[src] = Expect.dropped(row.getString(row.fieldIndex(Columns.REASON)));
+            out[src] = Expect.dropped(row.getString(row.fieldIndex(Columns.QUARANTINE_REASON)));
         }
         List<Expect> list = new ArrayList<>();
         for (int i = 0; i < rows; i++) {

@@ -53,7 +53,7 @@ class InputFormatsTest extends SparkTestBase {
         List<Row> rows = staged(f.toString());
         assertEquals(3, rows.size());
         assertEquals("reasoning one\n</think>\n\\boxed{5.0}", assistant(rows.get(0)));
-        assertEquals("missing_cot", rows.get(1).getString(rows.get(1).fieldIndex(FormatContractTransform.REASON)));
+        assertEquals("missing_cot", rows.get(1).getString(rows.get(1).fieldIndex(FormatContractTransform.STAGED_REASON)));
         assertEquals("None" + FormatContractTransform.Params.defaults().promptSuffix(),
                 rows.get(2).getString(rows.get(2).fieldIndex(FormatContractTransform.USER)));
         assertEquals("reasoning three\n</think>\n\\boxed{true}", assistant(rows.get(2)));
@@ -71,8 +71,8 @@ class InputFormatsTest extends SparkTestBase {
                 RowFactory.create("q2", "reasoning two", 1e-7, null)), schema).coalesce(1).write().parquet(out);
         List<Row> rows = staged(out);
         assertEquals("reasoning one\n</think>\n\\boxed{4.0}", assistant(rows.get(0)));
-        assertEquals("3", rows.get(0).getString(rows.get(0).fieldIndex(FormatContractTransform.TYPE)));
-        assertEquals("missing_type", rows.get(1).getString(rows.get(1).fieldIndex(FormatContractTransform.REASON)));
+        assertEquals("3", rows.get(0).getString(rows.get(0).fieldIndex(FormatContractTransform.STAGED_TYPE)));
+        assertEquals("missing_type", rows.get(1).getString(rows.get(1).fieldIndex(FormatContractTransform.STAGED_REASON)));
     }
 
     @Test
@@ -87,8 +87,8 @@ class InputFormatsTest extends SparkTestBase {
         System.arraycopy(tail, 0, all, head.length + 2, tail.length);
         Files.write(f, all);
         List<Row> rows = staged(f.toString());
-        assertNull(rows.get(0).getString(rows.get(0).fieldIndex(FormatContractTransform.REASON)));
-        assertEquals("bad_encoding", rows.get(1).getString(rows.get(1).fieldIndex(FormatContractTransform.REASON)));
+        assertNull(rows.get(0).getString(rows.get(0).fieldIndex(FormatContractTransform.STAGED_REASON)));
+        assertEquals("bad_encoding", rows.get(1).getString(rows.get(1).fieldIndex(FormatContractTransform.STAGED_REASON)));
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.tracedistill.spark.prepare;
 
+import io.tracedistill.run.Phase;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -78,12 +80,12 @@ class SmallPartsTest {
                 java.util.Arrays.stream(r.phase1InputRowsByPosition()).sorted().toArray());
         assertArrayEquals(java.util.Arrays.stream(kept2).sorted().toArray(),
                 java.util.Arrays.stream(r.phase2InputRowsByPosition()).sorted().toArray());
-        assertEquals(0, r.assignment().phaseIndex(1, 0), "row 0 is the first record of phase 1");
-        assertEquals(0, r.assignment().phaseIndex(2, 0), "hard row 0 is the first record of phase 2");
-        assertEquals(RowAssignment.NONE, r.assignment().position(1, 4), "a quarantined row has no position");
-        assertEquals(RowAssignment.NONE, r.assignment().position(1, 5));
+        assertEquals(0, r.assignment().phaseIndex(Phase.PHASE1, 0), "row 0 is the first record of phase 1");
+        assertEquals(0, r.assignment().phaseIndex(Phase.PHASE2, 0), "hard row 0 is the first record of phase 2");
+        assertEquals(RowAssignment.NONE, r.assignment().position(Phase.PHASE1, 4), "a quarantined row has no position");
+        assertEquals(RowAssignment.NONE, r.assignment().position(Phase.PHASE1, 5));
         for (int k = 0; k < r.phase1InputRowsByPosition().length; k++) {
-            assertEquals(k, r.assignment().position(1, r.phase1InputRowsByPosition()[k]));
+            assertEquals(k, r.assignment().position(Phase.PHASE1, r.phase1InputRowsByPosition()[k]));
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PhaseSplitter.split(
                 new PhaseSplitter.InputSummary(List.of("f"), new int[1], new int[1], new String[] {"h"},

@@ -209,7 +209,7 @@ class TokenizeStageTest {
         List<Row> q = spark.read().parquet(out.resolve("tokens/quarantine").toString()).collectAsList();
         assertEquals(totalDropped, q.size());
         for (Row r : q) {
-            assertEquals("truncated_no_completion", r.getString(r.fieldIndex(Columns.REASON)));
+            assertEquals("truncated_no_completion", r.getString(r.fieldIndex(Columns.QUARANTINE_REASON)));
             assertTrue(r.getString(r.fieldIndex(TokenizeStage.QUARANTINE_DETAIL)).contains("max_length 114"));
         }
         JsonNode manifest = TrajectoryFixture.JSON.readTree(out.resolve("tokens/manifest.json").toFile());
@@ -270,11 +270,11 @@ class TokenizeStageTest {
         List<Row> q = spark.read().json(out.resolve("tokens/quarantine").toString()).collectAsList();
         assertEquals(2, q.size());
         assertEquals("x1", q.get(0).getString(q.get(0).fieldIndex("id")));
-        assertEquals("template_boundary", q.get(0).getString(q.get(0).fieldIndex(Columns.REASON)));
+        assertEquals("template_boundary", q.get(0).getString(q.get(0).fieldIndex(Columns.QUARANTINE_REASON)));
         assertEquals("phase1", q.get(0).getString(q.get(0).fieldIndex(TokenizeStage.QUARANTINE_PHASE)));
         assertEquals("test: prompt is not a prefix", q.get(0).getString(q.get(0).fieldIndex("detail")));
         assertEquals("x4", q.get(1).getString(q.get(1).fieldIndex("id")));
-        assertEquals("template_error", q.get(1).getString(q.get(1).fieldIndex(Columns.REASON)));
+        assertEquals("template_error", q.get(1).getString(q.get(1).fieldIndex(Columns.QUARANTINE_REASON)));
     }
 
     @Test
