@@ -25,8 +25,13 @@ public final class Manifests {
     /** Pretty-printed, key order as built. */
     public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** Writes {@code json} to {@code path} via a temporary sibling {@code _<name>.tmp} and a rename. */
-    public static void writeAtomically(Configuration conf, String path, JsonNode json) {
+    /**
+     * Writes {@code json} (a {@link JsonNode} or a map of plain values) to {@code path} via a temporary sibling
+     * {@code _<name>.tmp} and a rename. Hadoop's local file system leaves a {@code .<name>.crc} checksum beside it;
+     * that side file is deleted, so a person who edits the (small, human-readable) manifest gets no checksum error on
+     * the next read.
+     */
+    public static void writeAtomically(Configuration conf, String path, Object json) {
         Path dst = new Path(path);
         Path tmp = new Path(dst.getParent(), "_" + dst.getName() + ".tmp");
         try {
@@ -39,6 +44,10 @@ public final class Manifests {
             }
             if (!fs.rename(tmp, dst)) {
                 throw new IOException("rename " + tmp + " -> " + dst + " failed");
+            }
+            Path crc = new Path(dst.getParent(), "." + dst.getName() + ".crc");
+            if (fs.exists(crc)) {
+                fs.delete(crc, false);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write manifest " + path + ": " + e.getMessage(), e);

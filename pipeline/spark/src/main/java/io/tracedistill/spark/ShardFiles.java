@@ -1,5 +1,6 @@
 package io.tracedistill.spark;
 
+import io.tracedistill.config.ShardFormat;
 import io.tracedistill.run.RunPath;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -7,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
@@ -15,14 +17,23 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Shard-directory helpers shared by the stages (local paths and {@code s3a://} alike, through Hadoop's
- * {@link FileSystem}): list a directory's shard files in order, and publish a Spark output directory under
- * deterministic names.
+ * The one publish protocol of the stages (local paths and {@code s3a://} alike, through Hadoop's {@link FileSystem}).
+ *
+ * <ol>
+ *   <li>A stage deletes its completion marker first ({@link Manifests#delete}), so a failed rerun never looks
+ *       complete.</li>
+ *   <li>Spark writes every output under one hidden temporary directory inside the stage's directory,
+ *       {@link #stagingDir}{@code (stageDir)} = {@code <stageDir>/_tmp-<uuid>}, through its commit protocol (a retried
+ *       task leaves no duplicates).</li>
+ *   <li>{@link #publish} / {@link #publishParts} move the part files into the final directories under deterministic
+ *       names, {@link #shardName} = {@code part-00000.parquet, part-00001.parquet, ...} ({@code .jsonl} for JSON
+ *       Lines), numbered from 0 in Spark's partition order. The names carry no job uuid, so a rerun writes the same
+ *       names with the same bytes, and "files sorted by name, rows in file order" is the stored order.</li>
+ *   <li>The temporary directory is deleted and the manifest is written last ({@link Manifests#writeAtomically}).</li>
+ * </ol>
  *
  * <p>Spark names a part file {@code part-00003-<job uuid>-c000.snappy.parquet} (the S3A staging committers append
- * a second uuid); the uuids change every run. A
- * published shard is named {@code part-00003-c000.snappy.parquet}: same order (the partition index leads), same
- * name on every rerun.
+ * a second uuid); only the partition number that leads it is used.
  */
 public final class ShardFiles {
     private ShardFiles() {}
@@ -55,27 +66,23 @@ public final class ShardFiles {
         }
     }
 
-    /** The deterministic name of a Spark part file (the job uuid removed); other names are kept. */
-    public static String publishedName(String sparkName) {
-        Matcher m = SPARK_PART.matcher(sparkName);
-        if (!m.matches()) {
-            return sparkName;
-        }
-        return "part-" + m.group(1) + suffix(m);
+    /** The published name of shard {@code index} (0-based): {@code part-00003.parquet} / {@code part-00003.jsonl}. */
+    public static String shardName(int index, ShardFormat format) {
+        return String.format(Locale.ROOT, "part-%05d%s", index, format.extension());
     }
 
-    /** What follows the job uuid in a matched Spark part name: {@code -cNNN} and the extension (either may be empty). */
-    private static String suffix(Matcher m) {
-        return (m.group(2) == null ? "" : m.group(2)) + (m.group(3) == null ? "" : m.group(3));
+    /** A new temporary directory for a stage's Spark writes: {@code <stageDir>/_tmp-<uuid>} (hidden from readers). */
+    public static String stagingDir(String stageDir) {
+        return stageDir + "/_tmp-" + java.util.UUID.randomUUID();
     }
 
     /**
-     * Moves the data files of the Spark output {@code from} into the new directory {@code to} under
-     * {@link #publishedName} names, then deletes {@code from}. {@code to} must not exist.
+     * Moves the data files of the Spark output {@code from}, in name (= partition) order, into the new directory
+     * {@code to} as {@link #shardName}{@code (0, 1, ...)}, then deletes {@code from}. {@code to} must not exist.
      *
      * @return the published shards, in name (= position) order
      */
-    public static List<Shard> publish(Configuration conf, String from, String to) {
+    public static List<Shard> publish(Configuration conf, String from, String to, ShardFormat format) {
         Path src = new Path(from);
         Path dst = new Path(to);
         try {
@@ -88,7 +95,7 @@ public final class ShardFiles {
             }
             List<Shard> out = new ArrayList<>();
             for (Shard s : list(conf, from)) {
-                String name = publishedName(s.name());
+                String name = shardName(out.size(), format);
                 if (!fs.rename(new Path(src, s.name()), new Path(dst, name))) {
                     throw new IOException("rename failed: " + new Path(src, s.name()) + " -> " + new Path(dst, name));
                 }
@@ -107,13 +114,14 @@ public final class ShardFiles {
 
     /**
      * Moves the part files of one Spark output {@code from} into several new directories by partition number:
-     * part {@code first + i} of a range becomes {@code part-<i>…} in its directory (5 digits, the rest of Spark's
-     * name kept, the job uuid removed), then deletes {@code from}. Fails closed unless {@code from} holds exactly
+     * part {@code first + i} of a range becomes {@link #shardName}{@code (i)} in its directory, then deletes
+     * {@code from}. Fails closed unless {@code from} holds exactly
      * one file per partition of the ranges and nothing else.
      *
      * @return per range, the published shards in name (= position) order
      */
-    public static List<List<Shard>> publishParts(Configuration conf, String from, List<PartRange> ranges) {
+    public static List<List<Shard>> publishParts(Configuration conf, String from, List<PartRange> ranges,
+            ShardFormat format) {
         Path src = new Path(from);
         try {
             FileSystem fs = src.getFileSystem(conf);
@@ -122,7 +130,6 @@ public final class ShardFiles {
                 total = Math.max(total, r.first() + r.count());
             }
             Shard[] byPart = new Shard[total];
-            String[] suffixOf = new String[total];
             for (Shard s : list(conf, from)) {
                 Matcher m = SPARK_PART.matcher(s.name());
                 int part = m.matches() ? Integer.parseInt(m.group(1)) : -1;
@@ -131,7 +138,6 @@ public final class ShardFiles {
                             + " (expected one part file per partition 0.." + (total - 1) + ")");
                 }
                 byPart[part] = s;
-                suffixOf[part] = suffix(m);
             }
             for (PartRange r : ranges) {
                 for (int i = r.first(); i < r.first() + r.count(); i++) {
@@ -153,7 +159,7 @@ public final class ShardFiles {
                 List<Shard> shards = new ArrayList<>();
                 for (int i = 0; i < r.count(); i++) {
                     Shard s = byPart[r.first() + i];
-                    String name = String.format(java.util.Locale.ROOT, "part-%05d%s", i, suffixOf[r.first() + i]);
+                    String name = shardName(i, format);
                     if (!fs.rename(new Path(src, s.name()), new Path(dst, name))) {
                         throw new IOException("rename failed: " + new Path(src, s.name()) + " -> " + new Path(dst, name));
                     }
@@ -165,6 +171,16 @@ public final class ShardFiles {
             return out;
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot publish " + from + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether {@code path} exists. */
+    public static boolean exists(Configuration conf, String path) {
+        Path p = new Path(path);
+        try {
+            return p.getFileSystem(conf).exists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot check " + path + ": " + e.getMessage(), e);
         }
     }
 

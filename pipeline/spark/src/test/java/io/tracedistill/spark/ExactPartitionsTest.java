@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tracedistill.config.ShardFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -93,11 +94,10 @@ class ExactPartitionsTest {
         Files.writeString(from.resolve("_SUCCESS"), "");
         List<List<ShardFiles.Shard>> out = ShardFiles.publishParts(conf, from.toString(), List.of(
                 new ShardFiles.PartRange(tmp.resolve("a").toString(), 0, 2),
-                new ShardFiles.PartRange(tmp.resolve("b").toString(), 2, 3)));
-        assertEquals(List.of("part-00000-c000.snappy.parquet", "part-00001-c000.snappy.parquet"), names(out.get(0)));
-        assertEquals(List.of("part-00000-c000.snappy.parquet", "part-00001-c000.snappy.parquet",
-                "part-00002-c000.snappy.parquet"), names(out.get(1)));
-        assertEquals("p3", Files.readString(tmp.resolve("b/part-00001-c000.snappy.parquet")));
+                new ShardFiles.PartRange(tmp.resolve("b").toString(), 2, 3)), ShardFormat.PARQUET);
+        assertEquals(List.of("part-00000.parquet", "part-00001.parquet"), names(out.get(0)));
+        assertEquals(List.of("part-00000.parquet", "part-00001.parquet", "part-00002.parquet"), names(out.get(1)));
+        assertEquals("p3", Files.readString(tmp.resolve("b/part-00001.parquet")));
         assertTrue(Files.notExists(from));
 
         Path gap = tmp.resolve("gap");
@@ -105,8 +105,30 @@ class ExactPartitionsTest {
         Files.writeString(gap.resolve("part-00000-" + uuid + "-c000.json"), "{}");
         Files.writeString(gap.resolve("part-00002-" + uuid + "-c000.json"), "{}");
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> ShardFiles.publishParts(conf,
-                gap.toString(), List.of(new ShardFiles.PartRange(tmp.resolve("c").toString(), 0, 3))));
+                gap.toString(), List.of(new ShardFiles.PartRange(tmp.resolve("c").toString(), 0, 3)), ShardFormat.JSONL));
         assertTrue(e.getMessage().contains("partition 1 wrote no file"), e.getMessage());
+    }
+
+    @Test
+    void publishMovesPartFilesInPartitionOrderUnderOneNamingScheme() throws Exception {
+        Configuration conf = new Configuration();
+        Path from = tmp.resolve("spark-out-single");
+        Files.createDirectories(from);
+        String uuid = "0b9c2a5e-1111-2222-3333-444455556666";
+        String s3aUuid = "aff3613a-b28b-453d-a322-908c2de3725d";
+        Files.writeString(from.resolve("part-00000-" + uuid + "-c000.json"), "r0");
+        Files.writeString(from.resolve("part-00002-" + uuid + "-c000-" + s3aUuid + ".json"), "r2");
+        Files.writeString(from.resolve(".part-00000-" + uuid + "-c000.json.crc"), "crc");
+        Files.writeString(from.resolve("_SUCCESS"), "");
+        Path to = tmp.resolve("published");
+        List<ShardFiles.Shard> out = ShardFiles.publish(conf, from.toString(), to.toString(), ShardFormat.JSONL);
+        assertEquals(List.of("part-00000.jsonl", "part-00001.jsonl"), names(out));
+        assertEquals("r2", Files.readString(to.resolve("part-00001.jsonl")), "partition order kept");
+        assertEquals(2, ShardFiles.list(conf, to.toString()).size(), "only the data files are published");
+        assertTrue(Files.notExists(from));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> ShardFiles.publish(conf, from.toString(), to.toString(), ShardFormat.JSONL));
+        assertTrue(e.getMessage().contains("already exists"), e.getMessage());
     }
 
     private static List<String> names(List<ShardFiles.Shard> shards) {

@@ -172,7 +172,7 @@ public final class PrepareBenchmark {
             System.gc();
             long before = mx.getHeapMemoryUsage().getUsed();
             long t0 = System.nanoTime();
-            PhaseSplitter.Collected c = PhaseSplitter.collectWithIdentity(back);
+            StagedSummaryCodec.Collected c = StagedSummaryCodec.collectWithIdentity(back);
             PhaseSplitter.Result r = PhaseSplitter.split(c, new PhaseSplitter.Params(
                     List.of("bit_manipulation", "cryptarithm_deduce"), 42, java.math.BigInteger.valueOf(42), true, 8, 8));
             double sec = (System.nanoTime() - t0) / 1e9;

@@ -2,10 +2,10 @@ package io.tracedistill.spark.eval;
 
 import io.tracedistill.eval.BatchPlan;
 import io.tracedistill.spark.Columns;
+import io.tracedistill.spark.InputRowOrder;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -55,17 +55,21 @@ record EvalPlan(long inputRows, long evalRows, long decodable, int batches, int 
             });
             idPos.add(new int[] {r.getInt(0), (int) pos, fid, r.getInt(3), r.isNullAt(4) ? 1 : 0});
         }
-        int[] fileRank = new int[files.size()];
-        Integer[] byPath = new Integer[files.size()];
-        for (int i = 0; i < byPath.length; i++) {
-            byPath[i] = i;
+        // Input row order, as prepare orders data_path: file path, then read partition, then position.
+        int[] fileCol = new int[idPos.size()];
+        int[] pidCol = new int[idPos.size()];
+        int[] posCol = new int[idPos.size()];
+        for (int i = 0; i < fileCol.length; i++) {
+            fileCol[i] = idPos.get(i)[2];
+            pidCol[i] = idPos.get(i)[0];
+            posCol[i] = idPos.get(i)[1];
         }
-        Arrays.sort(byPath, Comparator.comparing(files::get));
-        for (int rank = 0; rank < byPath.length; rank++) {
-            fileRank[byPath[rank]] = rank;
+        int[] order = InputRowOrder.order(fileCol, pidCol, posCol, InputRowOrder.fileRanks(files));
+        List<int[]> ordered = new ArrayList<>(order.length);
+        for (int i : order) {
+            ordered.add(idPos.get(i));
         }
-        idPos.sort(Comparator.<int[]>comparingInt(a -> fileRank[a[2]]).thenComparingInt(a -> a[0])
-                .thenComparingInt(a -> a[1]));
+        idPos = ordered;
         long inputRows = idPos.size();
         int n = limit == null ? idPos.size() : (int) Math.min(idPos.size(), Math.max(0, limit));
         List<int[]> kept = idPos.subList(0, n);

@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.Partitioner;
@@ -132,7 +131,7 @@ public final class EvalStage {
         String evalDir = layout.eval().uri();
         String predictionsDir = layout.predictions().uri();
         String json = layout.evalReportJson().uri();
-        String tmp = evalDir + "/_tmp-" + UUID.randomUUID();
+        String tmp = ShardFiles.stagingDir(evalDir);
         Manifests.delete(conf, json);
         Broadcast<EvalPlan> broadcast = null;
         try {
@@ -171,7 +170,7 @@ public final class EvalStage {
                     .sortWithinPartitions(armRank, functions.col(PredictionColumns.ROW_INDEX))
                     .write().format(format.sparkSource()).save(tmp + "/" + OutputLayout.PREDICTIONS);
             ShardFiles.deleteIfExists(conf, predictionsDir);
-            ShardFiles.publish(conf, tmp + "/" + OutputLayout.PREDICTIONS, predictionsDir);
+            ShardFiles.publish(conf, tmp + "/" + OutputLayout.PREDICTIONS, predictionsDir, format);
 
             // 5) the report, from the table as written.
             List<Prediction> written = readPredictions(spark, predictionsDir, format, predictionSchema);

@@ -218,7 +218,7 @@ public final class FormatContractTransform {
         public Iterator<Row> call(Iterator<Row> rows) {
             final int pid = TaskContext.getPartitionId();
             final int partitions = TaskContext.get() == null ? -1 : TaskContext.get().numPartitions();
-            final PhaseSplitter.SummaryPacker packer = summaries == null ? null : new PhaseSplitter.SummaryPacker();
+            final StagedSummaryCodec.SummaryPacker packer = summaries == null ? null : new StagedSummaryCodec.SummaryPacker();
             return new Iterator<>() {
                 private long pos = 0;
                 private boolean published;

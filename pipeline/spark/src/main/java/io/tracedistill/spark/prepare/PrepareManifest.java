@@ -47,7 +47,7 @@ public final class PrepareManifest {
     public static ObjectNode build(Inputs in) {
         JsonNodeFactory f = JsonNodeFactory.instance;
         PrepareSettings s = in.settings();
-        PhaseSplitter.InputSummary sum = in.split().summary();
+        StagedSummaryCodec.InputSummary sum = in.split().summary();
         int n = sum.rows();
         RowAssignment a = in.split().assignment();
 

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -26,7 +25,7 @@ import org.apache.spark.util.CollectionAccumulator;
  * <p>Output is committed atomically: the existing manifest is deleted first (so a failed rerun never looks
  * complete), everything is written under a hidden {@code prepared/_tmp-<uuid>/} through Spark's commit protocol
  * (a retried task leaves no duplicates), the finished directories are published under deterministic file names,
- * and the manifest is written last as the "complete" marker. Reference: {@code tracedistill/run.py::summarize_data}
+ * and the manifest is written last as the "complete" marker ({@link ShardFiles}: the protocol every stage uses). Reference: {@code tracedistill/run.py::summarize_data}
  * and {@code training.py::train_two_phase}/{@code _run_phase} (the data half of them).
  */
 public final class PrepareStage {
@@ -64,7 +63,7 @@ public final class PrepareStage {
         String quarantine = layout.preparedQuarantine().uri();
         String manifest = layout.preparedManifest().uri();
         Manifests.delete(conf, manifest);
-        String tmp = prepared + "/_tmp-" + UUID.randomUUID();
+        String tmp = ShardFiles.stagingDir(prepared);
         Broadcast<RowAssignment> broadcast = null;
         try {
             // 2) format contract → staged rows (one pass over the input; everything later reads the staged copy).
@@ -80,8 +79,8 @@ public final class PrepareStage {
             PhaseSplitter.Result split;
             try {
                 // The staged write gathered the summaries; scan the staged copy only if some did not arrive.
-                PhaseSplitter.Collected collected = PhaseSplitter.fromStagingBlobs(summaries.value())
-                        .orElseGet(() -> PhaseSplitter.collectWithIdentity(stagedBack));
+                StagedSummaryCodec.Collected collected = StagedSummaryCodec.fromStagingBlobs(summaries.value())
+                        .orElseGet(() -> StagedSummaryCodec.collectWithIdentity(stagedBack));
                 split = PhaseSplitter.split(collected,
                         new PhaseSplitter.Params(s.hardTypes(), s.splitSeed(), s.seed(), s.shuffle(),
                                 s.effectiveBatch1(), s.effectiveBatch2()));
@@ -109,10 +108,12 @@ public final class PrepareStage {
             }
             List<List<ShardFiles.Shard>> phases = ShardFiles.publishParts(conf, tmp + "/phases", List.of(
                     new ShardFiles.PartRange(phase1, parts.first(Phase.PHASE1), parts.count(Phase.PHASE1)),
-                    new ShardFiles.PartRange(phase2, parts.first(Phase.PHASE2), parts.count(Phase.PHASE2))));
+                    new ShardFiles.PartRange(phase2, parts.first(Phase.PHASE2), parts.count(Phase.PHASE2))),
+                    s.shardFormat());
             List<ShardFiles.Shard> sh1 = phases.get(0);
             List<ShardFiles.Shard> sh2 = phases.get(1);
-            List<ShardFiles.Shard> shq = ShardFiles.publish(conf, tmp + "/" + OutputLayout.QUARANTINE, quarantine);
+            List<ShardFiles.Shard> shq = ShardFiles.publish(conf, tmp + "/" + OutputLayout.QUARANTINE, quarantine,
+                    s.shardFormat());
             ShardFiles.deleteIfExists(conf, tmp);
 
             // 6) the manifest, last.

@@ -32,10 +32,10 @@ public record TokenizeResult(String tokensDir, String manifestPath, LocalDate ch
     public record PhaseResult(String dir, List<String> files, long inputRows, long kept,
             Map<String, Long> quarantinedByReason, boolean orderRecomputed, long totalLossTokens) {
 
-        /** The same result pointing at its final directory (the stage writes to a temporary one first). */
-        public PhaseResult withDir(String finalDir) {
-            return new PhaseResult(finalDir, files, inputRows, kept, quarantinedByReason, orderRecomputed,
-                    totalLossTokens);
+        /** The same result once published: its final directory and shard file names. */
+        public PhaseResult published(String finalDir, List<String> publishedFiles) {
+            return new PhaseResult(finalDir, List.copyOf(publishedFiles), inputRows, kept, quarantinedByReason,
+                    orderRecomputed, totalLossTokens);
         }
     }
 }

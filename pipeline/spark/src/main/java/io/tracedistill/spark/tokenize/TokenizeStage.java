@@ -5,20 +5,15 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.tracedistill.config.RunConfig;
 import io.tracedistill.config.ShardFormat;
-import io.tracedistill.spark.Columns;
-import io.tracedistill.spark.ShardSchemas;
 import io.tracedistill.run.OutputLayout;
 import io.tracedistill.run.Phase;
+import io.tracedistill.spark.Columns;
+import io.tracedistill.spark.Manifests;
 import io.tracedistill.spark.ShardFiles;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import io.tracedistill.spark.ShardSchemas;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
@@ -29,7 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -61,13 +56,14 @@ import org.apache.spark.storage.StorageLevel;
  *       row was dropped, recompute the positions over the survivors ({@link SurvivorOrder}), as the reference orders
  *       after its drops.</li>
  *   <li>Write {@code tokens/phaseN/}: columns {@link Columns#TOKEN_LEADING} + passthrough, range-partitioned and
- *       sorted by {@code position}, files renamed to {@code part-00000<ext>, ...}: <b>reading the files in name order
+ *       sorted by {@code position}, files published as {@code part-00000<ext>, ...}: <b>reading the files in name order
  *       and the rows in file order gives the training order</b> (what a {@code TokenShardReader} relies on).</li>
  * </ol>
  * Then {@code tokens/quarantine/} (columns {@code phase, reason, detail} + the prepared columns) and the manifest are
- * written. The shards go to {@code output_dir/_tokens_tmp} first and are renamed to {@code output_dir/tokens} at the
- * end; the manifest is written after that rename and marks completion, so a failed run never leaves a complete-looking
- * {@code tokens/}. The manifest holds no timestamps, and the chat
+ * written, with the publish protocol every stage uses ({@link ShardFiles}): the old manifest is deleted first, Spark
+ * writes under {@code tokens/_tmp-<uuid>}, the shards are moved into place under deterministic names, and the manifest
+ * is written last and marks completion, so a failed run never leaves a complete-looking {@code tokens/}. The manifest
+ * holds no timestamps, and the chat
  * date is reused from an earlier manifest, so a rerun writes identical bytes.
  */
 public final class TokenizeStage {
@@ -79,12 +75,10 @@ public final class TokenizeStage {
     /** Manifest key holding the chat date ({@code YYYY-MM-DD}). */
     public static final String MANIFEST_CHAT_DATE = "chat_date";
 
-    static final String TMP_DIR = "_tokens_tmp";
     /** Target bytes of token ids + labels per shard file (8 bytes per token). */
     static final long TARGET_SHARD_BYTES = 64L << 20;
 
     private static final String NEW_POSITION = "_td_new_position";
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private TokenizeStage() {}
 
@@ -110,16 +104,14 @@ public final class TokenizeStage {
      */
     public static TokenizeResult run(SparkSession spark, TokenizeSettings settings, String outputDir,
             TurnRenderer.Factory rendererFactory) {
-        FileSystem fs = ShardDirectory.fileSystem(outputDir, spark.sparkContext().hadoopConfiguration());
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
         OutputLayout layout = OutputLayout.of(outputDir);
-        Path out = new Path(outputDir);
         Path tokens = ShardFiles.hadoopPath(layout.tokens());
         Path manifestPath = ShardFiles.hadoopPath(layout.tokensManifest());
-        Path tmp = new Path(out, TMP_DIR);
 
         // 1. The chat date: config, else the one an earlier run recorded, else today (UTC).
         LocalDate chatDate = settings.chatDate()
-                .or(() -> recordedChatDate(fs, manifestPath))
+                .or(() -> recordedChatDate(conf, manifestPath))
                 .orElse(LocalDate.now(ZoneOffset.UTC));
 
         // 2. Fail fast on the driver: missing tokenizer.json / chat_template, or a template that cannot render a
@@ -130,13 +122,16 @@ public final class TokenizeStage {
 
         // 3. Only a completed prepare counts: its manifest is written last.
         Path preparedManifest = ShardFiles.hadoopPath(layout.preparedManifest());
-        if (!ShardDirectory.exists(fs, preparedManifest)) {
+        if (!ShardFiles.exists(conf, preparedManifest.toString())) {
             throw new IllegalArgumentException("No " + preparedManifest + ": the prepare stage has not completed for "
                     + "this output_dir (it writes prepared/phase1, prepared/phase2 and then this manifest). Run "
                     + "prepare first.");
         }
 
-        ShardDirectory.delete(fs, tmp);
+        // 4. Publish protocol of every stage (ShardFiles): marker gone first, Spark writes under tokens/_tmp-<uuid>,
+        //    shards moved into place under deterministic names, the manifest written last.
+        Manifests.delete(conf, manifestPath.toString());
+        String tmp = ShardFiles.stagingDir(tokens.toString());
         Map<Phase, TokenizeResult.PhaseResult> results = new EnumMap<>(Phase.class);
         Map<String, Object> phaseManifests = new LinkedHashMap<>();
         List<Dataset<Row>> quarantines = new ArrayList<>();
@@ -145,25 +140,41 @@ public final class TokenizeStage {
             for (Phase phase : Phase.values()) {
                 String preparedDir = ShardFiles.hadoopPath(layout.prepared(phase)).toString();
                 Dataset<Row> prepared = readPrepared(spark, settings.shardFormat(), preparedDir);
-                PhaseOutput po = tokenizePhase(spark, fs, settings, chatDate, rendererFactory, phase, prepared,
-                        preparedDir, new Path(tmp, phase.folderName()));
+                PhaseOutput po = tokenizePhase(spark, settings, chatDate, rendererFactory, phase, prepared,
+                        preparedDir, tmp + "/" + phase.folderName());
                 persisted.add(po.work());
                 quarantines.add(po.quarantine());
-                results.put(phase, po.result().withDir(ShardFiles.hadoopPath(layout.tokens(phase)).toString()));
+                results.put(phase, po.result());
                 phaseManifests.put(phase.folderName(), po.manifest());
             }
 
             // Quarantine of both phases in one small shard, ordered by phase then record order.
             Dataset<Row> quarantine = quarantines.get(0).unionByName(quarantines.get(1));
-            Path quarantineTmp = new Path(tmp, OutputLayout.QUARANTINE);
+            String quarantineTmp = tmp + "/" + OutputLayout.QUARANTINE;
             write(quarantine.coalesce(1).sortWithinPartitions(col(QUARANTINE_PHASE), col(Columns.PHASE_INDEX)),
-                    settings.shardFormat(), quarantineTmp.toString());
-            List<String> quarantineFiles = ShardDirectory.normalize(fs, quarantineTmp,
-                    settings.shardFormat().extension());
+                    settings.shardFormat(), quarantineTmp);
+
+            // Publish: replace the old directories, deterministic names, then the manifest.
+            String quarantineDir = layout.tokensQuarantine().uri();
+            for (Phase phase : Phase.values()) {
+                ShardFiles.deleteIfExists(conf, layout.tokens(phase).uri());
+            }
+            ShardFiles.deleteIfExists(conf, quarantineDir);
+            for (Phase phase : Phase.values()) {
+                String dir = ShardFiles.hadoopPath(layout.tokens(phase)).toString();
+                List<String> files = names(ShardFiles.publish(conf, tmp + "/" + phase.folderName(), dir,
+                        settings.shardFormat()));
+                results.put(phase, results.get(phase).published(dir, files));
+                @SuppressWarnings("unchecked")
+                Map<String, Object> pm = (Map<String, Object>) phaseManifests.get(phase.folderName());
+                pm.put("files", files);
+            }
+            List<String> quarantineFiles = names(ShardFiles.publish(conf, quarantineTmp, quarantineDir,
+                    settings.shardFormat()));
+            ShardFiles.deleteIfExists(conf, tmp);
             long quarantinedRows = results.values().stream()
                     .mapToLong(r -> r.inputRows() - r.kept()).sum();
 
-            // Manifest content (written below, after tmp is swapped into place).
             Map<String, Object> manifest = new LinkedHashMap<>();
             manifest.put("stage", "tokenize");
             manifest.put("schema_version", ShardSchemas.SCHEMA_VERSION);
@@ -181,15 +192,17 @@ public final class TokenizeStage {
             q.put("rows", quarantinedRows);
             q.put("files", quarantineFiles);
             manifest.put("quarantine", q);
-            // The manifest is written last, after the swap: on s3a:// a directory rename is a copy, so only a
-            // manifest written afterwards proves that every shard file is in place.
-            ShardDirectory.delete(fs, tokens);
-            ShardDirectory.rename(fs, tmp, tokens);
-            writeJson(fs, manifestPath, manifest);
+            // Last: only a manifest written after every shard is in place marks the stage complete.
+            Manifests.writeAtomically(conf, manifestPath.toString(), manifest);
             return new TokenizeResult(tokens.toString(), manifestPath.toString(), chatDate,
                     results, ShardFiles.hadoopPath(layout.tokensQuarantine()).toString(), quarantinedRows);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot move the finished token shards from " + tmp + " to " + tokens, e);
+        } catch (RuntimeException e) {
+            try {
+                ShardFiles.deleteIfExists(conf, tmp);
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
         } finally {
             persisted.forEach(Dataset::unpersist);
         }
@@ -203,9 +216,9 @@ public final class TokenizeStage {
     private record PhaseOutput(Dataset<Row> work, Dataset<Row> quarantine, TokenizeResult.PhaseResult result,
             Map<String, Object> manifest) {}
 
-    private static PhaseOutput tokenizePhase(SparkSession spark, FileSystem fs, TokenizeSettings settings,
+    private static PhaseOutput tokenizePhase(SparkSession spark, TokenizeSettings settings,
             LocalDate chatDate, TurnRenderer.Factory factory, Phase phase, Dataset<Row> prepared,
-            String preparedDir, Path target) {
+            String preparedDir, String target) {
         // 1. Executors: render + tokenize + mask every row; keep the result for the three uses below.
         StructType preparedSchema = prepared.schema();
         for (String c : Columns.PREPARED_LEADING) {
@@ -281,8 +294,7 @@ public final class TokenizeStage {
         Dataset<Row> shard = kept.select(select.toArray(new Column[0]))
                 .repartitionByRange(shards, col(Columns.POSITION))
                 .sortWithinPartitions(col(Columns.POSITION));
-        write(shard, settings.shardFormat(), target.toString());
-        List<String> files = ShardDirectory.normalize(fs, target, settings.shardFormat().extension());
+        write(shard, settings.shardFormat(), target);
 
         // 4. This phase's quarantine rows: phase, reason, detail, then the prepared row as read.
         List<Column> qcols = new ArrayList<>();
@@ -297,11 +309,10 @@ public final class TokenizeStage {
 
         phaseManifest.put("effective_batch", settings.effectiveBatch(phase));
         phaseManifest.put("order_recomputed", recompute);
-        phaseManifest.put("files", files);
         Map<String, Object> ordered = new LinkedHashMap<>();
         ordered.put("prepared_dir", preparedDir);
         ordered.putAll(phaseManifest);
-        TokenizeResult.PhaseResult result = new TokenizeResult.PhaseResult(target.toString(), files,
+        TokenizeResult.PhaseResult result = new TokenizeResult.PhaseResult(target, List.of(),
                 stats.kept() + stats.quarantined(), stats.kept(), stats.droppedByReason(), recompute,
                 (Long) phaseManifest.get("total_loss_tokens"));
         return new PhaseOutput(work, quarantine, result, ordered);
@@ -309,8 +320,7 @@ public final class TokenizeStage {
 
     /** Reads one prepared phase directory, leading columns first. */
     static Dataset<Row> readPrepared(SparkSession spark, ShardFormat format, String dir) {
-        FileSystem fs = ShardDirectory.fileSystem(dir, spark.sparkContext().hadoopConfiguration());
-        if (!ShardDirectory.exists(fs, new Path(dir))) {
+        if (!ShardFiles.exists(spark.sparkContext().hadoopConfiguration(), dir)) {
             throw new IllegalArgumentException("No prepared shard directory " + dir
                     + ": run the prepare stage first (it writes prepared/phase1 and prepared/phase2).");
         }
@@ -353,16 +363,16 @@ public final class TokenizeStage {
     }
 
     /** The chat date an earlier run recorded in {@code tokens/manifest.json}, if any. */
-    static Optional<LocalDate> recordedChatDate(FileSystem fs, Path manifest) {
-        if (!ShardDirectory.exists(fs, manifest)) {
+    static Optional<LocalDate> recordedChatDate(Configuration conf, Path manifest) {
+        if (!ShardFiles.exists(conf, manifest.toString())) {
             return Optional.empty();
         }
         JsonNode node;
-        try (InputStream in = fs.open(manifest)) {
-            node = JSON.readTree(in);
-        } catch (IOException e) {
+        try {
+            node = Manifests.read(conf, manifest.toString());
+        } catch (UncheckedIOException e) {
             throw new UncheckedIOException("Cannot read the earlier tokens manifest " + manifest
-                    + " (delete it, or set chat_date in the config)", e);
+                    + " (delete it, or set chat_date in the config)", e.getCause());
         }
         JsonNode date = node.get(MANIFEST_CHAT_DATE);
         if (date == null || date.isNull()) {
@@ -376,14 +386,12 @@ public final class TokenizeStage {
         }
     }
 
-    private static void writeJson(FileSystem fs, Path file, Object value) throws IOException {
-        try (OutputStream os = fs.create(file, true)) {
-            os.write(JSON.writeValueAsString(value).getBytes(StandardCharsets.UTF_8));
-            os.write('\n');
+    private static List<String> names(List<ShardFiles.Shard> shards) {
+        List<String> out = new ArrayList<>(shards.size());
+        for (ShardFiles.Shard s : shards) {
+            out.add(s.name());
         }
-        // Hadoop's local file system writes a .manifest.json.crc side file; a person editing the manifest would then
-        // get a checksum error on the next run's read, so drop it (the manifest is small, human-readable JSON).
-        ShardDirectory.delete(fs, new Path(file.getParent(), "." + file.getName() + ".crc"));
+        return out;
     }
 
     /** Backtick-quotes a column name so dots or spaces in passthrough names are taken literally. */

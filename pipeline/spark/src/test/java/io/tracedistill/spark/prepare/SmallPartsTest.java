@@ -35,14 +35,10 @@ class SmallPartsTest {
     }
 
     @Test
-    void publishedShardNamesDropTheJobUuid() {
-        assertEquals("part-00003-c000.snappy.parquet",
-                ShardFiles.publishedName("part-00003-5f0c2a7e-1b2c-4d5e-8f90-0123456789ab-c000.snappy.parquet"));
-        assertEquals("part-00000-c000.json",
-                ShardFiles.publishedName("part-00000-5f0c2a7e-1b2c-4d5e-8f90-0123456789ab-c000.json"));
-        assertEquals("part-00001-c000.snappy.parquet", ShardFiles.publishedName("part-00001-dc8b39eb-dba8-4f93-8a5d-"
-                + "a619057495e2-c000-aff3613a-b28b-453d-a322-908c2de3725d.snappy.parquet"));
-        assertEquals("other.bin", ShardFiles.publishedName("other.bin"));
+    void publishedShardNamesAreNumberedWithTheFormatExtension() {
+        assertEquals("part-00003.parquet", ShardFiles.shardName(3, io.tracedistill.config.ShardFormat.PARQUET));
+        assertEquals("part-00000.jsonl", ShardFiles.shardName(0, io.tracedistill.config.ShardFormat.JSONL));
+        assertEquals("part-12345.parquet", ShardFiles.shardName(12345, io.tracedistill.config.ShardFormat.PARQUET));
     }
 
     @Test
@@ -66,7 +62,7 @@ class SmallPartsTest {
     @Test
     void splitterOnAHandMadeSummary() {
         // 6 input rows: types h,e,e,h,e,(missing); row 4 dropped (short_cot). No shuffle, seed 0.
-        PhaseSplitter.InputSummary s = new PhaseSplitter.InputSummary(List.of("f"), new int[6],
+        StagedSummaryCodec.InputSummary s = new StagedSummaryCodec.InputSummary(List.of("f"), new int[6],
                 new int[] {0, 1, 2, 3, 4, 5}, new String[] {"h", "e", "e", "h", "e", null},
                 new String[] {null, null, null, null, "short_cot", "missing_type"}, new int[6], new int[6], new byte[6]);
         PhaseSplitter.Result r = PhaseSplitter.split(s, new PhaseSplitter.Params(List.of("h"), 0, BigInteger.ZERO, false,
@@ -88,7 +84,7 @@ class SmallPartsTest {
             assertEquals(k, r.assignment().position(Phase.PHASE1, r.phase1InputRowsByPosition()[k]));
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PhaseSplitter.split(
-                new PhaseSplitter.InputSummary(List.of("f"), new int[1], new int[1], new String[] {"h"},
+                new StagedSummaryCodec.InputSummary(List.of("f"), new int[1], new int[1], new String[] {"h"},
                         new String[] {"short_cot"}, new int[1], new int[1], new byte[1]),
                 new PhaseSplitter.Params(List.of("h"), 0, BigInteger.ZERO, false, 1, 1)));
         assertTrue(e.getMessage().startsWith("Phase 'phase1' produced 0 usable records"), e.getMessage());

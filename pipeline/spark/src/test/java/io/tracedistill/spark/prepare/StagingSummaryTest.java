@@ -36,12 +36,12 @@ class StagingSummaryTest extends SparkTestBase {
         ShardWriter.writeStaged(staged, dir);
         Dataset<Row> back = spark.read().schema(FormatContractTransform.stagedSchema(schema.input())).parquet(dir);
 
-        PhaseSplitter.Collected scanned = PhaseSplitter.collectWithIdentity(back);
+        StagedSummaryCodec.Collected scanned = StagedSummaryCodec.collectWithIdentity(back);
         List<byte[]> blobs = acc.value();
         assertEquals(table.rows().rdd().getNumPartitions(), blobs.size(), "one blob per read partition");
-        PhaseSplitter.Collected gathered = PhaseSplitter.fromStagingBlobs(blobs).orElseThrow();
-        PhaseSplitter.InputSummary a = scanned.summary();
-        PhaseSplitter.InputSummary b = gathered.summary();
+        StagedSummaryCodec.Collected gathered = StagedSummaryCodec.fromStagingBlobs(blobs).orElseThrow();
+        StagedSummaryCodec.InputSummary a = scanned.summary();
+        StagedSummaryCodec.InputSummary b = gathered.summary();
         assertEquals(700, a.rows());
         assertEquals(a.files(), b.files());
         assertArrayEquals(a.fileOfRow(), b.fileOfRow());
@@ -58,13 +58,13 @@ class StagingSummaryTest extends SparkTestBase {
 
         List<byte[]> missing = new ArrayList<>(blobs);
         missing.remove(1);
-        assertTrue(PhaseSplitter.fromStagingBlobs(missing).isEmpty(), "a missing partition is refused");
+        assertTrue(StagedSummaryCodec.fromStagingBlobs(missing).isEmpty(), "a missing partition is refused");
         List<byte[]> doubled = new ArrayList<>(blobs);
         doubled.add(blobs.get(0));
-        assertEquals(700, PhaseSplitter.fromStagingBlobs(doubled).orElseThrow().summary().rows(),
+        assertEquals(700, StagedSummaryCodec.fromStagingBlobs(doubled).orElseThrow().summary().rows(),
                 "a duplicate blob (identical) counts once");
-        assertTrue(PhaseSplitter.fromStagingBlobs(List.of()).isEmpty());
-        assertTrue(PhaseSplitter.fromStagingBlobs(List.of(new PhaseSplitter.SummaryPacker().toStagingBlob(1, 1)))
+        assertTrue(StagedSummaryCodec.fromStagingBlobs(List.of()).isEmpty());
+        assertTrue(StagedSummaryCodec.fromStagingBlobs(List.of(new StagedSummaryCodec.SummaryPacker().toStagingBlob(1, 1)))
                 .isEmpty(), "a pid outside 0..partitions-1 is refused");
     }
 }

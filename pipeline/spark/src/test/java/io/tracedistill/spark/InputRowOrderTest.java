@@ -1,4 +1,4 @@
-package io.tracedistill.spark.prepare;
+package io.tracedistill.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** {@link PhaseSplitter#inputOrder} (run sort) equals a full sort by (file rank, partition id, position). */
-class InputOrderTest {
+/** {@link InputRowOrder#order} (run sort) equals a full sort by (file rank, partition id, position). */
+class InputRowOrderTest {
 
     @Test
     void handCheckedPartitionsHoldingSeveralFiles() {
@@ -18,9 +18,15 @@ class InputOrderTest {
         int[] file = {1, 1, 0, 0, 1, 1};
         int[] pid = {1, 1, 1, 1, 0, 0};
         int[] pos = {0, 1, 2, 3, 0, 1};
-        Integer[] rank = {1, 0};
+        int[] rank = {1, 0};
         // file rank 0 (file 1): pid 0 pos 0,1 (idx 4,5), pid 1 pos 0,1 (idx 0,1); then rank 1 (file 0): idx 2,3
-        assertArrayEquals(new int[] {4, 5, 0, 1, 2, 3}, PhaseSplitter.inputOrder(file, pid, pos, rank));
+        assertArrayEquals(new int[] {4, 5, 0, 1, 2, 3}, InputRowOrder.order(file, pid, pos, rank));
+    }
+
+    @Test
+    void fileRanksFollowPathOrder() {
+        assertArrayEquals(new int[] {1, 0, 2}, InputRowOrder.fileRanks(List.of("s3a://b/x/part-1.csv",
+                "s3a://b/x/part-0.csv", "s3a://b/y/part-0.csv")));
     }
 
     @Test
@@ -69,7 +75,7 @@ class InputOrderTest {
                 perm.add(f);
             }
             Collections.shuffle(perm, rnd);
-            Integer[] rank = perm.toArray(new Integer[0]);
+            int[] rank = perm.stream().mapToInt(Integer::intValue).toArray();
             Integer[] expected = new Integer[n];
             for (int i = 0; i < n; i++) {
                 expected[i] = i;
@@ -83,7 +89,7 @@ class InputOrderTest {
                 return c != 0 ? c : Integer.compare(pos[x], pos[y]);
             });
             assertArrayEquals(Arrays.stream(expected).mapToInt(Integer::intValue).toArray(),
-                    PhaseSplitter.inputOrder(file, pid, pos, rank), "trial " + trial);
+                    InputRowOrder.order(file, pid, pos, rank), "trial " + trial);
         }
     }
 }
