@@ -174,6 +174,28 @@ public final class ShardFiles {
         }
     }
 
+    /** The names of {@code shards}, in order (what a manifest lists). */
+    public static List<String> names(List<Shard> shards) {
+        List<String> out = new ArrayList<>(shards.size());
+        for (Shard s : shards) {
+            out.add(s.name());
+        }
+        return out;
+    }
+
+    /**
+     * A stage failed: deletes its {@link #stagingDir} (a cleanup failure is attached to {@code failure}) and returns
+     * {@code failure} for the caller to rethrow.
+     */
+    public static RuntimeException abandon(Configuration conf, String stagingDir, RuntimeException failure) {
+        try {
+            deleteIfExists(conf, stagingDir);
+        } catch (RuntimeException cleanup) {
+            failure.addSuppressed(cleanup);
+        }
+        return failure;
+    }
+
     /** Whether {@code path} exists. */
     public static boolean exists(Configuration conf, String path) {
         Path p = new Path(path);

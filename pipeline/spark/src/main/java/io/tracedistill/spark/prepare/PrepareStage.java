@@ -6,7 +6,6 @@ import io.tracedistill.run.Phase;
 import io.tracedistill.spark.Manifests;
 import io.tracedistill.spark.ShardFiles;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -128,26 +127,13 @@ public final class PrepareStage {
             }
             int n = split.summary().rows();
             return new PrepareResult(prepared, phase1, phase2, quarantine, manifest, n, n - quarantined, quarantined, p1, p2, reasons,
-                    names(sh1), names(sh2));
+                    ShardFiles.names(sh1), ShardFiles.names(sh2));
         } catch (RuntimeException e) {
-            try {
-                ShardFiles.deleteIfExists(conf, tmp);
-            } catch (RuntimeException cleanup) {
-                e.addSuppressed(cleanup);
-            }
-            throw e;
+            throw ShardFiles.abandon(conf, tmp, e);
         } finally {
             if (broadcast != null) {
                 broadcast.destroy();
             }
         }
-    }
-
-    private static List<String> names(List<ShardFiles.Shard> shards) {
-        List<String> out = new ArrayList<>();
-        for (ShardFiles.Shard x : shards) {
-            out.add(x.name());
-        }
-        return out;
     }
 }

@@ -162,14 +162,14 @@ public final class TokenizeStage {
             ShardFiles.deleteIfExists(conf, quarantineDir);
             for (Phase phase : Phase.values()) {
                 String dir = ShardFiles.hadoopPath(layout.tokens(phase)).toString();
-                List<String> files = names(ShardFiles.publish(conf, tmp + "/" + phase.folderName(), dir,
+                List<String> files = ShardFiles.names(ShardFiles.publish(conf, tmp + "/" + phase.folderName(), dir,
                         settings.shardFormat()));
                 results.put(phase, results.get(phase).published(dir, files));
                 @SuppressWarnings("unchecked")
                 Map<String, Object> pm = (Map<String, Object>) phaseManifests.get(phase.folderName());
                 pm.put("files", files);
             }
-            List<String> quarantineFiles = names(ShardFiles.publish(conf, quarantineTmp, quarantineDir,
+            List<String> quarantineFiles = ShardFiles.names(ShardFiles.publish(conf, quarantineTmp, quarantineDir,
                     settings.shardFormat()));
             ShardFiles.deleteIfExists(conf, tmp);
             long quarantinedRows = results.values().stream()
@@ -197,12 +197,7 @@ public final class TokenizeStage {
             return new TokenizeResult(tokens.toString(), manifestPath.toString(), chatDate,
                     results, ShardFiles.hadoopPath(layout.tokensQuarantine()).toString(), quarantinedRows);
         } catch (RuntimeException e) {
-            try {
-                ShardFiles.deleteIfExists(conf, tmp);
-            } catch (RuntimeException cleanup) {
-                e.addSuppressed(cleanup);
-            }
-            throw e;
+            throw ShardFiles.abandon(conf, tmp, e);
         } finally {
             persisted.forEach(Dataset::unpersist);
         }
@@ -384,14 +379,6 @@ public final class TokenizeStage {
             throw new IllegalArgumentException("Invalid chat_date '" + date.asText() + "' in " + manifest
                     + ": must be YYYY-MM-DD (fix or delete the manifest, or set chat_date in the config)", e);
         }
-    }
-
-    private static List<String> names(List<ShardFiles.Shard> shards) {
-        List<String> out = new ArrayList<>(shards.size());
-        for (ShardFiles.Shard s : shards) {
-            out.add(s.name());
-        }
-        return out;
     }
 
     /** Backtick-quotes a column name so dots or spaces in passthrough names are taken literally. */
