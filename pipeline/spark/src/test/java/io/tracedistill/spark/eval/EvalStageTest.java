@@ -268,7 +268,7 @@ class EvalStageTest {
             assertEquals(byKey.get(p.arm() + "/" + p.rowIndex()).output(), p.output());
         }
         assertTrue(Files.list(out.resolve("eval/predictions")).anyMatch(f -> f.getFileName().toString()
-                .endsWith(".json")));
+                .endsWith(".jsonl")));
     }
 
     @Test

@@ -141,7 +141,7 @@ class PrepareStageTest extends SparkTestBase {
         // Same output dir again, as JSON Lines: the old Parquet shards are replaced.
         PrepareResult j = PrepareStage.run(spark, settings(tmp.resolve("out-b")).withShardFormat(ShardFormat.JSONL),
                 null);
-        assertTrue(j.phase1Shards().stream().allMatch(n -> n.endsWith(".json")), j.phase1Shards().toString());
+        assertTrue(j.phase1Shards().stream().allMatch(n -> n.endsWith(".jsonl")), j.phase1Shards().toString());
         List<Row> jsonRows = shardRows(j.phase1Dir(), "json");
         List<Row> parquetRows = shardRows(b.phase1Dir(), "parquet");
         assertEquals(parquetRows.size(), jsonRows.size());
