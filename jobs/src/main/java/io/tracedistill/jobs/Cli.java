@@ -1,6 +1,7 @@
 package io.tracedistill.jobs;
 
 import io.tracedistill.config.ConfigException;
+import io.tracedistill.memory.DeviceMemoryException;
 
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
@@ -37,6 +38,9 @@ public final class Cli {
                 (a, out, err) -> steps(a, out, List.of(new TrainStep()))));
         COMMANDS.put("eval", new Command("greedy decoding + boxed-answer grading, base vs adapters",
                 (a, out, err) -> steps(a, out, List.of(new EvalStep()))));
+        COMMANDS.put("plan", new Command(
+                "--cfg FILE.yaml|config.json [--model-config config.json]: GPU memory per component, what fits",
+                PlanCommand::run));
         COMMANDS.put("generate", new Command(
                 "--model DIR [--adapter DIR] (--prompt TEXT [--chat] | --input-ids 1,2,3) --max-new-tokens N",
                 GenerateCommand::run));
@@ -80,6 +84,9 @@ public final class Cli {
             String src = parsed.cfg().map(Object::toString).orElse("");
             err.println("tracedistill " + parsed.command() + ": " + msg
                     + (src.isEmpty() || msg.contains(src) ? "" : " (config file: " + src + ")"));
+            return 1;
+        } catch (DeviceMemoryException e) {
+            err.println("tracedistill " + parsed.command() + ": " + e.getMessage());
             return 1;
         } catch (Exception e) {
             err.println("tracedistill " + parsed.command() + " failed: " + e);

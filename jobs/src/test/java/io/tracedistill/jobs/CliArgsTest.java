@@ -95,4 +95,34 @@ class CliArgsTest {
         assertTrue(text.contains("lora_rank"), text);
         assertTrue(text.contains("bad.yaml"), text);
     }
+
+    @Test
+    void planPrintsTheMedalConfigsMemoryWithoutWeights() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Cli.run(new String[] {"plan", "--cfg", "../conf/reproduce_competition.yaml", "--model-config",
+                        "../conf/models/nemotron-3-nano-30b-a3b/config.json"}, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        assertTrue(text.contains("31,577,940,288 parameters") && text.contains("## Does it fit one GPU?"), text);
+    }
+
+    @Test
+    void planArgumentMistakesAndMissingModelConfig() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Cli.run(new String[] {"plan", "--cfg", "../conf/reproduce_competition.yaml", "--max-len", "5"},
+                new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertEquals(2, code, text);
+        assertTrue(text.contains("--max-len") && text.contains(PlanCommand.USAGE), text);
+        // The medal config's base_model is not on this machine: the message says how to pass its config.json.
+        err.reset();
+        code = Cli.run(new String[] {"plan", "--cfg", "../conf/reproduce_competition.yaml"},
+                new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
+        text = err.toString(StandardCharsets.UTF_8);
+        assertEquals(1, code, text);
+        assertTrue(text.contains("No config.json at /models/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16/config.json")
+                && text.contains("--model-config"), text);
+    }
 }

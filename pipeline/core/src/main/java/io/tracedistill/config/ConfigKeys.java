@@ -136,6 +136,18 @@ public final class ConfigKeys {
     public static final ConfigKey<DeviceSpec> K_DEVICE = ext("device", "cpu | gpu | gpu:i,j", "cpu",
             "training/eval device", ConfigParsers.device(),
             c -> c.model().device());
+    public static final ConfigKey<Optional<Double>> K_DEVICE_MEMORY_GB = ext("device_memory_gb", "float > 0 or null", null,
+            "memory of one training device in GB (10^9 bytes); null = read it from the GPU (CUDA), no check on CPU;"
+                    + " train stops before loading weights when the memory plan exceeds it",
+            optional(ConfigParsers.number(v -> v > 0, "must be greater than 0")), c -> c.model().deviceMemoryGb());
+    public static final ConfigKey<BaseDtype> K_BASE_DTYPE = ext("base_dtype", "float32 | float16", "float32",
+            "storage of the frozen base weights on the device (DJL holds no bfloat16 tensors; LoRA weights and"
+                    + " optimizer state stay float32); float16 is planned for, not yet implemented by train",
+            (raw, key, source) -> BaseDtype.fromYaml(ConfigParsers.oneOf(BaseDtype.yamlNames()).parse(raw, key, source)),
+            c -> c.model().baseDtype());
+    public static final ConfigKey<Boolean> K_GRADIENT_CHECKPOINTING = ext("gradient_checkpointing", "bool", false,
+            "recompute each layer's forward in backward (less activation memory); planned for, not yet implemented by train",
+            bool(), c -> c.train().gradientCheckpointing());
     public static final ConfigKey<Integer> K_THREADS = ext("threads", "int >= 0", 0,
             "intra-op CPU threads; 0 = all cores", intAtLeast(0), c -> c.model().threads());
     public static final ConfigKey<Integer> K_CHECKPOINT_STEPS = ext("checkpoint_steps", "int >= 0", 0,

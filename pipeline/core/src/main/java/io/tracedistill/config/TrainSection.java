@@ -12,16 +12,24 @@ import static io.tracedistill.config.ConfigKeys.*;
  * @param phase2          {@code phase2}: the Nudge phase
  * @param worldSize       {@code world_size}: data-parallel workers
  * @param checkpointSteps {@code checkpoint_steps}: optimizer steps between checkpoints, 0 = phase ends only
+ * @param gradientCheckpointing {@code gradient_checkpointing}: recompute each layer's forward in backward
  */
-public record TrainSection(PhaseConfig phase1, PhaseConfig phase2, int worldSize, int checkpointSteps) {
+public record TrainSection(PhaseConfig phase1, PhaseConfig phase2, int worldSize, int checkpointSteps,
+                           boolean gradientCheckpointing) {
 
     public TrainSection {
         Objects.requireNonNull(phase1, "phase1");
         Objects.requireNonNull(phase2, "phase2");
     }
 
+    /** Without gradient checkpointing (what the trainer runs today). */
+    public TrainSection(PhaseConfig phase1, PhaseConfig phase2, int worldSize, int checkpointSteps) {
+        this(phase1, phase2, worldSize, checkpointSteps, false);
+    }
+
     static TrainSection from(ConfigValuesByKey v) {
-        return new TrainSection(v.get(K_PHASE1), v.get(K_PHASE2), v.get(K_WORLD_SIZE), v.get(K_CHECKPOINT_STEPS));
+        return new TrainSection(v.get(K_PHASE1), v.get(K_PHASE2), v.get(K_WORLD_SIZE), v.get(K_CHECKPOINT_STEPS),
+                v.get(K_GRADIENT_CHECKPOINTING));
     }
 
     /** Phase 1 or 2. */

@@ -92,6 +92,22 @@ class ConfigLoaderTest {
         assertEquals(8, cfg.eval().batchSize());
         assertEquals(EvalScorer.COMPETITION, cfg.eval().scorer());
         assertEquals(Optional.empty(), cfg.eval().limit());
+        assertEquals(Optional.empty(), cfg.model().deviceMemoryGb());
+        assertEquals(BaseDtype.FLOAT32, cfg.model().baseDtype());
+        assertFalse(cfg.train().gradientCheckpointing());
+    }
+
+    @Test
+    void memoryKeys() {
+        RunConfig cfg = parse(MIN + "device_memory_gb: 80\nbase_dtype: float16\ngradient_checkpointing: true\n");
+        assertEquals(Optional.of(80.0), cfg.model().deviceMemoryGb());
+        assertEquals(BaseDtype.FLOAT16, cfg.model().baseDtype());
+        assertTrue(cfg.train().gradientCheckpointing());
+        assertEquals("Invalid value 'bfloat16' for base_dtype in conf/x.yaml: must be one of float32, float16",
+                error(MIN + "base_dtype: bfloat16\n"));
+        assertEquals("Invalid value 0 for device_memory_gb in conf/x.yaml: must be greater than 0",
+                error(MIN + "device_memory_gb: 0\n"));
+        assertEquals(cfg, ConfigLoader.parse(cfg.toYaml(), "resolved"), "the resolved YAML round-trips the new keys");
     }
 
     /** Deliberate deviation from PyYAML: 1e-4 and 1.0e9 are numbers, not the strings '1e-4' / '1.0e9'. */
@@ -160,9 +176,10 @@ class ConfigLoaderTest {
         assertEquals(Optional.of(10), cfg.eval().limit());
         String msg = error(MIN + "wrld_size: 2\n");
         assertTrue(msg.startsWith("Unknown config keys ['wrld_size'] in 'conf/x.yaml'. Known keys: ['attn_implementation', "), msg);
-        assertTrue(msg.endsWith("This port also accepts: ['chat_date', 'checkpoint_steps', 'columns', 'device', 'eval_adapters', "
-                + "'eval_batch_size', 'eval_limit', 'eval_max_new_tokens', 'eval_path', 'eval_scorer', 'init_adapter', "
-                + "'min_cot_len', 'prompt_suffix', 'shard_format', 'shuffle', 'spark_master', 'threads', 'world_size']."), msg);
+        assertTrue(msg.endsWith("This port also accepts: ['base_dtype', 'chat_date', 'checkpoint_steps', 'columns', 'device', "
+                + "'device_memory_gb', 'eval_adapters', 'eval_batch_size', 'eval_limit', 'eval_max_new_tokens', 'eval_path', "
+                + "'eval_scorer', 'gradient_checkpointing', 'init_adapter', 'min_cot_len', 'prompt_suffix', 'shard_format', "
+                + "'shuffle', 'spark_master', 'threads', 'world_size']."), msg);
     }
 
     @Test

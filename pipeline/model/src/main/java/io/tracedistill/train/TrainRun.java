@@ -99,9 +99,11 @@ public final class TrainRun {
                     + " gradient_accumulation_steps x " + cfg.train().worldSize() + " micro-batches there, the same update as "
                     + cfg.train().worldSize() + " data-parallel ranks");
         }
+        // 2. Settings train cannot honour, and a memory plan larger than the device: stop before any weight is read.
+        DeviceMemoryCheck.requireRunnable(cfg, modelDir, devices);
         List<NDManager> managers = new ArrayList<>();
         try {
-            // 2. One replica per device: the base model (frozen) and LoRA, from init_adapter or fresh
+            // 3. One replica per device: the base model (frozen) and LoRA, from init_adapter or fresh
             //    (PEFT init: A kaiming-uniform, B = 0). The trainer copies replica 0's LoRA weights to the others.
             List<TrainableModel> replicas = new ArrayList<>();
             LoraModel lora0 = null;
@@ -115,10 +117,10 @@ public final class TrainRun {
                 replicas.add(new CausalLmAdapter(lora));
             }
             AdapterWriter writer = new PeftAdapterWriter(PeftAdapter.configJson(lora0.config(), cfg.model().baseModel()));
-            // 3. Train both phases.
+            // 4. Train both phases.
             TrainResult result = new TwoPhaseTrainer(settings, replicas, writer, listener)
                     .train(phase1, phase2, outputDir, resume);
-            // 4. submission.zip and the report.
+            // 5. submission.zip and the report.
             OutputLayout layout = OutputLayout.ofLocal(outputDir);
             Optional<Path> zip = Optional.empty();
             if (cfg.packageZip()) {

@@ -124,4 +124,38 @@ class TrainRunTest {
         assertEquals('P', png[1]);
         assertEquals(3, MetricsLog.read(out.resolve("metrics.jsonl")).size());
     }
+
+    /**
+     * A run whose memory plan exceeds device_memory_gb stops before loading any weight: the model directory
+     * holds only config.json, so reaching the loader would fail differently.
+     */
+    @Test
+    void tooSmallDeviceStopsBeforeLoadingWeights(@TempDir Path tmp) throws Exception {
+        Path model = Files.createDirectories(tmp.resolve("config-only"));
+        Files.copy(TrajectoryParityGoldenTest.resource("tiny-qwen2/config.json"), model.resolve("config.json"));
+        RunConfig cfg = ConfigLoader.parse("base_model: " + model + "\ndata_path: d.csv\nhard_types: [a]\n"
+                + "lora_rank: 4\nmax_length: 256\ndevice_memory_gb: 0.001\n", "config.yaml");
+        io.tracedistill.memory.DeviceMemoryException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.tracedistill.memory.DeviceMemoryException.class, () -> TrainRun.run(TrainRun.Settings.of(cfg), null, null, tmp.resolve("out"),
+                        model, 0, false, Map.of(), Map.of(), null));
+        String msg = e.getMessage();
+        assertTrue(msg.startsWith("LoRA training does not fit one device of 0.001 GB (device_memory_gb): it needs about "), msg);
+        assertTrue(msg.contains("Stopped before loading any weight"), msg);
+        assertTrue(msg.contains("nothing fits, even with base_dtype: float16 †"), msg);
+        assertTrue(msg.contains("| attention | 2 |") && msg.contains("| **total** |"), "the plan table: " + msg);
+        assertTrue(Files.notExists(tmp.resolve("out")), "nothing written");
+    }
+
+    /** Keys the plan understands but train does not implement yet are refused, not ignored. */
+    @Test
+    void plannedButUnimplementedKeysAreRefused(@TempDir Path tmp) {
+        for (String key : List.of("base_dtype: float16", "gradient_checkpointing: true")) {
+            RunConfig cfg = ConfigLoader.parse("base_model: m\ndata_path: d.csv\nhard_types: [a]\n" + key + "\n", "config.yaml");
+            io.tracedistill.config.ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    io.tracedistill.config.ConfigException.class, () -> TrainRun.run(TrainRun.Settings.of(cfg), null, null, tmp, tmp, 0, false,
+                            Map.of(), Map.of(), null));
+            assertTrue(e.getMessage().contains("for " + key.substring(0, key.indexOf(':'))) && e.getMessage().contains(
+                    "train does not implement"), e.getMessage());
+        }
+    }
 }
