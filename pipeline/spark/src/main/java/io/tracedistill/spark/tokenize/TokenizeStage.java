@@ -319,9 +319,7 @@ public final class TokenizeStage {
             throw new IllegalArgumentException("No prepared shard directory " + dir
                     + ": run the prepare stage first (it writes prepared/phase1 and prepared/phase2).");
         }
-        Dataset<Row> df = format == ShardFormat.PARQUET
-                ? spark.read().parquet(dir)
-                : spark.read().json(dir);
+        Dataset<Row> df = spark.read().format(format.sparkSource()).load(dir);
         if (format == ShardFormat.JSONL) {
             // JSON inference sorts columns by name: put the leading prepared columns back in front.
             List<Column> cols = new ArrayList<>();
@@ -340,11 +338,7 @@ public final class TokenizeStage {
     }
 
     private static void write(Dataset<Row> df, ShardFormat format, String dir) {
-        if (format == ShardFormat.PARQUET) {
-            df.write().mode(SaveMode.ErrorIfExists).parquet(dir);
-        } else {
-            df.write().mode(SaveMode.ErrorIfExists).json(dir);
-        }
+        df.write().mode(SaveMode.ErrorIfExists).format(format.sparkSource()).save(dir);
     }
 
     private static void probeTemplate(ExecutorResources resources, TokenizeSettings settings) {

@@ -71,7 +71,7 @@ class ShardFileTokenReaderTest {
     void readsWhatTheSparkReaderReads(ShardFormat format, @TempDir Path tmp) {
         String dir = write(tmp, format);
         var fileReader = new ShardFileTokenReader(dir, format, ShardFileTokenReader.settingsOf(spark.sparkContext().hadoopConfiguration()));
-        var sparkReader = new SparkTokenShardReader(spark, dir, format == ShardFormat.PARQUET ? "parquet" : "json");
+        var sparkReader = new SparkTokenShardReader(spark, dir, format.sparkSource());
         assertTrue(new java.io.File(dir).list((d, n) -> n.startsWith("part-")).length >= 2, "several files");
         Iterator<TokenExample> a = fileReader.open();
         Iterator<TokenExample> b = sparkReader.open();
