@@ -2,7 +2,7 @@ package io.tracedistill.eval;
 
 import io.tracedistill.grade.Grader;
 import ai.djl.Device;
-import io.tracedistill.model.HfConfig;
+import io.tracedistill.model.families.ModelFamilies;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -31,7 +31,7 @@ public final class LocalEval {
 
     /** The context rule of the settings' model. */
     public static ContextLimit contextLimit(EvalSettings settings) {
-        return settings.contextLimit(HfConfig.load(settings.modelPath()).maxPositionEmbeddings());
+        return settings.contextLimit(ModelFamilies.maxPositionEmbeddings(settings.modelPath()));
     }
 
     /**

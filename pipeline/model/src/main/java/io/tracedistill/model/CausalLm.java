@@ -88,6 +88,14 @@ public final class CausalLm implements LanguageModel {
      * directory into {@code manager} as float32 (F16/BF16 files are widened).
      */
     public static CausalLm load(Path modelDir, NDManager manager) {
+        return load(modelDir, manager, null);
+    }
+
+    /**
+     * As {@link #load(Path, NDManager)}; with {@code float16} non-null, the tensors it selects are stored in FP16
+     * ({@code base_dtype: float16}) and its findings are logged.
+     */
+    public static CausalLm load(Path modelDir, NDManager manager, Float16Base float16) {
         HfConfig config = HfConfig.load(modelDir);
         Map<String, NDArray> weights = new LinkedHashMap<>();
         for (Path file : SafeTensors.modelFiles(modelDir)) {
@@ -99,8 +107,12 @@ public final class CausalLm implements LanguageModel {
                 if (config.tieWordEmbeddings() && "lm_head.weight".equals(name)) {
                     continue; // tied: HF ignores a saved copy
                 }
-                weights.put(name, reader.load(name, manager));
+                NDArray w = reader.load(name, manager);
+                weights.put(name, float16 == null ? w : float16.convert(name, w));
             }
+        }
+        if (float16 != null) {
+            float16.report(modelDir.toString());
         }
         return fromWeights(config, weights, manager, modelDir.toString());
     }
@@ -300,7 +312,7 @@ public final class CausalLm implements LanguageModel {
     /** {@code lm_head}: hidden {@code [..., hidden]} -> logits {@code [..., V]} (any leading shape). */
     @Override
     public NDArray lmHead(NDArray hidden) {
-        return ai.djl.nn.core.Linear.linear(hidden, lmHead).singletonOrThrow();
+        return ai.djl.nn.core.Linear.linear(hidden, Float16Base.asTypeOf(lmHead, hidden)).singletonOrThrow();
     }
 
     /** {@link #hiddenStates(NDArray, NDArray, NDArray, KvCache, boolean, UnaryOperator)} without an embedding hook. */
@@ -319,6 +331,20 @@ public final class CausalLm implements LanguageModel {
     @Override
     public NDArray hiddenStates(NDArray inputIds, NDArray attentionMask, NDArray positionIds, DecodeCache decodeCache,
                                 boolean training, UnaryOperator<NDArray> embeddingHook) {
+        return run(inputIds, attentionMask, positionIds, decodeCache, training, embeddingHook, null);
+    }
+
+    @Override
+    public GradientCheckpointing checkpointedHiddenStates(NDArray inputIds, NDArray attentionMask, boolean training,
+                                                          UnaryOperator<NDArray> embeddingHook) {
+        GradientCheckpointing[] made = new GradientCheckpointing[1];
+        run(inputIds, attentionMask, null, null, training, embeddingHook, made);
+        return made[0];
+    }
+
+    /** The forward; with {@code checkpointed} non-null the layers run through a new GradientCheckpointing put there. */
+    private NDArray run(NDArray inputIds, NDArray attentionMask, NDArray positionIds, DecodeCache decodeCache,
+                        boolean training, UnaryOperator<NDArray> embeddingHook, GradientCheckpointing[] checkpointed) {
         if (decodeCache != null && !(decodeCache instanceof KvCache)) {
             throw new IllegalArgumentException("A " + config.modelType() + " model needs the cache from its own "
                     + "newCache(), got " + decodeCache.getClass().getSimpleName());
@@ -351,12 +377,21 @@ public final class CausalLm implements LanguageModel {
         }
         NDArray maskBias = allowed.logicalNot().toType(DataType.FLOAT32, false).mul(MASK_MIN).expandDims(1);
         // 3. Embed and run the layers.
-        NDArray x = Embedding.embedding(ids, embedTokens, SparseFormat.DENSE).singletonOrThrow(); // [B, T, hidden]
+        NDArray x = Embedding.embedding(ids, embedTokens, SparseFormat.DENSE).singletonOrThrow() // [B, T, hidden]
+                .toType(DataType.FLOAT32, false); // no-op unless the base is stored in FP16
         if (embeddingHook != null) {
             x = embeddingHook.apply(x);
         }
+        List<UnaryOperator<NDArray>> steps = new ArrayList<>();
         for (DecoderLayer layer : layers) {
-            x = layer.forward(x, cs.get(0), cs.get(1), maskBias, cache, training);
+            steps.add(h -> layer.forward(h, cs.get(0), cs.get(1), maskBias, cache, training));
+        }
+        if (checkpointed != null) {
+            checkpointed[0] = new GradientCheckpointing(steps, norm::forward);
+            return checkpointed[0].forward(x);
+        }
+        for (UnaryOperator<NDArray> step : steps) {
+            x = step.apply(x);
         }
         return norm.forward(x);
     }

@@ -52,6 +52,14 @@ public interface LanguageModel {
     NDArray hiddenStates(NDArray inputIds, NDArray attentionMask, NDArray positionIds, DecodeCache cache,
                          boolean training, UnaryOperator<NDArray> embeddingHook);
 
+    /**
+     * The training forward with gradient checkpointing (no cache): as {@link #hiddenStates} with positions
+     * 0..T-1, its layers run through a {@link GradientCheckpointing} whose {@code output()} are the final hidden
+     * states; back-propagate with its {@code backward} instead of the collector's.
+     */
+    GradientCheckpointing checkpointedHiddenStates(NDArray inputIds, NDArray attentionMask, boolean training,
+                                                   UnaryOperator<NDArray> embeddingHook);
+
     /** {@code lm_head}: hidden {@code [..., hidden]} -> logits {@code [..., V]}. */
     NDArray lmHead(NDArray hidden);
 

@@ -25,9 +25,10 @@ public final class Linear implements Projection {
 
     @Override
     public NDArray forward(NDArray x, boolean training) {
+        NDArray w = Float16Base.asTypeOf(weight, x); // an FP16 base weight is widened for the float32 matmul
         return bias == null
-                ? ai.djl.nn.core.Linear.linear(x, weight).singletonOrThrow()
-                : ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();
+                ? ai.djl.nn.core.Linear.linear(x, w).singletonOrThrow()
+                : ai.djl.nn.core.Linear.linear(x, w, bias).singletonOrThrow();
     }
 
     @Override

@@ -106,7 +106,7 @@ public final class LoraLinear implements Projection {
         }
         NDArray w = base.weight();
         NDArray delta = deltaWeight();
-        NDArray merged = w.add(delta);
+        NDArray merged = w.add(delta).toType(w.getDataType(), false); // an FP16 base stays FP16 (delta is float32)
         merged.attach(w.getManager());
         delta.close();
         originalWeight = w;

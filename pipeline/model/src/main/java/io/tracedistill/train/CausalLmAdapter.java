@@ -2,6 +2,8 @@ package io.tracedistill.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import io.tracedistill.model.GradientCheckpointing;
 import io.tracedistill.peft.LoraModel;
 
 import java.util.LinkedHashMap;
@@ -16,17 +18,48 @@ import java.util.function.UnaryOperator;
 public final class CausalLmAdapter implements TrainableModel {
 
     private final LoraModel lora;
+    private final boolean gradientCheckpointing;
+    private GradientCheckpointing pending; // the checkpointed forward awaiting its backward
 
     /** Wraps {@code lora} and attaches gradients to its LoRA tensors. */
     public CausalLmAdapter(LoraModel lora) {
+        this(lora, false);
+    }
+
+    /**
+     * As {@link #CausalLmAdapter(LoraModel)}; with {@code gradientCheckpointing} the layers are recomputed in
+     * backward ({@link GradientCheckpointing}). Recomputation must see the same dropout masks, so LoRA dropout is
+     * refused with it.
+     */
+    public CausalLmAdapter(LoraModel lora, boolean gradientCheckpointing) {
+        if (gradientCheckpointing && lora.config().dropout() > 0) {
+            throw new IllegalArgumentException("gradient_checkpointing: true with lora_dropout " + lora.config().dropout()
+                    + ": the recomputed layers would draw new dropout masks; set lora_dropout: 0 or gradient_checkpointing: false");
+        }
         this.lora = lora;
+        this.gradientCheckpointing = gradientCheckpointing;
         lora.setTrainable(true);
     }
 
     @Override
     public NDArray hiddenStates(NDArray inputIds, NDArray attentionMask, UnaryOperator<NDArray> embeddingHook) {
         // embeddingHook (NEFTune) is applied to the embed_tokens output [B, T, H].
+        if (gradientCheckpointing) {
+            pending = lora.model().checkpointedHiddenStates(inputIds, attentionMask, true, embeddingHook);
+            return pending.output(); // [B, T, H]
+        }
         return lora.model().hiddenStates(inputIds, attentionMask, null, null, true, embeddingHook); // [B, T, H]
+    }
+
+    @Override
+    public void backward(GradientCollector collector, NDArray loss) {
+        if (pending == null) {
+            collector.backward(loss);
+            return;
+        }
+        GradientCheckpointing run = pending;
+        pending = null;
+        run.backward(collector, loss);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.tracedistill.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
 
 import java.util.LinkedHashMap;
 import java.util.function.UnaryOperator;
@@ -24,6 +25,14 @@ public interface TrainableModel {
      * {@code embeddingHook} is applied to the output of {@code embed_tokens} {@code [B, T, H]} (NEFTune).
      */
     NDArray hiddenStates(NDArray inputIds, NDArray attentionMask, UnaryOperator<NDArray> embeddingHook);
+
+    /**
+     * Back-propagates {@code loss} (computed from the last {@link #hiddenStates} output) into the trainable
+     * tensors. A model with gradient checkpointing recomputes its layers here.
+     */
+    default void backward(GradientCollector collector, NDArray loss) {
+        collector.backward(loss);
+    }
 
     /** The LM head on selected rows: {@code [N, H]} -> logits {@code [N, V]}. */
     NDArray lmHead(NDArray hiddenRows);

@@ -280,7 +280,7 @@ public final class TwoPhaseTrainer {
                     NDArray mask = mbm.create(toLongs(mb.attentionMask()), shape);    // [B, T]
                     NDArray hidden = replica.hiddenStates(ids, mask, hook);            // [B, T, H]
                     NDArray loss = CausalLmLoss.normalised(replica, hidden, targets, step.numItemsInBatch()); // scalar
-                    gc.backward(loss);
+                    replica.backward(gc, loss);
                     // Read after the step: a read here would make the host wait for this device before queueing the next.
                     loss.attach(stepManagers.get(r));
                     lossValues[k] = loss;

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tracedistill.model.CausalLm;
+import io.tracedistill.model.Float16Base;
+import io.tracedistill.model.HfConfig;
 import io.tracedistill.model.LanguageModel;
 import io.tracedistill.model.ModelLoadException;
 import io.tracedistill.model.nemotronh.NemotronH;
@@ -23,8 +25,27 @@ public final class ModelFamilies {
 
     /** The model of {@code modelDir} as float32 weights in {@code manager}. */
     public static LanguageModel load(Path modelDir, NDManager manager) {
+        return load(modelDir, manager, false);
+    }
+
+    /**
+     * As {@link #load(Path, NDManager)}; with {@code float16Base} the large base matrices are stored in FP16
+     * ({@code base_dtype: float16}, see {@link Float16Base#largeMatrices()}).
+     */
+    public static LanguageModel load(Path modelDir, NDManager manager, boolean float16Base) {
+        Float16Base float16 = float16Base ? Float16Base.largeMatrices() : null;
         return NemotronHConfig.MODEL_TYPE.equals(modelType(modelDir))
-                ? NemotronH.load(modelDir, manager) : CausalLm.load(modelDir, manager);
+                ? NemotronH.load(modelDir, manager, float16) : CausalLm.load(modelDir, manager, float16);
+    }
+
+    /**
+     * {@code max_position_embeddings} of {@code modelDir}'s config.json, validated by its family's config parser
+     * (so an unsupported model fails here, before any weight is read).
+     */
+    public static int maxPositionEmbeddings(Path modelDir) {
+        return NemotronHConfig.MODEL_TYPE.equals(modelType(modelDir))
+                ? NemotronHConfig.load(modelDir).maxPositionEmbeddings()
+                : HfConfig.load(modelDir).maxPositionEmbeddings();
     }
 
     /** {@code model_type} of {@code modelDir/config.json} ("" when absent). */

@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import io.tracedistill.model.DecodeCache;
+import io.tracedistill.model.Float16Base;
+import io.tracedistill.model.GradientCheckpointing;
 import io.tracedistill.model.LanguageModel;
 import io.tracedistill.model.Linear;
 import io.tracedistill.model.ModelLoadException;
@@ -105,6 +107,14 @@ public final class NemotronH implements LanguageModel {
 
     /** Loads config.json and the safetensors weights of a HF model directory as float32 (BF16/F16 widened). */
     public static NemotronH load(Path modelDir, NDManager manager) {
+        return load(modelDir, manager, null);
+    }
+
+    /**
+     * As {@link #load(Path, NDManager)}; with {@code float16} non-null, the tensors it selects are stored in FP16
+     * ({@code base_dtype: float16}) and its findings are logged.
+     */
+    public static NemotronH load(Path modelDir, NDManager manager, Float16Base float16) {
         NemotronHConfig config = NemotronHConfig.load(modelDir);
         Map<String, NDArray> weights = new LinkedHashMap<>();
         for (Path file : SafeTensors.modelFiles(modelDir)) {
@@ -114,8 +124,12 @@ public final class NemotronH implements LanguageModel {
                     throw new ModelLoadException("Model " + modelDir + " has multi-token-prediction tensors ('" + name
                             + "'): MTP layers are not implemented; use a checkpoint without them");
                 }
-                weights.put(name, reader.load(name, manager));
+                NDArray w = reader.load(name, manager);
+                weights.put(name, float16 == null ? w : float16.convert(name, w));
             }
+        }
+        if (float16 != null) {
+            float16.report(modelDir.toString());
         }
         return fromWeights(config, weights, modelDir.toString());
     }
@@ -254,7 +268,7 @@ public final class NemotronH implements LanguageModel {
 
     @Override
     public NDArray lmHead(NDArray hidden) {
-        return ai.djl.nn.core.Linear.linear(hidden, lmHead).singletonOrThrow();
+        return ai.djl.nn.core.Linear.linear(hidden, Float16Base.asTypeOf(lmHead, hidden)).singletonOrThrow();
     }
 
     @Override
@@ -273,18 +287,58 @@ public final class NemotronH implements LanguageModel {
         return log;
     }
 
+    @Override
+    public GradientCheckpointing checkpointedHiddenStates(NDArray inputIds, NDArray attentionMask, boolean training,
+                                                          UnaryOperator<NDArray> embeddingHook) {
+        GradientCheckpointing checkpointing = new GradientCheckpointing(layerFunctions(
+                prepare(inputIds, attentionMask, null, training, null)), normF::forward);
+        checkpointing.forward(embed(inputIds, embeddingHook));
+        return checkpointing;
+    }
+
     private NDArray run(NDArray inputIds, NDArray attentionMask, DecodeCache decodeCache, boolean training,
                         UnaryOperator<NDArray> embeddingHook, List<MoeRouting> routingLog) {
-        Shape shape = inputIds.getShape();
-        if (shape.dimension() != 2) {
-            throw new IllegalArgumentException("input_ids must be [B, T], got " + shape);
-        }
         NemotronHCache cache;
         if (decodeCache == null || decodeCache instanceof NemotronHCache) {
             cache = (NemotronHCache) decodeCache;
         } else {
             throw new IllegalArgumentException("A nemotron_h model needs the cache from its own newCache(), got "
                     + decodeCache.getClass().getSimpleName());
+        }
+        ForwardContext ctx = prepare(inputIds, attentionMask, cache, training, routingLog);
+        NDArray x = embed(inputIds, embeddingHook);
+        for (UnaryOperator<NDArray> layer : layerFunctions(ctx)) {
+            x = layer.apply(x);
+        }
+        if (cache != null) {
+            cache.advance(inputIds.getShape().get(1));
+        }
+        return normF.forward(x);
+    }
+
+    /** Layer i as a function: {@code x + mixer_i(RMSNorm_i(x))}, {@code [B, T, H] -> [B, T, H]}. */
+    private List<UnaryOperator<NDArray>> layerFunctions(ForwardContext ctx) {
+        List<UnaryOperator<NDArray>> out = new ArrayList<>();
+        for (int i = 0; i < mixers.size(); i++) {
+            int layer = i;
+            out.add(x -> x.add(mixers.get(layer).forward(norms.get(layer).forward(x), ctx.at(layer))));
+        }
+        return out;
+    }
+
+    /** {@code embeddings[ids]} {@code [B, T, H]} float32 (an FP16 base widened), then the NEFTune hook if any. */
+    private NDArray embed(NDArray inputIds, UnaryOperator<NDArray> embeddingHook) {
+        NDArray x = Embedding.embedding(inputIds.toType(DataType.INT64, false), embeddings, SparseFormat.DENSE)
+                .singletonOrThrow().toType(DataType.FLOAT32, false);
+        return embeddingHook == null ? x : embeddingHook.apply(x);
+    }
+
+    /** Masks for this pass: the Mamba token mask and the attention bias, checked against the cache length. */
+    private ForwardContext prepare(NDArray inputIds, NDArray attentionMask, NemotronHCache cache, boolean training,
+                                   List<MoeRouting> routingLog) {
+        Shape shape = inputIds.getShape();
+        if (shape.dimension() != 2) {
+            throw new IllegalArgumentException("input_ids must be [B, T], got " + shape);
         }
         long b = shape.get(0);
         long t = shape.get(1);
@@ -313,19 +367,7 @@ public final class NemotronH implements LanguageModel {
             }
             attnBias = allowed.logicalNot().toType(DataType.FLOAT32, false).mul(MASK_MIN).expandDims(1);
         }
-        NDArray x = Embedding.embedding(inputIds.toType(DataType.INT64, false), embeddings, SparseFormat.DENSE)
-                .singletonOrThrow();                                                     // [B, T, H]
-        if (embeddingHook != null) {
-            x = embeddingHook.apply(x);
-        }
-        ForwardContext ctx = new ForwardContext(0, tokenMask, attnBias, cache, training, routingLog);
-        for (int i = 0; i < mixers.size(); i++) {
-            x = x.add(mixers.get(i).forward(norms.get(i).forward(x), ctx.at(i)));
-        }
-        if (cache != null) {
-            cache.advance(t);
-        }
-        return normF.forward(x);
+        return new ForwardContext(0, tokenMask, attnBias, cache, training, routingLog);
     }
 
     @Override

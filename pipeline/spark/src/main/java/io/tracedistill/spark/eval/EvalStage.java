@@ -11,7 +11,7 @@ import io.tracedistill.eval.ContextLimit;
 import io.tracedistill.eval.EvalReport;
 import io.tracedistill.eval.EvalSettings;
 import io.tracedistill.eval.Prediction;
-import io.tracedistill.model.HfConfig;
+import io.tracedistill.model.families.ModelFamilies;
 import io.tracedistill.peft.PeftAdapter;
 import io.tracedistill.run.OutputLayout;
 import io.tracedistill.spark.Manifests;
@@ -103,7 +103,7 @@ public final class EvalStage {
                         + "columns) to the config to run eval"));
         EvalSettings settings = in.settings();
         // Driver-side checks, before anything is read or written.
-        HfConfig hf = HfConfig.load(settings.modelPath());
+        int maxPositions = ModelFamilies.maxPositionEmbeddings(settings.modelPath());
         for (ArmSpec arm : settings.arms()) {
             arm.adapterPath().ifPresent(p -> {
                 try {
@@ -116,7 +116,7 @@ public final class EvalStage {
                 }
             });
         }
-        ContextLimit limit = settings.contextLimit(hf.maxPositionEmbeddings());
+        ContextLimit limit = settings.contextLimit(maxPositions);
         ShardFormat format = in.shardFormat();
 
         Configuration conf = spark.sparkContext().hadoopConfiguration();
