@@ -10,7 +10,7 @@ import io.tracedistill.model.LanguageModel;
 import io.tracedistill.model.families.ModelFamilies;
 import io.tracedistill.peft.LoraModel;
 import io.tracedistill.peft.PeftAdapter;
-import io.tracedistill.spark.sampledata.SampleDataGenerator;
+import io.tracedistill.testdata.SampleDataGenerator;
 import io.tracedistill.train.MetricsLog;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -28,8 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * attention, Mamba in/out_proj, dense MLP, shared and routed experts) and changes the logits.
  */
 class NemotronHRunEndToEndTest {
-    private static final Path TINY_NEMOTRON_H = Path.of("..", "pipeline", "model", "src", "test", "resources", "fixtures",
-            "tiny-nemotron-h").toAbsolutePath().normalize();
+    private static final Path TINY_NEMOTRON_H = GenerateCommandTest.fixture("tiny-nemotron-h"); // pipeline/testdata copy
 
     @Test
     void twoPhaseRunOnNemotronH(@TempDir Path dir) throws Exception {
