@@ -11,6 +11,7 @@ import io.tracedistill.model.families.ModelFamilies;
 import io.tracedistill.peft.LoraModel;
 import io.tracedistill.peft.PeftAdapter;
 import io.tracedistill.testdata.SampleDataGenerator;
+import io.tracedistill.run.OutputLayout;
 import io.tracedistill.train.MetricsLog;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -67,7 +68,7 @@ class NemotronHRunEndToEndTest {
         }
         assertTrue(Files.exists(out.resolve("eval/eval_report.json")));
 
-        List<MetricsLog.Entry> log = MetricsLog.read(out.resolve(MetricsLog.FILE));
+        List<MetricsLog.Entry> log = MetricsLog.read(out.resolve(OutputLayout.METRICS));
         List<Double> phase1 = log.stream().filter(e -> e.phase().equals("phase1")).map(MetricsLog.Entry::loss).toList();
         System.out.printf("nemotron-h end to end: phase-1 losses %s%n", phase1);
         assertTrue(phase1.size() >= 4, "phase-1 steps (2 epochs of batch 2): " + phase1);
