@@ -49,6 +49,7 @@ public final class MetricsLog {
     }
 
     private final Path file;
+    private boolean readOnly;
 
     private MetricsLog(Path file) {
         this.file = file;
@@ -82,8 +83,21 @@ public final class MetricsLog {
         return new MetricsLog(f);
     }
 
-    /** Appends one record and flushes it to disk. */
+    /**
+     * The metrics of a run another process writes (ranks other than 0 of a multi-process run): its
+     * {@link #file()} is rank 0's file, and {@link #append} does nothing.
+     */
+    public static MetricsLog readOnly(Path f) {
+        MetricsLog log = new MetricsLog(f);
+        log.readOnly = true;
+        return log;
+    }
+
+    /** Appends one record and flushes it to disk (nothing for a {@link #readOnly} log). */
     public void append(Entry e) throws IOException {
+        if (readOnly) {
+            return;
+        }
         try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND)) {
             w.write(JSON.writeValueAsString(e.toJson()));
             w.write('\n');

@@ -87,14 +87,28 @@ public final class TrainRun {
     public static Outputs run(Settings cfg, TokenShardReader phase1, TokenShardReader phase2, Path outputDir, Path modelDir,
                               int padTokenId, boolean resume, Map<String, ?> preparedManifest, Map<String, ?> tokensManifest,
                               StepListener listener) throws IOException {
+        return run(cfg, phase1, phase2, outputDir, modelDir, padTokenId, resume, preparedManifest, tokensManifest, listener,
+                InProcessCollective.single(), null);
+    }
+
+    /**
+     * As {@link #run(Settings, TokenShardReader, TokenShardReader, Path, Path, int, boolean, Map, Map, StepListener)}, as
+     * one rank of {@code collective} ({@code train_on: executors}): one replica on {@code rankDevice} (null = the
+     * config's device), this rank's micro-batches, and only rank 0 writes the zip and the report (the other ranks
+     * return their {@link Outputs} with the paths rank 0 writes).
+     */
+    public static Outputs run(Settings cfg, TokenShardReader phase1, TokenShardReader phase2, Path outputDir, Path modelDir,
+                              int padTokenId, boolean resume, Map<String, ?> preparedManifest, Map<String, ?> tokensManifest,
+                              StepListener listener, Collective collective, Device rankDevice) throws IOException {
         TrainSettings settings = cfg.trainer(padTokenId);
+        boolean multiProcess = collective.worldSize() > 1;
         // 1. Engine threads (only effective before the engine is first used in this JVM).
         if (cfg.model().threads() > 0) {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(cfg.model().threads()));
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         }
-        List<Device> devices = devices(cfg.model().device());
-        if (cfg.train().worldSize() > 1 && devices.size() == 1) {
+        List<Device> devices = rankDevice != null ? List.of(rankDevice) : devices(cfg.model().device());
+        if (!multiProcess && cfg.train().worldSize() > 1 && devices.size() == 1) {
             LOG.log(Level.INFO, "world_size " + cfg.train().worldSize() + " on one device (" + devices.get(0) + "): each optimizer step runs"
                     + " gradient_accumulation_steps x " + cfg.train().worldSize() + " micro-batches there, the same update as "
                     + cfg.train().worldSize() + " data-parallel ranks");
@@ -118,11 +132,16 @@ public final class TrainRun {
             }
             AdapterWriter writer = new PeftAdapterWriter(PeftAdapter.configJson(lora0.config(), cfg.model().baseModel()));
             // 4. Train both phases.
-            TrainResult result = new TwoPhaseTrainer(settings, replicas, writer, listener)
-                    .train(phase1, phase2, outputDir, resume);
-            // 5. submission.zip and the report.
+            TwoPhaseTrainer trainer = multiProcess
+                    ? new TwoPhaseTrainer(settings, replicas.get(0), writer, listener, collective)
+                    : new TwoPhaseTrainer(settings, replicas, writer, listener);
+            TrainResult result = trainer.train(phase1, phase2, outputDir, resume);
+            // 5. submission.zip and the report (rank 0 only).
             OutputLayout layout = OutputLayout.ofLocal(outputDir);
             Optional<Path> zip = Optional.empty();
+            if (collective.rank() != 0) {
+                return new Outputs(result, zip, outputDir.resolve(TrainReport.FILE), layout.trainingCurves().toLocalPath());
+            }
             if (cfg.packageZip()) {
                 zip = Optional.of(SubmissionPackager.pack(result.adapter(), cfg.baseModelNameForSubmission().orElse(null),
                         layout.submissionZip().toLocalPath()));

@@ -52,13 +52,29 @@ import java.util.function.UnaryOperator;
  * not depend on R. One deliberate difference from Accelerate: a short last step is not padded with
  * examples repeated from the start of the data ({@code even_batches}); no example is trained twice.
  *
+ * <p><b>Ranks in several processes</b> ({@code train_on: executors}): each rank holds one replica and a
+ * {@link Collective} of W = {@code world_size} ranks. Rank r runs only micro-batches {@code m ≡ r (mod W)}
+ * of each step; the label-token count, then the gradients and micro-batch losses are summed over the ranks
+ * ({@link RankSync}), and every rank clips and applies AdamW to the same sums, so the replicas stay
+ * identical (checked by a weight checksum at every logged step). Only rank 0 writes metrics, checkpoints
+ * and adapters; every rank reads the checkpoint it resumes from. With the single-rank collective (the
+ * default) nothing of this applies.
+ *
  * <p>Collaborators: {@link Replicas} holds the data-parallel replicas (weight broadcast, the gradient sum);
- * {@link PhaseCheckpoints} saves and restores the primary replica's weights and optimizer state.
+ * {@link PhaseCheckpoints} saves and restores the primary replica's weights and optimizer state;
+ * {@link RankSync} the cross-process sums.
  */
 public final class TwoPhaseTrainer {
 
     private static final Logger LOG = System.getLogger(TwoPhaseTrainer.class.getName());
     /** Directory names inside {@code output_dir}. */
+
+    /**
+     * DJL allows one {@link GradientCollector} per JVM at a time (a static flag in {@code PtGradientCollector}):
+     * ranks that share a JVM (Spark {@code local[W]}, several tasks per executor, tests) take turns for the
+     * forward/backward of a micro-batch. Collective calls happen outside it, so no rank waits while holding it.
+     */
+    private static final Object GRADIENT_COLLECTOR = new Object();
 
     private final TrainSettings settings;
     private final Replicas replicas;
@@ -67,9 +83,21 @@ public final class TwoPhaseTrainer {
     private final AdapterWriter adapterWriter;
     private final StepListener listener;
     private final NeftuneNoise[] neftune;
+    private final RankSync ranks;
+    /** Rank 0 writes metrics, checkpoints and adapters; the other ranks only read. */
+    private final boolean writesOutputs;
 
     public TwoPhaseTrainer(TrainSettings settings, TrainableModel model, AdapterWriter adapterWriter, StepListener listener) {
         this(settings, List.of(model), adapterWriter, listener);
+    }
+
+    /**
+     * One rank of a run whose {@code world_size} ranks are separate processes (or threads) joined by
+     * {@code collective}: this rank trains {@code replica} on micro-batches {@code m ≡ rank (mod W)}.
+     */
+    public TwoPhaseTrainer(TrainSettings settings, TrainableModel replica, AdapterWriter adapterWriter, StepListener listener,
+                           Collective collective) {
+        this(settings, List.of(replica), adapterWriter, listener, collective);
     }
 
     /**
@@ -77,6 +105,18 @@ public final class TwoPhaseTrainer {
      * GPU). Their LoRA weights are made equal to replica 0's before training.
      */
     public TwoPhaseTrainer(TrainSettings settings, List<TrainableModel> replicas, AdapterWriter adapterWriter, StepListener listener) {
+        this(settings, replicas, adapterWriter, listener, InProcessCollective.single());
+    }
+
+    private TwoPhaseTrainer(TrainSettings settings, List<TrainableModel> replicas, AdapterWriter adapterWriter, StepListener listener,
+                            Collective collective) {
+        if (collective.worldSize() > 1 && (collective.worldSize() != settings.worldSize() || replicas.size() != 1)) {
+            throw new IllegalArgumentException("a rank of a " + collective.worldSize() + "-rank group needs world_size "
+                    + collective.worldSize() + " and one replica; got world_size " + settings.worldSize() + " and "
+                    + replicas.size() + " replica(s)");
+        }
+        this.ranks = new RankSync(collective);
+        this.writesOutputs = collective.rank() == 0;
         this.replicas = new Replicas(replicas, settings.worldSize());
         this.settings = settings;
         this.model = this.replicas.primary();
@@ -102,16 +142,18 @@ public final class TwoPhaseTrainer {
         PhaseCheckpoints checkpoints = new PhaseCheckpoints(layout.checkpoints().toLocalPath(), settings, model);
         String precision = precision();
         // 1. Find where to start: a fresh run, or the newest checkpoint.
-        Optional<Checkpoints.Loaded> from = checkpoints.startingPoint(resume);
+        //    (Only rank 0 clears stale checkpoints of a fresh run; the others read the one they resume from.)
+        Optional<Checkpoints.Loaded> from = writesOutputs || resume ? checkpoints.startingPoint(resume) : Optional.empty();
         MetricsLog metrics;
         if (from.isPresent()) {
             Checkpoints.State st = from.get().state();
             LOG.log(Level.INFO, "Resuming from " + from.get().directory() + " (phase " + st.phase() + ", step "
                     + st.stepsTaken() + "/" + st.totalSteps() + (st.phaseComplete() ? ", phase complete" : "") + ")");
             checkpoints.restoreWeights(from.get());
-            metrics = MetricsLog.resume(layout.metrics().toLocalPath(), st.phase(), st.stepsTaken());
+            metrics = writesOutputs ? MetricsLog.resume(layout.metrics().toLocalPath(), st.phase(), st.stepsTaken())
+                    : MetricsLog.readOnly(layout.metrics().toLocalPath());
         } else {
-            metrics = MetricsLog.create(layout.metrics().toLocalPath());
+            metrics = writesOutputs ? MetricsLog.create(layout.metrics().toLocalPath()) : MetricsLog.readOnly(layout.metrics().toLocalPath());
         }
         replicas.broadcastWeights();
         LOG.log(Level.INFO, "Training in " + precision + " on " + replicas.devices() + replicas.dataParallelNote(settings.worldSize()));
@@ -205,7 +247,7 @@ public final class TwoPhaseTrainer {
                     lastLoss = out.loss;
                     double elapsed = elapsedBefore + (System.nanoTime() - start) / 1e9;
                     StepRecord rec = new StepRecord(phase, step.step(), totalSteps, epoch, positions(step),
-                            step.microBatches().stream().map(MicroBatch::paddedLength).toList(), step.numItemsInBatch(),
+                            step.microBatches().stream().map(MicroBatch::paddedLength).toList(), out.numItemsInBatch,
                             out.microBatchLosses, out.loss, lr, out.clip.totalNorm(), out.clip.clipped(),
                             step.numTokens(), tokens, elapsed);
                     listener.onStep(rec);
@@ -215,11 +257,15 @@ public final class TwoPhaseTrainer {
                         double meanLoss = sinceLog.stream().mapToDouble(Double::doubleValue).sum() / sinceLog.size();
                         sinceLog.clear();
                         metrics.append(new MetricsLog.Entry("phase" + phase, stepsTaken, meanLoss, lr, out.clip.totalNorm(), tokens, elapsed));
-                        logLine(phase, stepsTaken, totalSteps, meanLoss, lr, out.clip, tokens - tokensAtStart,
-                                (System.nanoTime() - start) / 1e9, elapsed);
+                        if (writesOutputs) {
+                            logLine(phase, stepsTaken, totalSteps, meanLoss, lr, out.clip, tokens - tokensAtStart,
+                                    (System.nanoTime() - start) / 1e9, elapsed);
+                        }
+                        ranks.checkSameWeights(model.trainableParameters().values(), "phase" + phase + " step " + stepsTaken);
                     }
                     // 6. Checkpoint every checkpoint_steps (the phase end is checkpointed by the caller).
-                    if (settings.checkpointSteps() > 0 && stepsTaken % settings.checkpointSteps() == 0 && stepsTaken < totalSteps) {
+                    if (writesOutputs && settings.checkpointSteps() > 0 && stepsTaken % settings.checkpointSteps() == 0
+                            && stepsTaken < totalSteps) {
                         boolean epochDone = !steps.hasNext();
                         Path dir = checkpoints.save(Checkpoints.State.midPhase(run, stepsTaken, optimizer.stepCount(),
                                 epochDone ? epoch + 1 : epoch, epochDone ? 0 : step.nextExampleIndex(), tokens, elapsed, sinceLog),
@@ -229,19 +275,23 @@ public final class TwoPhaseTrainer {
                 }
             }
             double wall = elapsedBefore + (System.nanoTime() - start) / 1e9;
-            List<MetricsLog.Entry> logged = MetricsLog.read(metrics.file()).stream()
+            // (Only rank 0's summary is used; the others do not read a file rank 0 may be appending to.)
+            List<MetricsLog.Entry> logged = !writesOutputs ? List.of() : MetricsLog.read(metrics.file()).stream()
                     .filter(e -> e.phase().equals("phase" + phase)).toList();
             if (Double.isNaN(lastLoss) && !logged.isEmpty()) {
                 lastLoss = logged.get(logged.size() - 1).loss();
             }
             // 7. Phase-end checkpoint: the next run resumes after this phase.
-            checkpoints.save(Checkpoints.State.phaseEnd(run, stepsTaken, optimizer.stepCount(), ps.numTrainEpochs(), tokens, wall),
-                    optimizer);
+            ranks.checkSameWeights(model.trainableParameters().values(), "phase" + phase + " end");
+            if (writesOutputs) {
+                checkpoints.save(Checkpoints.State.phaseEnd(run, stepsTaken, optimizer.stepCount(), ps.numTrainEpochs(), tokens, wall),
+                        optimizer);
+            }
             return new PhaseResult(phase, numExamples, totalSteps, tokens, wall, lastLoss, logged, truncated[0], overMaxPos[0]);
         }
     }
 
-    private record StepOutcome(List<Double> microBatchLosses, double loss, GradClip.Result clip) {
+    private record StepOutcome(List<Double> microBatchLosses, double loss, GradClip.Result clip, int numItemsInBatch) {
     }
 
     /**
@@ -249,10 +299,12 @@ public final class TwoPhaseTrainer {
      * Micro-batch loss = (sum of CE over its supervised targets) / num_items_in_batch of the whole step;
      * the gradients of the micro-batches add up in the parameters' {@code .grad}. Micro-batch m runs on
      * replica {@code m mod R}; the replicas' gradients are then summed into replica 0, which is clipped and
-     * updated, and its weights are copied back to the others.
+     * updated, and its weights are copied back to the others. With several ranks, this rank runs only its own
+     * micro-batches, and the count, gradients and losses are summed over the ranks ({@link RankSync}).
      */
     private StepOutcome trainStep(int phase, OptimizerStep step, AdamW optimizer, double lr, double maxGradNorm) {
         int numMicro = step.microBatches().size();
+        int numItems = ranks.numItemsInBatch(step); // one denominator for every micro-batch on every rank
         NDArray[] lossValues = new NDArray[numMicro];
         List<NDManager> stepManagers = new ArrayList<>(replicas.size());
         try (NDScope scope = new NDScope()) {
@@ -261,6 +313,9 @@ public final class TwoPhaseTrainer {
                 stepManagers.add(replica.manager().newSubManager());
             }
             for (int k = 0; k < numMicro; k++) {
+                if (!ranks.owns(k)) {
+                    continue; // another rank's micro-batch
+                }
                 MicroBatch mb = step.microBatches().get(k);
                 CausalLmLoss.Targets targets = CausalLmLoss.targets(mb.labels(), mb.rows(), mb.paddedLength());
                 if (targets.count() == 0) {
@@ -273,23 +328,31 @@ public final class TwoPhaseTrainer {
                         ? e -> neftune[phase - 1].apply(e, phase, step.step(), micro) : null;
                 // Dropout and NEFTune draw from the engine generator, reseeded per micro-batch (exact resume).
                 MicroBatchRng.reseed(settings.seed(), phase, step.step(), k);
-                try (NDManager mbm = replica.manager().newSubManager();
-                     GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    Shape shape = new Shape(mb.rows(), mb.paddedLength());
-                    NDArray ids = mbm.create(toLongs(mb.inputIds()), shape);          // [B, T]
-                    NDArray mask = mbm.create(toLongs(mb.attentionMask()), shape);    // [B, T]
-                    NDArray hidden = replica.hiddenStates(ids, mask, hook);            // [B, T, H]
-                    NDArray loss = CausalLmLoss.normalised(replica, hidden, targets, step.numItemsInBatch()); // scalar
-                    replica.backward(gc, loss);
-                    // Read after the step: a read here would make the host wait for this device before queueing the next.
-                    loss.attach(stepManagers.get(r));
-                    lossValues[k] = loss;
+                synchronized (GRADIENT_COLLECTOR) {
+                    try (NDManager mbm = replica.manager().newSubManager();
+                         GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        Shape shape = new Shape(mb.rows(), mb.paddedLength());
+                        NDArray ids = mbm.create(toLongs(mb.inputIds()), shape);          // [B, T]
+                        NDArray mask = mbm.create(toLongs(mb.attentionMask()), shape);    // [B, T]
+                        NDArray hidden = replica.hiddenStates(ids, mask, hook);            // [B, T, H]
+                        NDArray loss = CausalLmLoss.normalised(replica, hidden, targets, numItems); // scalar
+                        replica.backward(gc, loss);
+                        // Read after the step: a read here would make the host wait for this device before queueing the next.
+                        loss.attach(stepManagers.get(r));
+                        lossValues[k] = loss;
+                    }
                 }
             }
+            float[] values = new float[numMicro];
+            for (int k = 0; k < numMicro; k++) {
+                values[k] = lossValues[k] == null ? 0f : lossValues[k].getFloat();
+            }
+            List<NDArray> grads = replicas.sumGradientsIntoPrimary();
+            ranks.sumGradientsAndLosses(grads, values); // every rank now holds the same sums
             List<Double> losses = new ArrayList<>(numMicro);
             double stepLoss = 0;
             for (int k = 0; k < numMicro; k++) {
-                float value = lossValues[k] == null ? 0f : lossValues[k].getFloat();
+                float value = values[k];
                 if (!Float.isFinite(value)) {
                     throw new IllegalStateException(String.format(Locale.ROOT,
                             "phase%d step %d micro-batch %d: loss is %s (positions %s); lower learning_rate or check the data",
@@ -298,7 +361,6 @@ public final class TwoPhaseTrainer {
                 losses.add((double) value);
                 stepLoss += value;
             }
-            List<NDArray> grads = replicas.sumGradientsIntoPrimary();
             GradClip.Result clip = GradClip.clipGlobalNorm(grads, maxGradNorm);
             if (!Double.isFinite(clip.totalNorm())) {
                 // Stop before a non-finite update reaches the weights (the last checkpoint stays usable).
@@ -311,7 +373,7 @@ public final class TwoPhaseTrainer {
                 g.subi(g); // zero_grad (in place: the .grad storage is shared)
             }
             replicas.broadcastWeights();
-            return new StepOutcome(List.copyOf(losses), stepLoss, clip);
+            return new StepOutcome(List.copyOf(losses), stepLoss, clip, numItems);
         } finally {
             for (NDManager m : stepManagers) {
                 m.close();
@@ -332,6 +394,9 @@ public final class TwoPhaseTrainer {
     }
 
     private void writeAdapter(Path dir, PhaseCheckpoints checkpoints) throws IOException {
+        if (!writesOutputs) {
+            return;
+        }
         Path parent = dir.toAbsolutePath().getParent();
         Path tmp = Files.createTempDirectory(parent, "." + dir.getFileName() + "-");
         adapterWriter.write(tmp, checkpoints.loraHostTensors());

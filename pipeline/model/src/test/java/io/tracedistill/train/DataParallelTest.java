@@ -38,7 +38,7 @@ class DataParallelTest {
 
     private static final double TOLERANCE = 1e-5;
 
-    private static List<TokenExample> examples(int n) throws Exception {
+    static List<TokenExample> examples(int n) throws Exception {
         JsonNode tok = new ObjectMapper().readTree(TrajectoryParityGoldenTest.resource("train_trajectory/tokenized_phase1.json").toFile());
         List<TokenExample> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {

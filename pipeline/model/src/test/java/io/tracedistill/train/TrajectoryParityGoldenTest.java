@@ -96,34 +96,64 @@ class TrajectoryParityGoldenTest {
     void trainBothPhases() throws Exception {
         trajectory = JSON.readTree(resource("train_trajectory/trajectory.json").toFile());
         JsonNode cfg = trajectory.path("two_phase_config");
-        TrainSettings settings = new TrainSettings(new TrainSection(phase(cfg.path("phase1")), phase(cfg.path("phase2")), 1, 0),
-                cfg.path("max_length").asInt(), cfg.path("seed").asLong(), cfg.path("bf16").asBoolean(), DeviceSpec.cpu(),
-                trajectory.path("tokenizer").path("pad_token_id").asInt(), 2);
         List<TokenExample> p1 = examples(1);
         List<TokenExample> p2 = examples(2);
         output = Files.createTempDirectory("trajectory-parity");
-        try (NDManager manager = NDManager.newBaseManager()) {
-            CausalLm base = CausalLm.load(resource("tiny-qwen2"), manager);
-            LoraModel lora = PeftAdapter.load(base, resource("train_trajectory/initial_adapter"), manager);
-            CausalLmAdapter model = new CausalLmAdapter(lora);
-            float[][] before = {snapshot(model)};
-            StepListener listener = r -> {
-                float[] now = snapshot(model);
-                double du = 0;
-                double a = 0;
-                for (int i = 0; i < now.length; i++) {
-                    double d = (double) now[i] - before[0][i];
-                    du += d * d;
-                    a += (double) now[i] * now[i];
-                }
-                before[0] = now;
-                String id = r.phaseName() + " step " + r.step();
-                steps.put(id, r);
-                l2.put(id, new double[] {Math.sqrt(du), Math.sqrt(a)});
-            };
-            new TwoPhaseTrainer(settings, model, new PeftAdapterWriter(PeftAdapter.configJson(lora.config(), "tiny-qwen2")), listener)
-                    .train(new InMemoryTokenShardReader(p1), new InMemoryTokenShardReader(p2), output, false);
+        train(cfg, p1, p2, output);
+    }
+
+    /** The recorded run's settings with {@code worldSize} ranks of {@code gradAccum} micro-batches each. */
+    TrainSettings settings(JsonNode cfg, int worldSize, int gradAccum) {
+        PhaseConfig a = phase(cfg.path("phase1"));
+        PhaseConfig b = phase(cfg.path("phase2"));
+        if (gradAccum > 0) {
+            a = new PhaseConfig(a.learningRate(), a.lrSchedulerType(), a.warmupSteps(), a.numTrainEpochs(), a.perDeviceTrainBatchSize(),
+                    gradAccum, a.maxGradNorm(), a.neftuneNoiseAlpha(), a.loggingSteps());
+            b = new PhaseConfig(b.learningRate(), b.lrSchedulerType(), b.warmupSteps(), b.numTrainEpochs(), b.perDeviceTrainBatchSize(),
+                    gradAccum, b.maxGradNorm(), b.neftuneNoiseAlpha(), b.loggingSteps());
         }
+        return new TrainSettings(new TrainSection(a, b, worldSize, 0),
+                cfg.path("max_length").asInt(), cfg.path("seed").asLong(), cfg.path("bf16").asBoolean(), DeviceSpec.cpu(),
+                trajectory.path("tokenizer").path("pad_token_id").asInt(), 2);
+    }
+
+    /** Trains both phases as the reference did (one process, batch 1 x accumulation 3); a subclass may lay them out otherwise. */
+    void train(JsonNode cfg, List<TokenExample> p1, List<TokenExample> p2, Path out) throws Exception {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            CausalLmAdapter model = new CausalLmAdapter(initialAdapter(manager));
+            new TwoPhaseTrainer(settings(cfg, 1, 0), model, adapterWriter(), recorder(model))
+                    .train(new InMemoryTokenShardReader(p1), new InMemoryTokenShardReader(p2), out, false);
+        }
+    }
+
+    static LoraModel initialAdapter(NDManager manager) throws Exception {
+        CausalLm base = CausalLm.load(resource("tiny-qwen2"), manager);
+        return PeftAdapter.load(base, resource("train_trajectory/initial_adapter"), manager);
+    }
+
+    static AdapterWriter adapterWriter() throws Exception {
+        try (NDManager m = NDManager.newBaseManager()) {
+            return new PeftAdapterWriter(PeftAdapter.configJson(initialAdapter(m).config(), "tiny-qwen2"));
+        }
+    }
+
+    /** Records each step and the L2 norms of the update and of the adapter after it. */
+    StepListener recorder(TrainableModel model) {
+        float[][] before = {snapshot(model)};
+        return r -> {
+            float[] now = snapshot(model);
+            double du = 0;
+            double a = 0;
+            for (int i = 0; i < now.length; i++) {
+                double d = (double) now[i] - before[0][i];
+                du += d * d;
+                a += (double) now[i] * now[i];
+            }
+            before[0] = now;
+            String id = r.phaseName() + " step " + r.step();
+            steps.put(id, r);
+            l2.put(id, new double[] {Math.sqrt(du), Math.sqrt(a)});
+        };
     }
 
     private static float[] snapshot(TrainableModel m) {
