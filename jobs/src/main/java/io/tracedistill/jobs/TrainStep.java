@@ -2,8 +2,10 @@ package io.tracedistill.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tracedistill.config.TrainOn;
 import io.tracedistill.run.OutputLayout;
 import io.tracedistill.run.Phase;
+import io.tracedistill.spark.train.ExecutorTraining;
 import io.tracedistill.spark.train.SparkTokenShardReader;
 import io.tracedistill.tokens.HfTokenizer;
 import io.tracedistill.train.PhaseResult;
@@ -54,12 +56,22 @@ final class TrainStep implements Step {
         OutputLayout layout = ctx.layout();
         Path modelDir = Path.of(ctx.cfg().model().baseModel());
         String format = ctx.cfg().output().shardFormat().sparkSource();
+        Map<String, Object> prepared = TrainRun.readManifest(layout.preparedManifest().toLocalPath());
+        Map<String, Object> tokensManifest = TrainRun.readManifest(layout.tokensManifest().toLocalPath());
+        if (ctx.cfg().executorTraining().trainOn() == TrainOn.EXECUTORS) {
+            // One barrier task per rank; rank 0 writes the outputs and its summary comes back here.
+            return ExecutorTraining.run(ctx.spark(), ctx.cfg(), ctx.cfg().toYaml(), ctx.outputDir(), modelDir, padTokenId(modelDir),
+                    ctx.resume(), prepared, tokensManifest, TrainStep::summary);
+        }
         TrainRun.Outputs o = TrainRun.run(settings(ctx),
                 new SparkTokenShardReader(ctx.spark(), layout.tokens(Phase.PHASE1).toLocalPath().toString(), format),
                 new SparkTokenShardReader(ctx.spark(), layout.tokens(Phase.PHASE2).toLocalPath().toString(), format),
-                ctx.outputDir(), modelDir, padTokenId(modelDir), ctx.resume(),
-                TrainRun.readManifest(layout.preparedManifest().toLocalPath()),
-                TrainRun.readManifest(layout.tokensManifest().toLocalPath()), null);
+                ctx.outputDir(), modelDir, padTokenId(modelDir), ctx.resume(), prepared, tokensManifest, null);
+        return summary(o);
+    }
+
+    /** What the step prints: per phase, the adapters, the zip and the report. */
+    static String summary(TrainRun.Outputs o) {
         StringBuilder sb = new StringBuilder();
         phase(sb, "phase 1 Train", o.training().phase1());
         phase(sb, "phase 2 Nudge", o.training().phase2());

@@ -152,6 +152,16 @@ public final class ConfigKeys {
             "intra-op CPU threads; 0 = all cores", intAtLeast(0), c -> c.model().threads());
     public static final ConfigKey<Integer> K_CHECKPOINT_STEPS = ext("checkpoint_steps", "int >= 0", 0,
             "optimizer steps between checkpoints; 0 = end of each phase only", intAtLeast(0), c -> c.train().checkpointSteps());
+    public static final ConfigKey<TrainOn> K_TRAIN_ON = ext("train_on", "driver | executors", "driver",
+            "where training runs: the driver's JVM, or a Spark barrier stage of world_size tasks (one per GPU or executor slot)",
+            (raw, key, source) -> TrainOn.fromYaml(ConfigParsers.oneOf(List.of("driver", "executors")).parse(raw, key, source)),
+            c -> c.executorTraining().trainOn());
+    public static final ConfigKey<Integer> K_COLLECTIVE_TIMEOUT_S = ext("collective_timeout_s", "int >= 1", 300,
+            "train_on executors: seconds a rank waits for a peer (a dead or frozen rank fails the stage after this)",
+            intAtLeast(1), c -> c.executorTraining().collectiveTimeoutS());
+    public static final ConfigKey<Integer> K_TRAIN_MAX_ATTEMPTS = ext("train_max_attempts", "int >= 1", 3,
+            "train_on executors: stage attempts; each retry resumes from the last checkpoint", intAtLeast(1),
+            c -> c.executorTraining().trainMaxAttempts());
     public static final ConfigKey<Optional<String>> K_INIT_ADAPTER = ext("init_adapter", "str or null", null,
             "PEFT adapter directory to start from instead of a fresh LoRA init", optional(nonBlankString()),
             c -> c.lora().initAdapter());

@@ -30,9 +30,10 @@ import java.util.Optional;
  * @param train  the two phases, world_size, checkpoints
  * @param output output_dir, shard format, Spark master, packaging
  * @param eval   the evaluation step
+ * @param executorTraining train_on and, on executors, the collective's timeout and the stage attempts
  */
 public record RunConfig(long seed, ModelSection model, DataSection data, LoraSection lora, TrainSection train,
-                        OutputSection output, EvalSection eval) {
+                        OutputSection output, EvalSection eval, ExecutorTrainingSection executorTraining) {
 
     public RunConfig {
         Objects.requireNonNull(model, "model");
@@ -41,12 +42,14 @@ public record RunConfig(long seed, ModelSection model, DataSection data, LoraSec
         Objects.requireNonNull(train, "train");
         Objects.requireNonNull(output, "output");
         Objects.requireNonNull(eval, "eval");
+        Objects.requireNonNull(executorTraining, "executorTraining");
     }
 
     /** Built from the typed value of every key (as {@link ConfigLoader} parses them). */
     static RunConfig from(ConfigValuesByKey v) {
         return new RunConfig(v.get(ConfigKeys.K_SEED), ModelSection.from(v), DataSection.from(v), LoraSection.from(v),
-                TrainSection.from(v), OutputSection.from(v), EvalSection.from(v));
+                TrainSection.from(v), OutputSection.from(v), EvalSection.from(v),
+                ExecutorTrainingSection.from(v));
     }
 
     /**

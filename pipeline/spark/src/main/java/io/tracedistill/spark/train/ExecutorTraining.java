@@ -1,0 +1,121 @@
+package io.tracedistill.spark.train;
+
+import ai.djl.Device;
+import io.tracedistill.config.ConfigLoader;
+import io.tracedistill.config.DeviceSpec;
+import io.tracedistill.config.RunConfig;
+import io.tracedistill.config.ShardFormat;
+import io.tracedistill.train.MetricsLog;
+import io.tracedistill.train.TrainRun;
+import org.apache.spark.TaskContext;
+import org.apache.spark.resource.ResourceInformation;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.Serializable;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code train_on: executors}: {@link TrainRun} as one barrier task per rank ({@link BarrierTraining}). Each
+ * task re-reads the resolved config, streams the token shards itself ({@link ShardFileTokenReader}; nothing is
+ * collected on the driver), loads the base model and its LoRA replica on the GPU Spark assigned it (or the CPU),
+ * and trains its micro-batches; rank 0 writes every output into {@code output_dir}, which must therefore be a
+ * directory every executor sees (a shared or FUSE-mounted file system). Attempts after the first resume from
+ * the last checkpoint. While the stage runs, the driver logs rank 0's metrics as they appear.
+ */
+public final class ExecutorTraining {
+
+    private static final Logger LOG = System.getLogger(ExecutorTraining.class.getName());
+
+    private ExecutorTraining() {
+    }
+
+    /** Turns rank 0's outputs into the text the driver returns (runs in the task: must be serializable). */
+    @FunctionalInterface
+    public interface Summary extends Serializable {
+        String of(TrainRun.Outputs outputs);
+    }
+
+    /**
+     * Trains on the executors and returns rank 0's {@code summary}.
+     *
+     * @param resolvedYaml the resolved run config ({@link RunConfig#toYaml()}): the tasks parse it again
+     */
+    public static String run(SparkSession spark, RunConfig cfg, String resolvedYaml, Path outputDir, Path modelDir, int padTokenId,
+                             boolean resume, Map<String, ?> preparedManifest, Map<String, ?> tokensManifest, Summary summary) {
+        String tokens = outputDir.resolve("tokens").toString();
+        ShardFormat format = cfg.output().shardFormat();
+        Map<String, String> hadoop = ShardFileTokenReader.settingsOf(spark.sparkContext().hadoopConfiguration());
+        String out = outputDir.toString();
+        String model = modelDir.toString();
+        Map<String, Object> prepared = new java.util.HashMap<>(preparedManifest); // serializable, nulls allowed
+        Map<String, Object> tokensM = new java.util.HashMap<>(tokensManifest);
+        BarrierTraining.Settings settings = new BarrierTraining.Settings(cfg.train().worldSize(),
+                Duration.ofSeconds(cfg.executorTraining().collectiveTimeoutS()), cfg.executorTraining().trainMaxAttempts());
+        BarrierTraining.RankBody<String> body = (collective, attempt) -> {
+            RunConfig taskCfg = ConfigLoader.parse(resolvedYaml, "resolved config of the train step");
+            TrainRun.Outputs o = TrainRun.run(TrainRun.Settings.of(taskCfg),
+                    new ShardFileTokenReader(tokens + "/phase1", format, hadoop),
+                    new ShardFileTokenReader(tokens + "/phase2", format, hadoop),
+                    Path.of(out), Path.of(model), padTokenId, resume || attempt > 1, prepared, tokensM, null,
+                    collective, taskDevice(taskCfg.model().device()));
+            return collective.rank() == 0 ? summary.of(o) : "";
+        };
+        try (MetricsRelay relay = new MetricsRelay(outputDir.resolve(MetricsLog.FILE))) {
+            return BarrierTraining.run(spark, settings, body);
+        }
+    }
+
+    /** The GPU Spark assigned this task ({@code spark.task.resource.gpu.amount: 1}), else the config's device. */
+    static Device taskDevice(DeviceSpec configured) {
+        TaskContext tc = TaskContext.get();
+        ResourceInformation gpu = tc == null ? null : tc.resourcesJMap().get("gpu");
+        if (gpu != null && gpu.addresses().length > 0) {
+            return Device.gpu(Integer.parseInt(gpu.addresses()[0]));
+        }
+        List<Integer> gpus = configured.gpuIndices();
+        return gpus.isEmpty() ? Device.cpu() : Device.gpu(gpus.get(0));
+    }
+
+    /** Logs, on the driver, the metrics lines rank 0 appends to {@code metrics.jsonl}, polling every 2 s. */
+    private static final class MetricsRelay implements AutoCloseable {
+        private final Thread thread;
+        private volatile boolean stop;
+
+        MetricsRelay(Path file) {
+            thread = new Thread(() -> {
+                int seen = 0;
+                while (!stop) {
+                    try {
+                        Thread.sleep(2000);
+                        List<String> lines = Files.isRegularFile(file) ? Files.readAllLines(file) : List.of();
+                        if (lines.size() < seen) {
+                            seen = 0; // a retried attempt rewrote the file from its checkpoint
+                        }
+                        for (int i = seen; i < lines.size(); i++) {
+                            LOG.log(Level.INFO, "rank 0: " + lines.get(i));
+                        }
+                        seen = lines.size();
+                    } catch (InterruptedException e) {
+                        return;
+                    } catch (Exception e) {
+                        LOG.log(Level.DEBUG, "metrics relay: " + e);
+                    }
+                }
+            }, "train-metrics-relay");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        @Override
+        public void close() {
+            stop = true;
+            thread.interrupt();
+        }
+    }
+}
