@@ -176,10 +176,22 @@ class ConfigLoaderTest {
         assertEquals(Optional.of(10), cfg.eval().limit());
         String msg = error(MIN + "wrld_size: 2\n");
         assertTrue(msg.startsWith("Unknown config keys ['wrld_size'] in 'conf/x.yaml'. Known keys: ['attn_implementation', "), msg);
-        assertTrue(msg.endsWith("This port also accepts: ['base_dtype', 'chat_date', 'checkpoint_steps', 'columns', 'device', "
-                + "'device_memory_gb', 'eval_adapters', 'eval_batch_size', 'eval_limit', 'eval_max_new_tokens', 'eval_path', "
+        assertTrue(msg.endsWith("This port also accepts: ['base_dtype', 'chat_date', 'checkpoint_steps', 'collective_timeout_s', 'columns', "
+                + "'device', 'device_memory_gb', 'eval_adapters', 'eval_batch_size', 'eval_limit', 'eval_max_new_tokens', 'eval_path', "
                 + "'eval_scorer', 'gradient_checkpointing', 'init_adapter', 'min_cot_len', 'prompt_suffix', 'shard_format', "
-                + "'shuffle', 'spark_master', 'threads', 'world_size']."), msg);
+                + "'shuffle', 'spark_master', 'threads', 'train_max_attempts', 'train_on', 'world_size']."), msg);
+    }
+
+    @Test
+    void trainOnExecutorsKeys() {
+        RunConfig dflt = parse(MIN);
+        assertEquals(new ExecutorTrainingSection(TrainOn.DRIVER, 300, 3), dflt.executorTraining());
+        RunConfig cfg = parse(MIN + "train_on: executors\ncollective_timeout_s: 60\ntrain_max_attempts: 2\n");
+        assertEquals(new ExecutorTrainingSection(TrainOn.EXECUTORS, 60, 2), cfg.executorTraining());
+        assertTrue(cfg.toYaml().contains("train_on: executors"), cfg.toYaml());
+        String msg = error(MIN + "train_on: cluster\n");
+        assertTrue(msg.contains("train_on") && msg.contains("cluster"), msg);
+        assertTrue(error(MIN + "collective_timeout_s: 0\n").contains("collective_timeout_s"));
     }
 
     @Test
