@@ -140,7 +140,7 @@ public final class TrainRun {
             OutputLayout layout = OutputLayout.ofLocal(outputDir);
             Optional<Path> zip = Optional.empty();
             if (collective.rank() != 0) {
-                return new Outputs(result, zip, outputDir.resolve(TrainReport.FILE), layout.trainingCurves().toLocalPath());
+                return new Outputs(result, zip, layout.report().toLocalPath(), layout.trainingCurves().toLocalPath());
             }
             if (cfg.packageZip()) {
                 zip = Optional.of(SubmissionPackager.pack(result.adapter(), cfg.baseModelNameForSubmission().orElse(null),

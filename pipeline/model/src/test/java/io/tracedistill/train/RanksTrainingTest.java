@@ -127,8 +127,8 @@ class RanksTrainingTest {
                 w, w, maxLoss, maxNorm, maxW, TOLERANCE);
         assertTrue(maxLoss <= TOLERANCE && maxNorm <= TOLERANCE && maxW <= TOLERANCE);
         assertTrue(Files.isRegularFile(tmp.resolve("ranks").resolve("adapter").resolve("adapter_model.safetensors")), "rank 0 wrote the adapter");
-        assertEquals(MetricsLog.read(tmp.resolve("in-process").resolve(MetricsLog.FILE)).size(),
-                MetricsLog.read(tmp.resolve("ranks").resolve(MetricsLog.FILE)).size(), "one metrics line per logged step, written once");
+        assertEquals(MetricsLog.read(io.tracedistill.run.OutputLayout.ofLocal(tmp.resolve("in-process")).metrics().toLocalPath()).size(),
+                MetricsLog.read(io.tracedistill.run.OutputLayout.ofLocal(tmp.resolve("ranks")).metrics().toLocalPath()).size(), "one metrics line per logged step, written once");
     }
 
     @Test

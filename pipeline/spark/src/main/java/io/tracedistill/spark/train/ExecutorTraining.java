@@ -66,7 +66,7 @@ public final class ExecutorTraining {
                     collective, taskDevice(taskCfg.model().device()));
             return collective.rank() == 0 ? summary.of(o) : "";
         };
-        try (MetricsRelay relay = new MetricsRelay(outputDir.resolve(MetricsLog.FILE))) {
+        try (MetricsRelay relay = new MetricsRelay(io.tracedistill.run.OutputLayout.ofLocal(outputDir).metrics().toLocalPath())) {
             return BarrierTraining.run(spark, settings, body);
         }
     }

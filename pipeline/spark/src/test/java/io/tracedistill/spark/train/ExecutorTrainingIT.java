@@ -138,9 +138,9 @@ class ExecutorTrainingIT {
         inProcess("driver");
         double driverS = (System.nanoTime() - t0) / 1e9;
 
-        List<MetricsLog.Entry> a = MetricsLog.read(tmp.resolve("executors-a").resolve(MetricsLog.FILE));
-        List<MetricsLog.Entry> b = MetricsLog.read(tmp.resolve("executors-b").resolve(MetricsLog.FILE));
-        List<MetricsLog.Entry> d = MetricsLog.read(tmp.resolve("driver").resolve(MetricsLog.FILE));
+        List<MetricsLog.Entry> a = MetricsLog.read(io.tracedistill.run.OutputLayout.ofLocal(tmp.resolve("executors-a")).metrics().toLocalPath());
+        List<MetricsLog.Entry> b = MetricsLog.read(io.tracedistill.run.OutputLayout.ofLocal(tmp.resolve("executors-b")).metrics().toLocalPath());
+        List<MetricsLog.Entry> d = MetricsLog.read(io.tracedistill.run.OutputLayout.ofLocal(tmp.resolve("driver")).metrics().toLocalPath());
         assertEquals(4 + 2, d.size(), "14 rows / (2 x 2) -> 4 steps, 6 rows -> 2 steps, each logged");
         assertEquals(d.size(), a.size());
         double maxLoss = 0;
