@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code tracedistill <command> [--cfg FILE] [options]}: the one entry point behind
@@ -49,8 +50,34 @@ public final class Cli {
                 RenderChatCommand::run));
     }
 
+    /**
+     * Returns normally on success and fails by exception: YARN's ApplicationMaster runs this method in cluster mode
+     * and reports an application that calls {@code System.exit} as failed (EXIT_EARLY), and a Databricks JAR task
+     * must not end its JVM either. The JVM ends by itself after a successful command because the Spark session is
+     * stopped and every thread this project starts is a daemon or joined. A failure has already been printed to
+     * stderr; the exception carries the exit status for the platform's log.
+     */
     public static void main(String[] args) {
-        System.exit(run(args, System.out, System.err));
+        int status = run(args, System.out, System.err);
+        if (status != 0) {
+            throw new CommandFailedException(args.length == 0 ? "" : args[0], status);
+        }
+    }
+
+    /** A command that failed (the reason is on stderr); the JVM exits with status 1. */
+    public static final class CommandFailedException extends RuntimeException {
+        private final int status;
+
+        CommandFailedException(String command, int status) {
+            super("tracedistill " + command + " failed with status " + status + " (" + (status == 2 ? "usage error" : "error")
+                    + "; the reason is printed above)");
+            this.status = status;
+        }
+
+        /** {@link Cli#run}'s status: 1 failed, 2 usage error. */
+        public int status() {
+            return status;
+        }
     }
 
     /** Runs one command line; returns the process exit code (0 ok, 1 failed, 2 usage error). */
@@ -81,7 +108,7 @@ public final class Cli {
         } catch (ConfigException e) {
             // Some messages are the reference's own wording, which does not name the file: add it.
             String msg = e.getMessage();
-            String src = parsed.cfg().map(Object::toString).orElse("");
+            String src = e.source() != null ? e.source() : parsed.cfg().map(Object::toString).orElse("");
             err.println("tracedistill " + parsed.command() + ": " + msg
                     + (src.isEmpty() || msg.contains(src) ? "" : " (config file: " + src + ")"));
             return 1;
@@ -96,6 +123,7 @@ public final class Cli {
     }
 
     private static int steps(CliArgs a, PrintStream out, List<Step> steps) throws Exception {
+        a.options(Set.of(), Set.of()); // the step commands take no options of their own
         try (JobContext ctx = JobContext.open(a, out)) {
             Pipeline.run(ctx, steps);
             out.println("outputs under " + ctx.outputDir().toAbsolutePath());
@@ -104,8 +132,10 @@ public final class Cli {
     }
 
     static void usage(PrintStream s) {
-        s.println("usage: tracedistill <command> [--cfg FILE] [--force] [--resume] [options]");
+        s.println("usage: tracedistill <command> [--cfg FILE] [--set key=value]... [--force] [--resume] [options]");
         s.println("       tracedistill --cfg FILE            (same as: run --cfg FILE)");
+        s.println("  --set key=value overrides one config key (repeatable; phase1.learning_rate=1e-4, hard_types=[a, b]),");
+        s.println("  typed and checked like the same line in the file");
         s.println("commands:");
         COMMANDS.forEach((name, c) -> s.printf("  %-12s %s%n", name, c.help()));
     }

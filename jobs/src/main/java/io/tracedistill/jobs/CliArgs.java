@@ -10,13 +10,18 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The command line of one tracedistill command: {@code <command> [--cfg FILE] [--force] [--resume] [rest...]}.
+ * The command line of one tracedistill command:
+ * {@code <command> [--cfg FILE] [--set key=value]... [--force] [--resume] [rest...]}.
  *
  * <p>The reference's own form, {@code tracedistill --cfg FILE}, has no command word and means {@code run}.
  * Flags this class does not know are kept in {@link #rest()}; commands with their own options ({@code generate},
  * {@code render-chat}) read them with {@link #options}, so every command line goes through this one parser.
+ * {@code --set key=value} (repeatable, also {@code --set=key=value}) overrides one config key; the assignments are
+ * kept in order and handed to {@link io.tracedistill.config.ConfigLoader#load(Path, List)}, which types and checks
+ * them like lines of the file.
  */
-public record CliArgs(String command, Optional<Path> cfg, boolean force, boolean resume, List<String> rest) {
+public record CliArgs(String command, Optional<Path> cfg, List<String> sets, boolean force, boolean resume,
+                      List<String> rest) {
 
     /** Parses {@code args}; throws {@link UsageException} with the fix when they cannot be understood. */
     public static CliArgs parse(String[] args) {
@@ -35,6 +40,7 @@ public record CliArgs(String command, Optional<Path> cfg, boolean force, boolean
         Path cfg = null;
         boolean force = false;
         boolean resume = false;
+        List<String> sets = new ArrayList<>();
         List<String> rest = new ArrayList<>();
         for (; i < in.size(); i++) {
             String a = in.get(i);
@@ -45,18 +51,29 @@ public record CliArgs(String command, Optional<Path> cfg, boolean force, boolean
                     }
                     cfg = Path.of(in.get(++i));
                 }
+                case "--set" -> {
+                    if (i + 1 >= in.size() || in.get(i + 1).startsWith("--")) {
+                        throw new UsageException("--set needs key=value: --set seed=7 or --set phase1.learning_rate=1e-4");
+                    }
+                    sets.add(in.get(++i));
+                }
                 case "--force" -> force = true;
                 case "--resume" -> resume = true;
                 default -> {
                     if (a.startsWith("--cfg=")) {
                         cfg = Path.of(a.substring("--cfg=".length()));
+                    } else if (a.startsWith("--set=")) {
+                        sets.add(a.substring("--set=".length()));
                     } else {
                         rest.add(a);
                     }
                 }
             }
         }
-        return new CliArgs(command, Optional.ofNullable(cfg), force, resume, List.copyOf(rest));
+        if (!sets.isEmpty() && cfg == null) {
+            throw new UsageException("--set overrides keys of a config file: give it with --cfg FILE");
+        }
+        return new CliArgs(command, Optional.ofNullable(cfg), List.copyOf(sets), force, resume, List.copyOf(rest));
     }
 
     /** The config path, or a usage error saying how to give it. */

@@ -28,7 +28,7 @@ public final class JobContext implements AutoCloseable {
     private final boolean resume;
     private final PrintStream out;
     private final StepLedger ledger;
-    private SparkSession spark;
+    private SparkSessions.JobSession spark;
 
     public JobContext(RunConfig cfg, Path cfgPath, boolean force, boolean resume, PrintStream out) {
         this.cfg = cfg;
@@ -39,10 +39,13 @@ public final class JobContext implements AutoCloseable {
         this.ledger = new StepLedger(layout().stepLedger().toLocalPath());
     }
 
-    /** Loads {@code args.requireCfg()}; config errors name the file, the key and the fix. */
+    /**
+     * Loads {@code args.requireCfg()} with the {@code --set} overrides laid over it; config errors name the file, the
+     * key and the fix.
+     */
     public static JobContext open(CliArgs args, PrintStream out) {
         Path cfgPath = args.requireCfg();
-        RunConfig cfg = ConfigLoader.load(cfgPath);
+        RunConfig cfg = ConfigLoader.load(cfgPath, args.sets());
         return new JobContext(cfg, cfgPath, args.force(), args.resume(), out);
     }
 
@@ -80,13 +83,20 @@ public final class JobContext implements AutoCloseable {
         return layout().root().toLocalPath();
     }
 
-    /** The session for Spark stages: {@code spark_master} from config, or whatever spark-submit set. */
+    /**
+     * The session for Spark stages, on the platform's settings ({@link SparkSessions#forJob}): the session already
+     * running in this JVM, else spark-submit's or the cluster's master, else {@code local[*]}; {@code spark_master}
+     * overrides. The choice and its reason are printed once.
+     */
     public SparkSession spark() {
         if (spark == null) {
-            spark = SparkSessions.builder(cfg.output().sparkMaster().orElse(null), "tracedistill").getOrCreate();
-            spark.sparkContext().setLogLevel("WARN");
+            spark = SparkSessions.forJob(cfg.output().sparkMaster(), cfgPath.toString(), "tracedistill",
+                    line -> out.println("[spark] " + line));
+            if (spark.started()) {
+                spark.session().sparkContext().setLogLevel("WARN");
+            }
         }
-        return spark;
+        return spark.session();
     }
 
     /** Writes {@code output_dir/resolved_config.yaml}, next to every output the run produces. */
@@ -103,9 +113,10 @@ public final class JobContext implements AutoCloseable {
 
     @Override
     public void close() {
-        if (spark != null) {
-            spark.stop();
-            spark = null;
+        // Stop only a session this run started: a Databricks JAR task's session belongs to the platform.
+        if (spark != null && spark.started()) {
+            spark.session().stop();
         }
+        spark = null;
     }
 }

@@ -36,6 +36,41 @@ class CliArgsTest {
     }
 
     @Test
+    void setIsRepeatableAndKeptInOrder() {
+        CliArgs a = CliArgs.parse(new String[] {"train", "--set", "seed=7", "--cfg", "x.yaml",
+                "--set=phase1.learning_rate=1e-4", "--set", "seed=8"});
+        assertEquals(List.of("seed=7", "phase1.learning_rate=1e-4", "seed=8"), a.sets());
+        assertEquals(List.of(), a.rest());
+        assertEquals("--set needs key=value: --set seed=7 or --set phase1.learning_rate=1e-4",
+                assertThrows(CliArgs.UsageException.class,
+                        () -> CliArgs.parse(new String[] {"train", "--cfg", "x.yaml", "--set"})).getMessage());
+        assertEquals("--set overrides keys of a config file: give it with --cfg FILE",
+                assertThrows(CliArgs.UsageException.class,
+                        () -> CliArgs.parse(new String[] {"train", "--set", "seed=7"})).getMessage());
+    }
+
+    /** A bad --set value stops the command before any work, naming the key, the value and the source. */
+    @Test
+    void badSetValueFailsNamingTheKey(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path cfg = dir.resolve("x.yaml");
+        java.nio.file.Files.writeString(cfg, "base_model: m\ndata_path: d.csv\nhard_types: [t]\noutput_dir: "
+                + dir.resolve("out") + "\n");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Cli.run(new String[] {"prepare", "--cfg", cfg.toString(), "--set", "lora_rank=0"},
+                new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(1, code);
+        // The reference's own wording (it does not name the file), so the CLI adds the source, --set included.
+        assertEquals("tracedistill prepare: lora_rank and lora_alpha must be positive. (config file: " + cfg
+                + " with --set lora_rank=0)", err.toString(StandardCharsets.UTF_8).strip());
+        assertFalse(java.nio.file.Files.exists(dir.resolve("out")), "nothing is written before the config is valid");
+        err.reset();
+        code = Cli.run(new String[] {"prepare", "--cfg", cfg.toString(), "--sett", "lora_rank=0"},
+                new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(2, code, "a misspelt option is not ignored");
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown argument --sett"), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void commandOptionsAreDeclaredValuesAndFlags() {
         CliArgs a = CliArgs.parse(new String[] {"generate", "--model", "m", "--chat", "--max-new-tokens", "7"});
         CliArgs.Options o = a.options(Set.of("--model", "--max-new-tokens", "--adapter"), Set.of("--chat", "--json"));

@@ -1,5 +1,7 @@
 package io.tracedistill.config;
 
+import io.tracedistill.contract.PyText;
+
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,7 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Loads a YAML run config into a {@link RunConfig}.
@@ -32,18 +36,39 @@ public final class ConfigLoader {
 
     /** Loads {@code path}; messages name it as {@code path.toString()}. */
     public static RunConfig load(Path path) {
-        String source = path.toString();
+        return load(path, List.of());
+    }
+
+    /**
+     * Loads {@code path} with command-line overrides ({@code --set key=value}, see {@link #applyOverrides}) laid over
+     * the file's document before any check runs, so an override is typed and validated exactly like the same line
+     * in the file, and may supply a key the file leaves out. With overrides, messages name the source as
+     * {@code conf/x.yaml with --set seed=7 world_size=0}.
+     */
+    public static RunConfig load(Path path, List<String> overrides) {
+        String file = path.toString();
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(path);
         } catch (NoSuchFileException e) {
-            throw ConfigException.internal("FileNotFoundError", "Config file " + source
-                    + " does not exist; pass the path of a YAML run config (see conf/)", source, null, e);
+            throw ConfigException.internal("FileNotFoundError", "Config file " + file
+                    + " does not exist; pass the path of a YAML run config (see conf/)", file, null, e);
         } catch (IOException e) {
-            throw ConfigException.internal("OSError", "Cannot read config file " + source + ": " + e.getMessage(),
-                    source, null, e);
+            throw ConfigException.internal("OSError", "Cannot read config file " + file + ": " + e.getMessage(),
+                    file, null, e);
         }
-        return parse(new ByteArrayInputStream(bytes), source);
+        if (overrides.isEmpty()) {
+            return parse(new ByteArrayInputStream(bytes), file);
+        }
+        String source = file + " with --set " + String.join(" ", overrides);
+        Object document = YamlReader.read(new ByteArrayInputStream(bytes), file);
+        Map<String, Object> merged = new LinkedHashMap<>();
+        if (document instanceof Map<?, ?> m) {
+            m.forEach((k, v) -> merged.put(String.valueOf(k), v));
+        } else if (ConfigValues.truthy(document)) {
+            ReferenceValidation.validate(document, file); // the reference's "must be a YAML mapping" message
+        }
+        return fromMap(applyOverrides(merged, overrides, source), source);
     }
 
     /** Loads YAML text, naming it {@code source} in messages. */
@@ -76,21 +101,29 @@ public final class ConfigLoader {
     }
 
     /**
-     * {@code cfg} with command-line style overrides applied: each assignment is
-     * {@code key=value} or {@code section.key=value} (for {@code phase1}, {@code phase2},
-     * {@code columns}); the value is read as a YAML scalar or flow collection
-     * ({@code seed=7}, {@code phase1.learning_rate=1e-4}, {@code hard_types=[a, b]},
-     * {@code chat_date=null}). The result is validated like a loaded file.
-     *
-     * @throws ConfigException naming the assignment when it has no {@code =}, an unknown key or a bad value
+     * {@code cfg} with command-line overrides applied (see {@link #applyOverrides}); the result is validated like a
+     * loaded file, naming {@code source} in messages.
      */
-    public static RunConfig withOverrides(RunConfig cfg, java.util.List<String> assignments, String source) {
-        Map<String, Object> doc = cfg.toCanonicalMap();
+    public static RunConfig withOverrides(RunConfig cfg, List<String> assignments, String source) {
+        return fromMap(applyOverrides(cfg.toCanonicalMap(), assignments, source), source);
+    }
+
+    /**
+     * Lays command-line overrides over a config document (a copy is returned). Each assignment is
+     * {@code key=value} or {@code section.key=value} (for {@code phase1}, {@code phase2}, {@code columns}); the
+     * value is read as a YAML scalar or flow collection, exactly as it would be in the file ({@code seed=7},
+     * {@code phase1.learning_rate=1e-4}, {@code hard_types=[a, b]}, {@code chat_date=null}). Later assignments
+     * win. Checking the values is left to the loader's usual steps.
+     *
+     * @throws ConfigException naming the assignment when it has no {@code =} or a dotted key's section is not a mapping
+     */
+    static Map<String, Object> applyOverrides(Map<String, Object> document, List<String> assignments, String source) {
+        Map<String, Object> doc = new LinkedHashMap<>(document);
         for (String a : assignments) {
             int eq = a.indexOf('=');
             if (eq <= 0) {
-                throw ConfigException.internal("ValueError", "Override " + io.tracedistill.contract.PyText.repr(a)
-                        + " from " + source + " must look like key=value or phase1.learning_rate=1e-4", source, null, null);
+                throw ConfigException.internal("ValueError", "Override " + PyText.repr(a) + " from " + source
+                        + " must look like key=value or phase1.learning_rate=1e-4", source, null, null);
             }
             String key = a.substring(0, eq).trim();
             Object value = YamlReader.read(new ByteArrayInputStream(a.substring(eq + 1).getBytes(StandardCharsets.UTF_8)),
@@ -102,8 +135,11 @@ public final class ConfigLoader {
             }
             String section = key.substring(0, dot);
             Object current = doc.get(section);
+            if (current == null && SECTIONS.contains(section)) {
+                current = Map.of();
+            }
             if (!(current instanceof Map<?, ?> m)) {
-                throw ConfigException.internal("ValueError", "Override " + io.tracedistill.contract.PyText.repr(a) + " from "
+                throw ConfigException.internal("ValueError", "Override " + PyText.repr(a) + " from "
                         + source + ": " + section + " is not a section; dotted keys work for phase1, phase2 and columns",
                         source, key, null);
             }
@@ -111,8 +147,12 @@ public final class ConfigLoader {
             copy.put(key.substring(dot + 1), value);
             doc.put(section, copy);
         }
-        return fromMap(doc, source);
+        return doc;
     }
+
+    /** The mapping-valued keys a dotted override may reach into. */
+    private static final Set<String> SECTIONS = Set.of(ConfigKeys.PHASE1, ConfigKeys.PHASE2,
+            ConfigKeys.K_COLUMNS.name());
 
     /** Step 3: typed values for every key, then cross-key checks. */
     static RunConfig fromReferenceFields(Map<String, Object> fields, String source) {

@@ -10,7 +10,7 @@ import static io.tracedistill.config.ConfigKeys.*;
  *
  * @param outputDir                  {@code output_dir}
  * @param shardFormat                {@code shard_format} of prepared/ and tokens/
- * @param sparkMaster                {@code spark_master}; empty = leave it to spark-submit
+ * @param sparkMaster                {@code spark_master}: an explicit override; empty = the platform's master, else {@code local[*]}
  * @param packageZip                 {@code package_zip}: write submission.zip
  * @param baseModelNameForSubmission {@code base_model_name_for_submission}: base_model_name_or_path in the zip
  */

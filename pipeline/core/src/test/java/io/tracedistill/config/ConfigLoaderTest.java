@@ -78,7 +78,7 @@ class ConfigLoaderTest {
         assertEquals(5, cfg.data().minCotLen());
         assertTrue(cfg.data().shuffle());
         assertEquals(ShardFormat.PARQUET, cfg.output().shardFormat());
-        assertEquals(Optional.of("local[*]"), cfg.output().sparkMaster());
+        assertEquals(Optional.empty(), cfg.output().sparkMaster(), "no override: the platform's master or local[*]");
         assertEquals(1, cfg.train().worldSize());
         assertEquals(DeviceSpec.cpu(), cfg.model().device());
         assertEquals(List.of(), cfg.model().device().gpuIndices());
@@ -244,6 +244,42 @@ class ConfigLoaderTest {
                 e.getMessage());
         e = assertThrows(ConfigException.class, () -> ConfigLoader.withOverrides(cfg, List.of("world_size=0"), "--set"));
         assertEquals("Invalid value 0 for world_size in --set: must be at least 1", e.getMessage());
+    }
+
+    /** {@code --set}: laid over the file before the checks, typed and validated like a line of the file. */
+    @Test
+    void setOverridesGoThroughTheLoader(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("x.yaml");
+        // data_path is missing from the file: a scheduler supplies it per run.
+        Files.writeString(file, "base_model: m\nhard_types: [t]\nphase1: {warmup_steps: 3}\n");
+        RunConfig cfg = ConfigLoader.load(file, List.of("data_path=s3a://bucket/cot.csv", "seed=7", "seed=8",
+                "phase1.learning_rate=1e-4", "phase2.warmup_steps=2", "columns.cot=trace", "spark_master=yarn"));
+        assertEquals("s3a://bucket/cot.csv", cfg.data().dataPath());
+        assertEquals(8L, cfg.seed(), "the later --set wins");
+        assertEquals(1e-4, cfg.train().phase1().learningRate(), "YAML typing: 1e-4 is a number");
+        assertEquals(3, cfg.train().phase1().warmupSteps(), "keys the override does not name keep the file's value");
+        assertEquals(2, cfg.train().phase2().warmupSteps(), "a section absent from the file starts from its preset");
+        assertEquals("trace", cfg.data().columns().cot());
+        assertEquals(Optional.of("yarn"), cfg.output().sparkMaster());
+        assertEquals(cfg, ConfigLoader.load(file, List.of("data_path=s3a://bucket/cot.csv", "seed=8",
+                "phase1.learning_rate=0.0001", "phase2.warmup_steps=2", "columns.cot=trace", "spark_master=yarn")));
+
+        String source = file + " with --set data_path=d.csv world_size=0";
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(file, List.of("data_path=d.csv", "world_size=0")));
+        assertEquals("Invalid value 0 for world_size in " + source + ": must be at least 1", e.getMessage());
+        assertEquals(Optional.of("world_size"), e.key());
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, List.of("data_path=d.csv", "lr=1")));
+        assertTrue(e.getMessage().startsWith("Unknown config keys ['lr'] in '" + file + " with --set data_path=d.csv lr=1'"),
+                e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, List.of("data_path=d.csv", "phase1.lr=1")));
+        assertTrue(e.getMessage().startsWith("Unknown phase1 keys ['lr']"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, List.of("seed")));
+        assertEquals("Override 'seed' from " + file + " with --set seed must look like key=value or "
+                + "phase1.learning_rate=1e-4", e.getMessage());
+        // Without the override the file's own gap is reported as before.
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, List.of()));
+        assertTrue(e.getMessage().contains("data_path"), e.getMessage());
     }
 
     @Test

@@ -1,23 +1,163 @@
 package io.tracedistill.spark;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Consumer;
+import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * Builds {@link SparkSession}s the same way everywhere: a local master always binds 127.0.0.1 (this
- * project never opens a port on another interface), the UI is off unless asked for, and S3A
- * settings are applied from a typed {@link S3aSettings} rather than scattered string keys.
+ * Builds {@link SparkSession}s the same way everywhere.
  *
- * <p>Reference: Spark's {@code SparkSession.Builder}; S3A keys from Hadoop's
- * {@code hadoop-aws} documentation ({@code fs.s3a.endpoint}, {@code fs.s3a.path.style.access}, ...).
+ * <p>A job ({@link #forJob}) runs on the platform's settings: whatever {@code spark-submit}, the cluster's
+ * {@code spark-defaults.conf} or an already running session (a Databricks JAR task or notebook) set wins, and this
+ * class only fills in what nobody set. Tests and benchmarks ({@link #builder}, {@link #local}) ask for an explicit
+ * local master; a local master binds 127.0.0.1 (this project never opens a port on another interface) and starts no
+ * UI unless asked for. S3A settings are applied from a typed {@link S3aSettings} rather than scattered string keys.
+ *
+ * <p>Reference: Spark's {@code SparkSession.Builder} ({@code getOrCreate} reuses the active or default session and
+ * applies builder options last, over spark-submit's {@code --master}/{@code --conf}; hence a job never passes a
+ * master the user did not ask for); S3A keys from Hadoop's {@code hadoop-aws} documentation.
  */
 public final class SparkSessions {
     private SparkSessions() {}
 
+    /** The master of a plain local launch: no master from spark-submit, the cluster or {@code spark_master}. */
+    public static final String LOCAL_DEFAULT_MASTER = "local[*]";
+
     /**
-     * A builder for {@code master} (e.g. {@code local[2]}, {@code local[2,3]}; {@code null} leaves the
-     * master to {@code spark-submit}). Local masters bind driver host and bind address to 127.0.0.1.
+     * Which master a job runs on and why, and the few settings this project fills in because nobody set them.
+     *
+     * @param builderMaster the master to put on the builder: present only for an explicit {@code spark_master} or a
+     *                      plain local launch; empty when the platform's {@code spark.master} is used as is
+     * @param master        the master the session will run on
+     * @param reason        why, for the log ("spark.master from spark-submit or the cluster's spark-defaults")
+     * @param fillIns       settings absent from the platform's conf that the job adds, key to value (sorted)
+     */
+    public record MasterChoice(Optional<String> builderMaster, String master, String reason,
+                               Map<String, String> fillIns) {
+
+        /** One log line: {@code master local[*] (no master set ...)}, then the filled-in settings if any. */
+        public String describe() {
+            return "master " + master + " (" + reason + ")"
+                    + (fillIns.isEmpty() ? "" : "; unset, so filled in: " + fillIns);
+        }
+    }
+
+    /**
+     * Decides a job's master from the platform's {@code conf} (spark-submit's {@code --master}/{@code --conf} and the
+     * cluster's defaults arrive as {@code spark.*} system properties, which {@code new SparkConf()} reads) and the
+     * run config's {@code spark_master} ({@code configMaster}, named {@code configSource} in the log):
+     * <ol>
+     *   <li>{@code spark_master} set: an explicit override, used and logged as one (with the master it replaces);</li>
+     *   <li>else {@code spark.master} in {@code conf}: used as is (nothing is put on the builder);</li>
+     *   <li>else a plain local launch: {@link #LOCAL_DEFAULT_MASTER}.</li>
+     * </ol>
+     * On a local master the settings in {@link #localFillIns} are added where {@code conf} has none; a cluster master
+     * gets only the time zone fill-in. Every other {@code spark.*} setting stays the platform's.
+     */
+    public static MasterChoice chooseMaster(SparkConf conf, Optional<String> configMaster, String configSource) {
+        Optional<String> platform = conf.contains("spark.master") ? Optional.of(conf.get("spark.master")) : Optional.empty();
+        Optional<String> builderMaster;
+        String master;
+        String reason;
+        if (configMaster.isPresent()) {
+            builderMaster = configMaster;
+            master = configMaster.get();
+            reason = "spark_master in " + configSource + ", an explicit override of "
+                    + platform.map(m -> "spark.master=" + m + " from spark-submit or the cluster")
+                            .orElse("the platform (which set no master)");
+        } else if (platform.isPresent()) {
+            builderMaster = Optional.empty();
+            master = platform.get();
+            reason = "spark.master from spark-submit or the cluster's spark-defaults";
+        } else {
+            builderMaster = Optional.of(LOCAL_DEFAULT_MASTER);
+            master = LOCAL_DEFAULT_MASTER;
+            reason = "plain local launch: no master from spark-submit, the cluster or spark_master in " + configSource;
+        }
+        Map<String, String> fillIns = new TreeMap<>();
+        Map<String, String> wanted = master.startsWith("local") ? localFillIns() : Map.of(TIME_ZONE, "UTC");
+        wanted.forEach((k, v) -> {
+            if (!conf.contains(k)) {
+                fillIns.put(k, v);
+            }
+        });
+        return new MasterChoice(builderMaster, master, reason, java.util.Collections.unmodifiableMap(fillIns));
+    }
+
+    private static final String TIME_ZONE = "spark.sql.session.timeZone";
+
+    /**
+     * What a local master gets where the platform set nothing: loopback only (driver host and bind address), no UI
+     * (the UI would listen on every interface; set {@code spark.ui.enabled=true} to get it), and a UTC session time
+     * zone (prepare output must not depend on the machine's zone).
+     */
+    static Map<String, String> localFillIns() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("spark.driver.host", "127.0.0.1");
+        m.put("spark.driver.bindAddress", "127.0.0.1");
+        m.put("spark.ui.enabled", "false");
+        m.put(TIME_ZONE, "UTC");
+        return m;
+    }
+
+    /** A job's session and whether this job started it (only then does the job stop it). */
+    public record JobSession(SparkSession session, boolean started) {}
+
+    /**
+     * The session a job runs in, with {@code SparkSession.builder().getOrCreate()} semantics:
+     * <ul>
+     *   <li>a session already running in this JVM (a Databricks JAR task must use it) is reused as it is; a
+     *       {@code spark_master} that differs from its master is refused (it could not apply);</li>
+     *   <li>otherwise the platform's conf plus {@link #chooseMaster}'s choice; {@code log} gets one line saying
+     *       which master was chosen and why.</li>
+     * </ul>
+     */
+    public static JobSession forJob(Optional<String> configMaster, String configSource, String appName,
+                                    Consumer<String> log) {
+        Optional<SparkSession> running = existing();
+        if (running.isPresent()) {
+            String master = running.get().sparkContext().master();
+            if (configMaster.isPresent() && !configMaster.get().equals(master)) {
+                throw new IllegalStateException("spark_master: " + configMaster.get() + " in " + configSource
+                        + " cannot apply: this JVM already runs a Spark session on master " + master
+                        + " (a Databricks JAR task or a notebook); remove spark_master or set it to null");
+            }
+            log.accept("master " + master + " (the Spark session already running in this JVM, used as it is)");
+            return new JobSession(running.get(), false);
+        }
+        SparkConf conf = new SparkConf();
+        MasterChoice choice = chooseMaster(conf, configMaster, configSource);
+        SparkSession.Builder b = SparkSession.builder();
+        if (!conf.contains("spark.app.name")) {
+            b = b.appName(appName);
+        }
+        for (Map.Entry<String, String> e : choice.fillIns().entrySet()) {
+            b = b.config(e.getKey(), e.getValue());
+        }
+        if (choice.builderMaster().isPresent()) {
+            b = b.master(choice.builderMaster().get());
+        }
+        log.accept(choice.describe());
+        return new JobSession(b.getOrCreate(), true);
+    }
+
+    private static Optional<SparkSession> existing() {
+        scala.Option<SparkSession> active = SparkSession.getActiveSession();
+        if (active.isDefined()) {
+            return Optional.of(active.get());
+        }
+        scala.Option<SparkSession> dflt = SparkSession.getDefaultSession();
+        return dflt.isDefined() ? Optional.of(dflt.get()) : Optional.empty();
+    }
+
+    /**
+     * A builder for tests and benchmarks on an explicit {@code master} (e.g. {@code local[2]}, {@code local[2,3]};
+     * {@code null} leaves the master to {@code spark-submit}). Local masters bind driver host and bind address to
+     * 127.0.0.1 and start no UI. Jobs use {@link #forJob}, which keeps the platform's settings.
      */
     public static SparkSession.Builder builder(String master, String appName) {
         SparkSession.Builder b = SparkSession.builder().appName(appName);
@@ -30,17 +170,12 @@ public final class SparkSessions {
         return b;
     }
 
-    /** The settings {@link #builder} applies, as a sorted map (visible for tests and the manifest). */
+    /** The settings {@link #builder} applies, as a sorted map (visible for tests). */
     public static Map<String, String> baseConf(String master) {
-        Map<String, String> conf = new TreeMap<>();
         if (master == null || master.startsWith("local")) {
-            conf.put("spark.driver.host", "127.0.0.1");
-            conf.put("spark.driver.bindAddress", "127.0.0.1");
+            return new TreeMap<>(localFillIns());
         }
-        conf.put("spark.ui.enabled", "false");
-        // Prepare output must not depend on the session's time zone or on ANSI flips.
-        conf.put("spark.sql.session.timeZone", "UTC");
-        return conf;
+        return new TreeMap<>(Map.of(TIME_ZONE, "UTC"));
     }
 
     /** A local test/bench session: {@code local[threads]}, 127.0.0.1, no UI, {@code shufflePartitions}. */
