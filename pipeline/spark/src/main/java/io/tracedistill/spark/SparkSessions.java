@@ -1,6 +1,7 @@
 package io.tracedistill.spark;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -145,13 +146,14 @@ public final class SparkSessions {
         return new JobSession(b.getOrCreate(), true);
     }
 
+    /** The running session of this JVM as {@code getOrCreate} finds it: this thread's, else the default; never a stopped one. */
     private static Optional<SparkSession> existing() {
-        scala.Option<SparkSession> active = SparkSession.getActiveSession();
-        if (active.isDefined()) {
-            return Optional.of(active.get());
+        for (scala.Option<SparkSession> s : List.of(SparkSession.getActiveSession(), SparkSession.getDefaultSession())) {
+            if (s.isDefined() && !s.get().sparkContext().isStopped()) {
+                return Optional.of(s.get());
+            }
         }
-        scala.Option<SparkSession> dflt = SparkSession.getDefaultSession();
-        return dflt.isDefined() ? Optional.of(dflt.get()) : Optional.empty();
+        return Optional.empty();
     }
 
     /**

@@ -102,5 +102,12 @@ class SparkSessionsTest {
                 first.session().stop();
             }
         }
+        // Stopped: the next job starts its own session instead of reusing the dead one.
+        SparkSessions.JobSession next = SparkSessions.forJob(Optional.of("local[1]"), CFG, "sessions-test", log::add);
+        try {
+            assertTrue(next.started());
+        } finally {
+            next.session().stop();
+        }
     }
 }
