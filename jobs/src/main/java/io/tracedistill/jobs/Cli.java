@@ -50,6 +50,11 @@ public final class Cli {
                 RenderChatCommand::run));
     }
 
+    /** The command words, in usage order (the job definitions in {@code jobs/deploy} are checked against them). */
+    static Set<String> commandNames() {
+        return java.util.Collections.unmodifiableSet(COMMANDS.keySet());
+    }
+
     /**
      * Returns normally on success and fails by exception: YARN's ApplicationMaster runs this method in cluster mode
      * and reports an application that calls {@code System.exit} as failed (EXIT_EARLY), and a Databricks JAR task
