@@ -177,8 +177,8 @@ class JobDefinitionsTest {
     @Test
     void emrServerlessRunsAreTheCpuStages() throws Exception {
         List<String> commands = new ArrayList<>();
-        try (var files = Files.list(DEPLOY.resolve("emr-serverless"))) {
-            for (Path f : files.sorted().toList()) {
+        try (var listing = Files.list(DEPLOY.resolve("emr-serverless"))) {
+            for (Path f : listing.sorted().toList()) {
                 JsonNode run = JSON.readTree(f.toFile());
                 String where = f.getFileName().toString();
                 for (String field : List.of("applicationId", "executionRoleArn", "name", "jobDriver", "executionTimeoutMinutes")) {
