@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -41,6 +42,7 @@ public final class SafeTensors {
 
     /** One tensor's header entry. Offsets are relative to the start of the data section. */
     public record Entry(String name, String dtype, long[] shape, long begin, long end) {
+        /** Element count; {@link SafeTensors#open} has checked that it neither overflows nor goes negative. */
         public long numel() {
             long n = 1;
             for (long s : shape) {
@@ -202,7 +204,12 @@ public final class SafeTensors {
                     shape[i] = shapeNode.get(i).asLong();
                 }
                 Entry e = new Entry(f.getKey(), v.get("dtype").asText(), shape, offs.get(0).asLong(), offs.get(1).asLong());
-                long expected = e.numel() * bytesPerElement(e.dtype());
+                long expected = byteSize(file, e);
+                if (e.begin() < 0 || e.end() < e.begin()) {
+                    throw new ModelLoadException("Tensor '" + e.name() + "' in " + file + " has data_offsets ["
+                            + e.begin() + "," + e.end() + "]: offsets must be non-negative and begin <= end;"
+                            + " the file is corrupt or crafted");
+                }
                 if (e.end() > dataLen || e.end() - e.begin() != expected && bytesPerElement(e.dtype()) > 0) {
                     throw new ModelLoadException("Tensor '" + e.name() + "' in " + file + " has data_offsets ["
                             + e.begin() + "," + e.end() + "] but needs " + expected + " bytes within a data section of "
@@ -281,8 +288,38 @@ public final class SafeTensors {
         }
     }
 
-    /** Lists the weight files of a model dir: {@code model.safetensors} or the shards of its index. */
+    /**
+     * Bytes a tensor's shape needs ({@code numel × element size}), refusing negative dimensions and
+     * counts that overflow a long, so a crafted header fails here, named, instead of deep in a read.
+     */
+    private static long byteSize(Path file, Entry e) {
+        long n = 1;
+        try {
+            for (long d : e.shape()) {
+                if (d < 0) {
+                    throw new ArithmeticException("negative dimension " + d);
+                }
+                n = Math.multiplyExact(n, d);
+            }
+            return Math.multiplyExact(n, (long) bytesPerElement(e.dtype()));
+        } catch (ArithmeticException ex) {
+            throw new ModelLoadException("Tensor '" + e.name() + "' in " + file + " has shape "
+                    + Arrays.toString(e.shape()) + " (" + ex.getMessage() + "): dimensions must be non-negative"
+                    + " and their product must fit in 64 bits; the file is corrupt or crafted");
+        }
+    }
+
+    /**
+     * Lists the weight files of a model dir: {@code model.safetensors} or the shards of its index.
+     * Every indexed name must stay inside {@code modelDir} after normalising ({@code ../} and absolute
+     * names are refused), so a hostile index cannot make us open other files. The check is lexical on
+     * purpose: a Hugging Face cache snapshot's files are symlinks into {@code ../../blobs}, which is fine.
+     */
     public static List<Path> modelFiles(Path modelDir) {
+        if (Files.isRegularFile(modelDir)) {
+            throw new ModelLoadException("The model folder " + modelDir + " is a file, not a directory: pass the"
+                    + " Hugging Face model directory that holds config.json and the *.safetensors files");
+        }
         Path single = modelDir.resolve("model.safetensors");
         Path index = modelDir.resolve("model.safetensors.index.json");
         if (Files.isRegularFile(single)) {
@@ -295,8 +332,15 @@ public final class SafeTensors {
                     throw new ModelLoadException(index + " has no weight_map");
                 }
                 List<Path> files = new ArrayList<>();
+                Path root = modelDir.toAbsolutePath().normalize();
                 map.forEach(n -> {
-                    Path p = modelDir.resolve(n.asText());
+                    Path p = root.resolve(n.asText()).normalize();
+                    if (!p.startsWith(root) || p.equals(root)) {
+                        throw new ModelLoadException(index + " names the weight file '" + n.asText()
+                                + "', which is outside the model folder " + root
+                                + ": every file in weight_map must be a file inside the model folder");
+                    }
+                    p = modelDir.resolve(root.relativize(p));
                     if (!files.contains(p)) {
                         files.add(p);
                     }

@@ -50,6 +50,10 @@ public final class ModelFamilies {
 
     /** {@code model_type} of {@code modelDir/config.json} ("" when absent). */
     public static String modelType(Path modelDir) {
+        if (Files.isRegularFile(modelDir)) {
+            throw new ModelLoadException("The model folder " + modelDir + " is a file, not a directory: pass the"
+                    + " Hugging Face model directory that holds config.json and the *.safetensors files");
+        }
         Path file = modelDir.resolve("config.json");
         if (!Files.isRegularFile(file)) {
             throw new ModelLoadException("No config.json in " + modelDir + ": pass a Hugging Face model directory");
