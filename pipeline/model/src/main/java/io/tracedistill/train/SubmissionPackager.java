@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
@@ -20,7 +21,12 @@ import java.util.zip.ZipOutputStream;
  */
 public final class SubmissionPackager {
 
-    /** File name inside {@code output_dir}. */
+    /**
+     * Every entry's modification time, 1980-01-01 00:00, the earliest a zip's DOS time can hold. Written
+     * as DOS local time (no time zone, no extended timestamp field), so identical adapters give
+     * identical zip bytes on any machine.
+     */
+    static final LocalDateTime ENTRY_TIME = LocalDateTime.of(1980, 1, 1, 0, 0);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private SubmissionPackager() {
@@ -53,14 +59,20 @@ public final class SubmissionPackager {
         Files.createDirectories(parent);
         Path tmp = Files.createTempFile(parent, "." + zipFile.getFileName(), ".tmp");
         try (OutputStream os = Files.newOutputStream(tmp); ZipOutputStream zip = new ZipOutputStream(os)) {
-            zip.putNextEntry(new ZipEntry(PeftAdapterWriter.CONFIG_FILE));
+            zip.putNextEntry(entry(PeftAdapterWriter.CONFIG_FILE));
             zip.write(JSON.writeValueAsBytes(cfg));
             zip.closeEntry();
-            zip.putNextEntry(new ZipEntry(PeftAdapterWriter.WEIGHTS_FILE));
+            zip.putNextEntry(entry(PeftAdapterWriter.WEIGHTS_FILE));
             Files.copy(weights, zip);
             zip.closeEntry();
         }
         Checkpoints.moveAtomically(tmp, zipFile);
         return zipFile;
+    }
+
+    private static ZipEntry entry(String name) {
+        ZipEntry e = new ZipEntry(name);
+        e.setTimeLocal(ENTRY_TIME);
+        return e;
     }
 }

@@ -58,4 +58,26 @@ class SubmissionPackagerTest {
         IOException e = assertThrows(IOException.class, () -> SubmissionPackager.pack(tmp, null, tmp.resolve("s.zip")));
         assertEquals("cannot package " + tmp + ": adapter_model.safetensors is missing; train first", e.getMessage());
     }
+
+    /**
+     * Issue 17: identical inputs give identical zip bytes. Zip entry times have a 2-second
+     * resolution, so the second pack waits past that; before the fix the entries carried the
+     * wall-clock time and the bytes differed.
+     */
+    @Test
+    void identicalAdaptersGiveIdenticalZipBytes(@TempDir Path tmp) throws Exception {
+        Path adapter = tmp.resolve("adapter");
+        Files.createDirectories(adapter);
+        Files.writeString(adapter.resolve("adapter_config.json"), "{\"r\": 8}");
+        Files.write(adapter.resolve("adapter_model.safetensors"), new byte[] {9, 8, 7});
+        byte[] first = Files.readAllBytes(SubmissionPackager.pack(adapter, "m", tmp.resolve("a.zip")));
+        Thread.sleep(2_100);
+        byte[] second = Files.readAllBytes(SubmissionPackager.pack(adapter, "m", tmp.resolve("b.zip")));
+        assertArrayEquals(first, second);
+        try (ZipInputStream z = new ZipInputStream(Files.newInputStream(tmp.resolve("a.zip")))) {
+            for (ZipEntry e; (e = z.getNextEntry()) != null; ) {
+                assertEquals(SubmissionPackager.ENTRY_TIME, e.getTimeLocal(), e.getName());
+            }
+        }
+    }
 }
