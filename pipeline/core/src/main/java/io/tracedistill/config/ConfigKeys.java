@@ -130,7 +130,7 @@ public final class ConfigKeys {
             c -> c.output().shardFormat());
     public static final ConfigKey<Optional<String>> K_SPARK_MASTER = ext("spark_master", "str or null", null,
             "Spark master URL, an explicit override of the platform's; null = the master spark-submit or the cluster sets"
-                    + " (spark.master), or local[*] for a plain local launch", optional(nonBlankString()), c -> c.output().sparkMaster());
+                    + " (spark.master), or local[*] for a plain local launch", optional(ConfigParsers.sparkMaster()), c -> c.output().sparkMaster());
     public static final ConfigKey<Integer> K_WORLD_SIZE = ext("world_size", "int >= 1", 1,
             "data-parallel training workers (effective batch = batch × accumulation × world_size)",
             intAtLeast(1), c -> c.train().worldSize());

@@ -49,6 +49,10 @@ public final class ConfigLoader {
         String file = path.toString();
         byte[] bytes;
         try {
+            long size = Files.size(path);
+            if (size > YamlReader.MAX_BYTES) {
+                throw YamlReader.tooLarge(source, size + " bytes");
+            }
             bytes = Files.readAllBytes(path);
         } catch (NoSuchFileException e) {
             throw ConfigException.internal("FileNotFoundError", "Config file " + file

@@ -10,6 +10,7 @@ import java.util.Collections;
 import java.util.Date;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Typed parsers for YAML values, each rejecting a bad value with
@@ -44,6 +45,25 @@ final class ConfigParsers {
             String s = string().parse(raw, key, source);
             if (PyText.strip(s).isEmpty()) {
                 throw invalid(key, raw, source, "must not be blank");
+            }
+            return s;
+        };
+    }
+
+    /**
+     * A Spark master URL in one of the forms Spark's {@code SparkContext.createTaskScheduler} accepts
+     * ({@code local}, {@code local[N|*]}, {@code local[N,retries]}, {@code local-cluster[n,c,mem]},
+     * {@code spark://}, {@code yarn}, {@code k8s://}, {@code mesos://}), checked here so that a typo
+     * fails naming the key instead of as Spark's "Could not parse Master URL".
+     */
+    static Parser<String> sparkMaster() {
+        Pattern form = Pattern.compile("local|local\\[(\\*|\\d+)(,\\d+)?]|local-cluster\\[\\d+,\\d+,\\d+]"
+                + "|yarn|(spark|k8s|mesos)://\\S+");
+        return (raw, key, source) -> {
+            String s = nonBlankString().parse(raw, key, source);
+            if (!form.matcher(s).matches()) {
+                throw invalid(key, raw, source, "must be a Spark master URL: local, local[*], local[N], spark://host:port,"
+                        + " yarn or k8s://https://host:port (or null to leave it to spark-submit)");
             }
             return s;
         };
@@ -129,6 +149,8 @@ final class ConfigParsers {
             }
             try {
                 return DeviceSpec.parse(s);
+            } catch (DeviceSpec.DuplicateGpu e) {
+                throw invalid(key, raw, source, e.requirement);
             } catch (IllegalArgumentException e) {
                 throw invalid(key, raw, source, DeviceSpec.REQUIREMENT);
             }

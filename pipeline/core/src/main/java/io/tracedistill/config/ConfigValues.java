@@ -115,6 +115,9 @@ final class ConfigValues {
 
     /** Python {@code repr(o)}. */
     static String repr(Object o) {
+        if (o instanceof byte[] b) {
+            return bytesRepr(b);
+        }
         if (o instanceof Date d) {
             LocalDate ld = toLocalDate(d);
             if (isMidnightUtc(d)) {
@@ -150,6 +153,38 @@ final class ConfigValues {
             return sb.append('}').toString();
         }
         return PyText.reprObject(o);
+    }
+
+    /**
+     * Python {@code repr(bytes)} ({@code !!binary} values): {@code b'hi'}, double quotes when the bytes
+     * hold a single quote and no double quote, {@code \\xNN} for bytes outside printable ASCII.
+     */
+    private static String bytesRepr(byte[] b) {
+        boolean hasSingle = false;
+        boolean hasDouble = false;
+        for (byte x : b) {
+            hasSingle |= x == '\'';
+            hasDouble |= x == '"';
+        }
+        char quote = hasSingle && !hasDouble ? '"' : '\'';
+        StringBuilder sb = new StringBuilder("b").append(quote);
+        for (byte x : b) {
+            int c = x & 0xFF;
+            if (c == quote || c == '\\') {
+                sb.append('\\').append((char) c);
+            } else if (c == '\t') {
+                sb.append("\\t");
+            } else if (c == '\n') {
+                sb.append("\\n");
+            } else if (c == '\r') {
+                sb.append("\\r");
+            } else if (c < 0x20 || c >= 0x7f) {
+                sb.append(String.format("\\x%02x", c));
+            } else {
+                sb.append((char) c);
+            }
+        }
+        return sb.append(quote).toString();
     }
 
     /** Python {@code str(o)}. */

@@ -41,9 +41,30 @@ public final class DeviceSpec implements YamlNamed, java.io.Serializable {
         }
         List<Integer> out = new ArrayList<>();
         for (String s : value.substring("gpu:".length()).split(",")) {
-            out.add(Integer.parseInt(s));
+            int index;
+            try {
+                index = Integer.parseInt(s);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("Invalid value '" + value + "' for device: " + REQUIREMENT, e);
+            }
+            if (out.contains(index)) {
+                throw new DuplicateGpu(value, index);
+            }
+            out.add(index);
         }
         return new DeviceSpec(value, out);
+    }
+
+    /** A {@code gpu:i,j} list naming one GPU twice (two replicas cannot share one device's memory plan). */
+    static final class DuplicateGpu extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+        final String requirement;
+
+        DuplicateGpu(String value, int index) {
+            super("Invalid value '" + value + "' for device: lists GPU " + index + " twice; each GPU may be listed"
+                    + " once, as in gpu:0,1");
+            this.requirement = "lists GPU " + index + " twice; each GPU may be listed once, as in gpu:0,1";
+        }
     }
 
     /** True for {@code cpu}. */

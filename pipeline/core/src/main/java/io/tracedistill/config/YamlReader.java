@@ -9,8 +9,12 @@ import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.parser.ParserException;
 import org.yaml.snakeyaml.scanner.ScannerException;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,9 +42,34 @@ final class YamlReader {
     private YamlReader() {
     }
 
+    /**
+     * The largest config we read: 1 MiB. Real configs are a few KB; SnakeYAML scans a huge quoted
+     * value slowly (a 50 MB value spun for minutes at 3.5 GB), so the size is checked before parsing.
+     */
+    static final int MAX_BYTES = 1024 * 1024;
+    static final String MAX_TEXT = "1 MiB";
+
+    /** The message for a config over {@link #MAX_BYTES}. */
+    static ConfigException tooLarge(String source, String size) {
+        return ConfigException.internal("ValueError", "Config " + source + " is " + size + ", larger than the "
+                + MAX_TEXT + " a run config may be: a config holds settings, not data; put large text in a file"
+                + " and name its path", source, null, null);
+    }
+
     /** The document as plain Java values ({@code null} for an empty document). */
     static Object read(InputStream in, String source) {
+        byte[] bytes;
+        try {
+            bytes = in.readNBytes(MAX_BYTES + 1);
+        } catch (IOException e) {
+            throw ConfigException.internal("OSError", "Cannot read config " + source + ": " + e.getMessage(),
+                    source, null, e);
+        }
+        if (bytes.length > MAX_BYTES) {
+            throw tooLarge(source, "over " + MAX_BYTES + " bytes");
+        }
         LoaderOptions options = new LoaderOptions();
+        options.setCodePointLimit(MAX_BYTES);
         options.setAllowDuplicateKeys(true);      // PyYAML: the last duplicate wins
         options.setAllowRecursiveKeys(false);
         options.setMaxAliasesForCollections(50);  // billion-laughs guard
@@ -48,7 +77,7 @@ final class YamlReader {
         Yaml yaml = new Yaml(new SafeConstructor(options));
         Object doc;
         try {
-            doc = yaml.load(in);
+            doc = yaml.load(new ByteArrayInputStream(bytes));
         } catch (ScannerException e) {
             throw yamlError("ScannerError", source, e);
         } catch (ParserException e) {
@@ -74,8 +103,25 @@ final class YamlReader {
                 source, null, e);
     }
 
-    /** PyYAML refuses list/map keys ("found unhashable key"); SnakeYAML would accept them. */
+    /**
+     * PyYAML refuses list/map keys ("found unhashable key"); SnakeYAML would accept them. Also refuses
+     * a value that contains itself through an alias ({@code rec: &r [*r]}): SnakeYAML builds such a
+     * cycle, and every later walk over it would overflow the stack.
+     */
     private static void checkHashableKeys(Object node, String source) {
+        checkPlainTree(node, source, "", Collections.newSetFromMap(new IdentityHashMap<>()));
+    }
+
+    private static void checkPlainTree(Object node, String source, String path, Set<Object> ancestors) {
+        if (!(node instanceof Map || node instanceof Collection)) {
+            return;
+        }
+        if (!ancestors.add(node)) {
+            throw ConfigException.internal("ValueError", "Cannot read " + source + ": the value of "
+                    + (path.isEmpty() ? "the document" : path) + " refers to itself through a YAML alias"
+                    + " (like rec: &r [*r]); a config must be a tree: remove the alias or copy the value",
+                    source, path.isEmpty() ? null : path, null);
+        }
         if (node instanceof Map<?, ?> m) {
             for (Map.Entry<?, ?> e : m.entrySet()) {
                 if (e.getKey() instanceof List || e.getKey() instanceof Map || e.getKey() instanceof Set) {
@@ -83,12 +129,15 @@ final class YamlReader {
                             + " as YAML (ConstructorError): found unhashable key " + ConfigValues.repr(e.getKey())
                             + "; mapping keys must be plain scalars", source, null, null);
                 }
-                checkHashableKeys(e.getValue(), source);
+                String key = String.valueOf(e.getKey());
+                checkPlainTree(e.getValue(), source, path.isEmpty() ? key : path + "." + key, ancestors);
             }
-        } else if (node instanceof Collection<?> c) {
-            for (Object o : c) {
-                checkHashableKeys(o, source);
+        } else {
+            int i = 0;
+            for (Object o : (Collection<?>) node) {
+                checkPlainTree(o, source, path + "[" + i++ + "]", ancestors);
             }
         }
+        ancestors.remove(node);
     }
 }
