@@ -1,9 +1,12 @@
 package io.tracedistill.jobs;
 
 import io.tracedistill.config.ConfigException;
+import io.tracedistill.config.Redaction;
 import io.tracedistill.memory.DeviceMemoryException;
 
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -108,30 +111,40 @@ public final class Cli {
         try {
             return c.handler().run(parsed, out, err);
         } catch (CliArgs.UsageException e) {
-            err.println("tracedistill " + parsed.command() + ": " + e.getMessage());
+            err.println(Redaction.text("tracedistill " + parsed.command() + ": " + e.getMessage()));
             return 2;
         } catch (ConfigException e) {
             // Some messages are the reference's own wording, which does not name the file: add it.
             String msg = e.getMessage();
             String src = e.source() != null ? e.source() : parsed.cfg().map(Object::toString).orElse("");
-            err.println("tracedistill " + parsed.command() + ": " + msg
-                    + (src.isEmpty() || msg.contains(src) ? "" : " (config file: " + src + ")"));
+            err.println(Redaction.text("tracedistill " + parsed.command() + ": " + msg
+                    + (src.isEmpty() || msg.contains(src) ? "" : " (config file: " + src + ")")));
             return 1;
         } catch (DeviceMemoryException e) {
-            err.println("tracedistill " + parsed.command() + ": " + e.getMessage());
+            err.println(Redaction.text("tracedistill " + parsed.command() + ": " + e.getMessage()));
             return 1;
         } catch (Exception e) {
-            err.println("tracedistill " + parsed.command() + " failed: " + e);
-            e.printStackTrace(err);
+            printFailure(parsed.command(), e, err);
             return 1;
         }
     }
 
+    /**
+     * A failed command's message and stack trace, with URI user-info masked: messages name paths, and
+     * a path may carry credentials ({@code s3a://KEY:SECRET@bucket/...}).
+     */
+    static void printFailure(String command, Throwable e, PrintStream err) {
+        StringWriter trace = new StringWriter();
+        e.printStackTrace(new PrintWriter(trace));
+        err.println(Redaction.text("tracedistill " + command + " failed: " + e));
+        err.print(Redaction.text(trace.toString()));
+    }
+
     private static int steps(CliArgs a, PrintStream out, List<Step> steps) throws Exception {
         a.options(Set.of(), Set.of()); // the step commands take no options of their own
-        try (JobContext ctx = JobContext.open(a, out)) {
+        try (JobContext ctx = JobContext.open(a, out); OutputDirGuard guard = OutputDirGuard.acquire(ctx)) {
             Pipeline.run(ctx, steps);
-            out.println("outputs under " + ctx.outputDir().toAbsolutePath());
+            out.println(Redaction.text("outputs under " + ctx.outputDir().toAbsolutePath()));
         }
         return 0;
     }

@@ -64,6 +64,15 @@ public record RunConfig(long seed, ModelSection model, DataSection data, LoraSec
         return out;
     }
 
+    /**
+     * {@link #toCanonicalMap()} with URI user-info masked ({@link Redaction}): what goes into files
+     * ({@code resolved_config.yaml}, manifests, {@code report.md}).
+     */
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> toRedactedMap() {
+        return (Map<String, Object>) Redaction.values(toCanonicalMap());
+    }
+
     private static Object plain(Object v) {
         if (v instanceof Optional<?> o) {
             return o.map(RunConfig::plain).orElse(null);
@@ -102,13 +111,14 @@ public record RunConfig(long seed, ModelSection model, DataSection data, LoraSec
      * The resolved config as YAML ({@code resolved_config.yaml}): every key in {@link ConfigKeys}
      * order, phases fully resolved, strings double-quoted, floats always with a dot
      * ({@code 5.0e-06}) so that PyYAML reads them back as floats too. {@link ConfigLoader}
-     * loads it back to an equal {@code RunConfig}.
+     * loads it back to an equal {@code RunConfig}, unless a path held credentials: URI user-info is
+     * written as {@code ***} ({@link Redaction}).
      */
     public String toYaml() {
         StringBuilder sb = new StringBuilder();
         sb.append("# Resolved tracedistill config (every key, defaults filled in). fingerprint: ")
                 .append(fingerprint()).append('\n');
-        for (Map.Entry<String, Object> e : toCanonicalMap().entrySet()) {
+        for (Map.Entry<String, Object> e : toRedactedMap().entrySet()) {
             sb.append(e.getKey()).append(':');
             if (e.getValue() instanceof Map<?, ?> m) {
                 sb.append('\n');

@@ -7,8 +7,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.URISyntaxException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
@@ -75,20 +73,6 @@ public final class Manifests {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot delete manifest " + path + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** {@code path} without any user-info (an {@code s3a://KEY:SECRET@bucket/} form never reaches a manifest). */
-    public static String redact(String path) {
-        try {
-            URI u = new URI(path);
-            if (u.getUserInfo() == null) {
-                return path;
-            }
-            return new URI(u.getScheme(), null, u.getHost(), u.getPort(), u.getPath(), u.getQuery(), u.getFragment())
-                    .toString();
-        } catch (URISyntaxException e) {
-            return path.replaceAll("//[^/@]*@", "//");
         }
     }
 }

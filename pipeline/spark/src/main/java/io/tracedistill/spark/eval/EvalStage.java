@@ -1,5 +1,6 @@
 package io.tracedistill.spark.eval;
 
+import io.tracedistill.config.Redaction;
 import io.tracedistill.config.EvalSection;
 import io.tracedistill.config.RunConfig;
 import io.tracedistill.config.ShardFormat;
@@ -176,7 +177,7 @@ public final class EvalStage {
             List<Prediction> written = readPredictions(spark, predictionsDir, format, predictionSchema);
             Map<String, Object> meta = new LinkedHashMap<>();
             meta.put("scorer", settings.scorer().yamlName());
-            meta.put("eval_path", Manifests.redact(evalPath));
+            meta.put("eval_path", Redaction.text(evalPath));
             meta.put("base_model", in.baseModel());
             meta.put("input_rows", plan.inputRows());
             meta.put("eval_limit", in.eval().limit().orElse(null));

@@ -1,5 +1,6 @@
 package io.tracedistill.spark.prepare;
 
+import io.tracedistill.config.Redaction;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.tracedistill.run.OutputLayout;
 import io.tracedistill.run.Phase;
@@ -58,12 +59,12 @@ public final class PrepareManifest {
         root.put("config_path", in.configPath());
 
         ObjectNode input = root.putObject("input");
-        input.put("data_path", Manifests.redact(s.dataPath()));
+        input.put("data_path", Redaction.text(s.dataPath()));
         input.put("format", in.table().format().name().toLowerCase(java.util.Locale.ROOT));
         input.put("rows", n);
         ArrayNode files = input.putArray("files");
         for (InputFile file : in.table().files()) {
-            files.addObject().put("path", Manifests.redact(file.path())).put("size_bytes", file.sizeBytes())
+            files.addObject().put("path", Redaction.text(file.path())).put("size_bytes", file.sizeBytes())
                     .put("modified_millis", file.modifiedMillis());
         }
         input.put("fingerprint", fingerprint(in.table().files()));
@@ -177,7 +178,7 @@ public final class PrepareManifest {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             for (InputFile file : files) {
-                md.update((Manifests.redact(file.path()) + "\t" + file.sizeBytes() + "\t" + file.modifiedMillis() + "\n")
+                md.update((Redaction.text(file.path()) + "\t" + file.sizeBytes() + "\t" + file.modifiedMillis() + "\n")
                         .getBytes(StandardCharsets.UTF_8));
             }
             return HexFormat.of().formatHex(md.digest());

@@ -93,13 +93,13 @@ public record PrepareSettings(String dataPath, String outputDir, List<String> ha
      * The settings of a run config: {@code data_path}, {@code output_dir}, {@code hard_types}, {@code seed},
      * {@code columns}, {@code prompt_suffix}, {@code min_cot_len}, {@code shuffle}, {@code shard_format}, and the
      * effective batch of each phase ({@code per_device_train_batch_size × gradient_accumulation_steps ×
-     * world_size}); the resolved config ({@link RunConfig#toCanonicalMap()}) goes into the manifest.
+     * world_size}); the resolved config, secrets masked ({@link RunConfig#toRedactedMap()}), goes into the manifest.
      */
     public static PrepareSettings from(RunConfig cfg) {
         return new PrepareSettings(cfg.data().dataPath(), cfg.output().outputDir(), cfg.data().hardTypes(), BigInteger.valueOf(cfg.seed()),
                 cfg.data().columns(), cfg.data().promptSuffix(), cfg.data().minCotLen(), cfg.data().shuffle(), cfg.output().shardFormat(),
                 cfg.train().effectiveBatch(1), cfg.train().effectiveBatch(2),
-                ShardWriter.DEFAULT_ROWS_PER_SHARD, cfg.toCanonicalMap());
+                ShardWriter.DEFAULT_ROWS_PER_SHARD, cfg.toRedactedMap());
     }
 
     /** The split seed as a long. @throws IllegalArgumentException if it does not fit (numpy would reject it too) */

@@ -1,5 +1,6 @@
 package io.tracedistill.spark.prepare;
 
+import io.tracedistill.config.Redaction;
 import io.tracedistill.config.RunConfig;
 import io.tracedistill.run.OutputLayout;
 import io.tracedistill.run.Phase;
@@ -84,7 +85,7 @@ public final class PrepareStage {
                         new PhaseSplitter.Params(s.hardTypes(), s.splitSeed(), s.seed(), s.shuffle(),
                                 s.effectiveBatch1(), s.effectiveBatch2()));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("prepare of data_path '" + Manifests.redact(s.dataPath())
+                throw new IllegalArgumentException("prepare of data_path '" + Redaction.text(s.dataPath())
                         + "' cannot split the rows: " + e.getMessage(), e);
             }
             broadcast = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(split.assignment());
