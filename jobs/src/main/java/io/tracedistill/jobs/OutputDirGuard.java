@@ -1,0 +1,207 @@
+package io.tracedistill.jobs;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tracedistill.config.Redaction;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileAlreadyExistsException;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Guards {@code output_dir} for one run, so that nothing of the user's is lost and two runs never write
+ * into one folder:
+ * <ol>
+ *   <li>refuses {@code /}, the home folder and the repository the command runs in (outright);</li>
+ *   <li>refuses an existing folder that is not empty and carries no run marker ({@value #MARKER}), listing
+ *       what is there: the pipeline only ever deletes or overwrites files in folders it created;</li>
+ *   <li>takes a lock file ({@value #LOCK}: host, pid, start time), created only if absent; a second run
+ *       refuses, naming the holder; the lock is removed when the run ends;</li>
+ *   <li>writes the marker (with the config fingerprint) and removes this folder's stale
+ *       {@code prepared/_tmp-<uuid>} folders, which only a killed prepare leaves (the lock proves none is running).</li>
+ * </ol>
+ * Everything goes through Hadoop's {@link FileSystem}, so it works for {@code hdfs://} and {@code s3a://}
+ * output too. On the local file system the lock is created with {@code CREATE_NEW} (atomic); on HDFS
+ * {@code create(overwrite=false)} is atomic; on S3 it is a check-then-create, which narrows but cannot close the
+ * race between two runs started in the same second.
+ */
+final class OutputDirGuard implements AutoCloseable {
+    static final String MARKER = ".tracedistill-run";
+    static final String LOCK = ".tracedistill.lock";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int LISTED = 20;
+
+    private final FileSystem fs;
+    private final Path lock;
+
+    private OutputDirGuard(FileSystem fs, Path lock) {
+        this.fs = fs;
+        this.lock = lock;
+    }
+
+    /** The guard for {@code ctx}'s output_dir (Hadoop configuration from Spark only for a non-local URI). */
+    static OutputDirGuard acquire(JobContext ctx) {
+        String dir = ctx.cfg().output().outputDir();
+        String scheme = URI.create(dir.replace(" ", "%20")).getScheme();
+        boolean local = scheme == null || scheme.equals("file") || scheme.length() == 1; // C:\ on Windows
+        Configuration conf = local ? new Configuration() : ctx.spark().sparkContext().hadoopConfiguration();
+        return acquire(dir, conf, ctx.cfg().fingerprint(), java.nio.file.Path.of("").toAbsolutePath(), ctx.out());
+    }
+
+    /**
+     * Checks and locks {@code outputDir}; {@code workingDir} is where the command runs (its repository root is
+     * refused).
+     */
+    static OutputDirGuard acquire(String outputDir, Configuration conf, String configFingerprint,
+                                  java.nio.file.Path workingDir, java.io.PrintStream out) {
+        Path dir = new Path(outputDir);
+        try {
+            FileSystem fs = dir.getFileSystem(conf);
+            dir = fs.makeQualified(dir);
+            refuseProtected(dir, workingDir);
+            if (fs.exists(dir)) {
+                FileStatus st = fs.getFileStatus(dir);
+                if (!st.isDirectory()) {
+                    throw new IllegalArgumentException("output_dir " + shown(dir) + " is a file; set output_dir to a new"
+                            + " folder (or a folder an earlier run created)");
+                }
+                if (!fs.exists(new Path(dir, MARKER))) {
+                    FileStatus[] children = fs.listStatus(dir);
+                    if (children.length > 0) {
+                        List<String> names = new ArrayList<>();
+                        for (FileStatus c : children) {
+                            names.add(c.getPath().getName() + (c.isDirectory() ? "/" : ""));
+                        }
+                        names.sort(null);
+                        String listed = String.join(", ", names.subList(0, Math.min(LISTED, names.size())))
+                                + (names.size() > LISTED ? ", … (" + names.size() + " entries)" : "");
+                        throw new IllegalArgumentException("output_dir " + shown(dir) + " already holds files this"
+                                + " pipeline did not create (" + listed + ") and no " + MARKER + " marker; a run would"
+                                + " overwrite or delete them. Set output_dir to a new or empty folder");
+                    }
+                }
+            }
+            fs.mkdirs(dir);
+            Path lock = new Path(dir, LOCK);
+            takeLock(fs, lock);
+            OutputDirGuard guard = new OutputDirGuard(fs, lock);
+            try {
+                writeMarker(fs, new Path(dir, MARKER), configFingerprint);
+                guard.removeStaleTemp(new Path(dir, "prepared"), out);
+            } catch (IOException | RuntimeException e) {
+                guard.close();
+                throw e;
+            }
+            return guard;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot prepare output_dir " + shown(dir) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code /}, the home folder, and the git repository holding {@code workingDir}. */
+    private static void refuseProtected(Path dir, java.nio.file.Path workingDir) {
+        if (!"file".equals(dir.toUri().getScheme())) {
+            if (dir.isRoot()) {
+                throw new IllegalArgumentException("output_dir " + shown(dir) + " is the root of its file system;"
+                        + " set output_dir to a folder of its own");
+            }
+            return;
+        }
+        java.nio.file.Path p = java.nio.file.Path.of(dir.toUri()).normalize();
+        java.nio.file.Path home = java.nio.file.Path.of(System.getProperty("user.home")).toAbsolutePath().normalize();
+        String why = p.getParent() == null ? "the file system root"
+                : p.equals(home) ? "your home folder"
+                : p.equals(repoRoot(workingDir)) ? "the root of the repository you run in" : null;
+        if (why != null) {
+            throw new IllegalArgumentException("output_dir " + p + " is " + why + "; a run must not write there."
+                    + " Set output_dir to a folder of its own, e.g. " + p.resolve("tracedistill_output"));
+        }
+    }
+
+    /** The nearest folder at or above {@code dir} holding {@code .git}, or null. */
+    static java.nio.file.Path repoRoot(java.nio.file.Path dir) {
+        for (java.nio.file.Path p = dir.toAbsolutePath().normalize(); p != null; p = p.getParent()) {
+            if (Files.exists(p.resolve(".git"))) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    private static void takeLock(FileSystem fs, Path lock) throws IOException {
+        ObjectNode who = JSON.createObjectNode()
+                .put("host", InetAddress.getLocalHost().getHostName())
+                .put("pid", ProcessHandle.current().pid())
+                .put("started", Instant.now().toString());
+        byte[] body = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(who);
+        try {
+            if ("file".equals(lock.toUri().getScheme())) {
+                Files.write(java.nio.file.Path.of(lock.toUri()), body, java.nio.file.StandardOpenOption.CREATE_NEW,
+                        java.nio.file.StandardOpenOption.WRITE);
+            } else {
+                if (fs.exists(lock)) {
+                    throw new FileAlreadyExistsException(lock.toString());
+                }
+                try (OutputStream os = fs.create(lock, false)) {
+                    os.write(body);
+                }
+            }
+        } catch (FileAlreadyExistsException | java.nio.file.FileAlreadyExistsException e) {
+            String holder;
+            try (var in = fs.open(lock)) {
+                holder = new String(in.readAllBytes(), StandardCharsets.UTF_8).replaceAll("\\s+", " ").strip();
+            } catch (IOException unreadable) {
+                holder = "(unreadable: " + unreadable.getMessage() + ")";
+            }
+            throw new IllegalStateException("Another run is using output_dir " + shown(lock.getParent()) + ": its lock "
+                    + shown(lock) + " says " + holder + ". Wait for it to finish, or, if that run is gone (killed),"
+                    + " delete the lock file and start again");
+        }
+    }
+
+    private static void writeMarker(FileSystem fs, Path marker, String configFingerprint) throws IOException {
+        ObjectNode m = JSON.createObjectNode().put("created_by", "tracedistill")
+                .put("config_fingerprint", configFingerprint).put("updated", Instant.now().toString());
+        try (OutputStream os = fs.create(marker, true)) {
+            os.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
+        }
+    }
+
+    /** Deletes {@code prepared/_tmp-*} left by a killed prepare (safe: this run holds the lock). */
+    private void removeStaleTemp(Path prepared, java.io.PrintStream out) throws IOException {
+        if (!fs.exists(prepared)) {
+            return;
+        }
+        for (FileStatus c : fs.listStatus(prepared)) {
+            if (c.isDirectory() && c.getPath().getName().startsWith("_tmp-")) {
+                fs.delete(c.getPath(), true);
+                out.println("removed " + shown(c.getPath()) + ", left by an earlier prepare that did not finish");
+            }
+        }
+    }
+
+    private static String shown(Path p) {
+        return Redaction.text(p.toString());
+    }
+
+    /** Releases the lock. */
+    @Override
+    public void close() {
+        try {
+            fs.delete(lock, false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot remove the lock " + shown(lock) + "; delete it by hand", e);
+        }
+    }
+}
