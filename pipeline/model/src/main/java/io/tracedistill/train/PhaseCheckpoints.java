@@ -5,6 +5,8 @@ import ai.djl.ndarray.types.Shape;
 import io.tracedistill.config.PhaseConfig;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,7 +42,38 @@ final class PhaseCheckpoints {
         if (!Checkpoints.list(dir).isEmpty()) {
             Checkpoints.deleteTree(dir);
         }
+        Files.deleteIfExists(finishedFile(1));
         return Optional.empty();
+    }
+
+    /**
+     * Records that {@code phase} finished under this run's settings ({@code checkpoints/phase1.settings}), so a
+     * later resume that skips the phase can tell whether its adapter still matches the config.
+     */
+    void recordFinished(int phase) throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(finishedFile(phase), settingsText(phase), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A resume reuses a finished phase's weights as they are; refuses when that phase ran under other settings
+     * than this run's (a changed learning rate would otherwise return the old adapter byte for byte while
+     * report.md printed the new rate). The settings come from the checkpoint itself when it belongs to
+     * {@code phase}, else from {@link #recordFinished}. Runs that predate the record cannot be checked.
+     */
+    void checkFinishedPhase(int phase, Checkpoints.Loaded from) throws IOException {
+        String recorded = from.state().phase() == phase ? from.state().settings()
+                : Files.isRegularFile(finishedFile(phase)) ? Files.readString(finishedFile(phase), StandardCharsets.UTF_8) : null;
+        String now = settingsText(phase);
+        if (recorded != null && !recorded.equals(now)) {
+            throw new IllegalArgumentException("phase" + phase + " already finished in " + dir + " under other settings ("
+                    + recorded + ") than this run (" + now + "); --resume would reuse its weights unchanged. Run train"
+                    + " without --resume (it retrains from the start), or restore the settings of that run to resume it");
+        }
+    }
+
+    private Path finishedFile(int phase) {
+        return dir.resolve("phase" + phase + ".settings");
     }
 
     /** The identity of {@code phase} with {@code totalSteps} steps over {@code numExamples} examples. */

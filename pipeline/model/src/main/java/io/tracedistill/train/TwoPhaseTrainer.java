@@ -162,6 +162,7 @@ public final class TwoPhaseTrainer {
         PhaseResult r1;
         Path phase1Adapter = layout.phase1Adapter().toLocalPath();
         if (from.isPresent() && (from.get().state().phase() == 2 || from.get().state().phaseComplete())) {
+            checkpoints.checkFinishedPhase(1, from.get());
             r1 = summaryFromMetrics(1, phase1, metrics.file());
             if (from.get().state().phase() == 1) {
                 writeAdapter(phase1Adapter, checkpoints); // killed between the phase-end checkpoint and the adapter write
@@ -171,6 +172,7 @@ public final class TwoPhaseTrainer {
         } else {
             Checkpoints.Loaded same = from.filter(l -> l.state().phase() == 1).orElse(null);
             r1 = runPhase(1, phase1, checkpoints, same, metrics);
+            checkpoints.recordFinished(1);
             writeAdapter(phase1Adapter, checkpoints);
         }
 
@@ -178,6 +180,7 @@ public final class TwoPhaseTrainer {
         PhaseResult r2;
         Path adapter = layout.adapter().toLocalPath();
         if (from.isPresent() && from.get().state().phase() == 2 && from.get().state().phaseComplete()) {
+            checkpoints.checkFinishedPhase(2, from.get());
             r2 = summaryFromMetrics(2, phase2, metrics.file());
         } else {
             Checkpoints.Loaded same = from.filter(l -> l.state().phase() == 2).orElse(null);

@@ -149,4 +149,38 @@ class TwoPhaseTrainerTest {
                     java.util.Arrays.toString(adapters.get(0).get("base_model.model.lm_head.lora_B.weight").data()));
         }
     }
+
+    /**
+     * Issue 17 item 4: {@code --resume} after changing a finished phase's settings returned the old adapter
+     * byte for byte. Now it refuses, naming the phase and both settings; the unchanged config still resumes.
+     */
+    @Test
+    void resumeRefusesToReuseAFinishedPhaseUnderChangedSettings(@TempDir Path out) throws Exception {
+        PhaseConfig p1 = phase(0.02, "linear", 0, 1, 2, 1, 1.0, 0);
+        PhaseConfig p2 = phase(0.01, "constant", 0, 1, 2, 1, 1.0, 0);
+        PhaseConfig p1Changed = phase(0.05, "linear", 0, 1, 2, 1, 1.0, 0);
+        PhaseConfig p2Changed = phase(0.03, "constant", 0, 1, 2, 1, 1.0, 0);
+        java.util.function.Function<TrainSection, TrainSettings> settings =
+                t -> new TrainSettings(t, 64, 3, false, DeviceSpec.cpu(), 0, 1);
+        try (NDManager m = NDManager.newBaseManager()) {
+            new TwoPhaseTrainer(settings.apply(new TrainSection(p1, p2, 1, 0)), new ToyLoraLm(m, 1), writer(), null)
+                    .train(new InMemoryTokenShardReader(toyExamples(4)), new InMemoryTokenShardReader(toyExamples(4)), out, false);
+        }
+        for (TrainSection changed : List.of(new TrainSection(p1Changed, p2, 1, 0), new TrainSection(p1, p2Changed, 1, 0))) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> {
+                try (NDManager m = NDManager.newBaseManager()) {
+                    new TwoPhaseTrainer(settings.apply(changed), new ToyLoraLm(m, 1), writer(), null)
+                            .train(new InMemoryTokenShardReader(toyExamples(4)), new InMemoryTokenShardReader(toyExamples(4)), out, true);
+                }
+            });
+            String phaseName = changed.phase1().equals(p1) ? "phase2" : "phase1";
+            assertTrue(e.getMessage().startsWith(phaseName + " already finished") && e.getMessage().contains("without --resume"),
+                    e.getMessage());
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            TrainResult r = new TwoPhaseTrainer(settings.apply(new TrainSection(p1, p2, 1, 0)), new ToyLoraLm(m, 1), writer(), null)
+                    .train(new InMemoryTokenShardReader(toyExamples(4)), new InMemoryTokenShardReader(toyExamples(4)), out, true);
+            assertTrue(r.resumedFrom().isPresent(), "the unchanged config still resumes");
+        }
+    }
 }
