@@ -34,8 +34,7 @@ final class EvalStep implements Step {
         files.put("eval_files", PrepareManifest.fingerprint(InputReader.listFiles(
                 ctx.spark().sparkContext().hadoopConfiguration(), ctx.cfg().eval().path().orElseThrow())));
         Path model = Path.of(ctx.cfg().model().baseModel());
-        files.put("config.json", StepLedger.fileHash(model.resolve("config.json")));
-        files.put("tokenizer.json", StepLedger.fileHash(model.resolve("tokenizer.json")));
+        files.putAll(StepLedger.modelFiles(model));
         for (ArmSpec arm : settings(ctx).settings().arms()) {
             arm.adapterPath().ifPresent(a -> files.put("adapter:" + a, StepLedger.fileHash(a.resolve("adapter_model.safetensors"))));
         }

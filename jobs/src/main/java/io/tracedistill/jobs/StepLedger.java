@@ -15,6 +15,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -99,6 +100,38 @@ public final class StepLedger {
             throw new IllegalStateException(e);
         }
     }
+
+    /**
+     * Every file a step reads from a Hugging Face model directory, by name: the small JSON/template files
+     * by content hash, the {@code *.safetensors} weights by name, size and modification time (hashing
+     * gigabytes on every run would cost minutes). Eval and train read the weights, the config, the
+     * tokenizer and the chat template ({@code tokenizer_config.json} or {@code chat_template.jinja}), so a
+     * change to any of them re-runs the step.
+     */
+    public static Map<String, String> modelFiles(Path modelDir) {
+        Map<String, String> out = new TreeMap<>();
+        for (String f : MODEL_TEXT_FILES) {
+            out.put("model/" + f, fileHash(modelDir.resolve(f)));
+        }
+        try (var files = Files.list(modelDir)) {
+            files.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().forEach(p -> {
+                try {
+                    out.put("model/" + p.getFileName(), Files.size(p) + " bytes, modified "
+                            + Files.getLastModifiedTime(p).toMillis());
+                } catch (IOException e) {
+                    out.put("model/" + p.getFileName(), "unreadable");
+                }
+            });
+        } catch (IOException e) {
+            out.put("model/*.safetensors", "unlistable");
+        }
+        return out;
+    }
+
+    /** The model-directory files other than weights that loading a model, its tokenizer or its template reads. */
+    private static final List<String> MODEL_TEXT_FILES = List.of("config.json", "generation_config.json",
+            "tokenizer.json", "tokenizer_config.json", "chat_template.jinja", "special_tokens_map.json",
+            "model.safetensors.index.json");
 
     /** SHA-256 of a file's bytes, or "absent". */
     public static String fileHash(Path file) {

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tracedistill.config.TrainOn;
 import io.tracedistill.run.OutputLayout;
 import io.tracedistill.run.Phase;
+import io.tracedistill.spark.tokenize.ChatTemplateTurnRenderer;
+import io.tracedistill.spark.tokenize.TokenizeStage;
 import io.tracedistill.spark.train.ExecutorTraining;
 import io.tracedistill.spark.train.SparkTokenShardReader;
 import io.tracedistill.tokens.HfTokenizer;
@@ -38,8 +40,7 @@ final class TrainStep implements Step {
     public Map<String, String> inputFiles(JobContext ctx) {
         Map<String, String> files = new TreeMap<>();
         Path model = Path.of(ctx.cfg().model().baseModel());
-        files.put("config.json", StepLedger.fileHash(model.resolve("config.json")));
-        files.put("weights", weightsStamp(model));
+        files.putAll(StepLedger.modelFiles(model));
         files.put("tokens_manifest", StepLedger.fileHash(ctx.layout().tokensManifest().toLocalPath()));
         ctx.cfg().lora().initAdapter().ifPresent(a ->
                 files.put("init_adapter_weights", StepLedger.fileHash(Path.of(a).resolve("adapter_model.safetensors"))));
@@ -55,6 +56,13 @@ final class TrainStep implements Step {
     public String run(JobContext ctx) throws IOException {
         OutputLayout layout = ctx.layout();
         Path modelDir = Path.of(ctx.cfg().model().baseModel());
+        Path tokensManifestFile = layout.tokensManifest().toLocalPath();
+        if (!Files.isRegularFile(tokensManifestFile)) {
+            throw new IllegalStateException("No " + tokensManifestFile + ": the tokenize step has not completed for output_dir "
+                    + ctx.outputDir() + "; run tokenize first (tracedistill tokenize --cfg " + ctx.cfgPath() + "), or run"
+                    + " all steps with tracedistill run");
+        }
+        checkTokensMatchModel(TrainRun.readManifest(tokensManifestFile), tokensManifestFile, modelDir);
         String format = ctx.cfg().output().shardFormat().sparkSource();
         Map<String, Object> prepared = TrainRun.readManifest(layout.preparedManifest().toLocalPath());
         Map<String, Object> tokensManifest = TrainRun.readManifest(layout.tokensManifest().toLocalPath());
@@ -121,18 +129,31 @@ final class TrainStep implements Step {
         return n.isTextual() ? n.asText() : n.path("content").asText(null);
     }
 
-    private static String weightsStamp(Path modelDir) {
-        try (var files = Files.list(modelDir)) {
-            return files.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted()
-                    .map(p -> {
-                        try {
-                            return p.getFileName() + "|" + Files.size(p) + "|" + Files.getLastModifiedTime(p).toMillis();
-                        } catch (IOException e) {
-                            return p.getFileName() + "|unreadable";
-                        }
-                    }).toList().toString();
-        } catch (IOException e) {
-            return "unlistable";
+    /**
+     * The token shards were made with one tokenizer and chat template; training them on a base model whose
+     * tokenizer or template differs would learn the wrong ids silently. {@code tokens/manifest.json} records both
+     * fingerprints; they must equal the base model's.
+     *
+     * @throws IllegalStateException naming the manifest, the model directory and the fix
+     */
+    static void checkTokensMatchModel(Map<String, ?> manifest, Path manifestFile, Path modelDir) {
+        String tokenizer;
+        try (HfTokenizer tok = HfTokenizer.load(modelDir)) {
+            tokenizer = tok.fingerprint();
+        }
+        Object date = manifest.get(TokenizeStage.MANIFEST_CHAT_DATE);
+        String template = ChatTemplateTurnRenderer.load(modelDir, false,
+                date == null ? java.time.LocalDate.now(java.time.ZoneOffset.UTC) : java.time.LocalDate.parse(date.toString()))
+                .fingerprint();
+        for (String[] what : new String[][] {{"tokenizer_fingerprint", tokenizer, "tokenizer (tokenizer.json)"},
+                {"chat_template_fingerprint", template, "chat template"}}) {
+            Object recorded = manifest.get(what[0]);
+            if (recorded != null && !recorded.equals(what[1])) {
+                throw new IllegalStateException("The token shards were made with another " + what[2] + " than base_model "
+                        + modelDir + " has (" + manifestFile + " records " + what[0] + " " + recorded + ", the model's is "
+                        + what[1] + "); run tokenize again for this base_model (tracedistill tokenize --force), or point"
+                        + " base_model at the model that made the tokens");
+            }
         }
     }
 }

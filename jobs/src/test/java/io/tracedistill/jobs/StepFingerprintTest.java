@@ -82,4 +82,27 @@ class StepFingerprintTest {
                     step.name() + " does not read eval_batch_size");
         }
     }
+
+    /**
+     * Issue 17 item 6: eval stayed "up to date" after the base model's weights or chat template changed,
+     * because its fingerprint skipped {@code *.safetensors} and {@code tokenizer_config.json}.
+     */
+    @Test
+    void evalAndTrainFingerprintsCoverEveryModelFileTheyRead() throws Exception {
+        Path model = Files.createDirectories(dir.resolve("model"));
+        Files.writeString(model.resolve("config.json"), "{}");
+        Files.writeString(model.resolve("tokenizer_config.json"), "{\"chat_template\": \"A\"}");
+        Files.write(model.resolve("model.safetensors"), new byte[] {1, 2, 3});
+        for (Step step : List.of(new EvalStep(), new TrainStep())) {
+            String before = fingerprint(step, "");
+            Files.writeString(model.resolve("tokenizer_config.json"), "{\"chat_template\": \"B\"}");
+            String template = fingerprint(step, "");
+            Files.write(model.resolve("model.safetensors"), new byte[] {1, 2, 3, 4});
+            String weights = fingerprint(step, "");
+            assertNotEquals(before, template, step.name() + ": the chat template changed");
+            assertNotEquals(template, weights, step.name() + ": the weights changed");
+            Files.writeString(model.resolve("tokenizer_config.json"), "{\"chat_template\": \"A\"}");
+            Files.write(model.resolve("model.safetensors"), new byte[] {1, 2, 3});
+        }
+    }
 }
