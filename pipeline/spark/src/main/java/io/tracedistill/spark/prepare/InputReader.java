@@ -1,8 +1,13 @@
 package io.tracedistill.spark.prepare;
 
 import io.tracedistill.spark.Columns;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -12,6 +17,8 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.io.compress.CompressionCodec;
+import org.apache.hadoop.io.compress.CompressionCodecFactory;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -41,6 +48,9 @@ public final class InputReader {
     public static InputTable read(SparkSession spark, String dataPath) {
         List<InputFile> files = listFiles(spark.sparkContext().hadoopConfiguration(), dataPath);
         InputFormat format = formatOf(dataPath, files);
+        if (format == InputFormat.CSV) {
+            checkCsvHeaders(spark.sparkContext().hadoopConfiguration(), dataPath, files);
+        }
         String[] paths = files.stream().map(InputFile::path).toArray(String[]::new);
         Dataset<Row> raw = spark.read().format(format.sparkSource()).options(readOptions(format)).load(paths);
         List<Column> cols = new ArrayList<>();
@@ -146,6 +156,80 @@ public final class InputReader {
             }
         }
         return format;
+    }
+
+    /**
+     * CSV parts are read by column position under the first file's header (Spark's CSV source), so a
+     * part whose columns are in another order, or that lacks one, would silently put answers in the
+     * type column. Reads each part's header record (one record per file, decompressed as Spark would)
+     * and fails naming the part and both headers unless every header equals the first file's.
+     *
+     * @throws InputSchemaException naming the part, its header and the first file's header
+     */
+    static void checkCsvHeaders(Configuration conf, String dataPath, List<InputFile> files) {
+        List<String> first = null;
+        for (InputFile f : files) {
+            List<String> header = csvHeader(conf, f.path());
+            if (first == null) {
+                first = header;
+            } else if (!header.equals(first)) {
+                List<String> missing = new ArrayList<>(first);
+                missing.removeAll(header);
+                String why = missing.isEmpty() ? "its columns are in another order" : "it lacks " + missing;
+                throw new InputSchemaException("CSV part '" + f.path() + "' has header " + header + " but the first"
+                        + " part '" + files.get(0).path() + "' has " + first + " (" + why + "); the parts of data_path '"
+                        + dataPath + "' are read by column position, so every part must have the first part's header"
+                        + " in the same order: rewrite that part with header " + first);
+            }
+        }
+    }
+
+    /** The header record of a CSV file: RFC 4180 fields (quotes, doubled quotes, newlines inside quotes). */
+    static List<String> csvHeader(Configuration conf, String file) {
+        Path p = new Path(file);
+        try {
+            FileSystem fs = p.getFileSystem(conf);
+            CompressionCodec codec = new CompressionCodecFactory(conf).getCodec(p);
+            try (InputStream raw = fs.open(p);
+                 Reader in = new BufferedReader(new InputStreamReader(codec == null ? raw : codec.createInputStream(raw),
+                         StandardCharsets.UTF_8))) {
+                List<String> fields = new ArrayList<>();
+                StringBuilder cell = new StringBuilder();
+                boolean quoted = false;
+                int c = in.read();
+                if (c == '\uFEFF') {
+                    c = in.read();
+                }
+                for (; c != -1; c = in.read()) {
+                    if (quoted) {
+                        if (c != '"') {
+                            cell.append((char) c);
+                        } else {
+                            in.mark(1);
+                            if (in.read() == '"') {
+                                cell.append('"');
+                            } else {
+                                in.reset();
+                                quoted = false;
+                            }
+                        }
+                    } else if (c == '"') {
+                        quoted = true;
+                    } else if (c == ',') {
+                        fields.add(cell.toString());
+                        cell.setLength(0);
+                    } else if (c == '\n' || c == '\r') {
+                        break;
+                    } else {
+                        cell.append((char) c);
+                    }
+                }
+                fields.add(cell.toString());
+                return fields;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the header of CSV part '" + file + "': " + e.getMessage(), e);
+        }
     }
 
     private static InputFile toInputFile(FileStatus s) {

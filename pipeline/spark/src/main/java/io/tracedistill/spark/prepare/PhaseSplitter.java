@@ -61,6 +61,7 @@ public final class PhaseSplitter {
         for (int i = 0; i < n; i++) {
             typesForSplit.add(QuarantineReason.MISSING_TYPE.equals(s.reason()[i]) ? null : s.type()[i]);
         }
+        HardTypeCheck.check(typesForSplit, params.hardTypes());
         TwoPhaseSplit.SplitResult split =
                 TwoPhaseSplit.split(typesForSplit, params.hardTypes(), params.splitSeed(), params.shuffle());
         int[][] position = new int[2][n];

@@ -1,0 +1,90 @@
+package io.tracedistill.spark.prepare;
+
+import io.tracedistill.contract.PyText;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Checks {@code hard_types} against the labels the input has, before the split. The reference ignores a hard type
+ * that matches no row, so a typo ({@code cryptarithm_dedcue}) silently turns the real type easy; and an input whose
+ * type column is empty fails with "No rows of any hard type", which hides the cause. Both fail here, naming the key
+ * and the fix. (The split itself keeps the reference's behaviour; its golden vectors pin it.)
+ */
+final class HardTypeCheck {
+    private static final int SUGGESTIONS = 3;
+
+    private HardTypeCheck() {}
+
+    /**
+     * @param types     each input row's type ({@code null} = missing), in input order
+     * @param hardTypes the configured {@code hard_types}
+     * @throws InputSchemaException when every type is missing, or a hard type matches no row
+     */
+    static void check(List<String> types, Collection<String> hardTypes) {
+        Map<String, Integer> counts = new TreeMap<>();
+        for (String t : types) {
+            if (t != null) {
+                counts.merge(t, 1, Integer::sum);
+            }
+        }
+        if (counts.isEmpty() && !types.isEmpty()) {
+            throw new InputSchemaException("The type column is empty: none of the " + types.size() + " input rows has a"
+                    + " type (every value is null/NaN), so no row can be of a hard type " + PyText.reprSortedList(hardTypes)
+                    + ". Point columns.type at the column that holds the labels");
+        }
+        List<String> unknown = new ArrayList<>();
+        for (String h : hardTypes) {
+            if (!counts.containsKey(h) && !unknown.contains(h)) {
+                unknown.add(h);
+            }
+        }
+        if (unknown.isEmpty() || counts.isEmpty()) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder("hard_types lists ");
+        for (int i = 0; i < unknown.size(); i++) {
+            String h = unknown.get(i);
+            sb.append(i == 0 ? "" : "; ").append(PyText.repr(h)).append(" (closest labels: ")
+                    .append(PyText.reprList(closest(h, counts.keySet()))).append(')');
+        }
+        sb.append(", but no input row has ").append(unknown.size() == 1 ? "that type" : "those types")
+                .append(": a hard type that matches nothing would silently leave the real type easy. Fix the spelling"
+                        + " in hard_types (the input has ").append(counts.size()).append(" labels)");
+        throw new InputSchemaException(sb.toString());
+    }
+
+    /** The labels nearest to {@code wanted} by case-insensitive edit distance, nearest first. */
+    static List<String> closest(String wanted, Iterable<String> labels) {
+        List<String> all = new ArrayList<>();
+        labels.forEach(all::add);
+        String w = wanted.strip().toLowerCase(Locale.ROOT);
+        all.sort(Comparator.comparingInt((String l) -> editDistance(w, l.strip().toLowerCase(Locale.ROOT)))
+                .thenComparing(Comparator.naturalOrder()));
+        return all.subList(0, Math.min(SUGGESTIONS, all.size()));
+    }
+
+    /** Levenshtein distance (insert, delete, substitute: cost 1 each), two rows of the DP table. */
+    static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+}
