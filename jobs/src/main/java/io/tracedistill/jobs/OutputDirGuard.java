@@ -3,6 +3,8 @@ package io.tracedistill.jobs;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tracedistill.config.Redaction;
+import io.tracedistill.run.OutputLayout;
+import io.tracedistill.spark.ShardFiles;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -29,7 +31,8 @@ import org.apache.hadoop.fs.Path;
  *   <li>takes a lock file ({@value #LOCK}: host, pid, start time), created only if absent; a second run
  *       refuses, naming the holder; the lock is removed when the run ends;</li>
  *   <li>writes the marker (with the config fingerprint) and removes this folder's stale
- *       {@code prepared/_tmp-<uuid>} folders, which only a killed prepare leaves (the lock proves none is running).</li>
+ *       {@code prepared/_tmp-<uuid>} and {@code tokens/_tmp-<uuid>} staging folders, which only a killed stage
+ *       leaves (the lock proves none is running).</li>
  * </ol>
  * Everything goes through Hadoop's {@link FileSystem}, so it works for {@code hdfs://} and {@code s3a://}
  * output too. On the local file system the lock is created with {@code CREATE_NEW} (atomic); on HDFS
@@ -37,8 +40,8 @@ import org.apache.hadoop.fs.Path;
  * race between two runs started in the same second.
  */
 final class OutputDirGuard implements AutoCloseable {
-    static final String MARKER = ".tracedistill-run";
-    static final String LOCK = ".tracedistill.lock";
+    static final String MARKER = OutputLayout.RUN_MARKER;
+    static final String LOCK = OutputLayout.LOCK;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int LISTED = 20;
 
@@ -98,7 +101,8 @@ final class OutputDirGuard implements AutoCloseable {
             OutputDirGuard guard = new OutputDirGuard(fs, lock);
             try {
                 writeMarker(fs, new Path(dir, MARKER), configFingerprint);
-                guard.removeStaleTemp(new Path(dir, "prepared"), out);
+                guard.removeStaleStaging(new Path(dir, OutputLayout.PREPARED), out);
+                guard.removeStaleStaging(new Path(dir, OutputLayout.TOKENS), out);
             } catch (IOException | RuntimeException e) {
                 guard.close();
                 throw e;
@@ -178,15 +182,15 @@ final class OutputDirGuard implements AutoCloseable {
         }
     }
 
-    /** Deletes {@code prepared/_tmp-*} left by a killed prepare (safe: this run holds the lock). */
-    private void removeStaleTemp(Path prepared, java.io.PrintStream out) throws IOException {
-        if (!fs.exists(prepared)) {
+    /** Deletes {@code <stage>/_tmp-*} left by a killed prepare or tokenize (safe: this run holds the lock). */
+    private void removeStaleStaging(Path stageDir, java.io.PrintStream out) throws IOException {
+        if (!fs.exists(stageDir)) {
             return;
         }
-        for (FileStatus c : fs.listStatus(prepared)) {
-            if (c.isDirectory() && c.getPath().getName().startsWith("_tmp-")) {
+        for (FileStatus c : fs.listStatus(stageDir)) {
+            if (c.isDirectory() && c.getPath().getName().startsWith(ShardFiles.STAGING_PREFIX)) {
                 fs.delete(c.getPath(), true);
-                out.println("removed " + shown(c.getPath()) + ", left by an earlier prepare that did not finish");
+                out.println("removed " + shown(c.getPath()) + ", left by an earlier run of this stage that did not finish");
             }
         }
     }

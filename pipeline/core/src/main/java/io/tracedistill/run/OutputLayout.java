@@ -9,6 +9,8 @@ import java.util.Objects;
  *
  * <pre>
  * output_dir/
+ *   .tracedistill-run             marker: a run created this folder (config fingerprint)
+ *   .tracedistill.lock            held while a run uses the folder (host, pid, start time)
  *   resolved_config.yaml          the config as run (every key, defaults included)
  *   .steps/&lt;step&gt;.json           the step ledger
  *   prepared/phase1|phase2/       prepared shards in training order      prepared/quarantine/, prepared/manifest.json
@@ -43,6 +45,10 @@ public final class OutputLayout {
     public static final String EVAL_REPORT_JSON = "eval_report.json";
     public static final String EVAL_REPORT_MD = "eval_report.md";
     public static final String ACCURACY_CHART = "accuracy_by_type.png";
+    /** Written into every output_dir a run creates (with the config fingerprint): "this folder is ours". */
+    public static final String RUN_MARKER = ".tracedistill-run";
+    /** Held while a run uses output_dir (host, pid, start time). */
+    public static final String LOCK = ".tracedistill.lock";
 
     private final RunPath root;
 
@@ -67,6 +73,16 @@ public final class OutputLayout {
 
     public RunPath resolvedConfig() {
         return root.resolve(RESOLVED_CONFIG);
+    }
+
+    /** The marker that says a run created this folder ({@code .tracedistill-run}). */
+    public RunPath runMarker() {
+        return root.resolve(RUN_MARKER);
+    }
+
+    /** The lock a running run holds ({@code .tracedistill.lock}). */
+    public RunPath lock() {
+        return root.resolve(LOCK);
     }
 
     /** The step ledger directory ({@code .steps/}). */

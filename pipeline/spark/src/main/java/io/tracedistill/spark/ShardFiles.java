@@ -71,9 +71,12 @@ public final class ShardFiles {
         return String.format(Locale.ROOT, "part-%05d%s", index, format.extension());
     }
 
+    /** The name prefix of a stage's staging directories ({@code _}: hidden from readers). */
+    public static final String STAGING_PREFIX = "_tmp-";
+
     /** A new temporary directory for a stage's Spark writes: {@code <stageDir>/_tmp-<uuid>} (hidden from readers). */
     public static String stagingDir(String stageDir) {
-        return stageDir + "/_tmp-" + java.util.UUID.randomUUID();
+        return stageDir + "/" + STAGING_PREFIX + java.util.UUID.randomUUID();
     }
 
     /**
