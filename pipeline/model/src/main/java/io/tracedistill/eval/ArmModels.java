@@ -8,6 +8,7 @@ import io.tracedistill.model.GenerationConfig;
 import io.tracedistill.peft.PeftAdapter;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -82,6 +83,13 @@ public final class ArmModels {
                 return new ArmModel(spec, base, gc);
             }
             MODEL_LOADS.incrementAndGet();
+            List<String> nonFinite = PeftAdapter.nonFiniteTensors(Path.of(k.adapterDir()));
+            if (!nonFinite.isEmpty()) {
+                // Eval still runs (the report shows what such an adapter does), but says why it is garbage.
+                System.getLogger(ArmModels.class.getName()).log(System.Logger.Level.WARNING, "adapter " + k.adapterDir()
+                        + " holds NaN or infinite values in " + nonFinite + ": the run that wrote it diverged, so this"
+                        + " arm's predictions are meaningless");
+            }
             LanguageModel lm = base.sharingBaseWeights(manager(device));
             PeftAdapter.load(lm, Path.of(k.adapterDir()), manager(device));
             return new ArmModel(spec, lm, gc);

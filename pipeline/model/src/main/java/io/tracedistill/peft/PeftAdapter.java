@@ -118,6 +118,43 @@ public final class PeftAdapter {
     }
 
     /**
+     * The adapter's tensors that hold NaN or ±Inf (a run that diverged wrote it), in file order, each as
+     * {@code name (k of n values)}; empty when every value is finite.
+     */
+    public static List<String> nonFiniteTensors(Path adapterDir) {
+        Path weights = adapterDir.resolve(WEIGHTS_FILE);
+        if (!Files.isRegularFile(weights)) {
+            throw new IllegalArgumentException("No " + WEIGHTS_FILE + " in " + adapterDir);
+        }
+        SafeTensors.Reader reader = SafeTensors.open(weights);
+        List<String> bad = new ArrayList<>();
+        for (String name : reader.entries().keySet()) {
+            float[] v = reader.readFloats(name);
+            int n = 0;
+            for (float x : v) {
+                n += Float.isFinite(x) ? 0 : 1;
+            }
+            if (n > 0) {
+                bad.add(name + " (" + n + " of " + v.length + " values)");
+            }
+        }
+        return bad;
+    }
+
+    /**
+     * Refuses an adapter with non-finite values before it is used, naming {@code key} (the config key that
+     * names it), the file and the tensors; training from it would only fail later as "lower learning_rate".
+     */
+    public static void requireFinite(Path adapterDir, String key) {
+        List<String> bad = nonFiniteTensors(adapterDir);
+        if (!bad.isEmpty()) {
+            throw new IllegalArgumentException(key + " " + adapterDir.resolve(WEIGHTS_FILE) + " holds NaN or infinite"
+                    + " values in " + bad + ": the run that wrote it diverged. Point " + key + " at a finite adapter"
+                    + " (an earlier checkpoint's) or retrain it with a lower learning_rate");
+        }
+    }
+
+    /**
      * PEFT saves without the adapter name; accept {@code .lora_A.default.weight} too. The module path is mapped
      * to the model's own spelling ({@link LanguageModel#canonicalModuleName}).
      */

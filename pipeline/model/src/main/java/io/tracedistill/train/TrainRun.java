@@ -162,6 +162,7 @@ public final class TrainRun {
             if (log) {
                 LOG.log(Level.INFO, "starting from adapter " + init + " (its r/alpha/targets override lora_rank/lora_alpha/target_modules)");
             }
+            PeftAdapter.requireFinite(init, "init_adapter");
             return PeftAdapter.load(base, init, manager);
         }
         // target_modules null (or []) = architecture-aware autodetect over the model's module names, as the reference.

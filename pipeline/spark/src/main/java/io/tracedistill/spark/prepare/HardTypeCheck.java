@@ -37,6 +37,10 @@ final class HardTypeCheck {
                     + " type (every value is null/NaN), so no row can be of a hard type " + PyText.reprSortedList(hardTypes)
                     + ". Point columns.type at the column that holds the labels");
         }
+        String nearDuplicates = nearDuplicateWarning(counts.keySet());
+        if (nearDuplicates != null) {
+            System.getLogger(HardTypeCheck.class.getName()).log(System.Logger.Level.WARNING, nearDuplicates);
+        }
         List<String> unknown = new ArrayList<>();
         for (String h : hardTypes) {
             if (!counts.containsKey(h) && !unknown.contains(h)) {
@@ -56,6 +60,43 @@ final class HardTypeCheck {
                 .append(": a hard type that matches nothing would silently leave the real type easy. Fix the spelling"
                         + " in hard_types (the input has ").append(counts.size()).append(" labels)");
         throw new InputSchemaException(sb.toString());
+    }
+
+    /**
+     * Groups of distinct labels that differ only by case, surrounding whitespace or control characters
+     * ({@code 'bit_manipulation'}, {@code 'Bit_Manipulation '}, {@code 'bit_manipulation\u0000'}): the split treats each
+     * as its own type, which is rarely what the data meant. Each group is sorted; groups in order of their first label.
+     */
+    static List<List<String>> nearDuplicateLabels(Collection<String> labels) {
+        Map<String, java.util.TreeSet<String>> byKey = new TreeMap<>();
+        for (String l : labels) {
+            if (l != null) {
+                String key = PyText.strip(l.replaceAll("\\p{Cc}", "")).toLowerCase(Locale.ROOT);
+                byKey.computeIfAbsent(key, k -> new java.util.TreeSet<>()).add(l);
+            }
+        }
+        List<List<String>> out = new ArrayList<>();
+        for (java.util.TreeSet<String> g : byKey.values()) {
+            if (g.size() > 1) {
+                out.add(List.copyOf(g));
+            }
+        }
+        out.sort(Comparator.comparing((List<String> g) -> g.get(0)));
+        return out;
+    }
+
+    /** The warning for {@link #nearDuplicateLabels}, or null when there are none. */
+    static String nearDuplicateWarning(Collection<String> labels) {
+        List<List<String>> groups = nearDuplicateLabels(labels);
+        if (groups.isEmpty()) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder("type labels that differ only by case, surrounding space or control"
+                + " characters are treated as different types: ");
+        for (int i = 0; i < groups.size(); i++) {
+            sb.append(i == 0 ? "" : "; ").append(PyText.reprList(groups.get(i)));
+        }
+        return sb.append(". Clean the type column if each group is one type").toString();
     }
 
     /** The labels nearest to {@code wanted} by case-insensitive edit distance, nearest first. */

@@ -146,6 +146,12 @@ public final class PrepareManifest {
         ObjectNode dq = root.putObject("data_quality");
         dq.put("scope", "kept rows");
         dq.put("boxed_rule", "last balanced \\boxed{} of the trace vs str(answer), both stripped");
+        // Labels the split treats as different types although they differ only by case, space or control chars.
+        ArrayNode near = dq.putArray("near_duplicate_type_labels");
+        for (List<String> group : HardTypeCheck.nearDuplicateLabels(perType.keySet())) {
+            ArrayNode g = near.addArray();
+            group.forEach(g::add);
+        }
         ArrayNode dqt = dq.putArray("per_type");
         for (Map.Entry<String, TypeCounts> e : perType.entrySet()) {
             e.getValue().qualityJson(dqt.addObject().put("type", e.getKey()));

@@ -30,7 +30,7 @@ class HardTypeCheckTest {
     @Test
     void theSplitterRunsTheCheck() {
         int n = TYPES.size();
-        PhaseSplitter.InputSummary s = new PhaseSplitter.InputSummary(List.of("f.csv"), new int[n], new int[n],
+        PhaseSplitter.InputSummary s = new StagedSummaryCodec.InputSummary(List.of("f.csv"), new int[n], new int[n],
                 TYPES.toArray(new String[0]), new String[n], new int[n], new int[n], new byte[n]);
         assertThrows(InputSchemaException.class, () -> PhaseSplitter.split(s,
                 new PhaseSplitter.Params(List.of("bit_manipulation", "Cryptarithm_Deduce "), 1L, java.math.BigInteger.ONE, true, 1, 1)));
@@ -47,5 +47,18 @@ class HardTypeCheckTest {
     void presentHardTypesPass() {
         HardTypeCheck.check(TYPES, List.of("bit_manipulation", "cryptarithm_guess"));
         assertEquals(3, HardTypeCheck.editDistance("kitten", "sitting"));
+    }
+
+    /** Labels that differ only by case, surrounding space or control characters are flagged. */
+    @Test
+    void nearDuplicateLabelsAreGrouped() {
+        List<String> labels = List.of("bit_manipulation", "Bit_Manipulation ", "bit_manipulation\u0007", "gravity", "Gravity",
+                "cipher");
+        assertEquals(List.of(List.of("Bit_Manipulation ", "bit_manipulation", "bit_manipulation\u0007"),
+                List.of("Gravity", "gravity")), HardTypeCheck.nearDuplicateLabels(labels));
+        assertEquals("type labels that differ only by case, surrounding space or control characters are treated as"
+                + " different types: ['Bit_Manipulation ', 'bit_manipulation', 'bit_manipulation\\x07']; ['Gravity', 'gravity']."
+                + " Clean the type column if each group is one type", HardTypeCheck.nearDuplicateWarning(labels));
+        assertEquals(null, HardTypeCheck.nearDuplicateWarning(List.of("a", "b")));
     }
 }
