@@ -30,7 +30,7 @@ class HardTypeCheckTest {
     @Test
     void theSplitterRunsTheCheck() {
         int n = TYPES.size();
-        PhaseSplitter.InputSummary s = new StagedSummaryCodec.InputSummary(List.of("f.csv"), new int[n], new int[n],
+        StagedSummaryCodec.InputSummary s = new StagedSummaryCodec.InputSummary(List.of("f.csv"), new int[n], new int[n],
                 TYPES.toArray(new String[0]), new String[n], new int[n], new int[n], new byte[n]);
         assertThrows(InputSchemaException.class, () -> PhaseSplitter.split(s,
                 new PhaseSplitter.Params(List.of("bit_manipulation", "Cryptarithm_Deduce "), 1L, java.math.BigInteger.ONE, true, 1, 1)));
