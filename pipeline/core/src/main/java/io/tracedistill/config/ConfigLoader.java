@@ -51,7 +51,7 @@ public final class ConfigLoader {
         try {
             long size = Files.size(path);
             if (size > YamlReader.MAX_BYTES) {
-                throw YamlReader.tooLarge(source, size + " bytes");
+                throw YamlReader.tooLarge(file, size + " bytes");
             }
             bytes = Files.readAllBytes(path);
         } catch (NoSuchFileException e) {
