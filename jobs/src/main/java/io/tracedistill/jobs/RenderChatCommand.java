@@ -10,7 +10,7 @@ import io.tracedistill.chat.ChatTemplate;
 import io.tracedistill.chat.PromptCompletion;
 import io.tracedistill.chat.PromptCompletionException;
 import io.tracedistill.chat.PromptCompletionRenderer;
-import io.tracedistill.chat.TemplateException;
+import io.tracedistill.chat.jinja.TemplateException;
 import io.tracedistill.tokens.CompletionMasker;
 import io.tracedistill.tokens.HfTokenizer;
 import io.tracedistill.tokens.MaskedExample;

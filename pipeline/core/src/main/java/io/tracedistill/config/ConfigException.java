@@ -1,6 +1,7 @@
 package io.tracedistill.config;
 
-import io.tracedistill.contract.PyText;
+import io.tracedistill.python.PyObjects;
+import io.tracedistill.python.PyText;
 
 import java.util.Optional;
 
@@ -62,7 +63,7 @@ public final class ConfigException extends RuntimeException {
     }
 
     private static String invalidText(String key, Object raw, String source, String requirement) {
-        return "Invalid value " + ConfigValues.repr(raw) + " for " + key + " in " + source + ": " + requirement;
+        return "Invalid value " + PyObjects.repr(raw) + " for " + key + " in " + source + ": " + requirement;
     }
 
     /** The config file as it was named to the loader. */

@@ -2,7 +2,8 @@ package io.tracedistill.config;
 
 import io.tracedistill.contract.ColumnKeys;
 import io.tracedistill.contract.FormatContract;
-import io.tracedistill.contract.PyText;
+import io.tracedistill.python.PyObjects;
+import io.tracedistill.python.PyText;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -222,7 +223,7 @@ public final class ConfigKeys {
     /** The reference's default for a reference key, as its Python repr (golden meta.defaults). */
     public static String referenceDefaultRepr(String name) {
         ConfigKey<?> k = byName(name).orElseThrow(() -> new IllegalArgumentException("Unknown key " + name));
-        return k.required() ? "<required>" : ConfigValues.repr(k.referenceDefault());
+        return k.required() ? "<required>" : PyObjects.repr(k.referenceDefault());
     }
 
     /** A fresh mutable copy of a YAML default (maps and lists), so defaults are never shared. */
@@ -255,9 +256,9 @@ public final class ConfigKeys {
         for (Object item : items) {
             if (item instanceof Collection || item instanceof Map) {
                 throw ConfigParsers.invalid(key, raw, source, "must be a list of type labels; item "
-                        + ConfigValues.repr(item) + " is a " + ConfigValues.typeName(item));
+                        + PyObjects.repr(item) + " is a " + PyObjects.typeName(item));
             }
-            String label = ConfigValues.str(item);
+            String label = PyObjects.str(item);
             if (PyText.strip(label).isEmpty()) {
                 throw ConfigException.reference("hard_types must contain at least one non-empty value.", source, key);
             }
@@ -285,7 +286,7 @@ public final class ConfigKeys {
         names.put("type", d.type());
         for (Map.Entry<?, ?> e : m.entrySet()) {
             if (!(e.getKey() instanceof String k) || !known.contains(k)) {
-                throw ConfigParsers.invalid(key, raw, source, "has unknown key " + ConfigValues.repr(e.getKey())
+                throw ConfigParsers.invalid(key, raw, source, "has unknown key " + PyObjects.repr(e.getKey())
                         + "; known keys: prompt, cot, answer, type");
             }
             names.put(k, nonBlankString().parse(e.getValue(), key + "." + k, source));

@@ -1,6 +1,7 @@
 package io.tracedistill.config;
 
-import io.tracedistill.contract.PyText;
+import io.tracedistill.python.PyObjects;
+import io.tracedistill.python.PyText;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -69,7 +70,7 @@ public final class ConfigLoader {
         Map<String, Object> merged = new LinkedHashMap<>();
         if (document instanceof Map<?, ?> m) {
             m.forEach((k, v) -> merged.put(String.valueOf(k), v));
-        } else if (ConfigValues.truthy(document)) {
+        } else if (PyObjects.truthy(document)) {
             ReferenceValidation.validate(document, file); // the reference's "must be a YAML mapping" message
         }
         return fromMap(applyOverrides(merged, overrides, source), source);

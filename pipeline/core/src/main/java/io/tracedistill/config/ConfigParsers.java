@@ -1,6 +1,7 @@
 package io.tracedistill.config;
 
-import io.tracedistill.contract.PyText;
+import io.tracedistill.python.PyObjects;
+import io.tracedistill.python.PyText;
 
 import java.math.BigInteger;
 import java.time.LocalDate;
@@ -106,7 +107,7 @@ final class ConfigParsers {
     }
 
     private static BigInteger integer(Object raw, String key, String source) {
-        if (raw instanceof Boolean || !ConfigValues.isInt(raw)) {
+        if (raw instanceof Boolean || !PyObjects.isInt(raw)) {
             String hint = raw instanceof Double d && d == Math.rint(d) && Double.isFinite(d)
                     ? " (write it without a decimal point)" : quoteHint(raw);
             throw invalid(key, raw, source, "must be an integer" + hint);
@@ -171,7 +172,7 @@ final class ConfigParsers {
             for (Object item : list) {
                 if (!(item instanceof String s) || PyText.strip(s).isEmpty()) {
                     throw invalid(key, raw, source, "must be a list of " + what + "; item "
-                            + ConfigValues.repr(item) + " is not a non-blank string");
+                            + PyObjects.repr(item) + " is not a non-blank string");
                 }
                 out.add(s);
             }
@@ -183,7 +184,7 @@ final class ConfigParsers {
     static Parser<LocalDate> date() {
         return (raw, key, source) -> {
             if (raw instanceof Date d) {
-                return ConfigValues.toLocalDate(d);
+                return PyObjects.toLocalDate(d);
             }
             if (raw instanceof String s) {
                 try {

@@ -2,7 +2,7 @@ package io.tracedistill.config;
 
 import io.tracedistill.grade.CompetitionGrader;
 import io.tracedistill.grade.Grader;
-import io.tracedistill.grade.Gsm8kScorer;
+import io.tracedistill.grade.Gsm8kGrader;
 
 import java.util.Arrays;
 import java.util.List;
@@ -12,7 +12,7 @@ import java.util.function.Supplier;
 /** The grading rule of {@code eval_scorer} (see {@link io.tracedistill.grade}). */
 public enum EvalScorer implements YamlNamed {
     COMPETITION(CompetitionGrader::new),
-    GSM8K(Gsm8kScorer::new);
+    GSM8K(Gsm8kGrader::new);
 
     private final Supplier<Grader> grader;
 

@@ -1,6 +1,7 @@
 package io.tracedistill.config;
 
-import io.tracedistill.contract.PyText;
+import io.tracedistill.python.PyObjects;
+import io.tracedistill.python.PyText;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -121,7 +122,7 @@ public record PhaseConfig(
             Object k = e.getKey();
             PhaseKey<?> key = DECLARED.stream().filter(d -> d.name().equals(k)).findFirst()
                     .orElseThrow(() -> ConfigException.reference("Unknown " + section + " keys "
-                            + ConfigValues.repr(List.of(k)) + "; known keys: " + PyText.reprSortedList(KEYS) + ".", source, section));
+                            + PyObjects.repr(List.of(k)) + "; known keys: " + PyText.reprSortedList(KEYS) + ".", source, section));
             values.put(key, key.parser().parse(e.getValue(), section + "." + key.name(), source));
         }
         return new PhaseConfig(get(values, LEARNING_RATE), get(values, LR_SCHEDULER_TYPE), get(values, WARMUP_STEPS),

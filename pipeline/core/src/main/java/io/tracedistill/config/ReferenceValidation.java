@@ -1,6 +1,7 @@
 package io.tracedistill.config;
 
-import io.tracedistill.contract.PyText;
+import io.tracedistill.python.PyObjects;
+import io.tracedistill.python.PyText;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -44,7 +45,7 @@ public final class ReferenceValidation {
      */
     public static Map<String, Object> validate(Object document, String source) {
         // 1. `yaml.safe_load(f) or {}`
-        Object raw = ConfigValues.truthy(document) ? document : new LinkedHashMap<>();
+        Object raw = PyObjects.truthy(document) ? document : new LinkedHashMap<>();
         // 2. must be a mapping
         if (!(raw instanceof Map<?, ?> doc)) {
             throw ConfigException.reference("Config " + ConfigException.quotedPath(source)
@@ -62,11 +63,11 @@ public final class ReferenceValidation {
             String knownRef = PyText.reprSortedList(ConfigKeys.referenceNames());
             String extensions = " This port also accepts: " + PyText.reprSortedList(ConfigKeys.extensionNames()) + ".";
             if (!ConfigValues.sortable(unknown)) {
-                throw ConfigException.internal("TypeError", "Unknown config keys " + ConfigValues.repr(unknown)
+                throw ConfigException.internal("TypeError", "Unknown config keys " + PyObjects.repr(unknown)
                         + " in " + ConfigException.quotedPath(source) + " (keys must be strings). Known keys: "
                         + knownRef + "." + extensions, source, null, null);
             }
-            throw ConfigException.reference("Unknown config keys " + ConfigValues.repr(ConfigValues.sorted(unknown))
+            throw ConfigException.reference("Unknown config keys " + PyObjects.repr(ConfigValues.sorted(unknown))
                     + " in " + ConfigException.quotedPath(source) + ". Known keys: " + knownRef + "." + extensions,
                     source, unknown.size() == 1 ? String.valueOf(unknown.get(0)) : null);
         }
@@ -91,10 +92,10 @@ public final class ReferenceValidation {
                 String knownPhase = PyText.reprSortedList(PhaseConfig.KEYS);
                 if (!ConfigValues.sortable(unknownPhase)) {
                     throw ConfigException.internal("TypeError", "Unknown " + phase + " keys "
-                            + ConfigValues.repr(unknownPhase) + " (keys must be strings); known keys: " + knownPhase + ".",
+                            + PyObjects.repr(unknownPhase) + " (keys must be strings); known keys: " + knownPhase + ".",
                             source, phase, null);
                 }
-                throw ConfigException.reference("Unknown " + phase + " keys " + ConfigValues.repr(ConfigValues.sorted(unknownPhase))
+                throw ConfigException.reference("Unknown " + phase + " keys " + PyObjects.repr(ConfigValues.sorted(unknownPhase))
                         + "; known keys: " + knownPhase + ".", source, phase);
             }
         }
@@ -119,7 +120,7 @@ public final class ReferenceValidation {
             Object v = ordered.get(k);
             if (!(v instanceof String s)) {
                 throw ConfigException.invalidValue("AttributeError", k, v, source,
-                        "must be a string (a " + ConfigValues.typeName(v) + " has no strip()); quote it if YAML read it as something else");
+                        "must be a string (a " + PyObjects.typeName(v) + " has no strip()); quote it if YAML read it as something else");
             }
             if (PyText.strip(s).isEmpty()) {
                 throw ConfigException.reference("base_model and data_path must not be empty.", source, k);
@@ -127,11 +128,11 @@ public final class ReferenceValidation {
         }
         // 8. hard_types
         Object hardTypes = ordered.get(ConfigKeys.HARD_TYPES);
-        if (!ConfigValues.truthy(hardTypes)) {
+        if (!PyObjects.truthy(hardTypes)) {
             throw ConfigException.reference("hard_types must contain at least one non-empty value.", source, ConfigKeys.HARD_TYPES);
         }
         for (Object item : iterate(hardTypes, source)) {
-            if (PyText.strip(ConfigValues.str(item)).isEmpty()) {
+            if (PyText.strip(PyObjects.str(item)).isEmpty()) {
                 throw ConfigException.reference("hard_types must contain at least one non-empty value.", source,
                         ConfigKeys.HARD_TYPES);
             }
@@ -148,7 +149,7 @@ public final class ReferenceValidation {
         Boolean notPositive = ConfigValues.lessOrEqualZero(v);
         if (notPositive == null) {
             throw ConfigException.invalidValue("TypeError", key, v, source,
-                    "must be a positive integer ('<=' is not supported between " + ConfigValues.typeName(v) + " and int)");
+                    "must be a positive integer ('<=' is not supported between " + PyObjects.typeName(v) + " and int)");
         }
         if (notPositive) {
             throw ConfigException.reference(message, source, key);
@@ -170,7 +171,7 @@ public final class ReferenceValidation {
             }
         } else {
             throw ConfigException.invalidValue("TypeError", ConfigKeys.HARD_TYPES, value, source,
-                    "must be a list of type labels ('" + ConfigValues.typeName(value) + "' object is not iterable)");
+                    "must be a list of type labels ('" + PyObjects.typeName(value) + "' object is not iterable)");
         }
         return out;
     }

@@ -1,5 +1,6 @@
 package io.tracedistill.config;
 
+import io.tracedistill.python.PyObjects;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.composer.ComposerException;
@@ -126,7 +127,7 @@ final class YamlReader {
             for (Map.Entry<?, ?> e : m.entrySet()) {
                 if (e.getKey() instanceof List || e.getKey() instanceof Map || e.getKey() instanceof Set) {
                     throw ConfigException.internal("ConstructorError", "Cannot read " + source
-                            + " as YAML (ConstructorError): found unhashable key " + ConfigValues.repr(e.getKey())
+                            + " as YAML (ConstructorError): found unhashable key " + PyObjects.repr(e.getKey())
                             + "; mapping keys must be plain scalars", source, null, null);
                 }
                 String key = String.valueOf(e.getKey());

@@ -1,5 +1,7 @@
 package io.tracedistill.contract;
 
+import io.tracedistill.python.PyText;
+import io.tracedistill.python.PyValue;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.tracedistill.grade;
 
 import io.tracedistill.contract.BoxedText;
-import io.tracedistill.contract.PyText;
+import io.tracedistill.python.PyText;
 
 import java.util.Optional;
 import java.util.OptionalDouble;

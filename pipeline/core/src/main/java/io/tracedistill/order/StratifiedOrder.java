@@ -1,7 +1,7 @@
 package io.tracedistill.order;
 
-import io.tracedistill.contract.PyText;
 import io.tracedistill.pyrandom.PyRandom;
+import io.tracedistill.python.PyText;
 
 import java.math.BigInteger;
 import java.util.ArrayList;

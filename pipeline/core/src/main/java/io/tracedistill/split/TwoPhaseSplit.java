@@ -1,9 +1,9 @@
 package io.tracedistill.split;
 
-import io.tracedistill.contract.PyText;
-import io.tracedistill.contract.PyValue;
 import io.tracedistill.pyrandom.NumpyRandomState;
 import io.tracedistill.pyrandom.PyRandom;
+import io.tracedistill.python.PyText;
+import io.tracedistill.python.PyValue;
 
 import java.math.BigInteger;
 import java.util.ArrayList;

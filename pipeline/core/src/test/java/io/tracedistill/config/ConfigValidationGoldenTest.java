@@ -2,7 +2,8 @@ package io.tracedistill.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tracedistill.contract.GoldenResources;
-import io.tracedistill.contract.PyText;
+import io.tracedistill.python.PyObjects;
+import io.tracedistill.python.PyText;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -102,8 +103,8 @@ class ConfigValidationGoldenTest {
                 expected = expected.replace(dev[0], dev[1]);
             }
             assertTrue(fields.containsKey(f), id + ": missing field " + f);
-            assertEquals(expected, ConfigValues.repr(fields.get(f)), id + ": repr of " + f);
-            assertEquals(types.get(f).asText(), ConfigValues.typeName(fields.get(f)), id + ": type of " + f);
+            assertEquals(expected, PyObjects.repr(fields.get(f)), id + ": repr of " + f);
+            assertEquals(types.get(f).asText(), PyObjects.typeName(fields.get(f)), id + ": type of " + f);
         }
         assertEquals(fieldOrder, new ArrayList<>(fields.keySet()).subList(0, fieldOrder.size()), id + ": field order");
 

@@ -1,5 +1,8 @@
 package io.tracedistill.config;
 
+import io.tracedistill.python.PyObjects;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,8 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Hostile configs from issue 17 (items 9, 10 and the config messages): each is refused before any
@@ -55,8 +56,8 @@ class HostileConfigTest {
         String text = error("base_model: !!binary aGk=\ndata_path: d.csv\nhard_types: [t]\n");
         assertFalse(text.contains("[B@"), text);
         assertTrue(text.contains("b'hi'") && text.contains("base_model"), text);
-        assertEquals("b'a\\\\\\x00\\n\\xff\"'", ConfigValues.repr(new byte[] {'a', '\\', 0, '\n', (byte) 0xff, '"'}));
-        assertEquals("b\"it's\"", ConfigValues.repr("it's".getBytes()));
+        assertEquals("b'a\\\\\\x00\\n\\xff\"'", PyObjects.repr(new byte[] {'a', '\\', 0, '\n', (byte) 0xff, '"'}));
+        assertEquals("b\"it's\"", PyObjects.repr("it's".getBytes()));
     }
 
     @Test

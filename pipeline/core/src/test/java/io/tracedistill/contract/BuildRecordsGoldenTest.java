@@ -1,6 +1,7 @@
 package io.tracedistill.contract;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tracedistill.python.PyValue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;

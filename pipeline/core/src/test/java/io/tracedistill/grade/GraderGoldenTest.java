@@ -2,7 +2,7 @@ package io.tracedistill.grade;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tracedistill.contract.GoldenResources;
-import io.tracedistill.contract.PyText;
+import io.tracedistill.python.PyText;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@link Gsm8kScorer} against golden/grader.json (reference examples/gsm8k_trace_distillation.py). */
+/** {@link Gsm8kGrader} against golden/grader.json (reference examples/gsm8k_trace_distillation.py). */
 class GraderGoldenTest {
 
     static Stream<Arguments> cases() {
@@ -46,22 +46,22 @@ class GraderGoldenTest {
         String gold = c.get("gold").asText();
         List<String> expectedBoxes = new ArrayList<>();
         c.get("boxes").forEach(b -> expectedBoxes.add(b.asText()));
-        assertEquals(expectedBoxes, Gsm8kScorer.boxes(output), id + " boxes");
+        assertEquals(expectedBoxes, Gsm8kGrader.boxes(output), id + " boxes");
 
-        Grade g = new Gsm8kScorer().grade(output, gold);
+        Grade g = new Gsm8kGrader().grade(output, gold);
         assertEquals(c.get("parsed").asBoolean(), g.parsed(), id + " parsed");
         assertEquals(GoldenResources.textOrNull(c.get("extracted")), g.extractedAnswer().orElse(null), id + " extracted");
         if (g.parsed()) {
-            assertEquals(GoldenResources.textOrNull(c.get("pred_value")), repr(Gsm8kScorer.parseNumber(g.extracted())), id + " pred");
+            assertEquals(GoldenResources.textOrNull(c.get("pred_value")), repr(Gsm8kGrader.parseNumber(g.extracted())), id + " pred");
         }
-        assertEquals(GoldenResources.textOrNull(c.get("gold_value")), repr(Gsm8kScorer.parseNumber(gold)), id + " gold");
+        assertEquals(GoldenResources.textOrNull(c.get("gold_value")), repr(Gsm8kGrader.parseNumber(gold)), id + " gold");
         assertEquals(c.get("correct").asBoolean(), g.correct(), id + " correct");
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("numParseCases")
     void numMatchesReference(String id, JsonNode c) {
-        assertEquals(GoldenResources.textOrNull(c.get("value")), repr(Gsm8kScorer.parseNumber(c.get("input").asText())), id);
+        assertEquals(GoldenResources.textOrNull(c.get("value")), repr(Gsm8kGrader.parseNumber(c.get("input").asText())), id);
     }
 
     @Test
@@ -69,7 +69,7 @@ class GraderGoldenTest {
         JsonNode nd = GoldenResources.load("grader.json").get("python_re_digit_Nd");
         for (JsonNode cp : nd.get("first_20")) {
             assertEquals(OptionalDouble.of(Character.digit(cp.asInt(), 10)),
-                    Gsm8kScorer.parseNumber(new String(Character.toChars(cp.asInt()))), "U+" + Integer.toHexString(cp.asInt()));
+                    Gsm8kGrader.parseNumber(new String(Character.toChars(cp.asInt()))), "U+" + Integer.toHexString(cp.asInt()));
         }
         int javaNd = 0;
         for (int cp = 0; cp <= Character.MAX_CODE_POINT; cp++) {

@@ -2,7 +2,7 @@ package io.tracedistill.split;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tracedistill.contract.GoldenResources;
-import io.tracedistill.contract.PyValue;
+import io.tracedistill.python.PyValue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;

@@ -1,6 +1,6 @@
 package io.tracedistill.split;
 
-import io.tracedistill.contract.PyValue;
+import io.tracedistill.python.PyValue;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;

@@ -2,7 +2,7 @@ package io.tracedistill.eval;
 
 import io.tracedistill.chat.ChatRenderer;
 import io.tracedistill.chat.ChatTemplate;
-import io.tracedistill.chat.TemplateException;
+import io.tracedistill.chat.jinja.TemplateException;
 import io.tracedistill.tokens.HfTokenizer;
 import java.nio.file.Path;
 import java.time.LocalDate;

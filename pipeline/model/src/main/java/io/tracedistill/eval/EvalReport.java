@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.tracedistill.contract.PyText;
+import io.tracedistill.python.PyText;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

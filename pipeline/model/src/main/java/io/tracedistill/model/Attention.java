@@ -29,7 +29,7 @@ public final class Attention {
     private final int headDim;
     private final float scale;
 
-    public Attention(HfConfig cfg, Linear q, Linear k, Linear v, Linear o, RmsNorm qNorm, RmsNorm kNorm) {
+    public Attention(HfConfig cfg, LinearProjection q, LinearProjection k, LinearProjection v, LinearProjection o, RmsNorm qNorm, RmsNorm kNorm) {
         proj.put(Q, q);
         proj.put(K, k);
         proj.put(V, v);

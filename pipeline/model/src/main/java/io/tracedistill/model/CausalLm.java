@@ -52,10 +52,10 @@ public final class CausalLm implements LanguageModel {
             String p = "model.layers." + i + ".";
             String a = p + "self_attn.";
             boolean qkvBias = config.qkvBias() || config.attentionBias();
-            Linear q = linear(weights, a + "q_proj", qOut, h, qkvBias);
-            Linear k = linear(weights, a + "k_proj", kvOut, h, qkvBias);
-            Linear v = linear(weights, a + "v_proj", kvOut, h, qkvBias);
-            Linear o = linear(weights, a + "o_proj", h, qOut, config.attentionBias());
+            LinearProjection q = linear(weights, a + "q_proj", qOut, h, qkvBias);
+            LinearProjection k = linear(weights, a + "k_proj", kvOut, h, qkvBias);
+            LinearProjection v = linear(weights, a + "v_proj", kvOut, h, qkvBias);
+            LinearProjection o = linear(weights, a + "o_proj", h, qOut, config.attentionBias());
             RmsNorm qn = null;
             RmsNorm kn = null;
             if (config.qkNorm()) {
@@ -179,8 +179,8 @@ public final class CausalLm implements LanguageModel {
         return a;
     }
 
-    private static Linear linear(Map<String, NDArray> w, String name, int out, int in, boolean bias) {
-        return new Linear(name, require(w, name + ".weight", out, in), bias ? require(w, name + ".bias", out) : null);
+    private static LinearProjection linear(Map<String, NDArray> w, String name, int out, int in, boolean bias) {
+        return new LinearProjection(name, require(w, name + ".weight", out, in), bias ? require(w, name + ".bias", out) : null);
     }
 
     public HfConfig config() {

@@ -13,7 +13,7 @@ public final class Mlp {
 
     private final Map<String, Projection> proj = new LinkedHashMap<>();
 
-    public Mlp(Linear gate, Linear up, Linear down) {
+    public Mlp(LinearProjection gate, LinearProjection up, LinearProjection down) {
         proj.put(GATE, gate);
         proj.put(UP, up);
         proj.put(DOWN, down);

@@ -20,8 +20,6 @@
  *   <li>{@link io.tracedistill.model.KvCache} — per-layer cache for incremental decoding.</li>
  *   <li>{@link io.tracedistill.model.GreedyGenerator} — batched greedy decoding with left padding and
  *       per-row eos stopping: {@code generate} (KV cache) and {@code generateByReforward}.</li>
- *   <li>{@link io.tracedistill.model.CausalLmLoss} — HF {@code ForCausalLMLoss}: {@code mean(logits, labels)}
- *       and {@code sum(logits, labels)} → {@code LossSum(sum, count)}.</li>
  * </ul>
  *
  * <h2>Memory</h2>

@@ -2,7 +2,7 @@ package io.tracedistill.peft;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.norm.Dropout;
-import io.tracedistill.model.Linear;
+import io.tracedistill.model.LinearProjection;
 import io.tracedistill.model.Projection;
 
 /**
@@ -13,7 +13,7 @@ import io.tracedistill.model.Projection;
  */
 public final class LoraLinear implements Projection {
     private final String moduleName;
-    private final Linear base;
+    private final LinearProjection base;
     private final NDArray loraA;
     private final NDArray loraB;
     private final float scaling;
@@ -26,7 +26,7 @@ public final class LoraLinear implements Projection {
      * @param loraA      {@code [r, in]}
      * @param loraB      {@code [out, r]}
      */
-    public LoraLinear(String moduleName, Linear base, NDArray loraA, NDArray loraB, double scaling, double dropout) {
+    public LoraLinear(String moduleName, LinearProjection base, NDArray loraA, NDArray loraB, double scaling, double dropout) {
         long r = loraA.getShape().get(0);
         if (loraA.getShape().get(1) != base.inFeatures() || loraB.getShape().get(0) != base.outFeatures()
                 || loraB.getShape().get(1) != r) {
@@ -61,7 +61,7 @@ public final class LoraLinear implements Projection {
     }
 
     @Override
-    public Linear baseLayer() {
+    public LinearProjection baseLayer() {
         return base;
     }
 

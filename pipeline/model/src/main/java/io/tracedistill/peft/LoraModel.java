@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.tracedistill.model.LanguageModel;
-import io.tracedistill.model.Linear;
+import io.tracedistill.model.LinearProjection;
 import io.tracedistill.model.Projection;
 import io.tracedistill.targets.LoraTargets;
 import java.lang.System.Logger;
@@ -110,7 +110,7 @@ public final class LoraModel {
         NDManager loraManager = manager.newSubManager();
         Map<String, LoraLinear> layers = new LinkedHashMap<>();
         for (String name : modules) {
-            Linear base = baseOf(slots.get(name), name);
+            LinearProjection base = baseOf(slots.get(name), name);
             int in = base.inFeatures();
             int out = base.outFeatures();
             // kaiming_uniform_(A, a=sqrt(5)): gain = sqrt(2/(1+5)), bound = gain*sqrt(3/in) = 1/sqrt(in).
@@ -150,7 +150,7 @@ public final class LoraModel {
                 throw new IllegalArgumentException("Adapter " + source + " has no tensor '" + (a == null ? keyA : keyB)
                         + "' although target_modules " + targets + " select module " + name);
             }
-            Linear base = baseOf(slots.get(name), name);
+            LinearProjection base = baseOf(slots.get(name), name);
             if (a.getShape().dimension() != 2 || b.getShape().dimension() != 2
                     || a.getShape().get(0) != config.r() || b.getShape().get(1) != config.r()
                     || a.getShape().get(1) != base.inFeatures() || b.getShape().get(0) != base.outFeatures()) {
@@ -179,7 +179,7 @@ public final class LoraModel {
         return new LoraModel(model, resolved, loraManager, layers);
     }
 
-    private static Linear baseOf(Projection p, String name) {
+    private static LinearProjection baseOf(Projection p, String name) {
         if (p instanceof LoraLinear) {
             throw new IllegalStateException("Module " + name + " already has a LoRA adapter: load one adapter per model");
         }

@@ -172,7 +172,8 @@ public final class PeftAdapter {
 
     /**
      * Writes {@code adapter_config.json} and {@code adapter_model.safetensors} for {@code lora} into
-     * {@code adapterDir} (created if needed). Fails before writing anything if a tensor is not finite.
+     * {@code adapterDir} (created if needed), through {@link PeftAdapterWriter}. Fails before writing
+     * anything if a tensor is not finite.
      */
     public static void save(LoraModel lora, Path adapterDir, String baseModelNameOrPath) {
         LinkedHashMap<String, NDArray> params = lora.trainableParameters();
@@ -189,12 +190,10 @@ public final class PeftAdapter {
             host.put(e.getKey(), new SafeTensors.HostTensor(e.getValue().getShape().getShape(), v));
         }
         try {
-            Files.createDirectories(adapterDir);
-            JSON.writeValue(adapterDir.resolve(CONFIG_FILE).toFile(), configJson(lora.config(), baseModelNameOrPath));
+            new PeftAdapterWriter(configJson(lora.config(), baseModelNameOrPath)).write(adapterDir, host);
         } catch (IOException e) {
-            throw new IllegalStateException("Cannot write " + adapterDir.resolve(CONFIG_FILE) + ": " + e.getMessage(), e);
+            throw new IllegalStateException("Cannot write the adapter to " + adapterDir + ": " + e.getMessage(), e);
         }
-        SafeTensors.write(adapterDir.resolve(WEIGHTS_FILE), host, Map.of("format", "pt"));
     }
 
     /** The {@code adapter_config.json} PEFT writes for this config (keys sorted, as PEFT does). */

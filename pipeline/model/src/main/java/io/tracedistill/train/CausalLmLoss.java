@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import io.tracedistill.tokens.MaskedExample;
 
 /**
  * Summed next-token cross-entropy of a right-padded micro-batch (HF {@code ForCausalLMLoss} with
@@ -40,7 +41,7 @@ public final class CausalLmLoss {
         int n = 0;
         for (int b = 0; b < rows; b++) {
             for (int t = 0; t + 1 < seqLen; t++) {
-                if (labels[b * seqLen + t + 1] != TokenExample.IGNORE_INDEX) {
+                if (labels[b * seqLen + t + 1] != MaskedExample.IGNORE_INDEX) {
                     n++;
                 }
             }
@@ -51,7 +52,7 @@ public final class CausalLmLoss {
         for (int b = 0; b < rows; b++) {
             for (int t = 0; t + 1 < seqLen; t++) {
                 int label = labels[b * seqLen + t + 1];
-                if (label != TokenExample.IGNORE_INDEX) {
+                if (label != MaskedExample.IGNORE_INDEX) {
                     idx[k] = (long) b * seqLen + t;
                     tgt[k] = label;
                     k++;

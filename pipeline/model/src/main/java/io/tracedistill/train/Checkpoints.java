@@ -2,6 +2,7 @@ package io.tracedistill.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.tracedistill.model.SafeTensors;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -105,8 +106,8 @@ public final class Checkpoints {
     }
 
     /** A checkpoint read back. */
-    public record Loaded(Path directory, State state, LinkedHashMap<String, TensorFiles.HostTensor> lora,
-                         LinkedHashMap<String, TensorFiles.HostTensor> optimizer) {
+    public record Loaded(Path directory, State state, LinkedHashMap<String, SafeTensors.HostTensor> lora,
+                         LinkedHashMap<String, SafeTensors.HostTensor> optimizer) {
     }
 
     /** Directory name of a checkpoint. */
@@ -115,8 +116,8 @@ public final class Checkpoints {
     }
 
     /** Writes a checkpoint atomically and prunes old ones; returns its directory. */
-    public static Path save(Path checkpointsDir, State state, LinkedHashMap<String, TensorFiles.HostTensor> lora,
-                            LinkedHashMap<String, TensorFiles.HostTensor> optimizer, int keep) throws IOException {
+    public static Path save(Path checkpointsDir, State state, LinkedHashMap<String, SafeTensors.HostTensor> lora,
+                            LinkedHashMap<String, SafeTensors.HostTensor> optimizer, int keep) throws IOException {
         Files.createDirectories(checkpointsDir);
         Path target = checkpointsDir.resolve(name(state.phase(), state.stepsTaken()));
         Path tmp = Files.createTempDirectory(checkpointsDir, ".tmp-" + target.getFileName() + "-");

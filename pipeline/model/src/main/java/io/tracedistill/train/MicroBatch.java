@@ -1,5 +1,6 @@
 package io.tracedistill.train;
 
+import io.tracedistill.tokens.MaskedExample;
 import java.util.List;
 
 /**
@@ -31,7 +32,7 @@ public record MicroBatch(List<TokenExample> examples, int paddedLength, int[] in
                 boolean real = t < e.length();
                 ids[off + t] = real ? e.inputIds()[t] : padId;
                 mask[off + t] = real ? 1 : 0;
-                labels[off + t] = real ? e.labels()[t] : TokenExample.IGNORE_INDEX;
+                labels[off + t] = real ? e.labels()[t] : MaskedExample.IGNORE_INDEX;
             }
         }
         return new MicroBatch(List.copyOf(examples), len, ids, mask, labels);

@@ -3,6 +3,7 @@ package io.tracedistill.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import io.tracedistill.config.PhaseConfig;
+import io.tracedistill.model.SafeTensors;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -87,43 +88,43 @@ final class PhaseCheckpoints {
     }
 
     /** The LoRA weights as host tensors, PEFT names in order (for checkpoints and adapters). */
-    LinkedHashMap<String, TensorFiles.HostTensor> loraHostTensors() {
-        LinkedHashMap<String, TensorFiles.HostTensor> out = new LinkedHashMap<>();
+    LinkedHashMap<String, SafeTensors.HostTensor> loraHostTensors() {
+        LinkedHashMap<String, SafeTensors.HostTensor> out = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : model.trainableParameters().entrySet()) {
-            out.put(e.getKey(), new TensorFiles.HostTensor(e.getValue().getShape().getShape(), e.getValue().toFloatArray()));
+            out.put(e.getKey(), new SafeTensors.HostTensor(e.getValue().getShape().getShape(), e.getValue().toFloatArray()));
         }
         return out;
     }
 
-    private LinkedHashMap<String, TensorFiles.HostTensor> optimizerHostTensors(AdamW optimizer) {
-        LinkedHashMap<String, TensorFiles.HostTensor> out = new LinkedHashMap<>();
+    private LinkedHashMap<String, SafeTensors.HostTensor> optimizerHostTensors(AdamW optimizer) {
+        LinkedHashMap<String, SafeTensors.HostTensor> out = new LinkedHashMap<>();
         List<String> names = new ArrayList<>(model.trainableParameters().keySet());
         List<NDArray> m = optimizer.firstMoments();
         List<NDArray> v = optimizer.secondMoments();
         for (int i = 0; i < names.size(); i++) {
-            out.put("exp_avg." + names.get(i), new TensorFiles.HostTensor(m.get(i).getShape().getShape(), m.get(i).toFloatArray()));
+            out.put("exp_avg." + names.get(i), new SafeTensors.HostTensor(m.get(i).getShape().getShape(), m.get(i).toFloatArray()));
         }
         for (int i = 0; i < names.size(); i++) {
-            out.put("exp_avg_sq." + names.get(i), new TensorFiles.HostTensor(v.get(i).getShape().getShape(), v.get(i).toFloatArray()));
+            out.put("exp_avg_sq." + names.get(i), new SafeTensors.HostTensor(v.get(i).getShape().getShape(), v.get(i).toFloatArray()));
         }
         return out;
     }
 
     /** Loads a checkpoint's LoRA weights into the model. */
     void restoreWeights(Checkpoints.Loaded from) {
-        Map<String, TensorFiles.HostTensor> lora = from.lora();
+        Map<String, SafeTensors.HostTensor> lora = from.lora();
         Map<String, NDArray> params = model.trainableParameters();
         if (!lora.keySet().equals(params.keySet())) {
             throw new IllegalArgumentException("checkpoint " + from.directory() + " holds LoRA tensors " + lora.keySet().size()
                     + " that do not match the model's " + params.size() + " trainable tensors; it belongs to another LoRA setup");
         }
         for (Map.Entry<String, NDArray> e : params.entrySet()) {
-            TensorFiles.HostTensor t = lora.get(e.getKey());
+            SafeTensors.HostTensor t = lora.get(e.getKey());
             if (!new Shape(t.shape()).equals(e.getValue().getShape())) {
                 throw new IllegalArgumentException("checkpoint " + from.directory() + ": " + e.getKey() + " has shape "
                         + new Shape(t.shape()) + " but the model's is " + e.getValue().getShape());
             }
-            e.getValue().set(t.data());
+            e.getValue().set(t.values());
         }
     }
 
@@ -133,13 +134,13 @@ final class PhaseCheckpoints {
         List<float[]> m = new ArrayList<>();
         List<float[]> v = new ArrayList<>();
         for (String name : model.trainableParameters().keySet()) {
-            TensorFiles.HostTensor a = from.optimizer().get("exp_avg." + name);
-            TensorFiles.HostTensor b = from.optimizer().get("exp_avg_sq." + name);
+            SafeTensors.HostTensor a = from.optimizer().get("exp_avg." + name);
+            SafeTensors.HostTensor b = from.optimizer().get("exp_avg_sq." + name);
             if (a == null || b == null) {
                 throw new IllegalArgumentException("checkpoint " + from.directory() + " has no optimizer state for " + name);
             }
-            m.add(a.data());
-            v.add(b.data());
+            m.add(a.values());
+            v.add(b.values());
         }
         optimizer.restore(from.state().optimizerStep(), m, v);
     }

@@ -46,7 +46,7 @@ public final class RankSync {
     }
 
     /** The step's {@code num_items_in_batch}: this rank's supervised targets, summed over the ranks. */
-    public int numItemsInBatch(OptimizerStep step) {
+    public int numItemsInBatch(StepBatch step) {
         long mine = 0;
         for (int m = 0; m < step.microBatches().size(); m++) {
             if (owns(m)) {

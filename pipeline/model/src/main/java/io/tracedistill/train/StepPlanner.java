@@ -58,7 +58,7 @@ public final class StepPlanner {
      * (0 for a fresh epoch; a resumed run passes the saved data position, which is always a step
      * boundary). {@code onTruncate} is told about each truncated example.
      */
-    public Iterator<OptimizerStep> epoch(TokenShardReader reader, int epoch, int firstStepNumber, long startExampleIndex,
+    public Iterator<StepBatch> epoch(TokenShardReader reader, int epoch, int firstStepNumber, long startExampleIndex,
                                          Consumer<TokenExample> onTruncate) {
         if (startExampleIndex % ((long) batchSize * gradAccum) != 0) {
             throw new IllegalArgumentException("data position " + startExampleIndex + " is not a step boundary (effective batch "
@@ -82,7 +82,7 @@ public final class StepPlanner {
             }
 
             @Override
-            public OptimizerStep next() {
+            public StepBatch next() {
                 if (!it.hasNext()) {
                     throw new NoSuchElementException();
                 }
@@ -104,7 +104,7 @@ public final class StepPlanner {
                     items += mb.numShiftedLabelTokens();
                     mbs.add(mb);
                 }
-                return new OptimizerStep(epoch, nextStep++, first, List.copyOf(mbs), items);
+                return new StepBatch(epoch, nextStep++, first, List.copyOf(mbs), items);
             }
         };
     }

@@ -3,6 +3,7 @@ package io.tracedistill.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tracedistill.peft.PeftAdapter;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -37,8 +38,8 @@ public final class SubmissionPackager {
      * config's value). Written to a temporary file and renamed, so a reader never sees half a zip.
      */
     public static Path pack(Path adapterDir, String baseModelName, Path zipFile) throws IOException {
-        Path config = adapterDir.resolve(PeftAdapterWriter.CONFIG_FILE);
-        Path weights = adapterDir.resolve(PeftAdapterWriter.WEIGHTS_FILE);
+        Path config = adapterDir.resolve(PeftAdapter.CONFIG_FILE);
+        Path weights = adapterDir.resolve(PeftAdapter.WEIGHTS_FILE);
         for (Path p : new Path[] {config, weights}) {
             if (!Files.isRegularFile(p)) {
                 throw new IOException("cannot package " + adapterDir + ": " + p.getFileName() + " is missing; train first");
@@ -59,10 +60,10 @@ public final class SubmissionPackager {
         Files.createDirectories(parent);
         Path tmp = Files.createTempFile(parent, "." + zipFile.getFileName(), ".tmp");
         try (OutputStream os = Files.newOutputStream(tmp); ZipOutputStream zip = new ZipOutputStream(os)) {
-            zip.putNextEntry(entry(PeftAdapterWriter.CONFIG_FILE));
+            zip.putNextEntry(entry(PeftAdapter.CONFIG_FILE));
             zip.write(JSON.writeValueAsBytes(cfg));
             zip.closeEntry();
-            zip.putNextEntry(entry(PeftAdapterWriter.WEIGHTS_FILE));
+            zip.putNextEntry(entry(PeftAdapter.WEIGHTS_FILE));
             Files.copy(weights, zip);
             zip.closeEntry();
         }

@@ -2,6 +2,7 @@ package io.tracedistill.train;
 
 import io.tracedistill.model.ModelLoadException;
 import io.tracedistill.model.SafeTensors;
+import io.tracedistill.model.SafeTensors.HostTensor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -9,7 +10,8 @@ import java.util.Map;
 
 /**
  * The trainer's tensor files (checkpointed LoRA weights and AdamW moments, and the PEFT adapters it writes) as
- * host float arrays, through {@link SafeTensors}: float32, names sorted, {@code __metadata__ = {"format": "pt"}};
+ * host float arrays ({@link HostTensor}), through {@link SafeTensors}: float32, names sorted,
+ * {@code __metadata__ = {"format": "pt"}};
  * reading widens F16/BF16 to float32.
  */
 public final class TensorFiles {
@@ -17,28 +19,13 @@ public final class TensorFiles {
     private TensorFiles() {
     }
 
-    /** A float32 tensor on the host: shape and row-major data. */
-    public record HostTensor(long[] shape, float[] data) {
-        public HostTensor {
-            long n = 1;
-            for (long d : shape) {
-                n *= d;
-            }
-            if (n != data.length) {
-                throw new IllegalArgumentException("shape " + java.util.Arrays.toString(shape) + " needs " + n + " values but got " + data.length);
-            }
-        }
-    }
-
     /**
      * Writes {@code tensors} as float32 safetensors to {@code file} with {@code __metadata__ = {"format": "pt"}}, like
      * {@code safetensors.torch.save_file}: names sorted, contiguous offsets ({@link SafeTensors#write}).
      */
     public static void write(Path file, Map<String, HostTensor> tensors) throws IOException {
-        Map<String, SafeTensors.HostTensor> host = new LinkedHashMap<>();
-        tensors.forEach((k, v) -> host.put(k, new SafeTensors.HostTensor(v.shape(), v.data())));
         try {
-            SafeTensors.write(file, host, Map.of("format", "pt"));
+            SafeTensors.write(file, tensors, Map.of("format", "pt"));
         } catch (ModelLoadException e) {
             throw new IOException(e.getMessage(), e);
         }

@@ -1,5 +1,7 @@
 package io.tracedistill.train;
 
+import static io.tracedistill.tokens.MaskedExample.IGNORE_INDEX;
+
 import java.util.Arrays;
 
 /**
@@ -8,9 +10,6 @@ import java.util.Arrays;
  * (= input ids with -100 on every prompt token; reference {@code tokenize_with_masked_prompt}).
  */
 public record TokenExample(long position, String type, int[] inputIds, int[] labels) {
-
-    /** The label value that excludes a token from the loss (PyTorch {@code ignore_index}). */
-    public static final int IGNORE_INDEX = -100;
 
     public TokenExample {
         if (inputIds == null || labels == null) {

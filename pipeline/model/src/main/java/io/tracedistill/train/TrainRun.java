@@ -1,6 +1,5 @@
 package io.tracedistill.train;
 
-import io.tracedistill.run.OutputLayout;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
@@ -15,6 +14,8 @@ import io.tracedistill.model.families.ModelFamilies;
 import io.tracedistill.peft.LoraConfig;
 import io.tracedistill.peft.LoraModel;
 import io.tracedistill.peft.PeftAdapter;
+import io.tracedistill.peft.PeftAdapterWriter;
+import io.tracedistill.run.OutputLayout;
 
 import java.io.IOException;
 import java.lang.System.Logger;
@@ -128,9 +129,9 @@ public final class TrainRun {
                 if (lora0 == null) {
                     lora0 = lora;
                 }
-                replicas.add(new CausalLmAdapter(lora));
+                replicas.add(new LoraTrainableModel(lora));
             }
-            AdapterWriter writer = new PeftAdapterWriter(PeftAdapter.configJson(lora0.config(), cfg.model().baseModel()));
+            PeftAdapterWriter writer = new PeftAdapterWriter(PeftAdapter.configJson(lora0.config(), cfg.model().baseModel()));
             // 4. Train both phases.
             TwoPhaseTrainer trainer = multiProcess
                     ? new TwoPhaseTrainer(settings, replicas.get(0), writer, listener, collective)

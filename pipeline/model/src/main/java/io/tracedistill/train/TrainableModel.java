@@ -13,7 +13,7 @@ import java.util.function.UnaryOperator;
  *
  * <p>Splitting the head off lets the loss apply {@code lm_head} only to supervised positions (as
  * TRL's {@code chunked_nll} does), so the {@code [B, T, V]} logits of a long sequence and a large
- * vocabulary are never materialised. {@link CausalLmAdapter} adapts the project's
+ * vocabulary are never materialised. {@link LoraTrainableModel} adapts the project's
  * {@code io.tracedistill.model} / {@code io.tracedistill.peft} classes to this interface.
  */
 public interface TrainableModel {

@@ -1,6 +1,5 @@
 package io.tracedistill.train;
 
-import io.tracedistill.run.OutputLayout;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -8,6 +7,8 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.tracedistill.config.PhaseConfig;
+import io.tracedistill.peft.PeftAdapterWriter;
+import io.tracedistill.run.OutputLayout;
 
 import java.io.IOException;
 import java.lang.System.Logger;
@@ -80,14 +81,14 @@ public final class TwoPhaseTrainer {
     private final Replicas replicas;
     /** Replica 0: holds the optimizer and is the one saved. */
     private final TrainableModel model;
-    private final AdapterWriter adapterWriter;
+    private final PeftAdapterWriter adapterWriter;
     private final StepListener listener;
     private final NeftuneNoise[] neftune;
     private final RankSync ranks;
     /** Rank 0 writes metrics, checkpoints and adapters; the other ranks only read. */
     private final boolean writesOutputs;
 
-    public TwoPhaseTrainer(TrainSettings settings, TrainableModel model, AdapterWriter adapterWriter, StepListener listener) {
+    public TwoPhaseTrainer(TrainSettings settings, TrainableModel model, PeftAdapterWriter adapterWriter, StepListener listener) {
         this(settings, List.of(model), adapterWriter, listener);
     }
 
@@ -95,7 +96,7 @@ public final class TwoPhaseTrainer {
      * One rank of a run whose {@code world_size} ranks are separate processes (or threads) joined by
      * {@code collective}: this rank trains {@code replica} on micro-batches {@code m ≡ rank (mod W)}.
      */
-    public TwoPhaseTrainer(TrainSettings settings, TrainableModel replica, AdapterWriter adapterWriter, StepListener listener,
+    public TwoPhaseTrainer(TrainSettings settings, TrainableModel replica, PeftAdapterWriter adapterWriter, StepListener listener,
                            Collective collective) {
         this(settings, List.of(replica), adapterWriter, listener, collective);
     }
@@ -104,11 +105,11 @@ public final class TwoPhaseTrainer {
      * A data-parallel trainer over {@code replicas} (the same base model and LoRA layout, typically one per
      * GPU). Their LoRA weights are made equal to replica 0's before training.
      */
-    public TwoPhaseTrainer(TrainSettings settings, List<TrainableModel> replicas, AdapterWriter adapterWriter, StepListener listener) {
+    public TwoPhaseTrainer(TrainSettings settings, List<TrainableModel> replicas, PeftAdapterWriter adapterWriter, StepListener listener) {
         this(settings, replicas, adapterWriter, listener, InProcessCollective.single());
     }
 
-    private TwoPhaseTrainer(TrainSettings settings, List<TrainableModel> replicas, AdapterWriter adapterWriter, StepListener listener,
+    private TwoPhaseTrainer(TrainSettings settings, List<TrainableModel> replicas, PeftAdapterWriter adapterWriter, StepListener listener,
                             Collective collective) {
         if (collective.worldSize() > 1 && (collective.worldSize() != settings.worldSize() || replicas.size() != 1)) {
             throw new IllegalArgumentException("a rank of a " + collective.worldSize() + "-rank group needs world_size "
@@ -233,14 +234,14 @@ public final class TwoPhaseTrainer {
             long tokensAtStart = tokens;
             // 3. Epochs; every epoch sees the same order.
             for (; epoch < ps.numTrainEpochs(); epoch++, nextExample = 0) {
-                Iterator<OptimizerStep> steps = planner.epoch(reader, epoch, stepsTaken + 1, nextExample, e -> {
+                Iterator<StepBatch> steps = planner.epoch(reader, epoch, stepsTaken + 1, nextExample, e -> {
                     if (truncated[0]++ == 0) {
                         LOG.log(Level.WARNING, "phase" + phase + ": example at position " + e.position() + " has "
                                 + e.length() + " tokens > max_length " + settings.maxLength() + "; truncating keep-start (more may follow)");
                     }
                 });
                 while (steps.hasNext()) {
-                    OptimizerStep step = steps.next();
+                    StepBatch step = steps.next();
                     overMaxPos[0] += warnOverMaxPositions(phase, step, overMaxPos[0]);
                     // 4. One optimizer step: forward/backward per micro-batch, clip, AdamW at lr(steps taken).
                     double lr = schedule.lr(stepsTaken);
@@ -305,7 +306,7 @@ public final class TwoPhaseTrainer {
      * updated, and its weights are copied back to the others. With several ranks, this rank runs only its own
      * micro-batches, and the count, gradients and losses are summed over the ranks ({@link RankSync}).
      */
-    private StepOutcome trainStep(int phase, OptimizerStep step, AdamW optimizer, double lr, double maxGradNorm) {
+    private StepOutcome trainStep(int phase, StepBatch step, AdamW optimizer, double lr, double maxGradNorm) {
         int numMicro = step.microBatches().size();
         int numItems = ranks.numItemsInBatch(step); // one denominator for every micro-batch on every rank
         NDArray[] lossValues = new NDArray[numMicro];
@@ -413,7 +414,7 @@ public final class TwoPhaseTrainer {
         return StepPlanner.of(settings.train(), phase, settings.maxLength(), settings.padTokenId());
     }
 
-    private long warnOverMaxPositions(int phase, OptimizerStep step, long seenSoFar) {
+    private long warnOverMaxPositions(int phase, StepBatch step, long seenSoFar) {
         int maxPos = model.maxPositionEmbeddings();
         long n = 0;
         for (MicroBatch mb : step.microBatches()) {
@@ -454,7 +455,7 @@ public final class TwoPhaseTrainer {
                 : "float32 (bf16 requested; on CPU float32 is used)";
     }
 
-    private static List<List<Long>> positions(OptimizerStep step) {
+    private static List<List<Long>> positions(StepBatch step) {
         List<List<Long>> out = new ArrayList<>();
         for (MicroBatch mb : step.microBatches()) {
             out.add(mb.examples().stream().map(TokenExample::position).toList());

@@ -5,14 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tracedistill.chat.ChatRenderer;
-import io.tracedistill.chat.TemplateException;
+import io.tracedistill.chat.jinja.TemplateException;
 import io.tracedistill.model.Fixtures;
 import io.tracedistill.tokens.HfTokenizer;
+import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.Test;
 
 /** Prompt rendering as training renders the prompt half, the retry without enable_thinking, and per-row errors. */
 class EvalPromptEncoderTest {

@@ -9,20 +9,20 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tracedistill.model.CausalLm;
-import io.tracedistill.model.CausalLmLoss;
 import io.tracedistill.model.Fixtures;
+import io.tracedistill.model.FullLogitsLoss;
 import io.tracedistill.model.SafeTensors;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * One LoRA training step on {@code tiny-qwen2/lora/train_step.json}: HF {@code ForCausalLMLoss}, the
@@ -51,7 +51,7 @@ class LoraTrainStepGoldenTest {
             NDArray mask = Fixtures.ints2d(s.get("attention_mask"), step);
             NDArray labels = Fixtures.ints2d(s.get("labels"), step);
             NDArray logits = lora.model().forward(ids, mask, null, null, true);
-            CausalLmLoss.LossSum sum = CausalLmLoss.sum(logits, labels);
+            FullLogitsLoss.LossSum sum = FullLogitsLoss.sum(logits, labels);
             assertEquals(s.get("num_loss_tokens").asLong(), sum.count());
             NDArray mean = sum.mean();
             loss = mean.getFloat();
@@ -171,7 +171,7 @@ class LoraTrainStepGoldenTest {
             }
             NDArray logits = fresh.model().forward(Fixtures.ints2d(s.get("input_ids"), step),
                     Fixtures.ints2d(s.get("attention_mask"), step), null, null, false);
-            return CausalLmLoss.mean(logits, Fixtures.ints2d(s.get("labels"), step)).getFloat();
+            return FullLogitsLoss.mean(logits, Fixtures.ints2d(s.get("labels"), step)).getFloat();
         }
     }
 }

@@ -11,12 +11,18 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tracedistill.model.CausalLmGoldenTestSupport;
-import io.tracedistill.model.CausalLmLoss;
 import io.tracedistill.model.Fixtures;
+import io.tracedistill.model.FullLogitsLoss;
 import io.tracedistill.model.GreedyGenerator;
 import io.tracedistill.model.LanguageModel;
 import io.tracedistill.model.SafeTensors;
 import io.tracedistill.model.families.ModelFamilies;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,12 +33,6 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * LoRA on Nemotron-H with {@code tiny-nemotron-h/lora/} (PEFT 0.21 on NVIDIA's model code, deployed key layout
@@ -67,7 +67,7 @@ class NemotronHLoraGoldenTest {
                  GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray logits = lora.model().forward(Fixtures.ints2d(s.get("input_ids"), step),
                         Fixtures.ints2d(s.get("attention_mask"), step), null, null, true);
-                CausalLmLoss.LossSum sum = CausalLmLoss.sum(logits, Fixtures.ints2d(s.get("labels"), step));
+                FullLogitsLoss.LossSum sum = FullLogitsLoss.sum(logits, Fixtures.ints2d(s.get("labels"), step));
                 assertEquals(s.get("num_loss_tokens").asLong(), sum.count());
                 NDArray mean = sum.mean();
                 loss = mean.getFloat();
@@ -243,7 +243,7 @@ class NemotronHLoraGoldenTest {
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray logits = lora.model().forward(Fixtures.ints2d(s.get("input_ids"), step),
                         Fixtures.ints2d(s.get("attention_mask"), step), null, null, true);
-                gc.backward(CausalLmLoss.mean(logits, Fixtures.ints2d(s.get("labels"), step)));
+                gc.backward(FullLogitsLoss.mean(logits, Fixtures.ints2d(s.get("labels"), step)));
             }
             for (String layer : List.of("backbone.layers.0.mixer.out_proj", "backbone.layers.4.mixer.out_proj")) {
                 float[] g = lora.layers().get(layer).loraB().getGradient().toFloatArray();
@@ -349,7 +349,7 @@ class NemotronHLoraGoldenTest {
             }
             NDArray logits = fresh.model().forward(Fixtures.ints2d(s.get("input_ids"), step),
                     Fixtures.ints2d(s.get("attention_mask"), step), null, null, false);
-            return CausalLmLoss.mean(logits, Fixtures.ints2d(s.get("labels"), step)).getFloat();
+            return FullLogitsLoss.mean(logits, Fixtures.ints2d(s.get("labels"), step)).getFloat();
         }
     }
 }

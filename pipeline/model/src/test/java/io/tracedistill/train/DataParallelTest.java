@@ -1,18 +1,18 @@
 package io.tracedistill.train;
 
-import io.tracedistill.config.DeviceSpec;
-import io.tracedistill.config.LrSchedulerType;
-import io.tracedistill.config.PhaseConfig;
-import io.tracedistill.config.TrainSection;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tracedistill.config.DeviceSpec;
+import io.tracedistill.config.LrSchedulerType;
+import io.tracedistill.config.PhaseConfig;
+import io.tracedistill.config.TrainSection;
 import io.tracedistill.model.CausalLm;
 import io.tracedistill.peft.LoraConfig;
 import io.tracedistill.peft.LoraModel;
 import io.tracedistill.peft.PeftAdapter;
+import io.tracedistill.peft.PeftAdapterWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -76,7 +76,7 @@ class DataParallelTest {
                     }
                 }
                 first = first == null ? lora : first;
-                models.add(new CausalLmAdapter(lora));
+                models.add(new LoraTrainableModel(lora));
             }
             new TwoPhaseTrainer(s, models, new PeftAdapterWriter(PeftAdapter.configJson(first.config(), "tiny-qwen2")), steps::add)
                     .train(new InMemoryTokenShardReader(examples(10)), new InMemoryTokenShardReader(examples(5)), out, false);

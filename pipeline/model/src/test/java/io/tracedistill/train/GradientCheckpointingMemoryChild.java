@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import io.tracedistill.model.CausalLmLoss;
+import io.tracedistill.model.FullLogitsLoss;
 import io.tracedistill.model.families.ModelFamilies;
 import io.tracedistill.peft.LoraConfig;
 import io.tracedistill.peft.LoraModel;
@@ -31,7 +31,7 @@ public final class GradientCheckpointingMemoryChild {
         int len = Integer.parseInt(args[3]);
         try (NDManager m = NDManager.newBaseManager()) {
             LoraModel lora = LoraModel.inject(ModelFamilies.load(model, m), new LoraConfig(8, 16, 0, null, false), 1, m);
-            CausalLmAdapter replica = new CausalLmAdapter(lora, checkpointed);
+            LoraTrainableModel replica = new LoraTrainableModel(lora, checkpointed);
             SplittableRandom rng = new SplittableRandom(5);
             long[] ids = new long[rows * len];
             for (int i = 0; i < ids.length; i++) {
@@ -46,7 +46,7 @@ public final class GradientCheckpointingMemoryChild {
         }
     }
 
-    private static void step(CausalLmAdapter replica, NDManager m, long[] all, int rows, int len) {
+    private static void step(LoraTrainableModel replica, NDManager m, long[] all, int rows, int len) {
         long[] ids = new long[rows * len];
         for (int r = 0; r < rows; r++) {
             System.arraycopy(all, r * (all.length / rows), ids, r * len, len);
@@ -54,7 +54,7 @@ public final class GradientCheckpointingMemoryChild {
         try (NDManager step = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray x = step.create(ids, new Shape(rows, len));
             NDArray hidden = replica.hiddenStates(x, null, null);
-            NDArray loss = CausalLmLoss.mean(replica.lmHead(hidden), x);
+            NDArray loss = FullLogitsLoss.mean(replica.lmHead(hidden), x);
             replica.backward(gc, loss);
             loss.getFloat();
         }

@@ -9,21 +9,21 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tracedistill.model.CausalLmLoss;
 import io.tracedistill.model.Fixtures;
+import io.tracedistill.model.FullLogitsLoss;
 import io.tracedistill.model.families.ModelFamilies;
 import io.tracedistill.peft.LoraConfig;
 import io.tracedistill.peft.LoraModel;
 import io.tracedistill.peft.PeftAdapter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code gradient_checkpointing: true}: the same loss and gradients as the recorded forward (within 1e-5) on
@@ -39,12 +39,12 @@ class GradientCheckpointingTest {
         JsonNode s = Fixtures.json(fixture + "/lora/train_step.json");
         try (NDManager m = NDManager.newBaseManager(); NDManager step = m.newSubManager()) {
             LoraModel lora = PeftAdapter.load(ModelFamilies.load(Fixtures.dir(fixture), m), Fixtures.dir(fixture + "/lora"), m);
-            CausalLmAdapter replica = new CausalLmAdapter(lora, checkpointed);
+            LoraTrainableModel replica = new LoraTrainableModel(lora, checkpointed);
             double loss;
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray hidden = replica.hiddenStates(Fixtures.ints2d(s.get("input_ids"), step),
                         Fixtures.ints2d(s.get("attention_mask"), step), null);
-                NDArray mean = CausalLmLoss.mean(replica.lmHead(hidden), Fixtures.ints2d(s.get("labels"), step));
+                NDArray mean = FullLogitsLoss.mean(replica.lmHead(hidden), Fixtures.ints2d(s.get("labels"), step));
                 loss = mean.getFloat();
                 replica.backward(gc, mean);
             }
@@ -80,7 +80,7 @@ class GradientCheckpointingTest {
         try (NDManager m = NDManager.newBaseManager()) {
             LoraModel lora = LoraModel.inject(ModelFamilies.load(Fixtures.dir("tiny-nemotron-h"), m),
                     new LoraConfig(4, 8, 0.1, List.of("q_proj"), false), 1, m);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new CausalLmAdapter(lora, true));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new LoraTrainableModel(lora, true));
             assertTrue(e.getMessage().contains("lora_dropout"), e.getMessage());
         }
     }

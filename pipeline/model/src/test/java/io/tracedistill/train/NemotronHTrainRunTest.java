@@ -10,19 +10,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tracedistill.config.ConfigLoader;
 import io.tracedistill.config.RunConfig;
-import io.tracedistill.model.CausalLmLoss;
+import io.tracedistill.model.FullLogitsLoss;
 import io.tracedistill.model.LanguageModel;
 import io.tracedistill.model.families.ModelFamilies;
 import io.tracedistill.peft.LoraModel;
 import io.tracedistill.peft.PeftAdapter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Both training phases on tiny-nemotron-h through the job entry point ({@link TrainRun}), with architecture-aware
@@ -79,7 +79,7 @@ class NemotronHTrainRunTest {
             assertEquals(46, lora.layers().size(), "autodetect: q/k/v/o, in/out_proj, up/down of MLP and experts");
             NDArray ids = m.create(toLong(example.inputIds()), new Shape(1, example.length()));
             NDArray labels = m.create(toLong(example.labels()), new Shape(1, example.length()));
-            double reloaded = CausalLmLoss.mean(lora.model().forward(ids, null, null, null, false), labels).getFloat();
+            double reloaded = FullLogitsLoss.mean(lora.model().forward(ids, null, null, null, false), labels).getFloat();
             System.out.printf("phase-2 step-1 loss: trainer %.7f, reloaded phase-1 adapter %.7f (diff %.2e, tol 1e-5)%n",
                     first2.loss(), reloaded, Math.abs(first2.loss() - reloaded));
             assertEquals(first2.loss(), reloaded, 1e-5);

@@ -10,6 +10,7 @@ import io.tracedistill.model.CausalLm;
 import io.tracedistill.peft.LoraConfig;
 import io.tracedistill.peft.LoraModel;
 import io.tracedistill.peft.PeftAdapter;
+import io.tracedistill.peft.PeftAdapterWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -64,7 +65,7 @@ class RanksTrainingTest {
         List<StepRecord> steps = new ArrayList<>();
         try (NDManager m = NDManager.newBaseManager()) {
             LoraModel lora = lora(m);
-            CausalLmAdapter model = new CausalLmAdapter(lora);
+            LoraTrainableModel model = new LoraTrainableModel(lora);
             new TwoPhaseTrainer(settings(w), model, new PeftAdapterWriter(PeftAdapter.configJson(lora.config(), "tiny-qwen2")), steps::add)
                     .train(new InMemoryTokenShardReader(DataParallelTest.examples(11)), new InMemoryTokenShardReader(DataParallelTest.examples(5)),
                             out, false);
@@ -78,7 +79,7 @@ class RanksTrainingTest {
         List<Map<String, float[]>> finals = RankThreads.run(w, c -> {
             try (NDManager m = NDManager.newBaseManager()) {
                 LoraModel lora = lora(m);
-                CausalLmAdapter model = new CausalLmAdapter(lora);
+                LoraTrainableModel model = new LoraTrainableModel(lora);
                 new TwoPhaseTrainer(settings(w), model, new PeftAdapterWriter(PeftAdapter.configJson(lora.config(), "tiny-qwen2")),
                         c.rank() == 0 ? steps::add : null, c)
                         .train(new InMemoryTokenShardReader(DataParallelTest.examples(11)), new InMemoryTokenShardReader(DataParallelTest.examples(5)),
@@ -154,7 +155,7 @@ class RanksTrainingTest {
                     lora.trainableParameters().values().iterator().next().addi(1e-3f); // a replica that is not rank 0's
                 }
                 try {
-                    new TwoPhaseTrainer(settings(2), new CausalLmAdapter(lora), new PeftAdapterWriter(PeftAdapter.configJson(lora.config(), "t")),
+                    new TwoPhaseTrainer(settings(2), new LoraTrainableModel(lora), new PeftAdapterWriter(PeftAdapter.configJson(lora.config(), "t")),
                             null, c).train(new InMemoryTokenShardReader(DataParallelTest.examples(4)),
                             new InMemoryTokenShardReader(DataParallelTest.examples(4)), tmp, false);
                     return "trained";

@@ -1,17 +1,17 @@
 package io.tracedistill.train;
 
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tracedistill.config.DeviceSpec;
 import io.tracedistill.config.LrSchedulerType;
 import io.tracedistill.config.PhaseConfig;
 import io.tracedistill.config.TrainSection;
-
-import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tracedistill.model.CausalLm;
 import io.tracedistill.peft.LoraConfig;
 import io.tracedistill.peft.LoraModel;
 import io.tracedistill.peft.PeftAdapter;
+import io.tracedistill.peft.PeftAdapterWriter;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -75,7 +75,7 @@ public final class ResumeChildMain {
             } else {
                 CausalLm base = CausalLm.load(TrajectoryParityGoldenTest.resource("tiny-qwen2"), m);
                 LoraModel lora = LoraModel.inject(base, new LoraConfig(4, 8, 0.1, List.of("q_proj", "v_proj"), false), 3, m);
-                new TwoPhaseTrainer(qwenSettings(), new CausalLmAdapter(lora),
+                new TwoPhaseTrainer(qwenSettings(), new LoraTrainableModel(lora),
                         new PeftAdapterWriter(PeftAdapter.configJson(lora.config(), "tiny-qwen2")), slow)
                         .train(new InMemoryTokenShardReader(trajectoryExamples(1, 8)),
                                 new InMemoryTokenShardReader(trajectoryExamples(2, 6)), out, resume);

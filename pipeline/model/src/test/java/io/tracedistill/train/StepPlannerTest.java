@@ -28,8 +28,8 @@ class StepPlannerTest {
         return out;
     }
 
-    private static List<OptimizerStep> all(StepPlanner p, List<TokenExample> ex, List<TokenExample> truncated) {
-        List<OptimizerStep> out = new ArrayList<>();
+    private static List<StepBatch> all(StepPlanner p, List<TokenExample> ex, List<TokenExample> truncated) {
+        List<StepBatch> out = new ArrayList<>();
         p.epoch(new InMemoryTokenShardReader(ex), 0, 1, 0, truncated::add).forEachRemaining(out::add);
         return out;
     }
@@ -38,10 +38,10 @@ class StepPlannerTest {
     void nineExamplesBs2Gas2GiveThreeStepsAndAShortLastStep() {
         StepPlanner p = new StepPlanner(2, 2, 100, 99);
         assertEquals(3, p.stepsPerEpoch(9)); // ceil(ceil(9/2)/2) = ceil(5/2)
-        List<OptimizerStep> steps = all(p, examples(9), new ArrayList<>());
+        List<StepBatch> steps = all(p, examples(9), new ArrayList<>());
         assertEquals(3, steps.size());
         assertEquals(List.of(2, 2), steps.get(0).microBatches().stream().map(MicroBatch::rows).toList());
-        OptimizerStep last = steps.get(2);
+        StepBatch last = steps.get(2);
         assertEquals(3, last.step());
         assertEquals(1, last.microBatches().size());           // one micro-batch with one example
         assertEquals(8L, last.microBatches().get(0).examples().get(0).position());
@@ -65,7 +65,7 @@ class StepPlannerTest {
     void numItemsCountsShiftedLabelsOverTheWholeStep() {
         StepPlanner p = new StepPlanner(2, 2, 100, 0);
         // lengths 2,3,4,2 -> supervised after shift 1,2,3,1 = 7
-        OptimizerStep s = all(p, examples(4), new ArrayList<>()).get(0);
+        StepBatch s = all(p, examples(4), new ArrayList<>()).get(0);
         assertEquals(7, s.numItemsInBatch());
         assertEquals(3, s.microBatches().get(0).numShiftedLabelTokens());
         assertEquals(4, s.microBatches().get(1).numShiftedLabelTokens());
@@ -75,7 +75,7 @@ class StepPlannerTest {
     void truncatesKeepStartAndReportsIt() {
         StepPlanner p = new StepPlanner(1, 1, 3, 0);
         List<TokenExample> cut = new ArrayList<>();
-        List<OptimizerStep> steps = all(p, examples(3), cut); // lengths 2, 3, 4
+        List<StepBatch> steps = all(p, examples(3), cut); // lengths 2, 3, 4
         assertEquals(1, cut.size());
         assertEquals(2L, cut.get(0).position());
         assertArrayEquals(new int[] {20, 21, 22}, steps.get(2).microBatches().get(0).inputIds());
@@ -84,8 +84,8 @@ class StepPlannerTest {
     @Test
     void resumingAtAStepBoundarySkipsTheTrainedExamples() {
         StepPlanner p = new StepPlanner(2, 2, 100, 0);
-        Iterator<OptimizerStep> it = p.epoch(new InMemoryTokenShardReader(examples(9)), 0, 2, 4, e -> { });
-        OptimizerStep s = it.next();
+        Iterator<StepBatch> it = p.epoch(new InMemoryTokenShardReader(examples(9)), 0, 2, 4, e -> { });
+        StepBatch s = it.next();
         assertEquals(2, s.step());
         assertEquals(4L, s.microBatches().get(0).examples().get(0).position());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -1,16 +1,16 @@
 package io.tracedistill.train;
 
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tracedistill.config.DeviceSpec;
 import io.tracedistill.config.LrSchedulerType;
 import io.tracedistill.config.PhaseConfig;
 import io.tracedistill.config.TrainSection;
-
-import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tracedistill.model.CausalLm;
 import io.tracedistill.peft.LoraModel;
 import io.tracedistill.peft.PeftAdapter;
+import io.tracedistill.peft.PeftAdapterWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,7 +41,7 @@ class TinyQwen2LossGoesDownTest {
         try (NDManager m = NDManager.newBaseManager()) {
             LoraModel lora = PeftAdapter.load(CausalLm.load(TrajectoryParityGoldenTest.resource("tiny-qwen2"), m),
                     TrajectoryParityGoldenTest.resource("train_trajectory/initial_adapter"), m);
-            TrainResult r = new TwoPhaseTrainer(s, new CausalLmAdapter(lora), new PeftAdapterWriter(PeftAdapter.configJson(lora.config(), "tiny-qwen2")),
+            TrainResult r = new TwoPhaseTrainer(s, new LoraTrainableModel(lora), new PeftAdapterWriter(PeftAdapter.configJson(lora.config(), "tiny-qwen2")),
                     rec -> { if (rec.phase() == 1) { losses.add(rec.loss()); } })
                     .train(new InMemoryTokenShardReader(batch), new InMemoryTokenShardReader(List.of()), out, false);
             assertEquals(12, losses.size());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tracedistill.config.ConfigLoader;
 import io.tracedistill.config.RunConfig;
+import io.tracedistill.model.SafeTensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -105,10 +106,10 @@ class TrainRunTest {
         assertEquals(0.0, cfgInZip.path("lora_dropout").asDouble());
         assertEquals(4, cfgInZip.path("r").asInt());
         // The final adapter has the 2 layers x 2 modules x (A, B) tensors; B moved away from 0.
-        Map<String, TensorFiles.HostTensor> w = TensorFiles.read(out.resolve("adapter/adapter_model.safetensors"));
+        Map<String, SafeTensors.HostTensor> w = TensorFiles.read(out.resolve("adapter/adapter_model.safetensors"));
         assertEquals(8, w.size());
         float maxB = 0;
-        for (float v : w.get("base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight").data()) {
+        for (float v : w.get("base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight").values()) {
             maxB = Math.max(maxB, Math.abs(v));
         }
         assertTrue(maxB > 0, "lora_B should have been trained away from its zero init");

@@ -1,17 +1,18 @@
 package io.tracedistill.train;
 
-import io.tracedistill.config.DeviceSpec;
-import io.tracedistill.config.LrSchedulerType;
-import io.tracedistill.config.PhaseConfig;
-import io.tracedistill.config.TrainSection;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tracedistill.config.DeviceSpec;
+import io.tracedistill.config.LrSchedulerType;
+import io.tracedistill.config.PhaseConfig;
+import io.tracedistill.config.TrainSection;
 import io.tracedistill.model.CausalLm;
+import io.tracedistill.model.SafeTensors;
 import io.tracedistill.peft.LoraModel;
 import io.tracedistill.peft.PeftAdapter;
+import io.tracedistill.peft.PeftAdapterWriter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
@@ -120,7 +121,7 @@ class TrajectoryParityGoldenTest {
     /** Trains both phases as the reference did (one process, batch 1 x accumulation 3); a subclass may lay them out otherwise. */
     void train(JsonNode cfg, List<TokenExample> p1, List<TokenExample> p2, Path out) throws Exception {
         try (NDManager manager = NDManager.newBaseManager()) {
-            CausalLmAdapter model = new CausalLmAdapter(initialAdapter(manager));
+            LoraTrainableModel model = new LoraTrainableModel(initialAdapter(manager));
             new TwoPhaseTrainer(settings(cfg, 1, 0), model, adapterWriter(), recorder(model))
                     .train(new InMemoryTokenShardReader(p1), new InMemoryTokenShardReader(p2), out, false);
         }
@@ -131,7 +132,7 @@ class TrajectoryParityGoldenTest {
         return PeftAdapter.load(base, resource("train_trajectory/initial_adapter"), manager);
     }
 
-    static AdapterWriter adapterWriter() throws Exception {
+    static PeftAdapterWriter adapterWriter() throws Exception {
         try (NDManager m = NDManager.newBaseManager()) {
             return new PeftAdapterWriter(PeftAdapter.configJson(initialAdapter(m).config(), "tiny-qwen2"));
         }
@@ -243,14 +244,14 @@ class TrajectoryParityGoldenTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("recordedAdapters")
     void adapterMatchesTheReference(String ours, String reference) throws Exception {
-        Map<String, TensorFiles.HostTensor> got = TensorFiles.read(output.resolve(ours).resolve("adapter_model.safetensors"));
-        Map<String, TensorFiles.HostTensor> exp = TensorFiles.read(resource("train_trajectory/" + reference + "/adapter_model.safetensors"));
+        Map<String, SafeTensors.HostTensor> got = TensorFiles.read(output.resolve(ours).resolve("adapter_model.safetensors"));
+        Map<String, SafeTensors.HostTensor> exp = TensorFiles.read(resource("train_trajectory/" + reference + "/adapter_model.safetensors"));
         assertEquals(new java.util.TreeSet<>(exp.keySet()), new java.util.TreeSet<>(got.keySet()), "tensor names");
         double max = 0;
         String where = "";
         for (String k : exp.keySet()) {
-            float[] a = exp.get(k).data();
-            float[] b = got.get(k).data();
+            float[] a = exp.get(k).values();
+            float[] b = got.get(k).values();
             assertEquals(a.length, b.length, k);
             for (int i = 0; i < a.length; i++) {
                 double d = Math.abs(a[i] - b[i]);

@@ -18,7 +18,7 @@ class TrajectoryParityTwoRanksTest extends TrajectoryParityGoldenTest {
         TrainSettings settings = settings(cfg, 2, 1);
         RankThreads.run(2, collective -> {
             try (NDManager manager = NDManager.newBaseManager()) {
-                CausalLmAdapter model = new CausalLmAdapter(initialAdapter(manager));
+                LoraTrainableModel model = new LoraTrainableModel(initialAdapter(manager));
                 new TwoPhaseTrainer(settings, model, adapterWriter(), collective.rank() == 0 ? recorder(model) : null, collective)
                         .train(new InMemoryTokenShardReader(p1), new InMemoryTokenShardReader(p2), out, false);
             }

@@ -1,13 +1,14 @@
 package io.tracedistill.train;
 
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tracedistill.config.DeviceSpec;
 import io.tracedistill.config.LrSchedulerType;
 import io.tracedistill.config.PhaseConfig;
 import io.tracedistill.config.TrainSection;
-
-import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tracedistill.model.SafeTensors;
+import io.tracedistill.peft.PeftAdapterWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,7 +30,7 @@ class TwoPhaseTrainerTest {
         return new PhaseConfig(lr, LrSchedulerType.valueOf(sched.toUpperCase(java.util.Locale.ROOT)), warmup, epochs, bs, gas, clip, neft, 1);
     }
 
-    static AdapterWriter writer() {
+    static PeftAdapterWriter writer() {
         ObjectNode cfg = new ObjectMapper().createObjectNode().put("peft_type", "LORA").put("r", ToyLoraLm.R);
         return new PeftAdapterWriter(cfg);
     }
@@ -125,7 +126,7 @@ class TwoPhaseTrainerTest {
     void sameSeedGivesTheSameAdapterBitForBitEvenWithNeftune(@TempDir Path out) throws Exception {
         PhaseConfig p = phase(0.02, "linear", 1, 2, 2, 2, 1.0, 5.0);
         TrainSettings s = new TrainSettings(new TrainSection(p, p, 1, 0), 64, 7, true, DeviceSpec.cpu(), 0, 1);
-        List<Map<String, TensorFiles.HostTensor>> adapters = new ArrayList<>();
+        List<Map<String, SafeTensors.HostTensor>> adapters = new ArrayList<>();
         for (int k = 0; k < 2; k++) {
             try (NDManager m = NDManager.newBaseManager()) {
                 TrainResult r = new TwoPhaseTrainer(s, new ToyLoraLm(m, 1), writer(), null)
@@ -136,7 +137,7 @@ class TwoPhaseTrainerTest {
             }
         }
         for (String k : adapters.get(0).keySet()) {
-            assertArrayEquals(adapters.get(0).get(k).data(), adapters.get(1).get(k).data(), 0f, k);
+            assertArrayEquals(adapters.get(0).get(k).values(), adapters.get(1).get(k).values(), 0f, k);
         }
         // NEFTune is active: a different seed gives a different adapter.
         try (NDManager m = NDManager.newBaseManager()) {
@@ -144,9 +145,9 @@ class TwoPhaseTrainerTest {
             TrainResult r = new TwoPhaseTrainer(other, new ToyLoraLm(m, 1), writer(), null)
                     .train(new InMemoryTokenShardReader(toyExamples(10)), new InMemoryTokenShardReader(toyExamples(6)),
                             out.resolve("other"), false);
-            float[] a = TensorFiles.read(r.adapter().resolve("adapter_model.safetensors")).get("base_model.model.lm_head.lora_B.weight").data();
+            float[] a = TensorFiles.read(r.adapter().resolve("adapter_model.safetensors")).get("base_model.model.lm_head.lora_B.weight").values();
             assertNotEquals(java.util.Arrays.toString(a),
-                    java.util.Arrays.toString(adapters.get(0).get("base_model.model.lm_head.lora_B.weight").data()));
+                    java.util.Arrays.toString(adapters.get(0).get("base_model.model.lm_head.lora_B.weight").values()));
         }
     }
 

@@ -2,6 +2,10 @@ package io.tracedistill.chat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tracedistill.chat.jinja.JinjaTemplate;
+import io.tracedistill.chat.jinja.RenderResult;
+import io.tracedistill.chat.jinja.TemplateException;
+import io.tracedistill.python.PyObjects;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -235,7 +239,7 @@ public final class ChatTemplate implements ChatRenderer {
             if (extra.containsKey(reserved)) {
                 // transformers passes these by name, so Python fails with "got multiple values" for such a kwarg
                 throw new TemplateException("TypeError", "render() got multiple values for keyword argument "
-                        + Py.repr(reserved) + "; pass it as the render argument, not as an extra variable", name(), 0);
+                        + PyObjects.repr(reserved) + "; pass it as the render argument, not as an extra variable", name(), 0);
             }
         }
         ctx.put("messages", messages);

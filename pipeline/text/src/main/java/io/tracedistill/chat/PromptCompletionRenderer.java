@@ -1,5 +1,6 @@
 package io.tracedistill.chat;
 
+import io.tracedistill.chat.jinja.TemplateException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -7,7 +7,7 @@
  *   <li>{@link io.tracedistill.chat.PromptCompletionRenderer}: the (prompt, completion) split for completion-only
  *       training with the fail-closed strict-prefix boundary of the reference's {@code render_prompt_completion};
  *   <li>(the {@code render-chat} command that prints a rendering is {@code io.tracedistill.jobs.RenderChatCommand});
- *   <li>{@link io.tracedistill.chat.JinjaTemplate}: the Jinja engine underneath &mdash; a lexer, parser and
+ *   <li>{@link io.tracedistill.chat.jinja.JinjaTemplate}: the Jinja engine underneath &mdash; a lexer, parser and
  *       tree-walking evaluator reproducing jinja2 3.1 under transformers' settings ({@code trim_blocks},
  *       {@code lstrip_blocks}, immutable sandbox, {@code loopcontrols}, {@code {% generation %}}) with Python value
  *       semantics (code-point strings, Python whitespace, {@code repr}/{@code str}, {@code json.dumps}, undefined).

@@ -3,13 +3,16 @@ package io.tracedistill.tools;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.tracedistill.model.CausalLm;
-import io.tracedistill.model.CausalLmLoss;
 import io.tracedistill.model.HfConfig;
 import io.tracedistill.peft.LoraConfig;
 import io.tracedistill.peft.LoraModel;
+import io.tracedistill.train.CausalLmLoss;
+import io.tracedistill.train.LoraTrainableModel;
+import io.tracedistill.train.TrainableModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,8 +26,10 @@ import java.util.Random;
 
 /**
  * Times one LoRA training step (forward + loss + backward; frozen base, LoRA on all 7 projections) of a
- * random Qwen2-shaped model, for {@code scripts/bench-model}. {@code bench/torch_reference.py} times
- * the same model and step in plain PyTorch eager. Prints one JSON line.
+ * random Qwen2-shaped model, for {@code scripts/bench-model}, through the trainer's own forward and loss
+ * ({@link LoraTrainableModel}, {@link CausalLmLoss}: {@code lm_head} on the supervised rows only).
+ * {@code scripts/bench/torch_reference.py} times the same model and step in plain PyTorch eager (full logits,
+ * the same mean loss). Prints one JSON line.
  *
  * <pre>
  * ModelBenchmark --hidden 256 --ff 1280 --heads 4 --kv-heads 2 --layers 4 --vocab 259 --seq 128 --batch 4
@@ -96,15 +101,19 @@ public final class ModelBenchmark {
             CausalLm lm = CausalLm.fromWeights(cfg, w, manager, "random");
             LoraModel lora = LoraModel.inject(lm, new LoraConfig(rank, 2 * rank, 0.0,
                     List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"), false), seed, manager);
-            lora.setTrainable(true);
             long loraParams = lora.trainableParameters().values().stream().mapToLong(NDArray::size).sum();
+
+            TrainableModel model = new LoraTrainableModel(lora);
 
             // 2. Fixed random batch; labels = inputs (every position but the last is a target).
             Random rnd = new Random(seed);
             long[] ids = new long[batch * seq];
+            int[] labels = new int[batch * seq];
             for (int i = 0; i < ids.length; i++) {
                 ids[i] = rnd.nextInt(vocab);
+                labels[i] = (int) ids[i];
             }
+            CausalLmLoss.Targets targets = CausalLmLoss.targets(labels, batch, seq);
             List<Double> times = new ArrayList<>();
             List<Double> cpuTimes = new ArrayList<>();
             com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
@@ -119,9 +128,12 @@ public final class ModelBenchmark {
                 long c0 = os.getProcessCpuTime();
                 try (NDManager step = manager.newSubManager();
                      GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    NDArray x = step.create(ids, new Shape(batch, seq));
-                    NDArray logits = lm.forward(x, null, null, null, true);
-                    NDArray loss = CausalLmLoss.mean(logits, x);
+                    // The trainer's loss path (TwoPhaseTrainer#trainStep): hidden states, lm_head on the
+                    // supervised rows only, summed CE divided by the step's target count (here: the mean).
+                    NDArray x = step.create(ids, new Shape(batch, seq));                     // [B, T]
+                    NDArray mask = step.ones(new Shape(batch, seq), DataType.INT64);        // [B, T], no padding
+                    NDArray states = model.hiddenStates(x, mask, null);                     // [B, T, H]
+                    NDArray loss = CausalLmLoss.normalised(model, states, targets, targets.count()); // scalar
                     gc.backward(loss);
                     lastLoss = loss.getFloat();
                 }

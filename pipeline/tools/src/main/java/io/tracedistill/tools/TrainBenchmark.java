@@ -10,9 +10,10 @@ import io.tracedistill.model.CausalLm;
 import io.tracedistill.peft.LoraConfig;
 import io.tracedistill.peft.LoraModel;
 import io.tracedistill.peft.PeftAdapter;
-import io.tracedistill.train.CausalLmAdapter;
+import io.tracedistill.peft.PeftAdapterWriter;
+import io.tracedistill.tokens.MaskedExample;
 import io.tracedistill.train.InMemoryTokenShardReader;
-import io.tracedistill.train.PeftAdapterWriter;
+import io.tracedistill.train.LoraTrainableModel;
 import io.tracedistill.train.StepListener;
 import io.tracedistill.train.TokenExample;
 import io.tracedistill.train.TrainResult;
@@ -69,7 +70,7 @@ public final class TrainBenchmark {
                 int[] labels = new int[len];
                 for (int t = 0; t < len; t++) {
                     ids[t] = rnd.nextInt(vocab);
-                    labels[t] = t < len / 2 ? TokenExample.IGNORE_INDEX : ids[t];
+                    labels[t] = t < len / 2 ? MaskedExample.IGNORE_INDEX : ids[t];
                 }
                 examples.add(new TokenExample(i, "bench", ids, labels));
             }
@@ -90,7 +91,7 @@ public final class TrainBenchmark {
                 last[0] = now;
             };
             Path out = Files.createTempDirectory("bench-train");
-            TrainResult result = new TwoPhaseTrainer(s, new CausalLmAdapter(lora),
+            TrainResult result = new TwoPhaseTrainer(s, new LoraTrainableModel(lora),
                     new PeftAdapterWriter(PeftAdapter.configJson(lora.config(), "bench")), timer)
                     .train(new InMemoryTokenShardReader(examples), new InMemoryTokenShardReader(List.of()), out, false);
             deleteTree(out);

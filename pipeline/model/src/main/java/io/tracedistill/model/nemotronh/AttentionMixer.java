@@ -2,7 +2,7 @@ package io.tracedistill.model.nemotronh;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import io.tracedistill.model.Linear;
+import io.tracedistill.model.LinearProjection;
 import java.util.List;
 
 /**
@@ -18,7 +18,7 @@ final class AttentionMixer extends Mixer {
     private final int headDim;
     private final float scale;
 
-    AttentionMixer(NemotronHConfig cfg, Linear q, Linear k, Linear v, Linear o) {
+    AttentionMixer(NemotronHConfig cfg, LinearProjection q, LinearProjection k, LinearProjection v, LinearProjection o) {
         slot("q_proj", q);
         slot("k_proj", k);
         slot("v_proj", v);

@@ -1,13 +1,13 @@
 package io.tracedistill.model.nemotronh;
 
 import ai.djl.ndarray.NDArray;
-import io.tracedistill.model.Linear;
+import io.tracedistill.model.LinearProjection;
 import java.util.List;
 
 /** A dense {@code -} layer's mixer: one {@link Relu2Mlp} ({@code up_proj [F, H]}, {@code down_proj [H, F]}). */
 final class DenseMlpMixer extends Mixer {
 
-    DenseMlpMixer(Linear up, Linear down) {
+    DenseMlpMixer(LinearProjection up, LinearProjection down) {
         slot(Relu2Mlp.UP, up);
         slot(Relu2Mlp.DOWN, down);
     }

@@ -8,7 +8,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import io.tracedistill.model.Linear;
+import io.tracedistill.model.LinearProjection;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,7 +36,7 @@ final class Mamba2Mixer extends Mixer {
     private final NDArray d;          // [nh]
     private final NDArray normWeight; // [I]
 
-    Mamba2Mixer(NemotronHConfig cfg, Linear inProj, Linear outProj, NDArray convWeight, NDArray convBias,
+    Mamba2Mixer(NemotronHConfig cfg, LinearProjection inProj, LinearProjection outProj, NDArray convWeight, NDArray convBias,
                 NDArray dtBias, NDArray aLog, NDArray d, NDArray normWeight) {
         this.cfg = cfg;
         slot(IN_PROJ, inProj);

@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import io.tracedistill.model.Linear;
+import io.tracedistill.model.LinearProjection;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -28,8 +28,8 @@ final class MoeMixer extends Mixer {
     private final NDArray gate;        // [E, H]
     private final float[] correction; // [E]
 
-    MoeMixer(NemotronHConfig cfg, int layer, NDArray gate, NDArray correctionBias, List<Linear[]> experts,
-             Linear sharedUp, Linear sharedDown) {
+    MoeMixer(NemotronHConfig cfg, int layer, NDArray gate, NDArray correctionBias, List<LinearProjection[]> experts,
+             LinearProjection sharedUp, LinearProjection sharedDown) {
         this.cfg = cfg;
         this.layer = layer;
         this.gate = gate;

@@ -10,7 +10,7 @@ import io.tracedistill.model.DecodeCache;
 import io.tracedistill.model.Float16Base;
 import io.tracedistill.model.GradientCheckpointing;
 import io.tracedistill.model.LanguageModel;
-import io.tracedistill.model.Linear;
+import io.tracedistill.model.LinearProjection;
 import io.tracedistill.model.ModelLoadException;
 import io.tracedistill.model.Projection;
 import io.tracedistill.model.RmsNorm;
@@ -71,10 +71,10 @@ public final class NemotronH implements LanguageModel {
                         require(w, m + "D", cfg.mambaHeads()),
                         require(w, m + "norm.weight", cfg.mambaInner()));
                 case MOE -> {
-                    List<Linear[]> experts = new ArrayList<>();
+                    List<LinearProjection[]> experts = new ArrayList<>();
                     for (int e = 0; e < cfg.nRoutedExperts(); e++) {
                         String x = m + "experts." + e + ".";
-                        experts.add(new Linear[] {
+                        experts.add(new LinearProjection[] {
                             linear(w, x + "up_proj", cfg.moeIntermediateSize(), h),
                             linear(w, x + "down_proj", h, cfg.moeIntermediateSize())});
                     }
@@ -169,8 +169,8 @@ public final class NemotronH implements LanguageModel {
         return a;
     }
 
-    private Linear linear(Map<String, NDArray> w, String module, int out, int in) {
-        return new Linear(module, require(w, module + ".weight", out, in), null);
+    private LinearProjection linear(Map<String, NDArray> w, String module, int out, int in) {
+        return new LinearProjection(module, require(w, module + ".weight", out, in), null);
     }
 
     public NemotronHConfig nemotronConfig() {

@@ -12,9 +12,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tracedistill.model.CausalLmGoldenTestSupport;
-import io.tracedistill.model.CausalLmLoss;
 import io.tracedistill.model.Fixtures;
 import io.tracedistill.model.Float16Base;
+import io.tracedistill.model.FullLogitsLoss;
 import io.tracedistill.model.LanguageModel;
 import io.tracedistill.model.ModelLoadException;
 import io.tracedistill.model.SafeTensors;
@@ -80,7 +80,7 @@ class NemotronHFloat16BaseTest {
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray logits = lora.model().forward(Fixtures.ints2d(s.get("input_ids"), step),
                         Fixtures.ints2d(s.get("attention_mask"), step), null, null, true);
-                NDArray mean = CausalLmLoss.mean(logits, Fixtures.ints2d(s.get("labels"), step));
+                NDArray mean = FullLogitsLoss.mean(logits, Fixtures.ints2d(s.get("labels"), step));
                 loss = mean.getFloat();
                 gc.backward(mean);
             }

@@ -1,17 +1,17 @@
 package io.tracedistill.spark.eval;
 
 import io.tracedistill.contract.ColumnKeys;
-import io.tracedistill.contract.PyText;
+import io.tracedistill.python.PyText;
 import io.tracedistill.spark.prepare.InputSchemaException;
 import io.tracedistill.spark.prepare.InputTable;
-import java.util.ArrayList;
-import java.util.List;
 import org.apache.spark.sql.types.BooleanType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Checks an eval table ({@code eval_path}, read by prepare's {@link io.tracedistill.spark.prepare.InputReader}) before

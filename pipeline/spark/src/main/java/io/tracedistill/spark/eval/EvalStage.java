@@ -1,11 +1,10 @@
 package io.tracedistill.spark.eval;
 
-import io.tracedistill.config.Redaction;
 import io.tracedistill.config.EvalSection;
+import io.tracedistill.config.Redaction;
 import io.tracedistill.config.RunConfig;
 import io.tracedistill.config.ShardFormat;
 import io.tracedistill.contract.ColumnKeys;
-import io.tracedistill.contract.PyText;
 import io.tracedistill.eval.AccuracyChart;
 import io.tracedistill.eval.ArmSpec;
 import io.tracedistill.eval.ContextLimit;
@@ -14,19 +13,12 @@ import io.tracedistill.eval.EvalSettings;
 import io.tracedistill.eval.Prediction;
 import io.tracedistill.model.families.ModelFamilies;
 import io.tracedistill.peft.PeftAdapter;
+import io.tracedistill.python.PyText;
 import io.tracedistill.run.OutputLayout;
 import io.tracedistill.spark.Manifests;
 import io.tracedistill.spark.ShardFiles;
 import io.tracedistill.spark.prepare.InputReader;
 import io.tracedistill.spark.prepare.InputTable;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.Partitioner;
@@ -41,6 +33,14 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructType;
 import scala.Tuple2;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The eval job ({@code eval --cfg ...}, step 7 of a full run): decode {@code eval_path} greedily with the base model

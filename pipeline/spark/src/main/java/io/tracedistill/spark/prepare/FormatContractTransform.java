@@ -3,15 +3,11 @@ package io.tracedistill.spark.prepare;
 import io.tracedistill.contract.BoxedText;
 import io.tracedistill.contract.ColumnKeys;
 import io.tracedistill.contract.FormatContract;
-import io.tracedistill.contract.PyText;
-import io.tracedistill.contract.PyValue;
 import io.tracedistill.contract.RecordOutcome;
+import io.tracedistill.python.PyText;
+import io.tracedistill.python.PyValue;
 import io.tracedistill.spark.Columns;
 import io.tracedistill.spark.FailureInjection;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Optional;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
@@ -22,6 +18,10 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.CollectionAccumulator;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * Step 3 of prepare: the format contract as a DataFrame transform. Every input row goes through

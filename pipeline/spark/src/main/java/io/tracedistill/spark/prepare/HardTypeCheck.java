@@ -1,6 +1,6 @@
 package io.tracedistill.spark.prepare;
 
-import io.tracedistill.contract.PyText;
+import io.tracedistill.python.PyText;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;

@@ -1,12 +1,12 @@
 package io.tracedistill.spark.prepare;
 
-import io.tracedistill.config.Redaction;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import io.tracedistill.run.OutputLayout;
-import io.tracedistill.run.Phase;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.tracedistill.contract.PyText;
+import io.tracedistill.config.Redaction;
+import io.tracedistill.python.PyText;
+import io.tracedistill.run.OutputLayout;
+import io.tracedistill.run.Phase;
 import io.tracedistill.spark.Manifests;
 import io.tracedistill.spark.ShardFiles;
 import io.tracedistill.spark.ShardSchemas;

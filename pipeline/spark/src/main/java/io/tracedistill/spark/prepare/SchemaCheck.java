@@ -1,17 +1,17 @@
 package io.tracedistill.spark.prepare;
 
 import io.tracedistill.contract.ColumnKeys;
-import io.tracedistill.contract.PyText;
+import io.tracedistill.python.PyText;
 import io.tracedistill.spark.ShardSchemas;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Set;
 import org.apache.spark.sql.types.BooleanType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Step 2 of prepare: checks the input schema against the configured column mapping before any data moves,

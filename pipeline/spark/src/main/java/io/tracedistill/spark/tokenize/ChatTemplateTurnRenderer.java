@@ -4,7 +4,7 @@ import io.tracedistill.chat.ChatTemplate;
 import io.tracedistill.chat.PromptCompletion;
 import io.tracedistill.chat.PromptCompletionException;
 import io.tracedistill.chat.PromptCompletionRenderer;
-import io.tracedistill.chat.TemplateException;
+import io.tracedistill.chat.jinja.TemplateException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;

@@ -1,6 +1,6 @@
 package io.tracedistill.spark.tokenize;
 
-import io.tracedistill.contract.PyText;
+import io.tracedistill.python.PyText;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;

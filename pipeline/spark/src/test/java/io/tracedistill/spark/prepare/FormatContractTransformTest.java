@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tracedistill.contract.PyValue;
+import io.tracedistill.python.PyValue;
 import org.junit.jupiter.api.Test;
 
 /** Hand-checkable cases of the per-row contract step (no Spark). */

@@ -1,11 +1,11 @@
 package io.tracedistill.spark.prepare;
 
 import io.tracedistill.contract.FormatContract;
-import io.tracedistill.contract.PyValue;
 import io.tracedistill.contract.RecordOutcome;
 import io.tracedistill.order.StratifiedOrder;
-import io.tracedistill.testdata.SampleDataGenerator;
+import io.tracedistill.python.PyValue;
 import io.tracedistill.split.TwoPhaseSplit;
+import io.tracedistill.testdata.SampleDataGenerator;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,13 +2,18 @@ package io.tracedistill.spark.tokenize;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tracedistill.config.ShardFormat;
 import io.tracedistill.contract.FormatContract;
-import io.tracedistill.contract.PyValue;
 import io.tracedistill.contract.RecordOutcome;
 import io.tracedistill.order.StratifiedOrder;
-import io.tracedistill.config.ShardFormat;
+import io.tracedistill.python.PyValue;
 import io.tracedistill.spark.Columns;
 import io.tracedistill.spark.ShardSchemas;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -18,11 +23,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 
 /**
  * Builds the prepared shards of the recorded two-phase run ({@code fixtures/train_trajectory}) without the prepare

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tracedistill.config.ConfigLoader;
 import io.tracedistill.config.RunConfig;
 import io.tracedistill.config.ShardFormat;
+import io.tracedistill.model.SafeTensors;
 import io.tracedistill.spark.ShardSchemas;
 import io.tracedistill.spark.SparkSessions;
 import io.tracedistill.train.MetricsLog;
@@ -123,7 +124,7 @@ class ExecutorTrainingIT {
                 out, fixture("tiny-qwen2"), 256, false, Map.of(), Map.of(), null);
     }
 
-    private static Map<String, TensorFiles.HostTensor> adapter(String name) throws Exception {
+    private static Map<String, SafeTensors.HostTensor> adapter(String name) throws Exception {
         return TensorFiles.read(tmp.resolve(name).resolve("adapter").resolve("adapter_model.safetensors"));
     }
 
@@ -155,17 +156,17 @@ class ExecutorTrainingIT {
             assertEquals(a.get(i).loss(), b.get(i).loss(), 0, "two executor runs: step " + i);
             assertEquals(a.get(i).gradNorm(), b.get(i).gradNorm(), 0, "two executor runs: step " + i);
         }
-        Map<String, TensorFiles.HostTensor> wa = adapter("executors-a");
-        Map<String, TensorFiles.HostTensor> wb = adapter("executors-b");
-        Map<String, TensorFiles.HostTensor> wd = adapter("driver");
+        Map<String, SafeTensors.HostTensor> wa = adapter("executors-a");
+        Map<String, SafeTensors.HostTensor> wb = adapter("executors-b");
+        Map<String, SafeTensors.HostTensor> wd = adapter("driver");
         double maxW = 0;
         for (String k : wd.keySet()) {
-            float[] x = wd.get(k).data();
-            float[] y = wa.get(k).data();
+            float[] x = wd.get(k).values();
+            float[] y = wa.get(k).values();
             for (int j = 0; j < x.length; j++) {
                 maxW = Math.max(maxW, Math.abs(x[j] - y[j]));
             }
-            assertArrayEquals(y, wb.get(k).data(), 0f, "two executor runs: " + k);
+            assertArrayEquals(y, wb.get(k).values(), 0f, "two executor runs: " + k);
         }
         System.out.printf("train_on executors (2 ranks, local[2]) vs driver (world_size 2): max |dloss| %.2e, max rel dnorm %.2e,"
                 + " max |dW| %.2e (tolerance %.0e); wall %.1f s vs %.1f s%n", maxLoss, maxNorm, maxW, TOLERANCE, executorsS, driverS);
