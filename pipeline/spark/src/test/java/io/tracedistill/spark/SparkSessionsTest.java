@@ -74,6 +74,7 @@ class SparkSessionsTest {
         List<String> log = new ArrayList<>();
         System.setProperty("spark.master", "local[1]");
         System.setProperty("spark.sql.shuffle.partitions", "3");
+        System.setProperty("spark.hadoop.fs.s3a.retry.limit", "5");
         SparkSessions.JobSession first = null;
         try {
             first = SparkSessions.forJob(Optional.empty(), CFG, "sessions-test", log::add);
@@ -84,12 +85,19 @@ class SparkSessionsTest {
             assertEquals("false", s.conf().get("spark.ui.enabled"), "local and unset by the platform: no UI");
             // (the test JVM already has spark.driver.host/bindAddress as system properties, so they are not filled in)
             assertEquals(List.of("master local[1] (spark.master from spark-submit or the cluster's spark-defaults); unset, "
-                    + "so filled in: {spark.sql.session.timeZone=UTC, spark.ui.enabled=false}"), log);
+                    + "so filled in: {spark.sql.session.timeZone=UTC, spark.ui.enabled=false}",
+                    "S3A fast-fail defaults (unset, so filled in; set spark.hadoop.fs.s3a.* to override): "
+                    + "{spark.hadoop.fs.s3a.attempts.maximum=1, spark.hadoop.fs.s3a.connection.establish.timeout=5000, "
+                    + "spark.hadoop.fs.s3a.connection.request.timeout=30s, spark.hadoop.fs.s3a.connection.timeout=8000, "
+                    + "spark.hadoop.fs.s3a.retry.interval=500ms}"), log);
+            // The S3A defaults reach the file systems' Hadoop configuration; the user's --conf value stays.
+            assertEquals("8000", s.sparkContext().hadoopConfiguration().get("fs.s3a.connection.timeout"));
+            assertEquals("5", s.sparkContext().hadoopConfiguration().get("fs.s3a.retry.limit"));
 
             SparkSessions.JobSession again = SparkSessions.forJob(Optional.empty(), CFG, "sessions-test", log::add);
             assertSame(s, again.session());
             assertFalse(again.started(), "a running session belongs to whoever started it");
-            assertEquals("master local[1] (the Spark session already running in this JVM, used as it is)", log.get(1));
+            assertEquals("master local[1] (the Spark session already running in this JVM, used as it is)", log.get(2));
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> SparkSessions.forJob(Optional.of("local[3]"), CFG, "sessions-test", log::add));
             assertEquals("spark_master: local[3] in conf/x.yaml cannot apply: this JVM already runs a Spark session on "
@@ -98,6 +106,7 @@ class SparkSessionsTest {
         } finally {
             System.clearProperty("spark.master");
             System.clearProperty("spark.sql.shuffle.partitions");
+            System.clearProperty("spark.hadoop.fs.s3a.retry.limit");
             if (first != null) {
                 first.session().stop();
             }
