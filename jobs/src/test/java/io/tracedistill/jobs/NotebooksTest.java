@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tracedistill.jobs.notebooks.DatabricksNotebook;
 import io.tracedistill.jobs.notebooks.SampleCotTable;
 import io.tracedistill.jobs.notebooks.ScalaRepl;
 import io.tracedistill.jobs.notebooks.ZeppelinNote;
@@ -58,11 +59,14 @@ class NotebooksTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PARAMETERS = "Parameters";
 
-    /** The check of each note, by file name; a note without one fails (every note must assert something). */
+    /**
+     * The check of each note, by file name without its extension (the Zeppelin note and its Databricks twin share
+     * it); a note without one fails (every note must assert something).
+     */
     private static final Map<String, BiConsumer<ScalaRepl, Path>> CHECKS = Map.of(
-            "01-prepare-and-inspect.zpln", NotebooksTest::checkPrepareNote,
-            "02-tokens-and-masks.zpln", NotebooksTest::checkTokensNote,
-            "03-eval-report.zpln", NotebooksTest::checkEvalNote);
+            "01-prepare-and-inspect", NotebooksTest::checkPrepareNote,
+            "02-tokens-and-masks", NotebooksTest::checkTokensNote,
+            "03-eval-report", NotebooksTest::checkEvalNote);
 
     /** Eval rows decoded for note 03 ({@code eval_limit}); each arm decodes them all. */
     private static final int EVAL_LIMIT = 5;
@@ -136,7 +140,9 @@ class NotebooksTest {
                 "object z {",
                 "  def show(df: org.apache.spark.sql.Dataset[_]): Unit = df.show(20, false)",
                 "  def show(df: org.apache.spark.sql.Dataset[_], maxResult: Int): Unit = df.show(maxResult, false)",
-                "}"));
+                "}",
+                "// Databricks' display(df), as the twins call it",
+                "def display(df: org.apache.spark.sql.Dataset[_]): Unit = df.show(20, false)"));
         assertTrue(stub.success(), () -> "the z stub does not compile:\n" + stub.output());
         System.out.printf("NotebooksTest: Scala REPL ready in %.1f s (sample: %s)%n", (System.nanoTime() - t0) / 1e9,
                 generatedSample ? "generated " + data : data);
@@ -154,7 +160,11 @@ class NotebooksTest {
 
     static Stream<Arguments> notes() throws IOException {
         try (Stream<Path> files = Files.list(findRepoRoot().resolve("notebooks"))) {
-            List<Path> zpln = files.filter(p -> p.getFileName().toString().endsWith(".zpln")).sorted().toList();
+            // Zeppelin notes first, then their Databricks source-format twins.
+            List<Path> zpln = files.filter(p -> p.getFileName().toString().endsWith(".zpln")
+                    || p.getFileName().toString().endsWith(".scala"))
+                    .sorted(java.util.Comparator.comparing((Path p) -> p.toString().endsWith(".scala")).thenComparing(Path::toString))
+                    .toList();
             assertFalse(zpln.isEmpty(), "no .zpln notes under notebooks/");
             return zpln.stream().map(p -> Arguments.of(p.getFileName().toString(), p));
         }
@@ -163,11 +173,11 @@ class NotebooksTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("notes")
     void noteRunsInTheSparkRepl(String name, Path file) throws IOException {
-        BiConsumer<ScalaRepl, Path> check = CHECKS.get(name);
+        BiConsumer<ScalaRepl, Path> check = CHECKS.get(baseName(name));
         assertNotNull(check, () -> "no check for note " + name + " in NotebooksTest.CHECKS; add one that asserts "
                 + "something the note computes");
-        Path outputDir = work.resolve("out-" + name.replace(".zpln", ""));
-        ZeppelinNote note = ZeppelinNote.read(file).withParagraphText(PARAMETERS, String.join("\n",
+        Path outputDir = work.resolve("out-" + name.replace('.', '-'));
+        ZeppelinNote note = read(file).withParagraphText(PARAMETERS, String.join("\n",
                 "%spark",
                 "val configPath = " + scalaString(config.toString()),
                 "val outputDirOverride: String = " + scalaString(outputDir.toString()),
@@ -266,6 +276,61 @@ class NotebooksTest {
         ZeppelinNote.Paragraph bare = new ZeppelinNote.Paragraph("p3", "", "val x = 1");
         assertEquals("", bare.interpreter());
         assertEquals("val x = 1", bare.code());
+    }
+
+    private static String baseName(String fileName) {
+        return fileName.substring(0, fileName.lastIndexOf('.'));
+    }
+
+    private static ZeppelinNote read(Path file) {
+        return file.toString().endsWith(".scala") ? DatabricksNotebook.read(file) : ZeppelinNote.read(file);
+    }
+
+    /**
+     * Every Zeppelin note has a Databricks twin ({@code .scala}, source format) with the same cells in the same order
+     * and the same code, except {@code display(df)} for {@code z.show(df)} and the Parameters cell's paths.
+     */
+    @Test
+    void databricksTwinsMatchTheZeppelinNotes() throws IOException {
+        List<Path> notes;
+        try (Stream<Path> files = Files.list(repoRoot.resolve("notebooks"))) {
+            notes = files.filter(p -> p.toString().endsWith(".zpln")).sorted().toList();
+        }
+        for (Path zpln : notes) {
+            Path twin = zpln.resolveSibling(baseName(zpln.getFileName().toString()) + ".scala");
+            assertTrue(Files.isRegularFile(twin), "no Databricks twin " + twin.getFileName() + " of " + zpln.getFileName());
+            List<ZeppelinNote.Paragraph> z = ZeppelinNote.read(zpln).paragraphs();
+            List<ZeppelinNote.Paragraph> d = DatabricksNotebook.read(twin).paragraphs();
+            assertEquals(z.stream().map(ZeppelinNote.Paragraph::title).toList(), d.stream().map(ZeppelinNote.Paragraph::title).toList(),
+                    twin.getFileName() + ": cell titles");
+            for (int i = 0; i < z.size(); i++) {
+                assertEquals(z.get(i).interpreter(), d.get(i).interpreter(), twin.getFileName() + " cell " + i);
+                if (z.get(i).interpreter().equals("spark") && !z.get(i).title().equals(PARAMETERS)) {
+                    assertEquals(z.get(i).code().strip().replace("z.show(", "display("), d.get(i).code().strip(),
+                            twin.getFileName() + ": cell '" + z.get(i).title() + "'");
+                }
+            }
+        }
+    }
+
+    @Test
+    void databricksSourceFormatIsReadCellByCell() throws IOException {
+        Path f = work.resolve("tiny.scala");
+        Files.writeString(f, String.join("\n", DatabricksNotebook.HEADER, "// MAGIC %md", "// MAGIC ## Title", "// MAGIC",
+                "// MAGIC text", "", "// COMMAND ----------", "", "// DBTITLE 1,Parameters", "val x = 1", "",
+                "// COMMAND ----------", "", "display(df)", ""));
+        ZeppelinNote n = DatabricksNotebook.read(f);
+        assertEquals(3, n.paragraphs().size());
+        assertEquals("md", n.paragraphs().get(0).interpreter());
+        assertEquals("## Title\n\ntext\n", n.paragraphs().get(0).code());
+        assertEquals("Parameters", n.paragraphs().get(1).title());
+        assertEquals("val x = 1\n", n.paragraphs().get(1).code());
+        assertEquals("display(df)\n", n.paragraphs().get(2).code());
+        Path bad = work.resolve("bad.scala");
+        Files.writeString(bad, "val x = 1\n");
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> DatabricksNotebook.read(bad));
+        assertTrue(e.getMessage().contains("'// Databricks notebook source'"), e.getMessage());
     }
 
     @Test
