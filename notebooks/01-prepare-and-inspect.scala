@@ -75,14 +75,14 @@ checked.prepared().printTreeString()
 
 // DBTITLE 1,Format contract: kept vs quarantined
 import org.apache.spark.sql.functions._
-import FormatContractTransform.{TYPE, REASON, USER, ASSISTANT, COT_LEN, PROMPT_LEN, BOXED}
+import FormatContractTransform.{STAGED_TYPE, STAGED_REASON, USER, ASSISTANT, COT_LEN, PROMPT_LEN, BOXED}
 
 // One staged row per input row: the user/assistant turns, or the reason the row is quarantined.
 val staged = FormatContractTransform
   .transform(table, checked, new FormatContractTransform.Params(cfg.data().promptSuffix(), cfg.data().minCotLen()))
   .cache()
-val isKept = col(REASON).isNull
-val typeOrNone = coalesce(col(TYPE), lit("<no type>")).as("type")
+val isKept = col(STAGED_REASON).isNull
+val typeOrNone = coalesce(col(STAGED_TYPE), lit("<no type>")).as("type")
 
 val keptByType = staged.groupBy(typeOrNone)
   .agg(count(lit(1)).as("input"), sum(when(isKept, 1).otherwise(0)).as("kept"),
@@ -90,7 +90,7 @@ val keptByType = staged.groupBy(typeOrNone)
   .orderBy("type")
 display(keptByType)
 
-val quarantineReasons = staged.where(!isKept).groupBy(typeOrNone, col(REASON).as("reason")).count()
+val quarantineReasons = staged.where(!isKept).groupBy(typeOrNone, col(STAGED_REASON).as("reason")).count()
   .orderBy(col("type"), col("reason"))
 display(quarantineReasons)
 
@@ -103,7 +103,7 @@ println(s"$inputRows input rows = $stagedKept kept + $stagedQuarantined quaranti
 // DBTITLE 1,A few formatted records
 // What training sees: user turn = prompt + prompt_suffix; assistant turn = cot.rstrip() + "\n</think>\n\boxed{answer}".
 val examples = staged.where(isKept)
-  .select(col(TYPE).as("type"), col(USER).as("user"), col(ASSISTANT).as("assistant"), col(COT_LEN).as("cot_len"))
+  .select(col(STAGED_TYPE).as("type"), col(USER).as("user"), col(ASSISTANT).as("assistant"), col(COT_LEN).as("cot_len"))
   .limit(3)
 display(examples)
 val firstRecord = examples.head()
@@ -111,7 +111,7 @@ println(s"---- user turn (${firstRecord.getString(0)}) ----\n${firstRecord.getSt
 println(s"---- assistant turn ----\n${firstRecord.getString(2)}")
 
 // The quarantined rows as they were read (original columns follow the staged ones).
-display(staged.where(!isKept).select(col(REASON).as("reason"), typeOrNone,
+display(staged.where(!isKept).select(col(STAGED_REASON).as("reason"), typeOrNone,
   length(col("`" + cfg.data().columns().cot() + "`")).as("cot_chars")).limit(10))
 
 // COMMAND ----------

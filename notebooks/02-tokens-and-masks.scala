@@ -84,7 +84,7 @@ display(tokens.groupBy("type").agg(
 // Histogram: 16 buckets up to max_length (rows per bucket and type).
 val bucketWidth = math.max(1, maxLength / 16)
 display(tokens.withColumn("tokens_from", (floor(col("num_tokens") / bucketWidth) * bucketWidth).cast("int"))
-  .groupBy("tokens_from").pivot("type").count().na.fill(0).orderBy("tokens_from"), 32)
+  .groupBy("tokens_from").pivot("type").count().na.fill(0).orderBy("tokens_from").limit(32))
 
 // COMMAND ----------
 
