@@ -1,5 +1,7 @@
 package io.tracedistill.jobs;
 
+import io.tracedistill.run.Phase;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -69,7 +71,7 @@ class NemotronHRunEndToEndTest {
         assertTrue(Files.exists(out.resolve("eval/eval_report.json")));
 
         List<MetricsLog.Entry> log = MetricsLog.read(out.resolve(OutputLayout.METRICS));
-        List<Double> phase1 = log.stream().filter(e -> e.phase().equals("phase1")).map(MetricsLog.Entry::loss).toList();
+        List<Double> phase1 = log.stream().filter(e -> e.phase() == Phase.PHASE1).map(MetricsLog.Entry::loss).toList();
         System.out.printf("nemotron-h end to end: phase-1 losses %s%n", phase1);
         assertTrue(phase1.size() >= 4, "phase-1 steps (2 epochs of batch 2): " + phase1);
         int n = phase1.size();

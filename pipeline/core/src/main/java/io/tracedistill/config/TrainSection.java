@@ -1,5 +1,7 @@
 package io.tracedistill.config;
 
+import io.tracedistill.run.Phase;
+
 import java.util.Objects;
 
 import static io.tracedistill.config.ConfigKeys.*;
@@ -32,17 +34,16 @@ public record TrainSection(PhaseConfig phase1, PhaseConfig phase2, int worldSize
                 v.get(K_GRADIENT_CHECKPOINTING));
     }
 
-    /** Phase 1 or 2. */
-    public PhaseConfig phase(int phase) {
+    /** The settings of {@code phase}. */
+    public PhaseConfig phase(Phase phase) {
         return switch (phase) {
-            case 1 -> phase1;
-            case 2 -> phase2;
-            default -> throw new IllegalArgumentException("phase must be 1 or 2, got " + phase);
+            case PHASE1 -> phase1;
+            case PHASE2 -> phase2;
         };
     }
 
     /** Micro-batches per optimizer step over all workers: {@code gradient_accumulation_steps × world_size}. */
-    public int microBatchesPerStep(int phase) {
+    public int microBatchesPerStep(Phase phase) {
         return phase(phase).gradientAccumulationSteps() * worldSize;
     }
 
@@ -50,7 +51,7 @@ public record TrainSection(PhaseConfig phase1, PhaseConfig phase2, int worldSize
      * Rows per optimizer step over all workers, {@code per_device_train_batch_size × gradient_accumulation_steps ×
      * world_size}: also the batch size of the stratified order prepare and tokenize write.
      */
-    public int effectiveBatch(int phase) {
+    public int effectiveBatch(Phase phase) {
         return phase(phase).perDeviceTrainBatchSize() * microBatchesPerStep(phase);
     }
 }

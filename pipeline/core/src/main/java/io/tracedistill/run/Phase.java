@@ -1,5 +1,8 @@
 package io.tracedistill.run;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
 /**
  * The two training phases of a run (reference {@code train_two_phase}): phase 1 "Train" over the whole data set,
  * phase 2 "Nudge" over the hard rows plus a sample of the easy ones.
@@ -18,7 +21,8 @@ public enum Phase {
         this.number = number;
     }
 
-    /** 1 or 2. */
+    /** 1 or 2; also its JSON form (a checkpoint's {@code state.json} stores the number). */
+    @JsonValue
     public int number() {
         return number;
     }
@@ -29,6 +33,7 @@ public enum Phase {
     }
 
     /** The phase numbered {@code number}. @throws IllegalArgumentException unless it is 1 or 2 */
+    @JsonCreator
     public static Phase of(int number) {
         return switch (number) {
             case 1 -> PHASE1;

@@ -1,5 +1,7 @@
 package io.tracedistill.config;
 
+import io.tracedistill.run.Phase;
+
 import io.tracedistill.contract.ColumnKeys;
 import io.tracedistill.contract.FormatContract;
 import org.junit.jupiter.api.Test;
@@ -43,7 +45,7 @@ class ConfigLoaderTest {
                 cfg.lora().targetModules());
         assertEquals(new PhaseConfig(2e-4, LrSchedulerType.LINEAR, 0, 1, 1, 8, 1e9, 5.0, 50), cfg.train().phase1());
         assertEquals(PhaseConfig.nudge(), cfg.train().phase2());
-        assertEquals(8, cfg.train().effectiveBatch(1));
+        assertEquals(8, cfg.train().effectiveBatch(Phase.PHASE1));
         assertEquals(Optional.empty(), cfg.output().sparkMaster());
         assertEquals(List.of(0), cfg.model().device().gpuIndices());
         assertEquals(32, cfg.lora().rank());

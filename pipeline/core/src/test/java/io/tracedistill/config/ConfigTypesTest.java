@@ -1,5 +1,7 @@
 package io.tracedistill.config;
 
+import io.tracedistill.run.Phase;
+
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -49,9 +51,9 @@ class ConfigTypesTest {
     void effectiveBatchCountsEveryWorker() {
         TrainSection t = ConfigLoader.parse(MIN + "world_size: 3\nphase2: {per_device_train_batch_size: 2, gradient_accumulation_steps: 4}\n",
                 "x.yaml").train();
-        assertEquals(1 * 8 * 3, t.effectiveBatch(1));
-        assertEquals(4 * 3, t.microBatchesPerStep(2));
-        assertEquals(2 * 4 * 3, t.effectiveBatch(2));
+        assertEquals(1 * 8 * 3, t.effectiveBatch(Phase.PHASE1));
+        assertEquals(4 * 3, t.microBatchesPerStep(Phase.PHASE2));
+        assertEquals(2 * 4 * 3, t.effectiveBatch(Phase.PHASE2));
     }
 
     private record Inner(Optional<String> name, DeviceSpec device) {

@@ -1,5 +1,7 @@
 package io.tracedistill.train;
 
+import io.tracedistill.run.Phase;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.tracedistill.model.SafeTensors;
@@ -50,7 +52,7 @@ public final class Checkpoints {
      * Everything besides tensors that a resume needs.
      *
      * @param format          file format version (1)
-     * @param phase           phase the checkpoint belongs to (1 or 2)
+     * @param phase           phase the checkpoint belongs to (stored as its number)
      * @param phaseComplete   true for the checkpoint written at the phase's end
      * @param stepsTaken      optimizer steps taken in the phase (= scheduler step)
      * @param optimizerStep   AdamW t (equal to stepsTaken; stored separately as torch does)
@@ -65,7 +67,7 @@ public final class Checkpoints {
      * @param settings        the phase settings and max_length, to refuse a resume under other settings
      * @param unloggedLosses  step losses since the last metrics record (logging_steps &gt; 1 averages them)
      */
-    public record State(int format, int phase, boolean phaseComplete, int stepsTaken, long optimizerStep, int epoch,
+    public record State(int format, Phase phase, boolean phaseComplete, int stepsTaken, long optimizerStep, int epoch,
                         long nextExampleIndex, int totalSteps, long numExamples, long cumulativeTokens,
                         double elapsedSeconds, String rng, long seed, String settings, List<Double> unloggedLosses) {
 
@@ -96,13 +98,13 @@ public final class Checkpoints {
     /**
      * What identifies one phase of one run in its checkpoints (checked on resume).
      *
-     * @param phase       1 or 2
+     * @param phase       the phase
      * @param totalSteps  optimizer steps in the phase
      * @param numExamples examples in the phase
      * @param seed        run seed
      * @param settings    the phase settings, max_length, pad id, seed and world_size as text
      */
-    record PhaseRun(int phase, int totalSteps, long numExamples, long seed, String settings) {
+    record PhaseRun(Phase phase, int totalSteps, long numExamples, long seed, String settings) {
     }
 
     /** A checkpoint read back. */
@@ -111,8 +113,8 @@ public final class Checkpoints {
     }
 
     /** Directory name of a checkpoint. */
-    public static String name(int phase, int stepsTaken) {
-        return String.format(Locale.ROOT, "phase%d-step%06d", phase, stepsTaken);
+    public static String name(Phase phase, int stepsTaken) {
+        return String.format(Locale.ROOT, "%s-step%06d", phase.folderName(), stepsTaken);
     }
 
     /** Writes a checkpoint atomically and prunes old ones; returns its directory. */

@@ -28,11 +28,11 @@ public final class MetricsLog {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One line of metrics.jsonl. */
-    public record Entry(String phase, int step, double loss, double lr, double gradNorm, long tokens, double elapsedS) {
+    public record Entry(Phase phase, int step, double loss, double lr, double gradNorm, long tokens, double elapsedS) {
 
         ObjectNode toJson() {
             ObjectNode n = JSON.createObjectNode();
-            n.put("phase", phase);
+            n.put("phase", phase.folderName());
             n.put("step", step);
             n.put("loss", loss);
             n.put("lr", lr);
@@ -43,7 +43,7 @@ public final class MetricsLog {
         }
 
         static Entry fromJson(JsonNode n) {
-            return new Entry(n.get("phase").asText(), n.get("step").asInt(), n.get("loss").asDouble(), n.get("lr").asDouble(),
+            return new Entry(Phase.ofFolderName(n.get("phase").asText()), n.get("step").asInt(), n.get("loss").asDouble(), n.get("lr").asDouble(),
                     n.get("grad_norm").asDouble(), n.get("tokens").asLong(), n.get("elapsed_s").asDouble());
         }
     }
@@ -66,11 +66,11 @@ public final class MetricsLog {
      * Reopens the metrics of a resumed run, dropping every record written after the checkpoint
      * (phase {@code phase}, step {@code step}): those steps are trained again.
      */
-    public static MetricsLog resume(Path f, int phase, int step) throws IOException {
+    public static MetricsLog resume(Path f, Phase phase, int step) throws IOException {
         List<Entry> kept = new ArrayList<>();
         for (Entry e : read(f)) {
-            int p = Phase.ofFolderName(e.phase()).number();
-            if (p < phase || (p == phase && e.step() <= step)) {
+            Phase p = e.phase();
+            if (p.compareTo(phase) < 0 || (p == phase && e.step() <= step)) {
                 kept.add(e);
             }
         }

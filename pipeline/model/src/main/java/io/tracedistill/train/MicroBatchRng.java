@@ -1,5 +1,7 @@
 package io.tracedistill.train;
 
+import io.tracedistill.run.Phase;
+
 import ai.djl.engine.Engine;
 
 /**
@@ -18,16 +20,16 @@ public final class MicroBatchRng {
     }
 
     /** The derived seed (31 bits): SplitMix64 over (seed, phase, step, micro-batch). */
-    public static int seed(long runSeed, int phase, long step, int microBatch) {
+    public static int seed(long runSeed, Phase phase, long step, int microBatch) {
         long z = runSeed;
-        z = mix(z + 0x9E3779B97F4A7C15L * (phase + 1));
+        z = mix(z + 0x9E3779B97F4A7C15L * (phase.number() + 1));
         z = mix(z + 0x9E3779B97F4A7C15L * (step + 1));
         z = mix(z + 0x9E3779B97F4A7C15L * (microBatch + 1));
         return (int) (z >>> 33);
     }
 
     /** Reseeds the engine generator for one micro-batch. */
-    public static void reseed(long runSeed, int phase, long step, int microBatch) {
+    public static void reseed(long runSeed, Phase phase, long step, int microBatch) {
         Engine.getInstance().setRandomSeed(seed(runSeed, phase, step, microBatch));
     }
 

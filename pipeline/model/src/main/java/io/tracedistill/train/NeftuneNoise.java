@@ -1,5 +1,7 @@
 package io.tracedistill.train;
 
+import io.tracedistill.run.Phase;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 
@@ -47,9 +49,9 @@ public final class NeftuneNoise {
 
     /**
      * Returns {@code embeds + noise} for micro-batch {@code microBatch} of step {@code step} of phase
-     * {@code phase} (1 or 2); {@code embeds} is {@code [B, L, d]}. Returns {@code embeds} itself when disabled.
+     * {@code phase}; {@code embeds} is {@code [B, L, d]}. Returns {@code embeds} itself when disabled.
      */
-    public NDArray apply(NDArray embeds, int phase, long step, int microBatch) {
+    public NDArray apply(NDArray embeds, Phase phase, long step, int microBatch) {
         if (!enabled()) {
             return embeds;
         }

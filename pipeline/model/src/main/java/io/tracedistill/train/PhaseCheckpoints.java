@@ -1,5 +1,7 @@
 package io.tracedistill.train;
 
+import io.tracedistill.run.Phase;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import io.tracedistill.config.PhaseConfig;
@@ -43,7 +45,7 @@ final class PhaseCheckpoints {
         if (!Checkpoints.list(dir).isEmpty()) {
             Checkpoints.deleteTree(dir);
         }
-        Files.deleteIfExists(finishedFile(1));
+        Files.deleteIfExists(finishedFile(Phase.PHASE1));
         return Optional.empty();
     }
 
@@ -51,7 +53,7 @@ final class PhaseCheckpoints {
      * Records that {@code phase} finished under this run's settings ({@code checkpoints/phase1.settings}), so a
      * later resume that skips the phase can tell whether its adapter still matches the config.
      */
-    void recordFinished(int phase) throws IOException {
+    void recordFinished(Phase phase) throws IOException {
         Files.createDirectories(dir);
         Files.writeString(finishedFile(phase), settingsText(phase), StandardCharsets.UTF_8);
     }
@@ -62,23 +64,23 @@ final class PhaseCheckpoints {
      * report.md printed the new rate). The settings come from the checkpoint itself when it belongs to
      * {@code phase}, else from {@link #recordFinished}. Runs that predate the record cannot be checked.
      */
-    void checkFinishedPhase(int phase, Checkpoints.Loaded from) throws IOException {
+    void checkFinishedPhase(Phase phase, Checkpoints.Loaded from) throws IOException {
         String recorded = from.state().phase() == phase ? from.state().settings()
                 : Files.isRegularFile(finishedFile(phase)) ? Files.readString(finishedFile(phase), StandardCharsets.UTF_8) : null;
         String now = settingsText(phase);
         if (recorded != null && !recorded.equals(now)) {
-            throw new IllegalArgumentException("phase" + phase + " already finished in " + dir + " under other settings ("
+            throw new IllegalArgumentException(phase + " already finished in " + dir + " under other settings ("
                     + recorded + ") than this run (" + now + "); --resume would reuse its weights unchanged. Run train"
                     + " without --resume (it retrains from the start), or restore the settings of that run to resume it");
         }
     }
 
-    private Path finishedFile(int phase) {
-        return dir.resolve("phase" + phase + ".settings");
+    private Path finishedFile(Phase phase) {
+        return dir.resolve(phase.folderName() + ".settings");
     }
 
     /** The identity of {@code phase} with {@code totalSteps} steps over {@code numExamples} examples. */
-    Checkpoints.PhaseRun phaseRun(int phase, int totalSteps, long numExamples) {
+    Checkpoints.PhaseRun phaseRun(Phase phase, int totalSteps, long numExamples) {
         return new Checkpoints.PhaseRun(phase, totalSteps, numExamples, settings.seed(), settingsText(phase));
     }
 
@@ -149,12 +151,12 @@ final class PhaseCheckpoints {
         Checkpoints.State st = from.state();
         Path dir = from.directory();
         if (!st.settings().equals(run.settings())) {
-            throw new IllegalArgumentException("checkpoint " + dir + " was written with other phase" + run.phase() + " settings ("
+            throw new IllegalArgumentException("checkpoint " + dir + " was written with other " + run.phase() + " settings ("
                     + st.settings() + ") than this run (" + run.settings() + "); resume with the original config or start fresh");
         }
         if (st.numExamples() != run.numExamples() || st.totalSteps() != run.totalSteps()) {
             throw new IllegalArgumentException("checkpoint " + dir + " saw " + st.numExamples() + " examples / " + st.totalSteps()
-                    + " steps in phase" + run.phase() + " but the shard now has " + run.numExamples() + " / " + run.totalSteps()
+                    + " steps in " + run.phase() + " but the shard now has " + run.numExamples() + " / " + run.totalSteps()
                     + "; resume with the original token shards or start fresh");
         }
     }
@@ -163,7 +165,7 @@ final class PhaseCheckpoints {
      * The settings a phase's checkpoints must match to resume, as text. The phase part keeps the form earlier
      * builds wrote ({@code PhaseSettings[learningRate=...]}), so their checkpoints still resume.
      */
-    private String settingsText(int phase) {
+    private String settingsText(Phase phase) {
         PhaseConfig p = settings.phase(phase);
         String phaseText = "PhaseSettings[learningRate=" + p.learningRate() + ", lrSchedulerType=" + p.lrSchedulerType().yamlName()
                 + ", warmupSteps=" + p.warmupSteps() + ", numTrainEpochs=" + p.numTrainEpochs() + ", perDeviceTrainBatchSize="

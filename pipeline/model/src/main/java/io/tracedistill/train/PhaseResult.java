@@ -1,11 +1,13 @@
 package io.tracedistill.train;
 
+import io.tracedistill.run.Phase;
+
 import java.util.List;
 
 /**
  * Summary of one phase.
  *
- * @param phase          1 or 2
+ * @param phase          the phase
  * @param numExamples    examples per epoch
  * @param totalSteps     optimizer steps of the phase
  * @param tokens         non-pad tokens trained on
@@ -15,6 +17,6 @@ import java.util.List;
  * @param truncated      examples cut to max_length
  * @param overMaxPosition examples longer than max_position_embeddings (trained anyway)
  */
-public record PhaseResult(int phase, long numExamples, int totalSteps, long tokens, double wallSeconds, double finalLoss,
+public record PhaseResult(Phase phase, long numExamples, int totalSteps, long tokens, double wallSeconds, double finalLoss,
                           List<MetricsLog.Entry> logged, long truncated, long overMaxPosition) {
 }

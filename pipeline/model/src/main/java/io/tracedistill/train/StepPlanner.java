@@ -1,5 +1,7 @@
 package io.tracedistill.train;
 
+import io.tracedistill.run.Phase;
+
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -43,7 +45,7 @@ public final class StepPlanner {
 
     /** The planner of one phase of {@code train}: micro-batches of per_device_train_batch_size, steps of
      * gradient_accumulation_steps × world_size of them. */
-    public static StepPlanner of(io.tracedistill.config.TrainSection train, int phase, int maxLength, int padId) {
+    public static StepPlanner of(io.tracedistill.config.TrainSection train, Phase phase, int maxLength, int padId) {
         return new StepPlanner(train.phase(phase).perDeviceTrainBatchSize(), train.microBatchesPerStep(phase), maxLength, padId);
     }
 

@@ -1,11 +1,13 @@
 package io.tracedistill.train;
 
+import io.tracedistill.run.Phase;
+
 import java.util.List;
 
 /**
  * What one optimizer step did (the trainer hands one to its {@link StepListener} after every step).
  *
- * @param phase             1 or 2
+ * @param phase             the phase
  * @param step              1-based step within the phase
  * @param totalSteps        steps in the phase
  * @param epoch             0-based epoch
@@ -21,12 +23,12 @@ import java.util.List;
  * @param cumulativeTokens  non-pad tokens of the phase so far
  * @param elapsedSeconds    wall time of the phase so far (across resumes)
  */
-public record StepRecord(int phase, int step, int totalSteps, int epoch, List<List<Long>> positions, List<Integer> paddedLengths,
+public record StepRecord(Phase phase, int step, int totalSteps, int epoch, List<List<Long>> positions, List<Integer> paddedLengths,
                          int numItemsInBatch, List<Double> microBatchLosses, double loss, double lr, double gradNorm,
                          boolean clipped, long stepTokens, long cumulativeTokens, double elapsedSeconds) {
 
     /** {@code "phase1"} or {@code "phase2"}, as metrics.jsonl names the phase. */
     public String phaseName() {
-        return "phase" + phase;
+        return phase.folderName();
     }
 }

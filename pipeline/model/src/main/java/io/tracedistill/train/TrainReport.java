@@ -1,5 +1,7 @@
 package io.tracedistill.train;
 
+import io.tracedistill.run.Phase;
+
 import io.tracedistill.run.OutputLayout;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -42,7 +44,7 @@ public final class TrainReport {
         md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (PhaseResult p : new PhaseResult[] {result.phase1(), result.phase2()}) {
             md.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %.1f s | %.0f | %s | %d | %d |\n",
-                    p.phase() == 1 ? "1 (train)" : "2 (nudge)", p.numExamples(), p.totalSteps(), p.tokens(), p.wallSeconds(),
+                    p.phase() == Phase.PHASE1 ? "1 (train)" : "2 (nudge)", p.numExamples(), p.totalSteps(), p.tokens(), p.wallSeconds(),
                     p.wallSeconds() > 0 ? p.tokens() / p.wallSeconds() : 0.0,
                     Double.isNaN(p.finalLoss()) ? "n/a" : String.format(Locale.ROOT, "%.6f", p.finalLoss()),
                     p.truncated(), p.overMaxPosition()));

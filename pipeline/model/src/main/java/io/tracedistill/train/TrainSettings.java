@@ -1,5 +1,7 @@
 package io.tracedistill.train;
 
+import io.tracedistill.run.Phase;
+
 import io.tracedistill.config.DeviceSpec;
 import io.tracedistill.config.PhaseConfig;
 import io.tracedistill.config.TrainSection;
@@ -26,8 +28,8 @@ public record TrainSettings(TrainSection train, int maxLength, long seed, boolea
         Objects.requireNonNull(device, "device");
     }
 
-    /** Settings of phase 1 or 2. */
-    public PhaseConfig phase(int phase) {
+    /** Settings of {@code phase}. */
+    public PhaseConfig phase(Phase phase) {
         return train.phase(phase);
     }
 

@@ -1,5 +1,7 @@
 package io.tracedistill.train;
 
+import io.tracedistill.run.Phase;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -124,8 +126,8 @@ public final class TwoPhaseTrainer {
         this.adapterWriter = adapterWriter;
         this.listener = listener == null ? StepListener.none() : listener;
         this.neftune = new NeftuneNoise[] {
-                new NeftuneNoise(settings.phase(1).neftuneNoiseAlpha(), settings.seed()),
-                new NeftuneNoise(settings.phase(2).neftuneNoiseAlpha(), settings.seed())};
+                new NeftuneNoise(settings.phase(Phase.PHASE1).neftuneNoiseAlpha(), settings.seed()),
+                new NeftuneNoise(settings.phase(Phase.PHASE2).neftuneNoiseAlpha(), settings.seed())};
     }
 
     /**
@@ -148,7 +150,7 @@ public final class TwoPhaseTrainer {
         MetricsLog metrics;
         if (from.isPresent()) {
             Checkpoints.State st = from.get().state();
-            LOG.log(Level.INFO, "Resuming from " + from.get().directory() + " (phase " + st.phase() + ", step "
+            LOG.log(Level.INFO, "Resuming from " + from.get().directory() + " (" + st.phase() + ", step "
                     + st.stepsTaken() + "/" + st.totalSteps() + (st.phaseComplete() ? ", phase complete" : "") + ")");
             checkpoints.restoreWeights(from.get());
             metrics = writesOutputs ? MetricsLog.resume(layout.metrics().toLocalPath(), st.phase(), st.stepsTaken())
@@ -162,30 +164,30 @@ public final class TwoPhaseTrainer {
         // 2. Phase 1 (Train), unless the checkpoint is past it.
         PhaseResult r1;
         Path phase1Adapter = layout.phase1Adapter().toLocalPath();
-        if (from.isPresent() && (from.get().state().phase() == 2 || from.get().state().phaseComplete())) {
-            checkpoints.checkFinishedPhase(1, from.get());
-            r1 = summaryFromMetrics(1, phase1, metrics.file());
-            if (from.get().state().phase() == 1) {
+        if (from.isPresent() && (from.get().state().phase() == Phase.PHASE2 || from.get().state().phaseComplete())) {
+            checkpoints.checkFinishedPhase(Phase.PHASE1, from.get());
+            r1 = summaryFromMetrics(Phase.PHASE1, phase1, metrics.file());
+            if (from.get().state().phase() == Phase.PHASE1) {
                 writeAdapter(phase1Adapter, checkpoints); // killed between the phase-end checkpoint and the adapter write
             } else if (!Files.isDirectory(phase1Adapter)) {
                 throw new IOException("resuming in phase 2 but " + phase1Adapter + " is missing; start the run again without resume");
             }
         } else {
-            Checkpoints.Loaded same = from.filter(l -> l.state().phase() == 1).orElse(null);
-            r1 = runPhase(1, phase1, checkpoints, same, metrics);
-            checkpoints.recordFinished(1);
+            Checkpoints.Loaded same = from.filter(l -> l.state().phase() == Phase.PHASE1).orElse(null);
+            r1 = runPhase(Phase.PHASE1, phase1, checkpoints, same, metrics);
+            checkpoints.recordFinished(Phase.PHASE1);
             writeAdapter(phase1Adapter, checkpoints);
         }
 
         // 3. Phase 2 (Nudge) continues from the phase-1 weights with a fresh optimizer and schedule.
         PhaseResult r2;
         Path adapter = layout.adapter().toLocalPath();
-        if (from.isPresent() && from.get().state().phase() == 2 && from.get().state().phaseComplete()) {
-            checkpoints.checkFinishedPhase(2, from.get());
-            r2 = summaryFromMetrics(2, phase2, metrics.file());
+        if (from.isPresent() && from.get().state().phase() == Phase.PHASE2 && from.get().state().phaseComplete()) {
+            checkpoints.checkFinishedPhase(Phase.PHASE2, from.get());
+            r2 = summaryFromMetrics(Phase.PHASE2, phase2, metrics.file());
         } else {
-            Checkpoints.Loaded same = from.filter(l -> l.state().phase() == 2).orElse(null);
-            r2 = runPhase(2, phase2, checkpoints, same, metrics);
+            Checkpoints.Loaded same = from.filter(l -> l.state().phase() == Phase.PHASE2).orElse(null);
+            r2 = runPhase(Phase.PHASE2, phase2, checkpoints, same, metrics);
         }
         writeAdapter(adapter, checkpoints);
         return new TrainResult(r1, r2, phase1Adapter, adapter, metrics.file(), from.map(Checkpoints.Loaded::directory),
@@ -193,7 +195,7 @@ public final class TwoPhaseTrainer {
     }
 
     /** The numbered train loop of one phase. */
-    private PhaseResult runPhase(int phase, TokenShardReader reader, PhaseCheckpoints checkpoints, Checkpoints.Loaded resumeFrom,
+    private PhaseResult runPhase(Phase phase, TokenShardReader reader, PhaseCheckpoints checkpoints, Checkpoints.Loaded resumeFrom,
                                  MetricsLog metrics) throws IOException {
         PhaseConfig ps = settings.phase(phase);
         List<NDArray> params = new ArrayList<>(model.trainableParameters().values());
@@ -204,11 +206,11 @@ public final class TwoPhaseTrainer {
         LrSchedule schedule = LrSchedule.of(ps, totalSteps);
         Checkpoints.PhaseRun run = checkpoints.phaseRun(phase, totalSteps, numExamples);
         LOG.log(Level.INFO, String.format(Locale.ROOT,
-                "phase%d: %d examples, %d epoch(s), %d x %d x %d = %d rows/step, %d steps, lr %s %s warmup %d, max_grad_norm %s",
+                "%s: %d examples, %d epoch(s), %d x %d x %d = %d rows/step, %d steps, lr %s %s warmup %d, max_grad_norm %s",
                 phase, numExamples, ps.numTrainEpochs(), ps.perDeviceTrainBatchSize(), ps.gradientAccumulationSteps(),
                 settings.worldSize(), settings.train().effectiveBatch(phase), totalSteps, ps.learningRate(), ps.lrSchedulerType().yamlName(), ps.warmupSteps(), ps.maxGradNorm()));
         if (numExamples == 0) {
-            LOG.log(Level.WARNING, "phase" + phase + " has no examples; the adapter passes through unchanged");
+            LOG.log(Level.WARNING, phase + " has no examples; the adapter passes through unchanged");
         }
         // 2. A fresh AdamW (m = v = 0, t = 0), or the checkpointed one.
         try (AdamW optimizer = AdamW.referenceDefaults(params)) {
@@ -236,7 +238,7 @@ public final class TwoPhaseTrainer {
             for (; epoch < ps.numTrainEpochs(); epoch++, nextExample = 0) {
                 Iterator<StepBatch> steps = planner.epoch(reader, epoch, stepsTaken + 1, nextExample, e -> {
                     if (truncated[0]++ == 0) {
-                        LOG.log(Level.WARNING, "phase" + phase + ": example at position " + e.position() + " has "
+                        LOG.log(Level.WARNING, phase + ": example at position " + e.position() + " has "
                                 + e.length() + " tokens > max_length " + settings.maxLength() + "; truncating keep-start (more may follow)");
                     }
                 });
@@ -260,12 +262,12 @@ public final class TwoPhaseTrainer {
                     if (stepsTaken % ps.loggingSteps() == 0 || stepsTaken == totalSteps) {
                         double meanLoss = sinceLog.stream().mapToDouble(Double::doubleValue).sum() / sinceLog.size();
                         sinceLog.clear();
-                        metrics.append(new MetricsLog.Entry("phase" + phase, stepsTaken, meanLoss, lr, out.clip.totalNorm(), tokens, elapsed));
+                        metrics.append(new MetricsLog.Entry(phase, stepsTaken, meanLoss, lr, out.clip.totalNorm(), tokens, elapsed));
                         if (writesOutputs) {
                             logLine(phase, stepsTaken, totalSteps, meanLoss, lr, out.clip, tokens - tokensAtStart,
                                     (System.nanoTime() - start) / 1e9, elapsed);
                         }
-                        ranks.checkSameWeights(model.trainableParameters().values(), "phase" + phase + " step " + stepsTaken);
+                        ranks.checkSameWeights(model.trainableParameters().values(), phase + " step " + stepsTaken);
                     }
                     // 6. Checkpoint every checkpoint_steps (the phase end is checkpointed by the caller).
                     if (writesOutputs && settings.checkpointSteps() > 0 && stepsTaken % settings.checkpointSteps() == 0
@@ -281,12 +283,12 @@ public final class TwoPhaseTrainer {
             double wall = elapsedBefore + (System.nanoTime() - start) / 1e9;
             // (Only rank 0's summary is used; the others do not read a file rank 0 may be appending to.)
             List<MetricsLog.Entry> logged = !writesOutputs ? List.of() : MetricsLog.read(metrics.file()).stream()
-                    .filter(e -> e.phase().equals("phase" + phase)).toList();
+                    .filter(e -> e.phase() == phase).toList();
             if (Double.isNaN(lastLoss) && !logged.isEmpty()) {
                 lastLoss = logged.get(logged.size() - 1).loss();
             }
             // 7. Phase-end checkpoint: the next run resumes after this phase.
-            ranks.checkSameWeights(model.trainableParameters().values(), "phase" + phase + " end");
+            ranks.checkSameWeights(model.trainableParameters().values(), phase + " end");
             if (writesOutputs) {
                 checkpoints.save(Checkpoints.State.phaseEnd(run, stepsTaken, optimizer.stepCount(), ps.numTrainEpochs(), tokens, wall),
                         optimizer);
@@ -306,7 +308,7 @@ public final class TwoPhaseTrainer {
      * updated, and its weights are copied back to the others. With several ranks, this rank runs only its own
      * micro-batches, and the count, gradients and losses are summed over the ranks ({@link RankSync}).
      */
-    private StepOutcome trainStep(int phase, StepBatch step, AdamW optimizer, double lr, double maxGradNorm) {
+    private StepOutcome trainStep(Phase phase, StepBatch step, AdamW optimizer, double lr, double maxGradNorm) {
         int numMicro = step.microBatches().size();
         int numItems = ranks.numItemsInBatch(step); // one denominator for every micro-batch on every rank
         NDArray[] lossValues = new NDArray[numMicro];
@@ -328,8 +330,8 @@ public final class TwoPhaseTrainer {
                 final int micro = k;
                 int r = k % replicas.size();
                 TrainableModel replica = replicas.get(r);
-                UnaryOperator<NDArray> hook = neftune[phase - 1].enabled()
-                        ? e -> neftune[phase - 1].apply(e, phase, step.step(), micro) : null;
+                UnaryOperator<NDArray> hook = neftune[phase.ordinal()].enabled()
+                        ? e -> neftune[phase.ordinal()].apply(e, phase, step.step(), micro) : null;
                 // Dropout and NEFTune draw from the engine generator, reseeded per micro-batch (exact resume).
                 MicroBatchRng.reseed(settings.seed(), phase, step.step(), k);
                 synchronized (GRADIENT_COLLECTOR) {
@@ -359,7 +361,7 @@ public final class TwoPhaseTrainer {
                 float value = values[k];
                 if (!Float.isFinite(value)) {
                     throw new IllegalStateException(String.format(Locale.ROOT,
-                            "phase%d step %d micro-batch %d: loss is %s (positions %s); lower learning_rate or check the data",
+                            "%s step %d micro-batch %d: loss is %s (positions %s); lower learning_rate or check the data",
                             phase, step.step(), k, value, step.microBatches().get(k).examples().stream().map(TokenExample::position).toList()));
                 }
                 losses.add((double) value);
@@ -369,7 +371,7 @@ public final class TwoPhaseTrainer {
             if (!Double.isFinite(clip.totalNorm())) {
                 // Stop before a non-finite update reaches the weights (the last checkpoint stays usable).
                 throw new IllegalStateException(String.format(Locale.ROOT,
-                        "phase%d step %d: gradient norm is %s although the loss was %.6f; training stopped before the update."
+                        "%s step %d: gradient norm is %s although the loss was %.6f; training stopped before the update."
                                 + " Lower learning_rate, or resume from the last checkpoint", phase, step.step(), clip.totalNorm(), stepLoss));
             }
             optimizer.step(grads, lr);
@@ -386,9 +388,9 @@ public final class TwoPhaseTrainer {
     }
 
     /** Rebuilds a phase summary from metrics.jsonl when a resumed run skips a finished phase. */
-    private PhaseResult summaryFromMetrics(int phase, TokenShardReader reader, Path metricsFile)
+    private PhaseResult summaryFromMetrics(Phase phase, TokenShardReader reader, Path metricsFile)
             throws IOException {
-        List<MetricsLog.Entry> logged = MetricsLog.read(metricsFile).stream().filter(e -> e.phase().equals("phase" + phase)).toList();
+        List<MetricsLog.Entry> logged = MetricsLog.read(metricsFile).stream().filter(e -> e.phase() == phase).toList();
         MetricsLog.Entry last = logged.isEmpty() ? null : logged.get(logged.size() - 1);
         PhaseConfig ps = settings.phase(phase);
         long n = reader.count();
@@ -410,18 +412,18 @@ public final class TwoPhaseTrainer {
     }
 
     /** Micro-batches of per_device_train_batch_size; steps of gradient_accumulation_steps × world_size of them. */
-    private StepPlanner planner(int phase) {
+    private StepPlanner planner(Phase phase) {
         return StepPlanner.of(settings.train(), phase, settings.maxLength(), settings.padTokenId());
     }
 
-    private long warnOverMaxPositions(int phase, StepBatch step, long seenSoFar) {
+    private long warnOverMaxPositions(Phase phase, StepBatch step, long seenSoFar) {
         int maxPos = model.maxPositionEmbeddings();
         long n = 0;
         for (MicroBatch mb : step.microBatches()) {
             for (TokenExample e : mb.examples()) {
                 if (e.length() > maxPos) {
                     if (seenSoFar + n == 0) {
-                        LOG.log(Level.WARNING, "phase" + phase + ": example at position " + e.position() + " has " + e.length()
+                        LOG.log(Level.WARNING, phase + ": example at position " + e.position() + " has " + e.length()
                                 + " tokens > max_position_embeddings " + maxPos + "; training on it anyway, as transformers does"
                                 + " (RoPE extends past the limit; quality may suffer)");
                     }
@@ -432,12 +434,12 @@ public final class TwoPhaseTrainer {
         return n;
     }
 
-    private void logLine(int phase, int step, int total, double loss, double lr, GradClip.Result clip, long tokensThisRun,
+    private void logLine(Phase phase, int step, int total, double loss, double lr, GradClip.Result clip, long tokensThisRun,
                          double secondsThisRun, double elapsed) {
         double tps = secondsThisRun > 0 ? tokensThisRun / secondsThisRun : 0;
         double perStep = elapsed / Math.max(1, step);
         long eta = Math.round(perStep * (total - step));
-        LOG.log(Level.INFO, String.format(Locale.ROOT, "phase%d step %d/%d loss %.6f lr %.4e grad_norm %.4f%s tok/s %.0f ETA %d:%02d:%02d",
+        LOG.log(Level.INFO, String.format(Locale.ROOT, "%s step %d/%d loss %.6f lr %.4e grad_norm %.4f%s tok/s %.0f ETA %d:%02d:%02d",
                 phase, step, total, loss, lr, clip.totalNorm(), clip.clipped() ? " (clipped)" : "", tps,
                 eta / 3600, (eta / 60) % 60, eta % 60));
     }

@@ -1,5 +1,7 @@
 package io.tracedistill.train;
 
+import io.tracedistill.run.Phase;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -26,9 +28,9 @@ class NeftuneNoiseTest {
         try (NDManager m = NDManager.newBaseManager()) {
             NeftuneNoise n = new NeftuneNoise(5.0, 42);
             NDArray e = m.zeros(new Shape(2, 25, 4));
-            float[] a = n.apply(e, 1, 3, 0).toFloatArray();
-            float[] b = n.apply(e, 1, 3, 0).toFloatArray();
-            float[] c = n.apply(e, 1, 3, 1).toFloatArray();
+            float[] a = n.apply(e, Phase.PHASE1, 3, 0).toFloatArray();
+            float[] b = n.apply(e, Phase.PHASE1, 3, 0).toFloatArray();
+            float[] c = n.apply(e, Phase.PHASE1, 3, 1).toFloatArray();
             assertArrayEquals(a, b, 0f);                      // same (phase, step, micro-batch) -> same noise
             assertFalse(java.util.Arrays.equals(a, c));
             float max = 0;
@@ -43,7 +45,7 @@ class NeftuneNoiseTest {
     void alphaZeroIsTheIdentity() {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray e = m.ones(new Shape(1, 3, 2));
-            assertSame(e, new NeftuneNoise(0.0, 1).apply(e, 1, 1, 0));
+            assertSame(e, new NeftuneNoise(0.0, 1).apply(e, Phase.PHASE1, 1, 0));
         }
     }
 

@@ -1,5 +1,7 @@
 package io.tracedistill.train;
 
+import io.tracedistill.run.Phase;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -65,13 +67,13 @@ class NemotronHTrainRunTest {
         List<StepRecord> steps = new ArrayList<>();
         TrainRun.run(TrainRun.Settings.of(cfg), new InMemoryTokenShardReader(phase1), new InMemoryTokenShardReader(phase2), out, model, 256,
                 false, Map.of(), Map.of(), steps::add);
-        List<Double> p1 = steps.stream().filter(s -> s.phase() == 1).map(StepRecord::loss).toList();
+        List<Double> p1 = steps.stream().filter(s -> s.phase() == Phase.PHASE1).map(StepRecord::loss).toList();
         assertEquals(6, p1.size(), "4 examples, batch 2, 3 epochs");
         System.out.printf("nemotron-h phase-1 losses %s%n", p1);
         assertTrue(p1.get(4) + p1.get(5) < p1.get(0) + p1.get(1) - 0.5,
                 "the loss should fall over phase 1 (same 4 examples, 3 epochs): " + p1);
 
-        StepRecord first2 = steps.stream().filter(s -> s.phase() == 2).findFirst().orElseThrow();
+        StepRecord first2 = steps.stream().filter(s -> s.phase() == Phase.PHASE2).findFirst().orElseThrow();
         TokenExample example = phase2.get((int) (long) first2.positions().get(0).get(0));
         try (NDManager m = NDManager.newBaseManager()) {
             LanguageModel lm = ModelFamilies.load(model, m);

@@ -1,5 +1,7 @@
 package io.tracedistill.train;
 
+import io.tracedistill.run.Phase;
+
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -42,7 +44,7 @@ class TinyQwen2LossGoesDownTest {
             LoraModel lora = PeftAdapter.load(CausalLm.load(TrajectoryParityGoldenTest.resource("tiny-qwen2"), m),
                     TrajectoryParityGoldenTest.resource("train_trajectory/initial_adapter"), m);
             TrainResult r = new TwoPhaseTrainer(s, new LoraTrainableModel(lora), new PeftAdapterWriter(PeftAdapter.configJson(lora.config(), "tiny-qwen2")),
-                    rec -> { if (rec.phase() == 1) { losses.add(rec.loss()); } })
+                    rec -> { if (rec.phase() == Phase.PHASE1) { losses.add(rec.loss()); } })
                     .train(new InMemoryTokenShardReader(batch), new InMemoryTokenShardReader(List.of()), out, false);
             assertEquals(12, losses.size());
             assertEquals(0, r.phase2().totalSteps());

@@ -1,5 +1,7 @@
 package io.tracedistill.train;
 
+import io.tracedistill.run.Phase;
+
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -68,7 +70,7 @@ class TwoPhaseTrainerTest {
             // Outputs: metrics for every step, both adapters, phase-end checkpoints.
             List<MetricsLog.Entry> metrics = MetricsLog.read(out.resolve("metrics.jsonl"));
             assertEquals(32, metrics.size());
-            assertEquals("phase2", metrics.get(31).phase());
+            assertEquals(Phase.PHASE2, metrics.get(31).phase());
             assertEquals(2, metrics.get(31).step());
             assertEquals(0.0, metrics.get(30).lr(), 0);  // warmup: phase 2 starts at LR 0
             assertTrue(Files.isRegularFile(out.resolve("phase1_adapter/adapter_model.safetensors")));

@@ -1,5 +1,7 @@
 package io.tracedistill.spark.prepare;
 
+import io.tracedistill.run.Phase;
+
 import io.tracedistill.config.Canonical;
 import io.tracedistill.config.RunConfig;
 import io.tracedistill.config.ShardFormat;
@@ -98,7 +100,7 @@ public record PrepareSettings(String dataPath, String outputDir, List<String> ha
     public static PrepareSettings from(RunConfig cfg) {
         return new PrepareSettings(cfg.data().dataPath(), cfg.output().outputDir(), cfg.data().hardTypes(), BigInteger.valueOf(cfg.seed()),
                 cfg.data().columns(), cfg.data().promptSuffix(), cfg.data().minCotLen(), cfg.data().shuffle(), cfg.output().shardFormat(),
-                cfg.train().effectiveBatch(1), cfg.train().effectiveBatch(2),
+                cfg.train().effectiveBatch(Phase.PHASE1), cfg.train().effectiveBatch(Phase.PHASE2),
                 ShardWriter.DEFAULT_ROWS_PER_SHARD, cfg.toRedactedMap());
     }
 

@@ -55,6 +55,6 @@ public record TokenizeSettings(String modelDir, int maxLength, BigInteger seed, 
     public static TokenizeSettings from(RunConfig cfg) {
         return new TokenizeSettings(cfg.model().baseModel(), cfg.model().maxLength(), BigInteger.valueOf(cfg.seed()),
                 cfg.model().enableThinking(), cfg.model().chatDate(), cfg.output().shardFormat(),
-                cfg.train().effectiveBatch(1), cfg.train().effectiveBatch(2));
+                cfg.train().effectiveBatch(Phase.PHASE1), cfg.train().effectiveBatch(Phase.PHASE2));
     }
 }
