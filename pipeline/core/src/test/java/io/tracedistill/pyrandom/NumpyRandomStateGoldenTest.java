@@ -9,9 +9,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.math.BigInteger;
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -26,26 +24,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class NumpyRandomStateGoldenTest {
 
-    static final String RESOURCE = "/golden/numpy_random_state.json";
+    static final String FILE = "numpy_random_state.json";
 
     static JsonNode golden() {
-        return GoldenResources.load(RESOURCE.substring("/golden/".length()));
+        return GoldenResources.load(FILE);
     }
 
     static Stream<Arguments> cases() {
-        List<Arguments> out = new ArrayList<>();
-        for (JsonNode c : golden().get("cases")) {
-            out.add(Arguments.of("seed=" + c.get("seed").asText(), c));
-        }
-        return out.stream();
+        return GoldenResources.cases(FILE, "cases").stream().map(c -> Arguments.of("seed=" + c.get("seed").asText(), c));
     }
 
     static Stream<Arguments> seedErrors() {
-        List<Arguments> out = new ArrayList<>();
-        for (JsonNode c : golden().get("seed_errors")) {
-            out.add(Arguments.of("seed=" + c.get("seed").asText(), c));
-        }
-        return out.stream();
+        return GoldenResources.cases(FILE, "seed_errors").stream().map(c -> Arguments.of("seed=" + c.get("seed").asText(), c));
     }
 
     @Test

@@ -9,9 +9,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.math.BigInteger;
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -25,18 +23,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class PyRandomGoldenTest {
 
-    static final String RESOURCE = "/golden/python_random.json";
+    static final String FILE = "python_random.json";
 
     static JsonNode golden() {
-        return GoldenResources.load(RESOURCE.substring("/golden/".length()));
+        return GoldenResources.load(FILE);
     }
 
     static Stream<Arguments> cases() {
-        List<Arguments> out = new ArrayList<>();
-        for (JsonNode c : golden().get("cases")) {
-            out.add(Arguments.of("seed=" + c.get("seed").asText(), c));
-        }
-        return out.stream();
+        return GoldenResources.cases(FILE, "cases").stream().map(c -> Arguments.of("seed=" + c.get("seed").asText(), c));
     }
 
     @Test

@@ -26,18 +26,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class TwoPhaseSplitGoldenTest {
 
-    static final String RESOURCE = "/golden/two_phase_split.json";
+    static final String FILE = "two_phase_split.json";
 
     static JsonNode golden() {
-        return GoldenResources.load(RESOURCE.substring("/golden/".length()));
+        return GoldenResources.load(FILE);
     }
 
     static Stream<Arguments> cases() {
-        List<Arguments> out = new ArrayList<>();
-        for (JsonNode c : golden().get("cases")) {
-            out.add(Arguments.of(c.get("id").asText(), c));
-        }
-        return out.stream();
+        return GoldenResources.cases(FILE, "cases").stream().map(c -> Arguments.of(c.get("id").asText(), c));
     }
 
     @Test

@@ -21,18 +21,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class LoraTargetsGoldenTest {
 
-    static final String RESOURCE = "/golden/architecture_aware_targets.json";
+    static final String FILE = "architecture_aware_targets.json";
 
     static JsonNode golden() {
-        return GoldenResources.load(RESOURCE.substring("/golden/".length()));
+        return GoldenResources.load(FILE);
     }
 
     static Stream<Arguments> cases() {
-        List<Arguments> out = new ArrayList<>();
-        for (JsonNode c : golden().get("cases")) {
-            out.add(Arguments.of(c.get("id").asText(), c));
-        }
-        return out.stream();
+        return GoldenResources.cases(FILE, "cases").stream().map(c -> Arguments.of(c.get("id").asText(), c));
     }
 
     static List<String> strings(JsonNode array) {
