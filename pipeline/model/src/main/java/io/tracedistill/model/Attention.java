@@ -28,6 +28,11 @@ public final class Attention {
     private final int kvHeads;
     private final int headDim;
     private final float scale;
+    /**
+     * {@code scale} as a float32 scalar on the weights' device, made once: creating it per call was one host→device
+     * tensor per layer and decode step (a {@code from_blob} in the eval profile). A constant, so autograd is unaffected.
+     */
+    private final NDArray scaleArray;
 
     public Attention(HfConfig cfg, LinearProjection q, LinearProjection k, LinearProjection v, LinearProjection o, RmsNorm qNorm, RmsNorm kNorm) {
         proj.put(Q, q);
@@ -40,6 +45,7 @@ public final class Attention {
         this.kvHeads = cfg.numKeyValueHeads();
         this.headDim = cfg.headDim();
         this.scale = (float) (1.0 / Math.sqrt(cfg.headDim()));
+        this.scaleArray = o.weight().getManager().create(scale);
     }
 
     /** The projection slots by short name ({@code q_proj} …), in HF order. */
@@ -86,7 +92,7 @@ public final class Attention {
         // Fold the G query heads of each kv head into the row axis: [B, Hkv, G*T, d].
         NDArray scores = q.reshape(b, kvHeads, groups * t, headDim)
                 .matMul(k.transpose(0, 1, 3, 2))          // [B, Hkv, G*T, S]
-                .mul(q.getManager().create(scale))      // see LoraLinear#forward: never mul(Number) on a graph
+                .mul(scaleArray)                        // see LoraLinear#forward: never mul(Number) on a graph
                 .reshape(b, heads, t, sLen)               // [B, H, T, S]
                 .add(maskBias);
         NDArray probs = scores.softmax(-1);

@@ -365,15 +365,22 @@ public final class CausalLm implements LanguageModel {
                 : m.arange((int) past, (int) s, 1, DataType.INT64).expandDims(0).broadcast(b, t);
         NDList cs = rotary.cosSin(positions);
         // 2. Additive mask [B, 1, T, S]: key j visible to query i iff j <= past + i and mask[b, j] = 1.
-        NDArray keyPos = m.arange(0, (int) s, 1, DataType.INT64).reshape(1, s);               // [1, S]
-        NDArray queryPos = m.arange((int) past, (int) s, 1, DataType.INT64).reshape(t, 1);          // [T, 1]
-        NDArray allowed = keyPos.lte(queryPos).expandDims(0);                           // [1, T, S] bool
-        if (attentionMask != null) {
-            if (attentionMask.getShape().get(1) != s || attentionMask.getShape().get(0) != b) {
-                throw new IllegalArgumentException("attention_mask must be [B, past+T] = [" + b + ", " + s
-                        + "], got " + attentionMask.getShape());
+        if (attentionMask != null && (attentionMask.getShape().get(1) != s || attentionMask.getShape().get(0) != b)) {
+            throw new IllegalArgumentException("attention_mask must be [B, past+T] = [" + b + ", " + s
+                    + "], got " + attentionMask.getShape());
+        }
+        NDArray allowed;
+        if (t == 1 && attentionMask != null) {
+            // One query (a decode step): every key j <= past is causally visible, so only the padding mask is left;
+            // the same booleans as the general path with 7 fewer native ops per step.
+            allowed = attentionMask.toType(DataType.BOOLEAN, false).expandDims(1);              // [B, 1, S]
+        } else {
+            NDArray keyPos = m.arange(0, (int) s, 1, DataType.INT64).reshape(1, s);          // [1, S]
+            NDArray queryPos = m.arange((int) past, (int) s, 1, DataType.INT64).reshape(t, 1); // [T, 1]
+            allowed = keyPos.lte(queryPos).expandDims(0);                                  // [1, T, S] bool
+            if (attentionMask != null) {
+                allowed = allowed.logicalAnd(attentionMask.toType(DataType.BOOLEAN, false).expandDims(1)); // [B, T, S]
             }
-            allowed = allowed.logicalAnd(attentionMask.toType(DataType.BOOLEAN, false).expandDims(1)); // [B, T, S]
         }
         NDArray maskBias = allowed.logicalNot().toType(DataType.FLOAT32, false).mul(MASK_MIN).expandDims(1);
         // 3. Embed and run the layers.

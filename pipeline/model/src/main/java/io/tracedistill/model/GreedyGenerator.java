@@ -107,7 +107,9 @@ public final class GreedyGenerator {
     /** Argmax of the last position: {@code [B, T, V] -> long[B]}. */
     private static long[] lastArgmax(NDArray logits) {
         long t = logits.getShape().get(1);
-        return logits.get(":, " + (t - 1) + ", :").argMax(-1).toLongArray();
+        // A decode step has one position: argmax over it directly (no index op, no NDIndex string to parse).
+        NDArray last = t == 1 ? logits : logits.get(":, " + (t - 1) + ", :");
+        return last.argMax(-1).toLongArray(); // the only device -> host copy of a step: B ids
     }
 
     /** Host-side bookkeeping shared by both decoders: prompts, emitted tokens, finished rows. */

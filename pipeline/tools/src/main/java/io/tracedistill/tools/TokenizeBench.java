@@ -47,6 +47,9 @@ public final class TokenizeBench {
     /** Qwen3 chat-template renders/s measured on 2026-12-04 on an idle machine (README, bench-tokenize row). */
     static final double RENDER_BASELINE_PER_S = 89_200;
 
+    /** Rows/s of the one-thread raw encode measured in this run: the per-core limit the whole stage is held to. */
+    private static double rawRowsPerSecond;
+
     private TokenizeBench() {}
 
     public static void main(String[] args) throws Exception {
@@ -136,6 +139,7 @@ public final class TokenizeBench {
                 }
             }
             double rawS = median(raw);
+            rawRowsPerSecond = rows / rawS;
             double maskS = median(mask);
             System.out.printf(Locale.ROOT, "model %s, %d rows (%d distinct records), %.1f tokens/row, max_length %d,"
                     + " %d timed repeats (median)%n", modelDir, rows, turns.size(), tokens / (double) rows, maxLength,
@@ -148,8 +152,15 @@ public final class TokenizeBench {
                     rawS / maskS, rawS / maskS >= 0.8 ? "met" : "NOT met", sink & 0xF);
         }
         benchChatTemplate(modelDir);
-        for (String master : masters.isBlank() ? new String[0] : masters.split(",")) {
-            benchStage(master.trim(), modelDir, csv, maxLength);
+        List<String> table = new ArrayList<>();
+        for (String master : masters.isBlank() ? new String[0] : masters.split(",(?=local)")) {
+            table.add(benchStage(master.trim(), modelDir, csv, maxLength));
+        }
+        if (!table.isEmpty()) {
+            System.out.printf(Locale.ROOT, "%n== tokenize stage vs N cores x raw encode (same run) ==%n%-34s %10s %s%n",
+                    "side", "rows/s", "ratio");
+            System.out.printf(Locale.ROOT, "%-34s %10.0f%n", "raw encode, 1 thread (DJL)", rawRowsPerSecond);
+            table.forEach(System.out::println);
         }
     }
 
@@ -187,8 +198,11 @@ public final class TokenizeBench {
                 rate, 1e6 / rate, n, RENDER_BASELINE_PER_S);
     }
 
-    /** Prepare (untimed) then the timed tokenize stage on {@code master}; hard type = the first type seen. */
-    private static void benchStage(String master, Path modelDir, String csv, int maxLength) throws Exception {
+    /**
+     * Prepare (untimed) then the timed tokenize stage on {@code master}; hard type = the first type seen. Returns the
+     * table line: stage rows/s against {@code N x} the raw encode's rows/s, N = the master's cores (target >= 0.6).
+     */
+    private static String benchStage(String master, Path modelDir, String csv, int maxLength) throws Exception {
         SparkSession spark = SparkSessions.local(master, 4);
         Path out = Files.createTempDirectory("td-bench-tokenize");
         try {
@@ -204,12 +218,21 @@ public final class TokenizeBench {
             long rows = r.phases().values().stream().mapToLong(TokenizeResult.PhaseResult::inputRows).sum();
             System.out.printf(Locale.ROOT, "tokenize stage %-10s %8d rows %8.0f rows/s  (%.2f s, Parquet write "
                     + "included)%n", master, rows, rows / s, s);
+            int cores = cores(master);
+            return String.format(Locale.ROOT, "%-34s %10.0f %.2fx of %d x raw encode (target >= 0.6)",
+                    "tokenize stage " + master + ", whole", rows / s, rows / s / (cores * rawRowsPerSecond), cores);
         } finally {
             spark.stop();
             try (var walk = Files.walk(out)) {
                 walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /** Cores of a {@code local[N]} / {@code local[*]} master. */
+    private static int cores(String master) {
+        String n = master.replaceAll("^local\\[(.*)\\]$", "$1");
+        return n.equals("*") || !n.matches("\\d+") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(n);
     }
 
     private static void line(String what, int rows, long tokens, double seconds) {
