@@ -144,11 +144,12 @@ public final class ConfigKeys {
             optional(ConfigParsers.number(v -> v > 0, "must be greater than 0")), c -> c.model().deviceMemoryGb());
     public static final ConfigKey<BaseDtype> K_BASE_DTYPE = ext("base_dtype", "float32 | float16", "float32",
             "storage of the frozen base weights on the device (DJL holds no bfloat16 tensors; LoRA weights and"
-                    + " optimizer state stay float32); float16 is planned for, not yet implemented by train",
+                    + " optimizer state stay float32); float16 halves the large matrices (projections, embeddings, lm_head) and stops the"
+                    + " load naming any tensor with values beyond FP16's range",
             (raw, key, source) -> BaseDtype.fromYaml(ConfigParsers.oneOf(BaseDtype.yamlNames()).parse(raw, key, source)),
             c -> c.model().baseDtype());
     public static final ConfigKey<Boolean> K_GRADIENT_CHECKPOINTING = ext("gradient_checkpointing", "bool", false,
-            "recompute each layer's forward in backward (less activation memory); planned for, not yet implemented by train",
+            "recompute each layer's forward in backward (less activation memory, same loss and gradients); needs lora_dropout: 0",
             bool(), c -> c.train().gradientCheckpointing());
     public static final ConfigKey<Integer> K_THREADS = ext("threads", "int >= 0", 0,
             "intra-op CPU threads; 0 = all cores", intAtLeast(0), c -> c.model().threads());

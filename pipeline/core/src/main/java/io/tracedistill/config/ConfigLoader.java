@@ -188,5 +188,10 @@ public final class ConfigLoader {
                             + " trains on each listed GPU, and world_size sets the rows per optimizer step and the prepared order;"
                             + " set world_size: " + gpus + " or list " + worldSize + " GPU(s)");
         }
+        if (cfg.train().gradientCheckpointing() && cfg.lora().dropout() > 0) {
+            throw ConfigParsers.invalid("gradient_checkpointing", fields.getOrDefault("gradient_checkpointing", true), source,
+                    "cannot be true with lora_dropout " + cfg.lora().dropout() + ": the layers recomputed in backward would draw"
+                            + " new dropout masks; set lora_dropout: 0 or gradient_checkpointing: false");
+        }
     }
 }

@@ -21,17 +21,13 @@ public final class FitAdvice {
     private FitAdvice() {
     }
 
-    /** Marks a change train does not implement yet; {@link #FOOTNOTE} explains it. */
+    /** Marks a change train does not offer (not built); {@link #FOOTNOTE} explains it. */
     public static final String NOT_YET = " †";
-    /** The footnote for {@link #NOT_YET}. */
-    public static final String FOOTNOTE = "† planned, not implemented by train yet (train refuses base_dtype: float16 and"
-            + " gradient_checkpointing: true).";
 
     /** One change to the settings that lowers memory; {@code implemented} = train honours it today. */
     public enum Change {
-        BASE_FLOAT16("base_dtype: float16", false),
-        GRADIENT_CHECKPOINTING("gradient_checkpointing: true", false),
-        CHUNKED_LOSS("loss in chunks of " + MemoryPlan.LOSS_CHUNK + " tokens", false),
+        BASE_FLOAT16("base_dtype: float16", true),
+        GRADIENT_CHECKPOINTING("gradient_checkpointing: true", true),
         CHUNKED_ATTENTION("memory-efficient attention in query chunks of " + MemoryPlan.ATTENTION_CHUNK, false),
         MICRO_BATCH_1("per_device_train_batch_size: 1 (raise gradient_accumulation_steps instead)", true),
         NO_ROUTED_EXPERT_LORA("no LoRA on the routed experts", true);
@@ -54,6 +50,11 @@ public final class FitAdvice {
         }
     }
 
+    /** The footnote for {@link #NOT_YET}: which changes are not built (the plan still shows what they would save). */
+    public static final String FOOTNOTE = "† not built: " + java.util.Arrays.stream(Change.values())
+            .filter(c -> !c.implemented()).map(c -> c.text).collect(Collectors.joining("; "))
+            + ". The plan shows what each would save; train does not offer it yet.";
+
     /** The changes that differ from {@code s} (those already in effect are left out). */
     static List<Change> applicable(MemoryPlan plan, boolean allowRoutedChange) {
         PlanSettings s = plan.settings();
@@ -63,9 +64,6 @@ public final class FitAdvice {
         }
         if (!s.gradientCheckpointing()) {
             out.add(Change.GRADIENT_CHECKPOINTING);
-        }
-        if (!s.chunkedLoss()) {
-            out.add(Change.CHUNKED_LOSS);
         }
         if (!s.chunkedAttention() && plan.model().blocks().stream().anyMatch(b -> b.saved().attentionHeads() > 0)) {
             out.add(Change.CHUNKED_ATTENTION);
@@ -86,7 +84,6 @@ public final class FitAdvice {
             out = switch (c) {
                 case BASE_FLOAT16 -> out.withBaseDtype(BaseDtype.FLOAT16);
                 case GRADIENT_CHECKPOINTING -> out.withGradientCheckpointing(true);
-                case CHUNKED_LOSS -> out.withChunkedLoss(true);
                 case CHUNKED_ATTENTION -> out.withChunkedAttention(true);
                 case MICRO_BATCH_1 -> out.withMicroBatch(1);
                 case NO_ROUTED_EXPERT_LORA -> out.withRoutedExpertLora(false);

@@ -28,8 +28,9 @@ import java.util.Set;
  *                gradients of probabilities and scores (2·heads·T²); memory-efficient attention (query chunks
  *                of C = ATTENTION_CHUNK, probabilities recomputed in backward) keeps heads·T (the row
  *                log-sum-exp) and works on one chunk: probabilities and both gradients, 3·heads·T·C
- *     loss     = 4 × T' × V: logits and log-probs, held until the step ends, and their gradients in
- *                backward; T' = T, or LOSS_CHUNK when lm_head + loss run over chunks of the sequence
+ *     loss     = 4 × C × V: logits and log-probs of one chunk of C = min(b·T, LOSS_CHUNK) supervised rows and
+ *                their gradients (train runs lm_head + loss + its backward chunk by chunk, CausalLmLoss),
+ *                plus the final norm's input and output (2·b·T·H)
  *   reserve          = 1 GB for the CUDA context, cuBLAS workspaces and allocator slack (an assumption)
  * </pre>
  * The figures are estimates of what is inherently needed, not measurements: an implementation that
@@ -37,7 +38,7 @@ import java.util.Set;
  */
 public final class MemoryPlan {
 
-    /** Tokens per chunk when the loss is computed in chunks over the sequence. */
+    /** Supervised rows (tokens) per chunk of the loss: lm_head + log-softmax + their backward, one chunk at a time. */
     public static final int LOSS_CHUNK = 1024;
     /** Query rows per chunk of memory-efficient attention. */
     public static final int ATTENTION_CHUNK = 1024;
@@ -141,11 +142,10 @@ public final class MemoryPlan {
         return (long) settings.microBatch() * ACTIVATION_BYTES * settings.maxLength() * model.hidden();
     }
 
-    /** Final norm (input and output) and the loss's logits, log-probs and their gradients. */
+    /** Final norm (input and output) and one loss chunk's logits, log-probs and their gradients. */
     public long lossBytes() {
-        long t = settings.maxLength();
-        long lossTokens = settings.chunkedLoss() ? Math.min(t, LOSS_CHUNK) : t;
-        return (long) settings.microBatch() * ACTIVATION_BYTES * (2 * t * model.hidden() + 4 * lossTokens * model.vocab());
+        long tokens = (long) settings.microBatch() * settings.maxLength();
+        return ACTIVATION_BYTES * (2 * tokens * model.hidden() + 4 * Math.min(tokens, LOSS_CHUNK) * model.vocab());
     }
 
     /** The logits alone: max_length × vocab float32 (per example). */
@@ -240,10 +240,8 @@ public final class MemoryPlan {
         }
         sb.append(String.format(Locale.ROOT, "| backward of the largest block (checkpointing: + its recomputed activations)"
                 + " | | | | | | | | %s | %s |%n", gb(peakBlockBytes(false)), gb(peakBlockBytes(true))));
-        String loss = settings.chunkedLoss()
-                ? String.format(Locale.ROOT, "final norm + loss in chunks of %d tokens", LOSS_CHUNK)
-                : String.format(Locale.ROOT, "final norm + loss: logits [%d, %d] float32 = %s GB, ×4 with log-probs and gradients",
-                        settings.maxLength(), model.vocab(), gb(logitsBytes()));
+        String loss = String.format(Locale.ROOT, "final norm + loss in chunks of %d tokens (whole logits [%d, %d] float32"
+                + " = %s GB, never held at once)", LOSS_CHUNK, settings.maxLength(), model.vocab(), gb(logitsBytes()));
         sb.append(String.format(Locale.ROOT, "| %s | | | | | | | | %s | %s |%n", loss, gb(lossBytes()), gb(lossBytes())));
         long dense = loraParams(false);
         long all = loraParams(true);

@@ -69,10 +69,11 @@ public final class PlanReport {
                         + " %s GB in fp32.%n", m.modelType(), m.totalParams(), m.activeParams(),
                 MemoryPlan.gb(m.totalParams() * 2), MemoryPlan.gb(m.totalParams() * 4)));
         sb.append(String.format(Locale.ROOT, "LoRA r %d on %s (%s); max_length %,d, micro-batch %d, base_dtype %s,"
-                        + " gradient_checkpointing %b, loss %s, %s attention. GB = 10^9 bytes; activations float32.%n%n",
+                        + " gradient_checkpointing %b, loss in chunks of %,d tokens, %s attention. GB = 10^9 bytes;"
+                        + " activations float32.%n%n",
                 s.loraRank(), plan.targets(), s.targetModules().isEmpty() ? "architecture-aware autodetect" : "target_modules",
                 s.maxLength(), s.microBatch(), s.baseDtype().yamlName(), s.gradientCheckpointing(),
-                s.chunkedLoss() ? "in chunks" : "over the whole sequence", s.chunkedAttention() ? "memory-efficient" : "eager"));
+                MemoryPlan.LOSS_CHUNK, s.chunkedAttention() ? "memory-efficient" : "eager"));
         sb.append(plan.table()).append('\n');
 
         boolean routed = plan.targetsReachRoutedExperts();

@@ -19,14 +19,13 @@ import java.util.OptionalDouble;
  * @param microBatch            examples per micro-batch on one device (the larger of the two phases)
  * @param baseDtype             storage of the frozen base weights
  * @param gradientCheckpointing recompute each block's forward in backward
- * @param chunkedLoss           compute lm_head + loss over {@link MemoryPlan#LOSS_CHUNK} tokens at a time
  * @param chunkedAttention      memory-efficient attention: queries in chunks of {@link MemoryPlan#ATTENTION_CHUNK},
  *                              probabilities recomputed in backward (FlashAttention's memory profile)
  * @param routedExpertLora      LoRA also on the routed experts the targets reach (false = skip them)
  * @param deviceMemoryGb        memory of one device in GB (10^9 bytes), when known
  */
 public record PlanSettings(int loraRank, List<String> targetModules, int maxLength, int microBatch,
-                           BaseDtype baseDtype, boolean gradientCheckpointing, boolean chunkedLoss, boolean chunkedAttention,
+                           BaseDtype baseDtype, boolean gradientCheckpointing, boolean chunkedAttention,
                            boolean routedExpertLora, OptionalDouble deviceMemoryGb) {
 
     public PlanSettings {
@@ -38,7 +37,7 @@ public record PlanSettings(int loraRank, List<String> targetModules, int maxLeng
         }
     }
 
-    /** The settings of a run config (loss and attention are never chunked today; routed experts follow the targets). */
+    /** The settings of a run config (attention is never chunked today; routed experts follow the targets). */
     public static PlanSettings of(RunConfig cfg) {
         return of(cfg.model(), cfg.lora(), cfg.train());
     }
@@ -47,42 +46,37 @@ public record PlanSettings(int loraRank, List<String> targetModules, int maxLeng
     public static PlanSettings of(ModelSection model, LoraSection lora, TrainSection train) {
         int batch = Math.max(train.phase1().perDeviceTrainBatchSize(), train.phase2().perDeviceTrainBatchSize());
         return new PlanSettings(lora.rank(), lora.targetModules(), model.maxLength(), batch, model.baseDtype(),
-                train.gradientCheckpointing(), false, false, true,
+                train.gradientCheckpointing(), false, true,
                 model.deviceMemoryGb().map(OptionalDouble::of).orElse(OptionalDouble.empty()));
     }
 
     public PlanSettings withBaseDtype(BaseDtype d) {
-        return new PlanSettings(loraRank, targetModules, maxLength, microBatch, d, gradientCheckpointing, chunkedLoss,
+        return new PlanSettings(loraRank, targetModules, maxLength, microBatch, d, gradientCheckpointing,
                 chunkedAttention, routedExpertLora, deviceMemoryGb);
     }
 
     public PlanSettings withGradientCheckpointing(boolean on) {
-        return new PlanSettings(loraRank, targetModules, maxLength, microBatch, baseDtype, on, chunkedLoss,
-                chunkedAttention, routedExpertLora, deviceMemoryGb);
-    }
-
-    public PlanSettings withChunkedLoss(boolean on) {
-        return new PlanSettings(loraRank, targetModules, maxLength, microBatch, baseDtype, gradientCheckpointing, on,
+        return new PlanSettings(loraRank, targetModules, maxLength, microBatch, baseDtype, on,
                 chunkedAttention, routedExpertLora, deviceMemoryGb);
     }
 
     public PlanSettings withChunkedAttention(boolean on) {
         return new PlanSettings(loraRank, targetModules, maxLength, microBatch, baseDtype, gradientCheckpointing,
-                chunkedLoss, on, routedExpertLora, deviceMemoryGb);
+                on, routedExpertLora, deviceMemoryGb);
     }
 
     public PlanSettings withRoutedExpertLora(boolean on) {
         return new PlanSettings(loraRank, targetModules, maxLength, microBatch, baseDtype, gradientCheckpointing,
-                chunkedLoss, chunkedAttention, on, deviceMemoryGb);
+                chunkedAttention, on, deviceMemoryGb);
     }
 
     public PlanSettings withMaxLength(int tokens) {
         return new PlanSettings(loraRank, targetModules, tokens, microBatch, baseDtype, gradientCheckpointing,
-                chunkedLoss, chunkedAttention, routedExpertLora, deviceMemoryGb);
+                chunkedAttention, routedExpertLora, deviceMemoryGb);
     }
 
     public PlanSettings withMicroBatch(int examples) {
         return new PlanSettings(loraRank, targetModules, maxLength, examples, baseDtype, gradientCheckpointing,
-                chunkedLoss, chunkedAttention, routedExpertLora, deviceMemoryGb);
+                chunkedAttention, routedExpertLora, deviceMemoryGb);
     }
 }

@@ -171,6 +171,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void gradientCheckpointingNeedsNoLoraDropout() {
+        assertEquals("Invalid value True for gradient_checkpointing in conf/x.yaml: cannot be true with lora_dropout 0.05: the"
+                + " layers recomputed in backward would draw new dropout masks; set lora_dropout: 0 or gradient_checkpointing:"
+                + " false", error(MIN + "gradient_checkpointing: true\nlora_dropout: 0.05\n"));
+        assertTrue(parse(MIN + "gradient_checkpointing: true\n").train().gradientCheckpointing(), "with the default lora_dropout 0");
+    }
+
+    @Test
     void extensionKeysAreKnownAndListedInTheUnknownKeyMessage() {
         RunConfig cfg = parse(MIN + "columns: {cot: trace, type: kind}\nworld_size: 2\ndevice: 'gpu:0,1'\neval_limit: 10\n");
         assertEquals(new ColumnKeys("prompt", "trace", "answer", "kind"), cfg.data().columns());

@@ -32,6 +32,8 @@ class MemoryPlanTest {
         assertEquals(8192, s.maxLength());
         assertEquals(1, s.microBatch());
         assertEquals(LoraTargets.DEFAULT_TARGET_MODULES, s.targetModules());
+        assertEquals(BaseDtype.FLOAT16, s.baseDtype());
+        assertTrue(s.gradientCheckpointing());
     }
 
     @Test
@@ -47,13 +49,15 @@ class MemoryPlanTest {
 
     @Test
     void logitsAlone() {
-        // 8192 × 131072 float32 = 4.29 GB, as the issue states; the loss holds logits, log-probs and both gradients.
+        // 8192 × 131072 float32 = 4.29 GB, as the issue states; train holds one chunk of 1024 rows' logits, log-probs
+        // and both gradients instead (CausalLmLoss.backward), plus the final norm's input and output.
         MemoryPlan p = MemoryPlan.of(real(), medal());
         assertEquals(8192L * 131072 * 4, p.logitsBytes());
         assertEquals("4.29", MemoryPlan.gb(p.logitsBytes()));
-        assertEquals(4 * (2L * 8192 * 2688 + 4L * 8192 * 131072), p.lossBytes());
-        MemoryPlan chunked = MemoryPlan.of(real(), medal().withChunkedLoss(true));
-        assertEquals(4 * (2L * 8192 * 2688 + 4L * MemoryPlan.LOSS_CHUNK * 131072), chunked.lossBytes());
+        assertEquals(4 * (2L * 8192 * 2688 + 4L * MemoryPlan.LOSS_CHUNK * 131072), p.lossBytes());
+        // A micro-batch of 4 short examples: chunks span examples, so 4 × 200 tokens fit one chunk of 800 rows.
+        MemoryPlan small = MemoryPlan.of(real(), medal().withMaxLength(200).withMicroBatch(4));
+        assertEquals(4 * (2L * 800 * 2688 + 4L * 800 * 131072), small.lossBytes());
     }
 
     /** One attention layer by hand: kept per token 2H + q + k + v + o-input + 4 LoRA ranks, plus heads·T² probabilities. */
@@ -76,10 +80,9 @@ class MemoryPlanTest {
 
     @Test
     void everyMemorySavingOptionLowersTheTotal() {
-        PlanSettings s = medal().withBaseDtype(BaseDtype.FLOAT32);
+        PlanSettings s = medal().withBaseDtype(BaseDtype.FLOAT32).withGradientCheckpointing(false);
         long base = MemoryPlan.of(real(), s).totalBytes();
         assertTrue(MemoryPlan.of(real(), s.withGradientCheckpointing(true)).totalBytes() < base);
-        assertTrue(MemoryPlan.of(real(), s.withChunkedLoss(true)).totalBytes() < base);
         assertTrue(MemoryPlan.of(real(), s.withChunkedAttention(true)).totalBytes() < base);
         assertTrue(MemoryPlan.of(real(), s.withRoutedExpertLora(false)).totalBytes() < base);
         assertTrue(MemoryPlan.of(real(), s.withBaseDtype(BaseDtype.FLOAT16)).totalBytes() < base);
@@ -92,7 +95,7 @@ class MemoryPlanTest {
         PlanSettings s = medal().withBaseDtype(BaseDtype.FLOAT32).withGradientCheckpointing(false);
         MemoryPlan withRouted = MemoryPlan.of(real(), s);
         MemoryPlan withoutRouted = MemoryPlan.of(real(), s.withRoutedExpertLora(false));
-        // As the reference runs it (fp32 here, since DJL has no bf16): fits neither GPU.
+        // A float32 base without checkpointing (DJL has no bf16): fits neither GPU.
         assertFalse(withRouted.fits(141) || withoutRouted.fits(141));
         // 141 GB: fp16 base + checkpointing is enough, with or without the routed experts.
         Set<FitAdvice.Change> fp16Ckpt = Set.of(FitAdvice.Change.BASE_FLOAT16, FitAdvice.Change.GRADIENT_CHECKPOINTING);
@@ -104,10 +107,11 @@ class MemoryPlanTest {
         int longest = FitAdvice.longestFittingMaxLength(real(), FitAdvice.apply(s, Set.copyOf(
                 FitAdvice.applicable(withRouted, false))), 80);
         assertTrue(longest > 0 && longest < 1024, "longest max_length on 80 GB with routed experts: " + longest);
-        // 80 GB without them: needs every change, including the two the trainer lacks (chunked loss and attention).
+        // 80 GB without them: needs every change, including memory-efficient attention, which the trainer lacks
+        // (the loss always runs in chunks).
         List<Set<FitAdvice.Change>> fixes80 = FitAdvice.minimalFixes(withoutRouted, 80, false);
         assertEquals(List.of(Set.of(FitAdvice.Change.BASE_FLOAT16, FitAdvice.Change.GRADIENT_CHECKPOINTING,
-                FitAdvice.Change.CHUNKED_LOSS, FitAdvice.Change.CHUNKED_ATTENTION)), fixes80);
+                FitAdvice.Change.CHUNKED_ATTENTION)), fixes80);
     }
 
     @Test
@@ -124,11 +128,11 @@ class MemoryPlanTest {
 
     @Test
     void refusalNamesTheDeviceTheFixesAndShowsTheTable() {
-        MemoryPlan plan = MemoryPlan.of(real(), medal().withBaseDtype(BaseDtype.FLOAT32));
+        MemoryPlan plan = MemoryPlan.of(real(), medal().withBaseDtype(BaseDtype.FLOAT32).withGradientCheckpointing(false));
         String msg = FitAdvice.refusal(plan, 141, "device_memory_gb");
         assertTrue(msg.startsWith("LoRA training does not fit one device of 141 GB (device_memory_gb): it needs about "), msg);
         assertTrue(msg.contains("Stopped before loading any weight"), msg);
-        assertTrue(msg.contains("fits with base_dtype: float16 † + gradient_checkpointing: true †"), msg);
+        assertTrue(msg.contains("fits with base_dtype: float16 + gradient_checkpointing: true"), msg);
         assertTrue(msg.contains("no LoRA on the routed experts"), msg);
         assertTrue(msg.contains("target_modules: [q_proj, k_proj, v_proj, o_proj, in_proj, out_proj, shared_experts.up_proj,"
                 + " shared_experts.down_proj]"), msg);

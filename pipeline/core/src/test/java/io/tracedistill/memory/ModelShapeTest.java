@@ -46,7 +46,7 @@ class ModelShapeTest {
     }
 
     static PlanSettings settings(int rank, List<String> targets) {
-        return new PlanSettings(rank, targets, 8192, 1, BaseDtype.FLOAT32, false, false, false, true, OptionalDouble.empty());
+        return new PlanSettings(rank, targets, 8192, 1, BaseDtype.FLOAT32, false, false, true, OptionalDouble.empty());
     }
 
     @Test

@@ -22,10 +22,15 @@ class PlanReportTest {
         assertTrue(out.contains("| **27,711,488** | **883,873,792** |"), out);
         assertTrue(out.contains("- **80 GB, LoRA incl. routed experts**: "), out);
         assertTrue(out.contains("- **141 GB, LoRA without routed experts**: "), out);
-        // The README's "GPU memory" rows.
-        assertTrue(out.contains("| float32 | yes | no | 126.31 | 14.14 | 193.01 | 1.00 | 334.46 | no | no |"), out);
-        assertTrue(out.contains("| float16 | yes | yes | 63.16 | 14.14 | 48.17 | 1.00 | 126.47 | no | fits |"), out);
-        assertTrue(out.contains("| float16 | no | yes | 63.16 | 0.44 | 48.17 | 1.00 | 112.77 | no | fits |"), out);
+        // The README's "GPU memory" rows: as configured (float16 base, checkpointing, loss in chunks) it fits 141 GB.
+        assertTrue(out.contains("base_dtype float16, gradient_checkpointing true, loss in chunks of 1,024 tokens, eager attention"), out);
+        assertTrue(out.contains("| float16 | yes | no | 63.16 | 14.14 | 177.97 | 1.00 | 256.27 | no | no |"), out);
+        assertTrue(out.contains("| float16 | yes | yes | 63.16 | 14.14 | 33.14 | 1.00 | 111.44 | no | fits |"), out);
+        assertTrue(out.contains("| float16 | no | yes | 63.16 | 0.44 | 33.14 | 1.00 | 97.74 | no | fits |"), out);
+        assertTrue(out.contains("- **141 GB, LoRA incl. routed experts**: fits (111.44 GB of 141)."), out);
+        assertTrue(out.contains("- **80 GB, LoRA without routed experts**: does not fit (97.74 GB needed); fits with memory-efficient"
+                + " attention in query chunks of 1024 † (75.19 GB)."), out);
+        assertTrue(out.contains("† not built: memory-efficient attention in query chunks of 1024."), out);
     }
 
     @Test

@@ -305,6 +305,11 @@ public final class CausalLm implements LanguageModel {
     }
 
     @Override
+    public boolean rotaryPositions() {
+        return true; // every family CausalLm loads applies RoPE to q and k
+    }
+
+    @Override
     public List<Integer> eosTokenIds() {
         return config.eosTokenIds();
     }

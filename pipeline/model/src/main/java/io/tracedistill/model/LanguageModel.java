@@ -26,6 +26,12 @@ public interface LanguageModel {
     /** {@code max_position_embeddings} (informational: longer sequences only warn). */
     int maxPositionEmbeddings();
 
+    /**
+     * True when positions enter through rotary embeddings (RoPE: Llama, Qwen2, Qwen3); false for a model without
+     * positional encoding (Nemotron-H: its attention has no RoPE, its Mamba layers are ordered by the scan).
+     */
+    boolean rotaryPositions();
+
     /** config.json's eos id(s), possibly empty (generation_config.json may override them). */
     List<Integer> eosTokenIds();
 

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import io.tracedistill.memory.MemoryPlan;
 import io.tracedistill.tokens.MaskedExample;
 
 /**
@@ -16,7 +18,9 @@ import io.tracedistill.tokens.MaskedExample;
  *   lm_head -> logits [N, V] -> log_softmax (float32) -> pick target -> -sum
  * </pre>
  *
- * {@link #normalised} divides by {@code num_items_in_batch} of the whole optimizer step.
+ * {@link #normalised} divides by {@code num_items_in_batch} of the whole optimizer step. {@link #backward} runs the
+ * loss and its backward in chunks of at most {@link #CHUNK_ROWS} supervised rows, so that a long sequence's
+ * {@code [N, V]} logits are never held at once.
  *
  * <p>No {@code NDArray.op(Number)} may sit in the autograd graph: DJL's PyTorch engine turns the
  * number into a tensor over a Java direct buffer ({@code from_blob}) and closes it right after the op;
@@ -25,6 +29,12 @@ import io.tracedistill.tokens.MaskedExample;
  * micro-batch's manager, which stays open until after {@code backward}.
  */
 public final class CausalLmLoss {
+
+    /**
+     * Supervised rows per chunk of {@link #backward}: {@code lm_head} and the log-softmax hold {@code [CHUNK_ROWS, V]}
+     * at a time (the memory plan's {@link MemoryPlan#LOSS_CHUNK}, so plan and trainer agree).
+     */
+    public static final int CHUNK_ROWS = MemoryPlan.LOSS_CHUNK;
 
     private CausalLmLoss() {
     }
@@ -93,5 +103,56 @@ public final class CausalLmLoss {
         }
         NDArray divisor = hidden.getManager().create((float) numItemsInBatch); // scalar, float32
         return sum(model, hidden, targets).div(divisor);
+    }
+
+    /**
+     * {@link #normalised} and its backward through {@code model} ({@link TrainableModel#backward}); returns the
+     * loss (scalar, float32, in {@code hidden}'s manager; its graph has been consumed, read only its value).
+     *
+     * <p>Up to {@code chunkRows} targets: one piece, exactly {@code model.backward(gc, normalised(...))}. More:
+     * the supervised rows {@code [N, H]} are cut from the graph into a leaf; per chunk of {@code chunkRows} rows,
+     * {@code lm_head} -> log-softmax -> picked CE sum / num_items_in_batch is back-propagated at once (into the leaf's
+     * gradient and any LoRA on lm_head) and the chunk's {@code [C, V]} arrays are closed; then the rows' gradient
+     * {@code [N, H]} goes through the model as the surrogate {@code sum(rows * grad)}, whose gradient with respect to
+     * {@code rows} is that gradient. Same loss and gradients up to float summation order.
+     */
+    public static NDArray backward(TrainableModel model, GradientCollector gc, NDArray hidden, Targets targets,
+                                   int numItemsInBatch, int chunkRows) {
+        if (chunkRows < 1) {
+            throw new IllegalArgumentException("chunkRows must be at least 1, got " + chunkRows);
+        }
+        if (targets.count() <= chunkRows) {
+            NDArray loss = normalised(model, hidden, targets, numItemsInBatch);
+            model.backward(gc, loss);
+            return loss;
+        }
+        if (numItemsInBatch < targets.count()) {
+            throw new IllegalArgumentException("num_items_in_batch " + numItemsInBatch + " is smaller than this micro-batch's "
+                    + targets.count() + " targets");
+        }
+        Shape s = hidden.getShape();
+        NDManager mgr = hidden.getManager();
+        NDArray flat = hidden.reshape(s.get(0) * s.get(1), s.get(2));               // [B*T, H]
+        NDArray rows = flat.get(new NDIndex("{}", mgr.create(targets.rowIndices()))); // [N, H], in the model's graph
+        NDArray leaf = rows.stopGradient();                                           // [N, H], shares storage
+        leaf.setRequiresGradient(true);
+        NDArray loss = mgr.zeros(new Shape());                                        // scalar float32
+        int n = targets.count();
+        for (int start = 0; start < n; start += chunkRows) {
+            int end = Math.min(n, start + chunkRows);
+            try (NDManager chunk = mgr.newSubManager()) {
+                NDArray part = leaf.get(start + ":" + end);                           // [C, H]
+                part.attach(chunk); // what is computed from it lands in the chunk's manager
+                NDArray logp = model.lmHead(part).logSoftmax(1);                      // [C, V]
+                long[] ids = java.util.Arrays.copyOfRange(targets.targetIds(), start, end);
+                NDArray picked = logp.gather(chunk.create(ids, new Shape(end - start, 1)), 1); // [C, 1]
+                NDArray chunkLoss = picked.sum().neg().div(chunk.create((float) numItemsInBatch)); // scalar
+                gc.backward(chunkLoss); // frees the chunk's graph; its gradient accumulates into leaf
+                loss.addi(chunkLoss.stopGradient());
+            }
+        }
+        NDArray rowGrad = leaf.getGradient().stopGradient();                          // [N, H] dLoss/drows
+        model.backward(gc, rows.mul(rowGrad).sum());
+        return loss;
     }
 }

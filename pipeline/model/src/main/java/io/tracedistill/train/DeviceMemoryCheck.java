@@ -2,8 +2,6 @@ package io.tracedistill.train;
 
 import ai.djl.Device;
 import ai.djl.util.cuda.CudaUtils;
-import io.tracedistill.config.BaseDtype;
-import io.tracedistill.config.ConfigException;
 import io.tracedistill.memory.DeviceMemoryException;
 import io.tracedistill.memory.FitAdvice;
 import io.tracedistill.memory.MemoryPlan;
@@ -17,9 +15,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Stops a training run before any weight is loaded when it cannot run: settings train does not
- * implement yet, or a memory plan ({@link MemoryPlan}, from {@code config.json} alone) larger than one
- * device. The device size is {@code device_memory_gb} when set, else the smallest total memory of the
+ * Stops a training run before any weight is loaded when its memory plan ({@link MemoryPlan}, from
+ * {@code config.json} alone) is larger than one device. The device size is {@code device_memory_gb} when set, else the smallest total memory of the
  * training GPUs as CUDA reports it; on CPU without {@code device_memory_gb} nothing is checked. The plan
  * uses the config's lora_rank and target_modules, also when {@code init_adapter} brings its own.
  */
@@ -31,16 +28,7 @@ final class DeviceMemoryCheck {
     }
 
     static void requireRunnable(TrainRun.Settings cfg, Path modelDir, List<Device> devices) {
-        // 1. Keys the plan understands but the trainer does not implement yet: refuse rather than ignore.
-        if (cfg.model().baseDtype() != BaseDtype.FLOAT32) {
-            throw ConfigException.invalidValue("base_dtype", cfg.model().baseDtype().yamlName(), "the run config",
-                    "train does not implement float16 base weights yet (tracedistill plan accounts for them); use float32");
-        }
-        if (cfg.train().gradientCheckpointing()) {
-            throw ConfigException.invalidValue("gradient_checkpointing", true, "the run config",
-                    "train does not implement gradient checkpointing yet (tracedistill plan accounts for it); use false");
-        }
-        // 2. The device size: configured, else detected on the GPUs.
+        // 1. The device size: configured, else detected on the GPUs.
         double gb;
         String source;
         if (cfg.model().deviceMemoryGb().isPresent()) {
@@ -62,7 +50,7 @@ final class DeviceMemoryCheck {
         } else {
             return;
         }
-        // 3. The plan, from config.json only.
+        // 2. The plan, from config.json only.
         MemoryPlan plan = MemoryPlan.of(ModelShape.load(modelDir), PlanSettings.of(cfg.model(), cfg.lora(), cfg.train()));
         if (!plan.fits(gb)) {
             throw new DeviceMemoryException(FitAdvice.refusal(plan, gb, source));

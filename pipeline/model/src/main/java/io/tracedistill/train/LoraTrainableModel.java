@@ -82,6 +82,16 @@ public final class LoraTrainableModel implements TrainableModel {
         return lora.model().maxPositionEmbeddings();
     }
 
+    @Override
+    public boolean rotaryPositions() {
+        return lora.model().rotaryPositions();
+    }
+
+    /** True when the layers are recomputed in backward ({@code gradient_checkpointing}). */
+    public boolean gradientCheckpointing() {
+        return gradientCheckpointing;
+    }
+
     /** The wrapped model. */
     public LoraModel loraModel() {
         return lora;

@@ -3,6 +3,7 @@ package io.tracedistill.train;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import io.tracedistill.config.BaseDtype;
 import io.tracedistill.config.Canonical;
 import io.tracedistill.config.DeviceSpec;
 import io.tracedistill.config.LoraSection;
@@ -48,9 +49,9 @@ public final class TrainRun {
      * this record, so a field added here is part of it.
      *
      * @param seed                       {@code seed}: LoRA init, NEFTune noise, dropout
-     * @param model                      base model, max_length, device, threads, bf16
+     * @param model                      base model, max_length, device, threads, bf16, base_dtype
      * @param lora                       LoRA rank/alpha/dropout/targets, init_adapter
-     * @param train                      the phases, world_size, checkpoint_steps
+     * @param train                      the phases, world_size, checkpoint_steps, gradient_checkpointing
      * @param packageZip                 {@code package_zip}
      * @param baseModelNameForSubmission {@code base_model_name_for_submission}
      * @param resolvedConfigYaml         the resolved config, copied into report.md (provenance only)
@@ -114,7 +115,7 @@ public final class TrainRun {
                     + " gradient_accumulation_steps x " + cfg.train().worldSize() + " micro-batches there, the same update as "
                     + cfg.train().worldSize() + " data-parallel ranks");
         }
-        // 2. Settings train cannot honour, and a memory plan larger than the device: stop before any weight is read.
+        // 2. A memory plan larger than the device: stop before any weight is read.
         DeviceMemoryCheck.requireRunnable(cfg, modelDir, devices);
         List<NDManager> managers = new ArrayList<>();
         try {
@@ -125,11 +126,11 @@ public final class TrainRun {
             for (Device device : devices) {
                 NDManager manager = NDManager.newBaseManager(device);
                 managers.add(manager);
-                LoraModel lora = loadLora(cfg, modelDir, manager, lora0 == null);
+                LoraTrainableModel replica = replica(cfg, modelDir, manager, lora0 == null);
                 if (lora0 == null) {
-                    lora0 = lora;
+                    lora0 = replica.loraModel();
                 }
-                replicas.add(new LoraTrainableModel(lora));
+                replicas.add(replica);
             }
             PeftAdapterWriter writer = new PeftAdapterWriter(PeftAdapter.configJson(lora0.config(), cfg.model().baseModel()));
             // 4. Train both phases.
@@ -156,8 +157,17 @@ public final class TrainRun {
         }
     }
 
+    /**
+     * One training replica in {@code manager}: the base model of {@code modelDir} ({@code base_dtype: float16}: its
+     * large matrices in FP16) with LoRA from {@code init_adapter} or fresh (LoRA tensors float32 either way), its
+     * layers recomputed in backward when {@code gradient_checkpointing}.
+     */
+    static LoraTrainableModel replica(Settings cfg, Path modelDir, NDManager manager, boolean log) throws IOException {
+        return new LoraTrainableModel(loadLora(cfg, modelDir, manager, log), cfg.train().gradientCheckpointing());
+    }
+
     private static LoraModel loadLora(Settings cfg, Path modelDir, NDManager manager, boolean log) throws IOException {
-        LanguageModel base = ModelFamilies.load(modelDir, manager);
+        LanguageModel base = ModelFamilies.load(modelDir, manager, cfg.model().baseDtype() == BaseDtype.FLOAT16);
         if (cfg.lora().initAdapter().isPresent()) {
             Path init = Path.of(cfg.lora().initAdapter().get());
             if (log) {

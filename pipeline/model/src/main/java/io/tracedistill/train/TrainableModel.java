@@ -49,4 +49,7 @@ public interface TrainableModel {
 
     /** {@code max_position_embeddings} of the base model (longer sequences only warn). */
     int maxPositionEmbeddings();
+
+    /** True when the base model encodes positions with RoPE (what a sequence past max_position_embeddings strains). */
+    boolean rotaryPositions();
 }

@@ -341,8 +341,7 @@ public final class TwoPhaseTrainer {
                         NDArray ids = mbm.create(toLongs(mb.inputIds()), shape);          // [B, T]
                         NDArray mask = mbm.create(toLongs(mb.attentionMask()), shape);    // [B, T]
                         NDArray hidden = replica.hiddenStates(ids, mask, hook);            // [B, T, H]
-                        NDArray loss = CausalLmLoss.normalised(replica, hidden, targets, numItems); // scalar
-                        replica.backward(gc, loss);
+                        NDArray loss = CausalLmLoss.backward(replica, gc, hidden, targets, numItems, CausalLmLoss.CHUNK_ROWS); // scalar
                         // Read after the step: a read here would make the host wait for this device before queueing the next.
                         loss.attach(stepManagers.get(r));
                         lossValues[k] = loss;
@@ -416,6 +415,15 @@ public final class TwoPhaseTrainer {
         return StepPlanner.of(settings.train(), phase, settings.maxLength(), settings.padTokenId());
     }
 
+    /** The first-time warning for an example longer than max_position_embeddings; what it strains depends on the model. */
+    static String overMaxPositionsWarning(Phase phase, TokenExample e, int maxPos, boolean rotaryPositions) {
+        return phase + ": example at position " + e.position() + " has " + e.length() + " tokens > max_position_embeddings "
+                + maxPos + "; training on it anyway, as transformers does (" + (rotaryPositions
+                ? "RoPE extends past the limit; quality may suffer)"
+                : "this model has no positional encoding, so nothing is extrapolated, but it was configured for sequences up to"
+                        + " that length; quality may suffer)");
+    }
+
     private long warnOverMaxPositions(Phase phase, StepBatch step, long seenSoFar) {
         int maxPos = model.maxPositionEmbeddings();
         long n = 0;
@@ -423,9 +431,7 @@ public final class TwoPhaseTrainer {
             for (TokenExample e : mb.examples()) {
                 if (e.length() > maxPos) {
                     if (seenSoFar + n == 0) {
-                        LOG.log(Level.WARNING, phase + ": example at position " + e.position() + " has " + e.length()
-                                + " tokens > max_position_embeddings " + maxPos + "; training on it anyway, as transformers does"
-                                + " (RoPE extends past the limit; quality may suffer)");
+                        LOG.log(Level.WARNING, overMaxPositionsWarning(phase, e, maxPos, model.rotaryPositions()));
                     }
                     n++;
                 }

@@ -80,4 +80,9 @@ final class ToyLoraLm implements TrainableModel {
     public int maxPositionEmbeddings() {
         return 6;
     }
+
+    @Override
+    public boolean rotaryPositions() {
+        return true;
+    }
 }

@@ -193,6 +193,11 @@ public final class NemotronH implements LanguageModel {
     }
 
     @Override
+    public boolean rotaryPositions() {
+        return false; // attention without positional encoding (rope_theta in config.json is unused)
+    }
+
+    @Override
     public List<Integer> eosTokenIds() {
         return config.eosTokenIds();
     }
