@@ -48,6 +48,9 @@ public final class Cli {
         COMMANDS.put("generate", new Command(
                 "--model DIR [--adapter DIR] (--prompt TEXT [--chat] | --input-ids 1,2,3) --max-new-tokens N",
                 GenerateCommand::run));
+        COMMANDS.put("export", new Command(
+                "--adapter DIR --model DIR --out DIR [--dtype bfloat16|float16|float32]: merged HF model for serving",
+                ExportCommand::run));
         COMMANDS.put("render-chat", new Command(
                 "--template PATH --messages FILE.json [--add-generation-prompt] [--vars FILE.json] [--json]",
                 RenderChatCommand::run));

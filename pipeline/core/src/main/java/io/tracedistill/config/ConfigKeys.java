@@ -188,6 +188,19 @@ public final class ConfigKeys {
     public static final ConfigKey<Optional<Integer>> K_EVAL_LIMIT = ext("eval_limit", "int >= 1 or null", null,
             "evaluate only the first N rows; null = all", optional(intAtLeast(1)), c -> c.eval().limit());
 
+    public static final ConfigKey<Double> K_HOLDOUT_FRACTION = ext("holdout_fraction", "float in [0, 1)", 0.0,
+            "share of each type's usable rows set aside before the two-phase split (seeded by seed), tokenized like"
+                    + " training rows and evaluated during training; 0 = none (the reference's behaviour)",
+            ConfigParsers.number(v -> v >= 0 && v < 1, "must be at least 0 and less than 1"), c -> c.heldOut().fraction());
+    public static final ConfigKey<Integer> K_EVAL_STEPS = ext("eval_steps", "int >= 0", 0,
+            "with holdout_fraction > 0: optimizer steps between held-out loss evaluations (also at each phase's start"
+                    + " and end); 0 = phase start and end only", intAtLeast(0), c -> c.heldOut().evalSteps());
+    public static final ConfigKey<MetricForBest> K_METRIC_FOR_BEST = ext("metric_for_best", "loss", "loss",
+            "with holdout_fraction > 0: the held-out metric best_adapter/ keeps the best of (loss: lowest token-weighted"
+                    + " held-out loss)",
+            (raw, key, source) -> MetricForBest.fromYaml(ConfigParsers.oneOf(MetricForBest.yamlNames()).parse(raw, key, source)),
+            c -> c.heldOut().metricForBest());
+
     private static final List<ConfigKey<?>> KEYS = Collections.unmodifiableList(new ArrayList<>(ALL));
 
     /** All keys in declaration (= resolved YAML) order. */

@@ -31,9 +31,11 @@ import java.util.Optional;
  * @param output output_dir, shard format, Spark master, packaging
  * @param eval   the evaluation step
  * @param executorTraining train_on and, on executors, the collective's timeout and the stage attempts
+ * @param heldOut the held-out slice and its evaluation during training
  */
 public record RunConfig(long seed, ModelSection model, DataSection data, LoraSection lora, TrainSection train,
-                        OutputSection output, EvalSection eval, ExecutorTrainingSection executorTraining) {
+                        OutputSection output, EvalSection eval, ExecutorTrainingSection executorTraining,
+                        HeldOutSection heldOut) {
 
     public RunConfig {
         Objects.requireNonNull(model, "model");
@@ -43,13 +45,14 @@ public record RunConfig(long seed, ModelSection model, DataSection data, LoraSec
         Objects.requireNonNull(output, "output");
         Objects.requireNonNull(eval, "eval");
         Objects.requireNonNull(executorTraining, "executorTraining");
+        Objects.requireNonNull(heldOut, "heldOut");
     }
 
     /** Built from the typed value of every key (as {@link ConfigLoader} parses them). */
     static RunConfig from(ConfigValuesByKey v) {
         return new RunConfig(v.get(ConfigKeys.K_SEED), ModelSection.from(v), DataSection.from(v), LoraSection.from(v),
                 TrainSection.from(v), OutputSection.from(v), EvalSection.from(v),
-                ExecutorTrainingSection.from(v));
+                ExecutorTrainingSection.from(v), HeldOutSection.from(v));
     }
 
     /**

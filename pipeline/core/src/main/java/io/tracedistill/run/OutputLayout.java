@@ -14,10 +14,13 @@ import java.util.Objects;
  *   resolved_config.yaml          the config as run (every key, defaults included)
  *   .steps/&lt;step&gt;.json           the step ledger
  *   prepared/phase1|phase2/       prepared shards in training order      prepared/quarantine/, prepared/manifest.json
+ *   prepared/heldout/             the held-out slice (holdout_fraction &gt; 0 only)
  *   tokens/phase1|phase2/         token shards in training order         tokens/quarantine/, tokens/manifest.json
+ *   tokens/heldout/               the held-out slice's token shards (holdout_fraction &gt; 0 only)
  *   checkpoints/                  resumable training state
  *   phase1_adapter/, adapter/     PEFT adapters after phase 1 and at the end (adapter/ is the default eval adapter)
- *   metrics.jsonl, report.md, training_curves.png, submission.zip
+ *   best_adapter/                 the adapter of the lowest held-out loss (holdout_fraction &gt; 0 only)
+ *   metrics.jsonl, report.md, training_curves.png, heldout_loss.png, submission.zip
  *   eval/predictions/, eval/eval_report.json|md, eval/accuracy_by_type.png
  * </pre>
  *
@@ -31,14 +34,18 @@ public final class OutputLayout {
     public static final String PREPARED = "prepared";
     public static final String TOKENS = "tokens";
     public static final String QUARANTINE = "quarantine";
+    /** The held-out slice's folder under {@code prepared/} and {@code tokens/}, and its name in manifests and metrics. */
+    public static final String HELD_OUT = "heldout";
     /** A stage's completion marker, written last: {@code prepared/manifest.json}, {@code tokens/manifest.json}. */
     public static final String MANIFEST = "manifest.json";
     public static final String CHECKPOINTS = "checkpoints";
     public static final String PHASE1_ADAPTER = "phase1_adapter";
     public static final String ADAPTER = "adapter";
+    public static final String BEST_ADAPTER = "best_adapter";
     public static final String METRICS = "metrics.jsonl";
     public static final String REPORT = "report.md";
     public static final String TRAINING_CURVES = "training_curves.png";
+    public static final String HELD_OUT_CURVES = "heldout_loss.png";
     public static final String SUBMISSION_ZIP = "submission.zip";
     public static final String EVAL = "eval";
     public static final String PREDICTIONS = "predictions";
@@ -98,6 +105,11 @@ public final class OutputLayout {
         return prepared().resolve(phase.folderName());
     }
 
+    /** {@code prepared/heldout/}: the held-out slice ({@code holdout_fraction} &gt; 0). */
+    public RunPath preparedHeldOut() {
+        return prepared().resolve(HELD_OUT);
+    }
+
     public RunPath preparedQuarantine() {
         return prepared().resolve(QUARANTINE);
     }
@@ -112,6 +124,11 @@ public final class OutputLayout {
 
     public RunPath tokens(Phase phase) {
         return tokens().resolve(phase.folderName());
+    }
+
+    /** {@code tokens/heldout/}: the held-out slice's token shards ({@code holdout_fraction} &gt; 0). */
+    public RunPath tokensHeldOut() {
+        return tokens().resolve(HELD_OUT);
     }
 
     public RunPath tokensQuarantine() {
@@ -136,6 +153,11 @@ public final class OutputLayout {
         return root.resolve(ADAPTER);
     }
 
+    /** The adapter with the lowest held-out loss seen during training ({@code holdout_fraction} &gt; 0). */
+    public RunPath bestAdapter() {
+        return root.resolve(BEST_ADAPTER);
+    }
+
     public RunPath metrics() {
         return root.resolve(METRICS);
     }
@@ -147,6 +169,11 @@ public final class OutputLayout {
 
     public RunPath trainingCurves() {
         return root.resolve(TRAINING_CURVES);
+    }
+
+    /** The held-out loss per type across both phases ({@code holdout_fraction} &gt; 0). */
+    public RunPath heldOutCurves() {
+        return root.resolve(HELD_OUT_CURVES);
     }
 
     public RunPath submissionZip() {

@@ -188,8 +188,21 @@ class ConfigLoaderTest {
         assertTrue(msg.startsWith("Unknown config keys ['wrld_size'] in 'conf/x.yaml'. Known keys: ['attn_implementation', "), msg);
         assertTrue(msg.endsWith("This port also accepts: ['base_dtype', 'chat_date', 'checkpoint_steps', 'collective_timeout_s', 'columns', "
                 + "'device', 'device_memory_gb', 'eval_adapters', 'eval_batch_size', 'eval_limit', 'eval_max_new_tokens', 'eval_path', "
-                + "'eval_scorer', 'gradient_checkpointing', 'init_adapter', 'min_cot_len', 'prompt_suffix', 'shard_format', "
+                + "'eval_scorer', 'eval_steps', 'gradient_checkpointing', 'holdout_fraction', 'init_adapter', 'metric_for_best', "
+                + "'min_cot_len', 'prompt_suffix', 'shard_format', "
                 + "'shuffle', 'spark_master', 'threads', 'train_max_attempts', 'train_on', 'world_size']."), msg);
+    }
+
+    @Test
+    void heldOutKeysAreTypedWithTheirDefaultsOff() {
+        assertEquals(HeldOutSection.none(), parse(MIN).heldOut());
+        assertEquals(false, parse(MIN).heldOut().enabled());
+        HeldOutSection h = parse(MIN + "holdout_fraction: 0.05\neval_steps: 10\nmetric_for_best: loss\n").heldOut();
+        assertEquals(new HeldOutSection(0.05, 10, MetricForBest.LOSS), h);
+        assertEquals("Invalid value 1.0 for holdout_fraction in conf/x.yaml: must be at least 0 and less than 1",
+                error(MIN + "holdout_fraction: 1.0\n"));
+        assertTrue(error(MIN + "metric_for_best: accuracy\n").contains("metric_for_best"));
+        assertTrue(error(MIN + "eval_steps: -1\n").contains("eval_steps"));
     }
 
     @Test

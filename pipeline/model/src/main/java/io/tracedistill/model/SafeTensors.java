@@ -246,21 +246,61 @@ public final class SafeTensors {
 
     /** Writes float32 tensors with {@code __metadata__} (e.g. {"format":"pt"}); names sorted, offsets contiguous. */
     public static void write(Path file, Map<String, HostTensor> tensors, Map<String, String> metadata) {
-        TreeMap<String, HostTensor> sorted = new TreeMap<>(tensors);
+        Map<String, TensorSpec> specs = new LinkedHashMap<>();
+        tensors.forEach((name, t) -> specs.put(name, new TensorSpec("F32", t.shape())));
+        writeStreaming(file, specs, metadata, (name, out) -> {
+            float[] v = tensors.get(name).values();
+            ByteBuffer buf = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+            buf.asFloatBuffer().put(v);
+            out.write(buf.array());
+        });
+    }
+
+    /** A tensor's header fields: safetensors dtype ({@code F32}, {@code BF16}, {@code F16}, ...) and shape. */
+    public record TensorSpec(String dtype, long[] shape) {
+        /** Bytes of the tensor's data. @throws IllegalArgumentException for a dtype without a fixed element size */
+        public long byteSize() {
+            int per = bytesPerElement(dtype);
+            if (per == 0) {
+                throw new IllegalArgumentException("unknown safetensors dtype " + dtype);
+            }
+            long n = per;
+            for (long d : shape) {
+                n = Math.multiplyExact(n, d);
+            }
+            return n;
+        }
+    }
+
+    /** Writes one tensor's little-endian bytes ({@link TensorSpec#byteSize()} of them) to {@code out}. */
+    @FunctionalInterface
+    public interface TensorBytes {
+        void write(String name, OutputStream out) throws IOException;
+    }
+
+    /**
+     * Writes a safetensors file one tensor at a time ({@code save_file}'s layout: compact JSON header with
+     * {@code __metadata__} first, tensors sorted by name with contiguous offsets, header padded with spaces to a
+     * multiple of 8): only one tensor's bytes are in memory at once. {@code data} must write exactly
+     * {@link TensorSpec#byteSize()} bytes per tensor; a mismatch fails naming the tensor.
+     */
+    public static void writeStreaming(Path file, Map<String, TensorSpec> tensors, Map<String, String> metadata,
+                                      TensorBytes data) {
+        TreeMap<String, TensorSpec> sorted = new TreeMap<>(tensors);
         ObjectNode header = JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode meta = header.putObject("__metadata__");
             new TreeMap<>(metadata).forEach(meta::put);
         }
         long offset = 0;
-        for (Map.Entry<String, HostTensor> e : sorted.entrySet()) {
+        for (Map.Entry<String, TensorSpec> e : sorted.entrySet()) {
             ObjectNode t = header.putObject(e.getKey());
-            t.put("dtype", "F32");
+            t.put("dtype", e.getValue().dtype());
             ArrayNode shape = t.putArray("shape");
             for (long s : e.getValue().shape()) {
                 shape.add(s);
             }
-            long bytes = 4L * e.getValue().values().length;
+            long bytes = e.getValue().byteSize();
             t.putArray("data_offsets").add(offset).add(offset + bytes);
             offset += bytes;
         }
@@ -271,21 +311,56 @@ public final class SafeTensors {
             throw new ModelLoadException("Cannot serialise safetensors header for " + file + ": " + e.getMessage(), e);
         }
         int padded = (json.length + 7) / 8 * 8;
-        try (OutputStream out = Files.newOutputStream(file)) {
+        try (OutputStream raw = Files.newOutputStream(file);
+             OutputStream out = new java.io.BufferedOutputStream(raw, 1 << 20)) {
             ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
             out.write(len.array());
             out.write(json);
             for (int i = json.length; i < padded; i++) {
                 out.write(' ');
             }
-            for (HostTensor t : sorted.values()) {
-                ByteBuffer buf = ByteBuffer.allocate(4 * t.values().length).order(ByteOrder.LITTLE_ENDIAN);
-                buf.asFloatBuffer().put(t.values());
-                out.write(buf.array());
+            for (Map.Entry<String, TensorSpec> e : sorted.entrySet()) {
+                CountingStream counted = new CountingStream(out);
+                data.write(e.getKey(), counted);
+                if (counted.count != e.getValue().byteSize()) {
+                    throw new ModelLoadException("Tensor '" + e.getKey() + "' for " + file + ": " + counted.count
+                            + " bytes were written, its header says " + e.getValue().byteSize());
+                }
             }
         } catch (IOException e) {
             throw new ModelLoadException("Cannot write safetensors file " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Counts the bytes passed through (not closing the wrapped stream). */
+    private static final class CountingStream extends OutputStream {
+        private final OutputStream out;
+        long count;
+
+        CountingStream(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
+    }
+
+    /** A tensor's raw little-endian data bytes as stored (any dtype), for copying it unchanged. */
+    public static byte[] rawData(Reader reader, String name) {
+        Entry e = reader.entry(name);
+        ByteBuffer raw = reader.rawBytes(e);
+        byte[] out = new byte[Math.toIntExact(raw.remaining())];
+        raw.get(out);
+        return out;
     }
 
     /**
@@ -354,7 +429,7 @@ public final class SafeTensors {
                 + ": pass a Hugging Face model directory with safetensors weights");
     }
 
-    private static int bytesPerElement(String dtype) {
+    static int bytesPerElement(String dtype) {
         return switch (dtype) {
             case "F64", "I64", "U64" -> 8;
             case "F32", "I32", "U32" -> 4;

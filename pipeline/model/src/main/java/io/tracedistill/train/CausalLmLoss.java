@@ -77,6 +77,20 @@ public final class CausalLmLoss {
      * {@code [B, T, H]}. Must not be called with zero targets.
      */
     public static NDArray sum(TrainableModel model, NDArray hidden, Targets targets) {
+        return picked(model, hidden, targets).sum().neg();
+    }
+
+    /**
+     * The CE of each supervised position, {@code [N]} float32 in {@code targets} order (the terms {@link #sum} adds):
+     * what the held-out evaluation groups by example type.
+     */
+    public static NDArray perTarget(TrainableModel model, NDArray hidden, Targets targets) {
+        NDArray p = picked(model, hidden, targets);                                   // [N, 1]
+        return p.reshape(targets.count()).neg();                                      // [N]
+    }
+
+    /** {@code log p(target)} of every supervised position, {@code [N, 1]}. */
+    private static NDArray picked(TrainableModel model, NDArray hidden, Targets targets) {
         if (targets.count() == 0) {
             throw new IllegalArgumentException("micro-batch has no supervised target; nothing to back-propagate");
         }
@@ -87,8 +101,7 @@ public final class CausalLmLoss {
         NDArray logits = model.lmHead(rows);                                          // [N, V]
         NDArray logp = logits.logSoftmax(1);                                          // [N, V]
         NDArray tgt = mgr.create(targets.targetIds(), new Shape(targets.count(), 1)); // [N, 1]
-        NDArray picked = logp.gather(tgt, 1);                                         // [N, 1]
-        return picked.sum().neg();
+        return logp.gather(tgt, 1);                                                   // [N, 1]
     }
 
     /**

@@ -52,6 +52,11 @@ public final class LoraTrainableModel implements TrainableModel {
     }
 
     @Override
+    public NDArray evalHiddenStates(NDArray inputIds, NDArray attentionMask) {
+        return lora.model().hiddenStates(inputIds, attentionMask, null, null, false, null); // [B, T, H]
+    }
+
+    @Override
     public void backward(GradientCollector collector, NDArray loss) {
         if (pending == null) {
             collector.backward(loss);

@@ -34,6 +34,15 @@ public interface TrainableModel {
         collector.backward(loss);
     }
 
+    /**
+     * The inference forward up to the final norm (no dropout, no embedding hook), for evaluation outside a gradient
+     * collector: same shapes as {@link #hiddenStates}. The default is the training forward without a hook, right for a
+     * model without dropout.
+     */
+    default NDArray evalHiddenStates(NDArray inputIds, NDArray attentionMask) {
+        return hiddenStates(inputIds, attentionMask, null);
+    }
+
     /** The LM head on selected rows: {@code [N, H]} -> logits {@code [N, V]}. */
     NDArray lmHead(NDArray hiddenRows);
 

@@ -4,6 +4,7 @@ import io.tracedistill.order.StratifiedOrder;
 import io.tracedistill.run.Phase;
 import io.tracedistill.spark.prepare.StagedSummaryCodec.Collected;
 import io.tracedistill.spark.prepare.StagedSummaryCodec.InputSummary;
+import io.tracedistill.split.HeldOutSlice;
 import io.tracedistill.split.TwoPhaseSplit;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -24,7 +25,9 @@ import org.apache.spark.sql.Row;
  *       ({@link StagedSummaryCodec#fromStagingBlobs}) or, if that is incomplete, by a scan of the staged copy
  *       ({@link StagedSummaryCodec#collectWithIdentity}). Order the rows by (file path, partition id, position): this is the input
  *       row index, i.e. the frame order of {@code pd.read_csv} over the files in path order.</li>
- *   <li>{@link TwoPhaseSplit#split} over <em>all</em> input rows (the reference splits the raw frame before
+ *   <li>With {@code holdout_fraction} &gt; 0, the held-out slice ({@link HeldOutSlice}) leaves first: a seeded
+ *       sample of each type's usable rows; everything below runs over the other rows.</li>
+ *   <li>{@link TwoPhaseSplit#split} over <em>all</em> (remaining) input rows (the reference splits the raw frame before
  *       {@code build_records} drops rows, so dropped rows still count towards the hard quota and the shuffle).
  *       A row without a type is never hard and never sampled, as in the reference.</li>
  *   <li>Per phase, keep the rows the contract kept (phase order): their index in that list is
@@ -35,13 +38,26 @@ import org.apache.spark.sql.Row;
 public final class PhaseSplitter {
     private PhaseSplitter() {}
 
-    /** Split/order parameters. {@code effectiveBatch1/2} = per-device batch × grad accumulation × world size. */
+    /**
+     * Split/order parameters. {@code effectiveBatch1/2} = per-device batch × grad accumulation × world size;
+     * {@code holdoutFraction} = {@code holdout_fraction} (0 = no held-out slice, the reference's split).
+     */
     public record Params(Collection<String> hardTypes, long splitSeed, BigInteger orderSeed, boolean shuffle,
-            int effectiveBatch1, int effectiveBatch2) {}
+            int effectiveBatch1, int effectiveBatch2, double holdoutFraction) {
+        /** Without a held-out slice. */
+        public Params(Collection<String> hardTypes, long splitSeed, BigInteger orderSeed, boolean shuffle,
+                int effectiveBatch1, int effectiveBatch2) {
+            this(hardTypes, splitSeed, orderSeed, shuffle, effectiveBatch1, effectiveBatch2, 0.0);
+        }
+    }
 
-    /** What the split produced: the assignment plus, per phase, the input rows in training order. */
+    /**
+     * What the split produced: the assignment plus, per phase, the input rows in training order, and the held-out
+     * input rows in slice order (ascending input row; empty without a slice). {@code split}'s row indices are input
+     * row indices.
+     */
     public record Result(InputSummary summary, RowAssignment assignment, int[] phase1InputRowsByPosition,
-            int[] phase2InputRowsByPosition, TwoPhaseSplit.SplitResult split) {}
+            int[] phase2InputRowsByPosition, TwoPhaseSplit.SplitResult split, int[] heldOutInputRows) {}
 
     /**
      * Runs steps 1–3 over the staged rows.
@@ -62,8 +78,16 @@ public final class PhaseSplitter {
             typesForSplit.add(QuarantineReason.MISSING_TYPE.equals(s.reason()[i]) ? null : s.type()[i]);
         }
         HardTypeCheck.check(typesForSplit, params.hardTypes());
-        TwoPhaseSplit.SplitResult split =
-                TwoPhaseSplit.split(typesForSplit, params.hardTypes(), params.splitSeed(), params.shuffle());
+        // The held-out slice leaves the input before the split: the split sees the remaining rows only (all rows when
+        // holdout_fraction is 0, so the reference's split is unchanged), and its indices are mapped back.
+        boolean[] usable = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            usable[i] = s.reason()[i] == null;
+        }
+        int[] heldOut = HeldOutSlice.select(typesForSplit, usable, params.holdoutFraction(), params.splitSeed());
+        TwoPhaseSplit.SplitResult split = heldOut.length == 0
+                ? TwoPhaseSplit.split(typesForSplit, params.hardTypes(), params.splitSeed(), params.shuffle())
+                : splitRemaining(typesForSplit, heldOut, params);
         int[][] position = new int[2][n];
         int[][] phaseIndex = new int[2][n];
         int[][] byPosition = new int[2][];
@@ -91,8 +115,43 @@ public final class PhaseSplitter {
                 byPosition[p][k] = row;
             }
         }
-        RowAssignment a = new RowAssignment(null, s.sourceRow(), position, phaseIndex);
-        return new Result(s, a, byPosition[0], byPosition[1], split);
+        int[] heldOutPosition = null;
+        if (heldOut.length > 0) {
+            heldOutPosition = new int[n];
+            Arrays.fill(heldOutPosition, RowAssignment.NONE);
+            for (int k = 0; k < heldOut.length; k++) {
+                heldOutPosition[heldOut[k]] = k;
+            }
+        }
+        RowAssignment a = new RowAssignment(null, s.sourceRow(), position, phaseIndex, heldOutPosition);
+        return new Result(s, a, byPosition[0], byPosition[1], split, heldOut);
+    }
+
+    /** The two-phase split of the rows not held out, its row indices mapped back to input row indices. */
+    private static TwoPhaseSplit.SplitResult splitRemaining(List<String> types, int[] heldOut, Params params) {
+        boolean[] out = new boolean[types.size()];
+        for (int r : heldOut) {
+            out[r] = true;
+        }
+        int[] inputRow = new int[types.size() - heldOut.length];
+        List<String> remaining = new ArrayList<>(inputRow.length);
+        for (int i = 0, k = 0; i < types.size(); i++) {
+            if (!out[i]) {
+                inputRow[k++] = i;
+                remaining.add(types.get(i));
+            }
+        }
+        TwoPhaseSplit.SplitResult r = TwoPhaseSplit.split(remaining, params.hardTypes(), params.splitSeed(), params.shuffle());
+        return new TwoPhaseSplit.SplitResult(map(r.phase1Rows(), inputRow), map(r.phase2Rows(), inputRow),
+                map(r.shuffledRows(), inputRow), r.quota(), r.easyGroupSamples());
+    }
+
+    private static int[] map(int[] rows, int[] inputRow) {
+        int[] o = new int[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            o[i] = inputRow[rows[i]];
+        }
+        return o;
     }
 
     /** {@link #split(InputSummary, Params)} plus the executor-side identity map. */
@@ -100,9 +159,9 @@ public final class PhaseSplitter {
         Result r = split(c.summary(), params);
         RowAssignment a = r.assignment();
         RowAssignment withIdentity = new RowAssignment(c.inputRowByPidPos(), c.summary().sourceRow(),
-                a.positionArrays(), a.phaseIndexArrays());
+                a.positionArrays(), a.phaseIndexArrays(), a.heldOutPositionArray());
         return new Result(r.summary(), withIdentity, r.phase1InputRowsByPosition(), r.phase2InputRowsByPosition(),
-                r.split());
+                r.split(), r.heldOutInputRows());
     }
 
 }

@@ -22,7 +22,7 @@ import java.util.TreeMap;
 
 /**
  * Step 6 of prepare: {@code prepared/manifest.json}. It accounts for every input row (per type:
- * {@code input = kept + quarantined}), lists the phases' shards in order, fingerprints the input, records the
+ * {@code input = kept + quarantined}, or {@code input = kept + quarantined + heldout} with a held-out slice), lists the phases' shards in order, fingerprints the input, records the
  * resolved config and the schema version, and measures data quality per type.
  *
  * <p>Input fingerprint: SHA-256 over each input file's fully qualified path, size and modification time (one
@@ -42,7 +42,7 @@ public final class PrepareManifest {
     /** Everything the manifest reports. */
     public record Inputs(PrepareSettings settings, InputTable table, CheckedSchema schema,
             PhaseSplitter.Result split, List<ShardFiles.Shard> phase1Shards, List<ShardFiles.Shard> phase2Shards,
-            List<ShardFiles.Shard> quarantineShards, String configPath) {}
+            List<ShardFiles.Shard> quarantineShards, List<ShardFiles.Shard> heldOutShards, String configPath) {}
 
     /** Builds the manifest JSON. */
     public static ObjectNode build(Inputs in) {
@@ -91,7 +91,9 @@ public final class PrepareManifest {
             TypeCounts tc = t == null ? missingType : perType.computeIfAbsent(t, k -> new TypeCounts());
             tc.input++;
             String r = sum.reason()[g];
-            if (r == null) {
+            if (r == null && a.heldOutPosition(g) != RowAssignment.NONE) {
+                tc.heldOut++;
+            } else if (r == null) {
                 kept++;
                 tc.kept++;
                 tc.cot.add(sum.cotLen()[g]);
@@ -111,10 +113,15 @@ public final class PrepareManifest {
         }
         int p1 = in.split().phase1InputRowsByPosition().length;
         int p2 = in.split().phase2InputRowsByPosition().length;
+        int held = in.split().heldOutInputRows().length;
+        boolean withHeldOut = s.holdoutFraction() > 0;
         ObjectNode counts = root.putObject("counts");
         counts.put("input", n);
         counts.put("kept", kept);
-        counts.put("quarantined", n - kept);
+        counts.put("quarantined", n - kept - held);
+        if (withHeldOut) {
+            counts.put(OutputLayout.HELD_OUT, held); // input = kept + quarantined + heldout
+        }
         counts.put(Phase.PHASE1.folderName(), p1);
         counts.put(Phase.PHASE2.folderName(), p2);
         ObjectNode dr = counts.putObject("drop_reasons");
@@ -122,10 +129,10 @@ public final class PrepareManifest {
 
         ArrayNode types = root.putArray("per_type");
         for (Map.Entry<String, TypeCounts> e : perType.entrySet()) {
-            e.getValue().toJson(types.addObject().put("type", e.getKey()));
+            e.getValue().toJson(types.addObject().put("type", e.getKey()), withHeldOut);
         }
         if (missingType.input > 0) {
-            missingType.toJson(types.addObject().putNull("type"));
+            missingType.toJson(types.addObject().putNull("type"), withHeldOut);
         }
 
         ObjectNode split = root.putObject("split");
@@ -142,6 +149,17 @@ public final class PrepareManifest {
         q.put("dir", OutputLayout.QUARANTINE);
         q.put("rows", n - kept);
         shards(q.putArray("shards"), in.quarantineShards());
+        if (withHeldOut) {
+            ObjectNode h = root.putObject(OutputLayout.HELD_OUT);
+            h.put("dir", OutputLayout.HELD_OUT);
+            h.put("rows", held);
+            h.put("fraction", s.holdoutFraction());
+            h.put("seed", s.splitSeed() + 2);
+            h.put("rule", "per type (code-point order): random.Random(seed + 2).sample(usable rows of the type,"
+                    + " min(n - 1, max(1, round(fraction * n)))) when n >= 2, before the two-phase split");
+            h.put("order", "ascending input row");
+            shards(h.putArray("shards"), in.heldOutShards());
+        }
 
         ObjectNode dq = root.putObject("data_quality");
         dq.put("scope", "kept rows");
@@ -206,6 +224,7 @@ public final class PrepareManifest {
         long input;
         long kept;
         long quarantined;
+        long heldOut;
         long phase1;
         long phase2;
         final Map<String, Long> reasons = new TreeMap<>();
@@ -213,10 +232,13 @@ public final class PrepareManifest {
         final IntBag prompt = new IntBag();
         final long[] boxed = new long[3];
 
-        void toJson(ObjectNode o) {
+        void toJson(ObjectNode o, boolean withHeldOut) {
             o.put("input", input);
             o.put("kept", kept);
             o.put("quarantined", quarantined);
+            if (withHeldOut) {
+                o.put(OutputLayout.HELD_OUT, heldOut);
+            }
             ObjectNode r = o.putObject("drop_reasons");
             reasons.forEach(r::put);
             o.put(Phase.PHASE1.folderName(), phase1);

@@ -12,14 +12,16 @@ import java.util.Map;
  * @param quarantineDir {@code prepared/quarantine}
  * @param manifestPath {@code prepared/manifest.json}, written last: its presence marks a complete run
  * @param inputRows every input row
- * @param keptRows rows the contract kept ({@code inputRows = keptRows + quarantinedRows})
+ * @param keptRows rows the contract kept for training ({@code inputRows = keptRows + quarantinedRows + heldOutRows})
  * @param quarantinedRows rows written to the quarantine
  * @param phase1Rows rows in phase 1
  * @param phase2Rows rows in phase 2 (hard rows are in both phases)
  * @param dropReasons quarantined rows per reason
  * @param phase1Shards shard file names of phase 1, in position order
  * @param phase2Shards shard file names of phase 2, in position order
+ * @param heldOutRows rows in the held-out slice ({@code prepared/heldout}; 0 without {@code holdout_fraction})
  */
 public record PrepareResult(String preparedDir, String phase1Dir, String phase2Dir, String quarantineDir,
         String manifestPath, long inputRows, long keptRows, long quarantinedRows, long phase1Rows, long phase2Rows,
-        Map<String, Long> dropReasons, List<String> phase1Shards, List<String> phase2Shards) {}
+        Map<String, Long> dropReasons, List<String> phase1Shards, List<String> phase2Shards,
+        long heldOutRows) {}

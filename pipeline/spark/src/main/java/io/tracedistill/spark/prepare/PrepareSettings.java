@@ -29,12 +29,13 @@ import java.util.Objects;
  * @param effectiveBatch1 phase 1 per_device_train_batch_size × gradient_accumulation_steps × world_size
  * @param effectiveBatch2 the same for phase 2
  * @param rowsPerShard target rows per shard file
+ * @param holdoutFraction config {@code holdout_fraction}: share of each type's usable rows held out before the split
  * @param resolvedConfig the resolved config, written into the manifest (no credentials); provenance only, so not part
  *     of the prepare step's fingerprint
  */
 public record PrepareSettings(String dataPath, String outputDir, List<String> hardTypes, BigInteger seed,
         ColumnKeys columns, String promptSuffix, int minCotLen, boolean shuffle, ShardFormat shardFormat,
-        int effectiveBatch1, int effectiveBatch2, int rowsPerShard,
+        int effectiveBatch1, int effectiveBatch2, int rowsPerShard, double holdoutFraction,
         @Canonical.NotFingerprinted Map<String, Object> resolvedConfig) {
 
     public PrepareSettings {
@@ -48,7 +49,18 @@ public record PrepareSettings(String dataPath, String outputDir, List<String> ha
         if (rowsPerShard < 1) {
             throw new IllegalArgumentException("Invalid rowsPerShard " + rowsPerShard + ": must be at least 1");
         }
+        if (!(holdoutFraction >= 0 && holdoutFraction < 1)) {
+            throw new IllegalArgumentException("Invalid holdout_fraction " + holdoutFraction + ": must be at least 0 and less than 1");
+        }
         resolvedConfig = resolvedConfig == null ? Map.of() : resolvedConfig;
+    }
+
+    /** Without a held-out slice ({@code holdout_fraction} 0). */
+    public PrepareSettings(String dataPath, String outputDir, List<String> hardTypes, BigInteger seed,
+            ColumnKeys columns, String promptSuffix, int minCotLen, boolean shuffle, ShardFormat shardFormat,
+            int effectiveBatch1, int effectiveBatch2, int rowsPerShard, Map<String, Object> resolvedConfig) {
+        this(dataPath, outputDir, hardTypes, seed, columns, promptSuffix, minCotLen, shuffle, shardFormat, effectiveBatch1,
+                effectiveBatch2, rowsPerShard, 0.0, resolvedConfig);
     }
 
     /**
@@ -63,32 +75,37 @@ public record PrepareSettings(String dataPath, String outputDir, List<String> ha
 
     public PrepareSettings withRowsPerShard(int rows) {
         return new PrepareSettings(dataPath, outputDir, hardTypes, seed, columns, promptSuffix, minCotLen, shuffle,
-                shardFormat, effectiveBatch1, effectiveBatch2, rows, resolvedConfig);
+                shardFormat, effectiveBatch1, effectiveBatch2, rows, holdoutFraction, resolvedConfig);
     }
 
     public PrepareSettings withShardFormat(ShardFormat f) {
         return new PrepareSettings(dataPath, outputDir, hardTypes, seed, columns, promptSuffix, minCotLen, shuffle, f,
-                effectiveBatch1, effectiveBatch2, rowsPerShard, resolvedConfig);
+                effectiveBatch1, effectiveBatch2, rowsPerShard, holdoutFraction, resolvedConfig);
+    }
+
+    public PrepareSettings withHoldoutFraction(double f) {
+        return new PrepareSettings(dataPath, outputDir, hardTypes, seed, columns, promptSuffix, minCotLen, shuffle,
+                shardFormat, effectiveBatch1, effectiveBatch2, rowsPerShard, f, resolvedConfig);
     }
 
     public PrepareSettings withColumns(ColumnKeys c) {
         return new PrepareSettings(dataPath, outputDir, hardTypes, seed, c, promptSuffix, minCotLen, shuffle,
-                shardFormat, effectiveBatch1, effectiveBatch2, rowsPerShard, resolvedConfig);
+                shardFormat, effectiveBatch1, effectiveBatch2, rowsPerShard, holdoutFraction, resolvedConfig);
     }
 
     public PrepareSettings withOutputDir(String dir) {
         return new PrepareSettings(dataPath, dir, hardTypes, seed, columns, promptSuffix, minCotLen, shuffle,
-                shardFormat, effectiveBatch1, effectiveBatch2, rowsPerShard, resolvedConfig);
+                shardFormat, effectiveBatch1, effectiveBatch2, rowsPerShard, holdoutFraction, resolvedConfig);
     }
 
     public PrepareSettings withDataPath(String path) {
         return new PrepareSettings(path, outputDir, hardTypes, seed, columns, promptSuffix, minCotLen, shuffle,
-                shardFormat, effectiveBatch1, effectiveBatch2, rowsPerShard, resolvedConfig);
+                shardFormat, effectiveBatch1, effectiveBatch2, rowsPerShard, holdoutFraction, resolvedConfig);
     }
 
     public PrepareSettings withResolvedConfig(Map<String, Object> cfg) {
         return new PrepareSettings(dataPath, outputDir, hardTypes, seed, columns, promptSuffix, minCotLen, shuffle,
-                shardFormat, effectiveBatch1, effectiveBatch2, rowsPerShard, cfg);
+                shardFormat, effectiveBatch1, effectiveBatch2, rowsPerShard, holdoutFraction, cfg);
     }
 
     /**
@@ -101,7 +118,7 @@ public record PrepareSettings(String dataPath, String outputDir, List<String> ha
         return new PrepareSettings(cfg.data().dataPath(), cfg.output().outputDir(), cfg.data().hardTypes(), BigInteger.valueOf(cfg.seed()),
                 cfg.data().columns(), cfg.data().promptSuffix(), cfg.data().minCotLen(), cfg.data().shuffle(), cfg.output().shardFormat(),
                 cfg.train().effectiveBatch(Phase.PHASE1), cfg.train().effectiveBatch(Phase.PHASE2),
-                ShardWriter.DEFAULT_ROWS_PER_SHARD, cfg.toRedactedMap());
+                ShardWriter.DEFAULT_ROWS_PER_SHARD, cfg.heldOut().fraction(), cfg.toRedactedMap());
     }
 
     /** The split seed as a long. @throws IllegalArgumentException if it does not fit (numpy would reject it too) */

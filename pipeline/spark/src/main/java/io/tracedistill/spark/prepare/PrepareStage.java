@@ -19,8 +19,9 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.CollectionAccumulator;
 
 /**
- * The prepare step: CoT table → format contract (+ quarantine) → two-phase split → stratified order per phase →
- * prepared shards in training order + {@code prepared/manifest.json}.
+ * The prepare step: CoT table → format contract (+ quarantine) → held-out slice ({@code holdout_fraction} &gt; 0) →
+ * two-phase split → stratified order per phase → prepared shards in training order (+ {@code prepared/heldout/}) +
+ * {@code prepared/manifest.json}.
  *
  * <p>Output is committed atomically: the existing manifest is deleted first (so a failed rerun never looks
  * complete), everything is written under a hidden {@code prepared/_tmp-<uuid>/} through Spark's commit protocol
@@ -61,6 +62,7 @@ public final class PrepareStage {
         String phase1 = layout.prepared(Phase.PHASE1).uri();
         String phase2 = layout.prepared(Phase.PHASE2).uri();
         String quarantine = layout.preparedQuarantine().uri();
+        String heldOut = layout.preparedHeldOut().uri();
         String manifest = layout.preparedManifest().uri();
         Manifests.delete(conf, manifest);
         String tmp = ShardFiles.stagingDir(prepared);
@@ -83,7 +85,7 @@ public final class PrepareStage {
                         .orElseGet(() -> StagedSummaryCodec.collectWithIdentity(stagedBack));
                 split = PhaseSplitter.split(collected,
                         new PhaseSplitter.Params(s.hardTypes(), s.splitSeed(), s.seed(), s.shuffle(),
-                                s.effectiveBatch1(), s.effectiveBatch2()));
+                                s.effectiveBatch1(), s.effectiveBatch2(), s.holdoutFraction()));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("prepare of data_path '" + Redaction.text(s.dataPath())
                         + "' cannot split the rows: " + e.getMessage(), e);
@@ -91,6 +93,7 @@ public final class PrepareStage {
             broadcast = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(split.assignment());
             long p1 = split.phase1InputRowsByPosition().length;
             long p2 = split.phase2InputRowsByPosition().length;
+            long held = split.heldOutInputRows().length;
             long quarantined = 0;
             for (String r : split.summary().reason()) {
                 quarantined += r == null ? 0 : 1;
@@ -101,9 +104,13 @@ public final class PrepareStage {
                     tmp + "/phases", p1, p2, s.rowsPerShard());
             ShardWriter.writeQuarantine(stagedBack, broadcast, schema, s.shardFormat(), tmp + "/" + OutputLayout.QUARANTINE,
                     quarantined, s.rowsPerShard());
+            if (held > 0) {
+                ShardWriter.writeHeldOut(stagedBack, broadcast, schema, s.shardFormat(), tmp + "/" + OutputLayout.HELD_OUT,
+                        held, s.rowsPerShard());
+            }
 
             // 5) publish: replace the old directories, deterministic names.
-            for (String d : List.of(phase1, phase2, quarantine)) {
+            for (String d : List.of(phase1, phase2, quarantine, heldOut)) {
                 ShardFiles.deleteIfExists(conf, d);
             }
             List<List<ShardFiles.Shard>> phases = ShardFiles.publishParts(conf, tmp + "/phases", List.of(
@@ -114,11 +121,13 @@ public final class PrepareStage {
             List<ShardFiles.Shard> sh2 = phases.get(1);
             List<ShardFiles.Shard> shq = ShardFiles.publish(conf, tmp + "/" + OutputLayout.QUARANTINE, quarantine,
                     s.shardFormat());
+            List<ShardFiles.Shard> shh = held == 0 ? List.of()
+                    : ShardFiles.publish(conf, tmp + "/" + OutputLayout.HELD_OUT, heldOut, s.shardFormat());
             ShardFiles.deleteIfExists(conf, tmp);
 
             // 6) the manifest, last.
             Manifests.writeAtomically(conf, manifest, PrepareManifest.build(new PrepareManifest.Inputs(s, table, schema,
-                    split, sh1, sh2, shq, configPath == null ? null : configPath.toString())));
+                    split, sh1, sh2, shq, shh, configPath == null ? null : configPath.toString())));
 
             Map<String, Long> reasons = new TreeMap<>();
             for (String r : split.summary().reason()) {
@@ -127,8 +136,8 @@ public final class PrepareStage {
                 }
             }
             int n = split.summary().rows();
-            return new PrepareResult(prepared, phase1, phase2, quarantine, manifest, n, n - quarantined, quarantined, p1, p2, reasons,
-                    ShardFiles.names(sh1), ShardFiles.names(sh2));
+            return new PrepareResult(prepared, phase1, phase2, quarantine, manifest, n, n - quarantined - held, quarantined, p1, p2,
+                    reasons, ShardFiles.names(sh1), ShardFiles.names(sh2), held);
         } catch (RuntimeException e) {
             throw ShardFiles.abandon(conf, tmp, e);
         } finally {

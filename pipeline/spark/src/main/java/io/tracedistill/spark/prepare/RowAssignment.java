@@ -10,7 +10,7 @@ import java.io.Serializable;
  * position within it, as staged by {@link FormatContractTransform}); everything else is indexed by the
  * input row index (0-based, file order then row order).
  *
- * <p>Memory: about 24 bytes per input row (six int arrays), i.e. about 24 MB per million rows.
+ * <p>Memory: about 24 bytes per input row (six int arrays; 28 with a held-out slice), i.e. about 24 MB per million rows.
  */
 public final class RowAssignment implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -22,12 +22,14 @@ public final class RowAssignment implements Serializable {
     private final int[] sourceRow;
     private final int[][] position; // [phase-1][inputRow] -> training position or NONE
     private final int[][] phaseIndex; // [phase-1][inputRow] -> index in the phase's record list or NONE
+    private final int[] heldOutPosition; // [inputRow] -> position in the held-out slice or NONE; null = no slice
 
-    RowAssignment(int[][] inputRowByPidPos, int[] sourceRow, int[][] position, int[][] phaseIndex) {
+    RowAssignment(int[][] inputRowByPidPos, int[] sourceRow, int[][] position, int[][] phaseIndex, int[] heldOutPosition) {
         this.inputRowByPidPos = inputRowByPidPos;
         this.sourceRow = sourceRow;
         this.position = position;
         this.phaseIndex = phaseIndex;
+        this.heldOutPosition = heldOutPosition;
     }
 
     /** Input row index of the staged row ({@code pid}, {@code pos}). */
@@ -48,6 +50,15 @@ public final class RowAssignment implements Serializable {
     /** Index in the phase's record list (before the stratified order), or {@link #NONE}. */
     public int phaseIndex(Phase phase, int inputRow) {
         return phaseIndex[phase.ordinal()][inputRow];
+    }
+
+    /** Position in the held-out slice (ascending input row), or {@link #NONE} (always NONE without a slice). */
+    public int heldOutPosition(int inputRow) {
+        return heldOutPosition == null ? NONE : heldOutPosition[inputRow];
+    }
+
+    int[] heldOutPositionArray() {
+        return heldOutPosition;
     }
 
     int[][] positionArrays() {

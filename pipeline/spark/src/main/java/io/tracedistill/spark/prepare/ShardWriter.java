@@ -196,17 +196,7 @@ public final class ShardWriter {
                             if (position == RowAssignment.NONE) {
                                 continue;
                             }
-                            Object[] out = new Object[lead + passIdx.length + 1];
-                            out[0] = (long) position;
-                            out[1] = r.getString(4); // type
-                            out[2] = r.getString(5); // user turn
-                            out[3] = r.getString(6); // assistant turn
-                            out[4] = (long) a.phaseIndex(phase, g);
-                            out[5] = r.getString(2); // source_file
-                            out[6] = (long) a.sourceRow(g);
-                            for (int i = 0; i < passIdx.length; i++) {
-                                out[lead + i] = r.get(passIdx[i]);
-                            }
+                            Object[] out = preparedValues(r, position, a.phaseIndex(phase, g), a.sourceRow(g), passIdx, 1);
                             out[lead + passIdx.length] = parts.first(phase) + position / rowsPerShard;
                             if (emitted[phase.ordinal()]++ == 1) {
                                 FailureInjection.maybeFail("shard" + phase.number());
@@ -228,6 +218,55 @@ public final class ShardWriter {
                 }
             };
         }
+    }
+
+    /**
+     * The prepared columns of a staged kept row ({@link Columns#PREPARED_LEADING} + passthrough), plus {@code extra}
+     * empty slots at the end for the caller.
+     */
+    private static Object[] preparedValues(Row r, long position, long phaseIndex, long sourceRow, int[] passIdx, int extra) {
+        int lead = Columns.PREPARED_LEADING.size();
+        Object[] out = new Object[lead + passIdx.length + extra];
+        out[0] = position;
+        out[1] = r.getString(4); // type
+        out[2] = r.getString(5); // user turn
+        out[3] = r.getString(6); // assistant turn
+        out[4] = phaseIndex;
+        out[5] = r.getString(2); // source_file
+        out[6] = sourceRow;
+        for (int i = 0; i < passIdx.length; i++) {
+            out[lead + i] = r.get(passIdx[i]);
+        }
+        return out;
+    }
+
+    /**
+     * The held-out slice ({@code holdout_fraction}): its kept staged rows as prepared rows, {@code position} =
+     * {@code phase_index} = the row's place in the slice (ascending input row), range-partitioned and sorted by
+     * position so file name order is slice order.
+     */
+    public static void writeHeldOut(Dataset<Row> staged, Broadcast<RowAssignment> assignment, CheckedSchema schema,
+            ShardFormat format, String dir, long rows, int rowsPerShard) {
+        int[] passIdx = passthroughIndices(schema);
+        Dataset<Row> held = staged.filter(functions.col(FormatContractTransform.STAGED_REASON).isNull())
+                .mapPartitions((MapPartitionsFunction<Row, Row>) it -> {
+                    RowAssignment a = assignment.value();
+                    List<Row> out = new ArrayList<>();
+                    while (it.hasNext()) {
+                        Row r = it.next();
+                        int g = a.inputRow(r.getInt(0), r.getLong(1));
+                        int p = a.heldOutPosition(g);
+                        if (p != RowAssignment.NONE) {
+                            out.add(RowFactory.create(preparedValues(r, p, p, a.sourceRow(g), passIdx, 0)));
+                        }
+                    }
+                    return out.iterator();
+                }, Encoders.row(schema.prepared()));
+        Dataset<Row> ordered = shards(rows, rowsPerShard) == 1 && rows <= SMALL_ROWS
+                ? held.coalesce(1).sortWithinPartitions(Columns.POSITION)
+                : held.repartitionByRange(shards(rows, rowsPerShard), functions.col(Columns.POSITION))
+                        .sortWithinPartitions(Columns.POSITION);
+        write(ordered, format, dir);
     }
 
     /** Staged dropped row → original columns + reason, source_file, source_row, input row. */

@@ -4,6 +4,7 @@ import io.tracedistill.run.Phase;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What {@link TokenizeStage#run} wrote.
@@ -13,10 +14,11 @@ import java.util.Map;
  * @param chatDate the date the chat template's {@code strftime_now} saw
  * @param phases per phase: counts and shard files
  * @param quarantineDir {@code output_dir/tokens/quarantine}
- * @param quarantinedRows rows in the quarantine shard (both phases)
+ * @param quarantinedRows rows in the quarantine shard (both phases and the held-out slice)
+ * @param heldOut the held-out slice ({@code tokens/heldout}), when prepare set one aside
  */
 public record TokenizeResult(String tokensDir, String manifestPath, LocalDate chatDate,
-        Map<Phase, PhaseResult> phases, String quarantineDir, long quarantinedRows) {
+        Map<Phase, PhaseResult> phases, String quarantineDir, long quarantinedRows, Optional<PhaseResult> heldOut) {
 
     /**
      * One phase's outcome.

@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
@@ -68,7 +69,7 @@ import org.apache.spark.storage.StorageLevel;
  */
 public final class TokenizeStage {
 
-    /** Quarantine column: {@code phase1} / {@code phase2}. */
+    /** Quarantine column: {@code phase1} / {@code phase2} / {@code heldout}. */
     public static final String QUARANTINE_PHASE = "phase";
     /** Quarantine column: the renderer's or masker's explanation. */
     public static final String QUARANTINE_DETAIL = "detail";
@@ -140,16 +141,28 @@ public final class TokenizeStage {
             for (Phase phase : Phase.values()) {
                 String preparedDir = ShardFiles.hadoopPath(layout.prepared(phase)).toString();
                 Dataset<Row> prepared = readPrepared(spark, settings.shardFormat(), preparedDir);
-                PhaseOutput po = tokenizePhase(spark, settings, chatDate, rendererFactory, phase, prepared,
-                        preparedDir, tmp + "/" + phase.folderName());
+                PhaseOutput po = tokenizePhase(spark, settings, chatDate, rendererFactory, phase.folderName(),
+                        OptionalInt.of(settings.effectiveBatch(phase)), prepared, preparedDir, tmp + "/" + phase.folderName());
                 persisted.add(po.work());
                 quarantines.add(po.quarantine());
                 results.put(phase, po.result());
                 phaseManifests.put(phase.folderName(), po.manifest());
             }
+            // The held-out slice (prepare wrote it only with holdout_fraction > 0), tokenized exactly like training rows;
+            // its order is the slice's (no stratified order), so dropped rows leave gaps in its positions.
+            String preparedHeldOut = ShardFiles.hadoopPath(layout.preparedHeldOut()).toString();
+            Optional<PhaseOutput> heldOut = Optional.empty();
+            if (ShardFiles.exists(conf, preparedHeldOut)) {
+                Dataset<Row> prepared = readPrepared(spark, settings.shardFormat(), preparedHeldOut);
+                PhaseOutput po = tokenizePhase(spark, settings, chatDate, rendererFactory, OutputLayout.HELD_OUT,
+                        OptionalInt.empty(), prepared, preparedHeldOut, tmp + "/" + OutputLayout.HELD_OUT);
+                persisted.add(po.work());
+                quarantines.add(po.quarantine());
+                heldOut = Optional.of(po);
+            }
 
-            // Quarantine of both phases in one small shard, ordered by phase then record order.
-            Dataset<Row> quarantine = quarantines.get(0).unionByName(quarantines.get(1));
+            // Quarantine of every slice in one small shard, ordered by phase then record order.
+            Dataset<Row> quarantine = quarantines.stream().reduce(Dataset::unionByName).orElseThrow();
             String quarantineTmp = tmp + "/" + OutputLayout.QUARANTINE;
             write(quarantine.coalesce(1).sortWithinPartitions(col(QUARANTINE_PHASE), col(Columns.PHASE_INDEX)),
                     settings.shardFormat(), quarantineTmp);
@@ -159,6 +172,7 @@ public final class TokenizeStage {
             for (Phase phase : Phase.values()) {
                 ShardFiles.deleteIfExists(conf, layout.tokens(phase).uri());
             }
+            ShardFiles.deleteIfExists(conf, layout.tokensHeldOut().uri());
             ShardFiles.deleteIfExists(conf, quarantineDir);
             for (Phase phase : Phase.values()) {
                 String dir = ShardFiles.hadoopPath(layout.tokens(phase)).toString();
@@ -169,11 +183,20 @@ public final class TokenizeStage {
                 Map<String, Object> pm = (Map<String, Object>) phaseManifests.get(phase.folderName());
                 pm.put("files", files);
             }
+            Optional<TokenizeResult.PhaseResult> heldOutResult = Optional.empty();
+            if (heldOut.isPresent()) {
+                String dir = ShardFiles.hadoopPath(layout.tokensHeldOut()).toString();
+                List<String> files = ShardFiles.names(ShardFiles.publish(conf, tmp + "/" + OutputLayout.HELD_OUT, dir,
+                        settings.shardFormat()));
+                heldOutResult = Optional.of(heldOut.get().result().published(dir, files));
+                heldOut.get().manifest().put("files", files);
+            }
             List<String> quarantineFiles = ShardFiles.names(ShardFiles.publish(conf, quarantineTmp, quarantineDir,
                     settings.shardFormat()));
             ShardFiles.deleteIfExists(conf, tmp);
             long quarantinedRows = results.values().stream()
-                    .mapToLong(r -> r.inputRows() - r.kept()).sum();
+                    .mapToLong(r -> r.inputRows() - r.kept()).sum()
+                    + heldOutResult.map(r -> r.inputRows() - r.kept()).orElse(0L);
 
             Map<String, Object> manifest = new LinkedHashMap<>();
             manifest.put("stage", "tokenize");
@@ -188,6 +211,9 @@ public final class TokenizeStage {
             manifest.put("seed", settings.seed());
             manifest.put("order", "files in name order, rows in file order = ascending position = training order");
             manifest.put("phases", phaseManifests);
+            if (heldOut.isPresent()) {
+                manifest.put(OutputLayout.HELD_OUT, heldOut.get().manifest());
+            }
             Map<String, Object> q = new LinkedHashMap<>();
             q.put("rows", quarantinedRows);
             q.put("files", quarantineFiles);
@@ -195,7 +221,7 @@ public final class TokenizeStage {
             // Last: only a manifest written after every shard is in place marks the stage complete.
             Manifests.writeAtomically(conf, manifestPath.toString(), manifest);
             return new TokenizeResult(tokens.toString(), manifestPath.toString(), chatDate,
-                    results, ShardFiles.hadoopPath(layout.tokensQuarantine()).toString(), quarantinedRows);
+                    results, ShardFiles.hadoopPath(layout.tokensQuarantine()).toString(), quarantinedRows, heldOutResult);
         } catch (RuntimeException e) {
             throw ShardFiles.abandon(conf, tmp, e);
         } finally {
@@ -211,9 +237,13 @@ public final class TokenizeStage {
     private record PhaseOutput(Dataset<Row> work, Dataset<Row> quarantine, TokenizeResult.PhaseResult result,
             Map<String, Object> manifest) {}
 
+    /**
+     * One slice ({@code phase1}, {@code phase2} or {@code heldout}): {@code effectiveBatch} is the phase's, for the
+     * stratified order over the survivors; empty for the held-out slice, which keeps its prepared order.
+     */
     private static PhaseOutput tokenizePhase(SparkSession spark, TokenizeSettings settings,
-            LocalDate chatDate, TurnRenderer.Factory factory, Phase phase, Dataset<Row> prepared,
-            String preparedDir, String target) {
+            LocalDate chatDate, TurnRenderer.Factory factory, String slice, OptionalInt effectiveBatch,
+            Dataset<Row> prepared, String preparedDir, String target) {
         // 1. Executors: render + tokenize + mask every row; keep the result for the three uses below.
         StructType preparedSchema = prepared.schema();
         for (String c : Columns.PREPARED_LEADING) {
@@ -244,20 +274,20 @@ public final class TokenizeStage {
             }
         }
         if (summary.isEmpty()) {
-            throw new IllegalStateException("Phase '" + phase.folderName() + "': the prepared shard " + preparedDir
+            throw new IllegalStateException("Phase '" + slice + "': the prepared shard " + preparedDir
                     + " has no rows; re-run the prepare stage (its manifest lists the rows per phase).");
         }
         if (survivorIndex.isEmpty()) {
-            throw new IllegalStateException("Phase '" + phase.folderName() + "': every one of the " + summary.size()
+            throw new IllegalStateException("Phase '" + slice + "': every one of the " + summary.size()
                     + " prepared rows in " + preparedDir + " was quarantined (" + stats.droppedByReason()
                     + "); nothing to train on. Raise max_length (now " + settings.maxLength()
                     + ") or check the chat template.");
         }
-        boolean recompute = stats.quarantined() > 0;
+        boolean recompute = stats.quarantined() > 0 && effectiveBatch.isPresent();
         Dataset<Row> kept = work.filter(col(TokenizePartition.W_REASON).isNull());
         if (recompute) {
             long[] phaseIndex = survivorIndex.stream().mapToLong(Long::longValue).toArray();
-            long[] positions = SurvivorOrder.positions(phaseIndex, survivorTypes, settings.effectiveBatch(phase),
+            long[] positions = SurvivorOrder.positions(phaseIndex, survivorTypes, effectiveBatch.getAsInt(),
                     settings.seed());
             List<Row> map = new ArrayList<>(positions.length);
             for (int j = 0; j < positions.length; j++) {
@@ -293,7 +323,7 @@ public final class TokenizeStage {
 
         // 4. This phase's quarantine rows: phase, reason, detail, then the prepared row as read.
         List<Column> qcols = new ArrayList<>();
-        qcols.add(lit(phase.folderName()).as(QUARANTINE_PHASE));
+        qcols.add(lit(slice).as(QUARANTINE_PHASE));
         qcols.add(col(TokenizePartition.W_REASON).as(Columns.QUARANTINE_REASON));
         qcols.add(col(TokenizePartition.W_DETAIL).as(QUARANTINE_DETAIL));
         for (String name : preparedSchema.fieldNames()) {
@@ -302,7 +332,7 @@ public final class TokenizeStage {
         Dataset<Row> quarantine = work.filter(col(TokenizePartition.W_REASON).isNotNull())
                 .select(qcols.toArray(new Column[0]));
 
-        phaseManifest.put("effective_batch", settings.effectiveBatch(phase));
+        effectiveBatch.ifPresent(b -> phaseManifest.put("effective_batch", b));
         phaseManifest.put("order_recomputed", recompute);
         Map<String, Object> ordered = new LinkedHashMap<>();
         ordered.put("prepared_dir", preparedDir);

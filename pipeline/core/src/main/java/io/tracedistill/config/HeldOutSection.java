@@ -1,0 +1,41 @@
+package io.tracedistill.config;
+
+import java.util.Objects;
+
+import static io.tracedistill.config.ConfigKeys.K_EVAL_STEPS;
+import static io.tracedistill.config.ConfigKeys.K_HOLDOUT_FRACTION;
+import static io.tracedistill.config.ConfigKeys.K_METRIC_FOR_BEST;
+
+/**
+ * The held-out slice and the evaluation on it during training (extension keys; off by default, so the
+ * reference's behaviour is unchanged).
+ *
+ * <p>With {@code holdout_fraction} f &gt; 0, prepare sets aside about f of each type's usable rows, before the
+ * two-phase split, with the run's seed; tokenize formats and masks them like training rows; train measures the
+ * teacher-forced loss on them per type every {@code eval_steps} optimizer steps and at the start and end of each phase,
+ * and keeps the best adapter in {@code best_adapter/}.
+ *
+ * @param fraction      {@code holdout_fraction}: share of each type's usable rows held out, in [0, 1); 0 = none
+ * @param evalSteps     {@code eval_steps}: optimizer steps between held-out evaluations; 0 = phase start and end only
+ * @param metricForBest {@code metric_for_best}: what {@code best_adapter/} minimises
+ */
+public record HeldOutSection(double fraction, int evalSteps, MetricForBest metricForBest) {
+
+    public HeldOutSection {
+        Objects.requireNonNull(metricForBest, "metricForBest");
+    }
+
+    /** No held-out slice (the reference's behaviour). */
+    public static HeldOutSection none() {
+        return new HeldOutSection(0.0, 0, MetricForBest.LOSS);
+    }
+
+    /** Whether a slice is held out. */
+    public boolean enabled() {
+        return fraction > 0;
+    }
+
+    static HeldOutSection from(ConfigValuesByKey v) {
+        return new HeldOutSection(v.get(K_HOLDOUT_FRACTION), v.get(K_EVAL_STEPS), v.get(K_METRIC_FOR_BEST));
+    }
+}
