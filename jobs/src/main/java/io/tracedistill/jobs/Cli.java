@@ -51,6 +51,9 @@ public final class Cli {
         COMMANDS.put("export", new Command(
                 "--adapter DIR --model DIR --out DIR [--dtype bfloat16|float16|float32]: merged HF model for serving",
                 ExportCommand::run));
+        COMMANDS.put("inspect-tokens", new Command(
+                "--cfg FILE [--phase 1|2|heldout] [--n 5] [--type T] [--ids]: token shards as text, trained spans marked",
+                InspectTokensCommand::run));
         COMMANDS.put("render-chat", new Command(
                 "--template PATH --messages FILE.json [--add-generation-prompt] [--vars FILE.json] [--json]",
                 RenderChatCommand::run));
@@ -158,6 +161,6 @@ public final class Cli {
         s.println("  --set key=value overrides one config key (repeatable; phase1.learning_rate=1e-4, hard_types=[a, b]),");
         s.println("  typed and checked like the same line in the file");
         s.println("commands:");
-        COMMANDS.forEach((name, c) -> s.printf("  %-12s %s%n", name, c.help()));
+        COMMANDS.forEach((name, c) -> s.printf("  %-14s %s%n", name, c.help()));
     }
 }

@@ -10,7 +10,9 @@ import io.tracedistill.spark.tokenize.TokenizeStage;
 import io.tracedistill.spark.train.ExecutorTraining;
 import io.tracedistill.spark.train.SparkTokenShardReader;
 import io.tracedistill.tokens.HfTokenizer;
+import io.tracedistill.train.InProcessCollective;
 import io.tracedistill.train.PhaseResult;
+import io.tracedistill.train.TrainReport;
 import io.tracedistill.train.TrainRun;
 
 import java.io.IOException;
@@ -66,7 +68,14 @@ final class TrainStep implements Step {
         String format = ctx.cfg().output().shardFormat().sparkSource();
         Map<String, Object> prepared = TrainRun.readManifest(layout.preparedManifest().toLocalPath());
         Map<String, Object> tokensManifest = TrainRun.readManifest(layout.tokensManifest().toLocalPath());
+        // The held-out slice (holdout_fraction > 0): tokenize wrote tokens/heldout.
+        Path heldOutDir = layout.tokensHeldOut().toLocalPath();
+        boolean heldOut = Files.isDirectory(heldOutDir);
         if (ctx.cfg().executorTraining().trainOn() == TrainOn.EXECUTORS) {
+            if (heldOut) {
+                System.getLogger(TrainStep.class.getName()).log(System.Logger.Level.WARNING, "train_on: executors does not"
+                        + " evaluate the held-out slice during training yet (train_on: driver does); " + heldOutDir + " is not used");
+            }
             // One barrier task per rank; rank 0 writes the outputs and its summary comes back here.
             return ExecutorTraining.run(ctx.spark(), ctx.cfg(), ctx.cfg().toYaml(), ctx.outputDir(), modelDir, padTokenId(modelDir),
                     ctx.resume(), prepared, tokensManifest, TrainStep::summary);
@@ -74,8 +83,10 @@ final class TrainStep implements Step {
         TrainRun.Outputs o = TrainRun.run(settings(ctx),
                 new SparkTokenShardReader(ctx.spark(), layout.tokens(Phase.PHASE1).toLocalPath().toString(), format),
                 new SparkTokenShardReader(ctx.spark(), layout.tokens(Phase.PHASE2).toLocalPath().toString(), format),
-                ctx.outputDir(), modelDir, padTokenId(modelDir), ctx.resume(), prepared, tokensManifest, null);
-        return summary(o);
+                heldOut ? new SparkTokenShardReader(ctx.spark(), heldOutDir.toString(), format) : null,
+                ctx.outputDir(), modelDir, padTokenId(modelDir), ctx.resume(), prepared, tokensManifest, null,
+                InProcessCollective.single(), null);
+        return summary(o) + TrainReport.heldOutSummary(o.training(), prepared).map(h -> "\n  held-out: " + h).orElse("");
     }
 
     /** What the step prints: per phase, the adapters, the zip and the report. */

@@ -21,6 +21,11 @@ import java.util.List;
  * {@code elapsed_s} the phase's wall time so far. With {@code logging_steps > 1}, {@code loss} is the mean
  * of the step losses since the previous record (as the HF Trainer logs it); {@code lr} and
  * {@code grad_norm} are those of the logged step.
+ *
+ * <p>With a held-out slice, held-out evaluations are records of their own ({@link HeldOutEntry}, told apart by
+ * {@code "eval":"heldout"}): {@code {"phase","step" (0 = before the phase's first step),"eval":"heldout",
+ * "heldout_loss","heldout_targets","heldout_loss_by_type":{type: loss},"heldout_targets_by_type":{type: n},
+ * "best":true|false}}.
  */
 public final class MetricsLog {
 
@@ -48,6 +53,55 @@ public final class MetricsLog {
         }
     }
 
+    /** One held-out evaluation (see the class comment). {@code best}: it was the lowest loss so far. */
+    public record HeldOutEntry(Phase phase, int step, HeldOutLoss loss, boolean best) {
+
+        ObjectNode toJson() {
+            ObjectNode n = JSON.createObjectNode();
+            n.put("phase", phase.folderName());
+            n.put("step", step);
+            n.put("eval", HELD_OUT_EVAL);
+            putFinite(n, "heldout_loss", loss.loss());
+            n.put("heldout_targets", loss.targets());
+            ObjectNode byType = n.putObject("heldout_loss_by_type");
+            ObjectNode targets = n.putObject("heldout_targets_by_type");
+            ObjectNode examples = n.putObject("heldout_examples_by_type");
+            loss.byType().forEach((t, l) -> {
+                putFinite(byType, t, l.loss());
+                targets.put(t, l.targets());
+                examples.put(t, l.examples());
+            });
+            n.put("best", best);
+            return n;
+        }
+
+        static HeldOutEntry fromJson(JsonNode n) {
+            java.util.Map<String, HeldOutLoss.TypeLoss> byType = new java.util.LinkedHashMap<>();
+            n.get("heldout_loss_by_type").fields().forEachRemaining(f -> byType.put(f.getKey(), new HeldOutLoss.TypeLoss(
+                    finite(f.getValue()), n.get("heldout_targets_by_type").get(f.getKey()).asLong(),
+                    n.path("heldout_examples_by_type").path(f.getKey()).asInt(0))));
+            return new HeldOutEntry(Phase.ofFolderName(n.get("phase").asText()), n.get("step").asInt(),
+                    new HeldOutLoss(finite(n.get("heldout_loss")), n.get("heldout_targets").asLong(), byType),
+                    n.path("best").asBoolean(false));
+        }
+    }
+
+    /** A loss as JSON: {@code null} for NaN (a slice or type without supervised targets), which JSON cannot hold. */
+    private static void putFinite(ObjectNode n, String key, double v) {
+        if (Double.isNaN(v)) {
+            n.putNull(key);
+        } else {
+            n.put(key, v);
+        }
+    }
+
+    private static double finite(JsonNode v) {
+        return v == null || v.isNull() ? Double.NaN : v.asDouble();
+    }
+
+    /** The {@code eval} value of held-out records. */
+    static final String HELD_OUT_EVAL = "heldout";
+
     private final Path file;
     private boolean readOnly;
 
@@ -67,16 +121,13 @@ public final class MetricsLog {
      * (phase {@code phase}, step {@code step}): those steps are trained again.
      */
     public static MetricsLog resume(Path f, Phase phase, int step) throws IOException {
-        List<Entry> kept = new ArrayList<>();
-        for (Entry e : read(f)) {
-            Phase p = e.phase();
-            if (p.compareTo(phase) < 0 || (p == phase && e.step() <= step)) {
-                kept.add(e);
-            }
-        }
         List<String> lines = new ArrayList<>();
-        for (Entry e : kept) {
-            lines.add(JSON.writeValueAsString(e.toJson()));
+        for (JsonNode n : records(f)) {
+            Phase p = Phase.ofFolderName(n.get("phase").asText());
+            int s = n.get("step").asInt();
+            if (p.compareTo(phase) < 0 || (p == phase && s <= step)) {
+                lines.add(JSON.writeValueAsString(n)); // training and held-out records alike
+            }
         }
         Files.createDirectories(f.toAbsolutePath().getParent());
         Files.write(f, lines, StandardCharsets.UTF_8);
@@ -95,18 +146,53 @@ public final class MetricsLog {
 
     /** Appends one record and flushes it to disk (nothing for a {@link #readOnly} log). */
     public void append(Entry e) throws IOException {
+        appendLine(e.toJson());
+    }
+
+    /** Appends one held-out evaluation (nothing for a {@link #readOnly} log). */
+    public void append(HeldOutEntry e) throws IOException {
+        appendLine(e.toJson());
+    }
+
+    private void appendLine(ObjectNode n) throws IOException {
         if (readOnly) {
             return;
         }
         try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND)) {
-            w.write(JSON.writeValueAsString(e.toJson()));
+            w.write(JSON.writeValueAsString(n));
             w.write('\n');
         }
     }
 
-    /** Every record of a metrics file (empty when it does not exist). */
+    /** Every training record of a metrics file (empty when it does not exist); held-out records are skipped. */
     public static List<Entry> read(Path file) throws IOException {
         List<Entry> out = new ArrayList<>();
+        for (JsonNode n : records(file)) {
+            if (!isHeldOut(n)) {
+                out.add(Entry.fromJson(n));
+            }
+        }
+        return out;
+    }
+
+    /** Every held-out record of a metrics file, in file order (empty when there is none). */
+    public static List<HeldOutEntry> readHeldOut(Path file) throws IOException {
+        List<HeldOutEntry> out = new ArrayList<>();
+        for (JsonNode n : records(file)) {
+            if (isHeldOut(n)) {
+                out.add(HeldOutEntry.fromJson(n));
+            }
+        }
+        return out;
+    }
+
+    private static boolean isHeldOut(JsonNode n) {
+        return HELD_OUT_EVAL.equals(n.path("eval").asText(null));
+    }
+
+    /** Every JSON record of the file, checked to be one of the two kinds. */
+    private static List<JsonNode> records(Path file) throws IOException {
+        List<JsonNode> out = new ArrayList<>();
         if (!Files.exists(file)) {
             return out;
         }
@@ -117,7 +203,13 @@ public final class MetricsLog {
                 continue;
             }
             try {
-                out.add(Entry.fromJson(JSON.readTree(line)));
+                JsonNode n = JSON.readTree(line);
+                if (isHeldOut(n)) {
+                    HeldOutEntry.fromJson(n);
+                } else {
+                    Entry.fromJson(n);
+                }
+                out.add(n);
             } catch (IOException | RuntimeException ex) {
                 throw new IOException(file + " line " + lineNo + " is not a metrics record: " + ex.getMessage(), ex);
             }

@@ -10,13 +10,15 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * {@code output_dir/report.md}: the resolved config, the data counts (from the prepare and tokenize
  * manifests, passed in as maps), per phase the steps, tokens, wall time and final loss, the peak
- * memory and precision, and the loss/LR chart ({@link TrainingCurves}) next to it.
+ * memory and precision, and the loss/LR chart ({@link TrainingCurves}) next to it; with a held-out slice, the
+ * held-out loss per type across both phases ({@link HeldOutReport}, chart {@code heldout_loss.png}).
  */
 public final class TrainReport {
 
@@ -57,6 +59,13 @@ public final class TrainReport {
         md.append("- adapters: `" + OutputLayout.PHASE1_ADAPTER + "/` (after phase 1), `" + OutputLayout.ADAPTER
                 + "/` (final)\n");
         md.append("\n![loss and learning rate](").append(OutputLayout.TRAINING_CURVES).append(")\n\n");
+        // The held-out loss per type across both phases (holdout_fraction > 0).
+        List<MetricsLog.HeldOutEntry> heldOut = MetricsLog.readHeldOut(result.metrics());
+        if (!heldOut.isEmpty()) {
+            List<String> hard = HeldOutReport.hardTypes(preparedManifest);
+            TrainingCurves.writeHeldOut(heldOut, hard, result.phase1().totalSteps(), layout.heldOutCurves().toLocalPath());
+            md.append(HeldOutReport.markdown(heldOut, hard));
+        }
         md.append("## Data\n\n");
         md.append("### prepared/manifest.json\n\n```json\n").append(json(preparedManifest)).append("\n```\n\n");
         md.append("### tokens/manifest.json\n\n```json\n").append(json(tokensManifest)).append("\n```\n\n");
@@ -64,6 +73,23 @@ public final class TrainReport {
         Path report = layout.report().toLocalPath();
         Files.writeString(report, md.toString(), StandardCharsets.UTF_8);
         return report;
+    }
+
+    /**
+     * One line on the held-out slice for the console: what phase 2 did to the hard and easy types, and where
+     * {@code best_adapter/} is from; empty without held-out records.
+     */
+    public static java.util.Optional<String> heldOutSummary(TrainResult result, Map<String, ?> preparedManifest) throws IOException {
+        List<MetricsLog.HeldOutEntry> records = MetricsLog.readHeldOut(result.metrics());
+        HeldOutReport.Points p = HeldOutReport.points(records);
+        if (p == null) {
+            return java.util.Optional.empty();
+        }
+        MetricsLog.HeldOutEntry best = records.stream().filter(MetricsLog.HeldOutEntry::best).reduce((a, b) -> b).orElseThrow();
+        return java.util.Optional.of(String.format(Locale.ROOT, "loss %.4f (phase 1 start) -> %.4f (phase 1 end) -> %.4f (phase 2 end). %s"
+                        + " %s/ = %s step %d (loss %.4f)", p.start().loss().loss(), p.phase1End().loss().loss(), p.phase2End().loss().loss(),
+                HeldOutReport.nudgeSentence(p, HeldOutReport.hardTypes(preparedManifest)), OutputLayout.BEST_ADAPTER, best.phase(),
+                best.step(), best.loss().loss()));
     }
 
     private static String json(Map<String, ?> m) throws IOException {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import io.tracedistill.config.BaseDtype;
 import io.tracedistill.config.Canonical;
 import io.tracedistill.config.DeviceSpec;
+import io.tracedistill.config.HeldOutSection;
 import io.tracedistill.config.LoraSection;
 import io.tracedistill.config.ModelSection;
 import io.tracedistill.config.RunConfig;
@@ -55,15 +56,25 @@ public final class TrainRun {
      * @param packageZip                 {@code package_zip}
      * @param baseModelNameForSubmission {@code base_model_name_for_submission}
      * @param resolvedConfigYaml         the resolved config, copied into report.md (provenance only)
+     * @param heldOut                    {@code holdout_fraction}, {@code eval_steps}, {@code metric_for_best}
      */
     public record Settings(long seed, ModelSection model, LoraSection lora, TrainSection train, boolean packageZip,
                            Optional<String> baseModelNameForSubmission,
-                           @Canonical.NotFingerprinted String resolvedConfigYaml) {
+                           @Canonical.NotFingerprinted String resolvedConfigYaml, HeldOutSection heldOut) {
 
         /** The settings of a run config. */
         public static Settings of(RunConfig cfg) {
             return new Settings(cfg.seed(), cfg.model(), cfg.lora(), cfg.train(), cfg.output().packageZip(),
-                    cfg.output().baseModelNameForSubmission(), cfg.toYaml());
+                    cfg.output().baseModelNameForSubmission(), cfg.toYaml(), cfg.heldOut());
+        }
+
+        /**
+         * The held-out evaluation of {@code slice} ({@code tokens/heldout}): micro-batches of phase 1's
+         * {@code per_device_train_batch_size}, truncated to {@code max_length} as training rows are.
+         */
+        public HeldOutTracker heldOutTracker(TokenShardReader slice, int padTokenId) {
+            return new HeldOutTracker(new HeldOutEvaluator(slice, train.phase(1).perDeviceTrainBatchSize(), model.maxLength(),
+                    padTokenId), heldOut.evalSteps());
         }
 
         /** The trainer's settings ({@code keepCheckpoints} = 2). */
@@ -102,6 +113,19 @@ public final class TrainRun {
     public static Outputs run(Settings cfg, TokenShardReader phase1, TokenShardReader phase2, Path outputDir, Path modelDir,
                               int padTokenId, boolean resume, Map<String, ?> preparedManifest, Map<String, ?> tokensManifest,
                               StepListener listener, Collective collective, Device rankDevice) throws IOException {
+        return run(cfg, phase1, phase2, null, outputDir, modelDir, padTokenId, resume, preparedManifest, tokensManifest, listener,
+                collective, rankDevice);
+    }
+
+    /**
+     * As {@link #run(Settings, TokenShardReader, TokenShardReader, Path, Path, int, boolean, Map, Map, StepListener,
+     * Collective, Device)}, with the held-out slice {@code heldOut} ({@code tokens/heldout}; null = none) evaluated
+     * during training ({@link HeldOutTracker}) and reported.
+     */
+    public static Outputs run(Settings cfg, TokenShardReader phase1, TokenShardReader phase2, TokenShardReader heldOut,
+                              Path outputDir, Path modelDir, int padTokenId, boolean resume, Map<String, ?> preparedManifest,
+                              Map<String, ?> tokensManifest, StepListener listener, Collective collective, Device rankDevice)
+            throws IOException {
         TrainSettings settings = cfg.trainer(padTokenId);
         boolean multiProcess = collective.worldSize() > 1;
         // 1. Engine threads (only effective before the engine is first used in this JVM).
@@ -137,7 +161,8 @@ public final class TrainRun {
             TwoPhaseTrainer trainer = multiProcess
                     ? new TwoPhaseTrainer(settings, replicas.get(0), writer, listener, collective)
                     : new TwoPhaseTrainer(settings, replicas, writer, listener);
-            TrainResult result = trainer.train(phase1, phase2, outputDir, resume);
+            TrainResult result = trainer.train(phase1, phase2, outputDir, resume,
+                    heldOut == null ? null : cfg.heldOutTracker(heldOut, padTokenId));
             // 5. submission.zip and the report (rank 0 only).
             OutputLayout layout = OutputLayout.ofLocal(outputDir);
             Optional<Path> zip = Optional.empty();

@@ -74,4 +74,42 @@ public final class TrainingCurves {
         ChartUtils.saveChartAsPNG(png.toFile(), chart, 1000, 700);
         return png;
     }
+
+    /**
+     * A PNG of the held-out loss per type (one line per type, hard types drawn thicker, plus the overall loss dashed)
+     * against the global optimizer step (phase 2 continues after phase 1's {@code phase1Steps}; a marker at the phase
+     * boundary), from the held-out records of metrics.jsonl.
+     */
+    public static Path writeHeldOut(List<MetricsLog.HeldOutEntry> records, java.util.Collection<String> hardTypes, int phase1Steps,
+                                    Path png) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        java.util.Map<String, XYSeries> byType = new java.util.LinkedHashMap<>();
+        XYSeries overall = new XYSeries("overall");
+        for (MetricsLog.HeldOutEntry e : records) {
+            int x = e.phase().equals(io.tracedistill.run.Phase.PHASE2.folderName()) ? phase1Steps + e.step() : e.step();
+            overall.add(x, e.loss().loss());
+            e.loss().byType().forEach((t, l) -> byType.computeIfAbsent(t,
+                    k -> new XYSeries(hardTypes.contains(k) ? k + " (hard)" : k)).add(x, l.loss()));
+        }
+        XYSeriesCollection data = new XYSeriesCollection();
+        byType.values().forEach(data::addSeries);
+        data.addSeries(overall);
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
+        int i = 0;
+        for (String t : byType.keySet()) {
+            renderer.setSeriesStroke(i++, new java.awt.BasicStroke(hardTypes.contains(t) ? 3.0f : 1.2f));
+        }
+        renderer.setSeriesPaint(i, Color.BLACK);
+        renderer.setSeriesStroke(i, new java.awt.BasicStroke(2.0f, java.awt.BasicStroke.CAP_BUTT, java.awt.BasicStroke.JOIN_MITER,
+                10f, new float[] {6f, 4f}, 0f));
+        NumberAxis lossAxis = new NumberAxis("held-out loss (token-weighted CE)");
+        lossAxis.setAutoRangeIncludesZero(false);
+        XYPlot plot = new XYPlot(data, new NumberAxis("optimizer step (phase 2 continues after phase 1)"), lossAxis, renderer);
+        ValueMarker boundary = new ValueMarker(phase1Steps + 0.5);
+        boundary.setLabel("phase 1 | phase 2");
+        plot.addDomainMarker(boundary);
+        JFreeChart chart = new JFreeChart("Held-out loss per type: Train -> Nudge", JFreeChart.DEFAULT_TITLE_FONT, plot, true);
+        ChartUtils.saveChartAsPNG(png.toFile(), chart, 1000, 600);
+        return png;
+    }
 }

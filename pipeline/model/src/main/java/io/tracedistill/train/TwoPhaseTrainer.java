@@ -11,6 +11,7 @@ import ai.djl.training.GradientCollector;
 import io.tracedistill.config.PhaseConfig;
 import io.tracedistill.peft.PeftAdapterWriter;
 import io.tracedistill.run.OutputLayout;
+import io.tracedistill.run.Phase;
 
 import java.io.IOException;
 import java.lang.System.Logger;
@@ -89,6 +90,10 @@ public final class TwoPhaseTrainer {
     private final RankSync ranks;
     /** Rank 0 writes metrics, checkpoints and adapters; the other ranks only read. */
     private final boolean writesOutputs;
+    /** The held-out evaluation of the current {@link #train} call; null without a held-out slice. */
+    private HeldOutTracker heldOut;
+    /** The output layout of the current {@link #train} call. */
+    private OutputLayout layout;
 
     public TwoPhaseTrainer(TrainSettings settings, TrainableModel model, PeftAdapterWriter adapterWriter, StepListener listener) {
         this(settings, List.of(model), adapterWriter, listener);
@@ -136,12 +141,25 @@ public final class TwoPhaseTrainer {
      * bit-identical to an uninterrupted run on the same device.
      */
     public TrainResult train(TokenShardReader phase1, TokenShardReader phase2, Path outputDir, boolean resume) throws IOException {
+        return train(phase1, phase2, outputDir, resume, null);
+    }
+
+    /**
+     * As {@link #train(TokenShardReader, TokenShardReader, Path, boolean)}, evaluating the held-out slice with
+     * {@code heldOut} (null = none): before phase 1, every {@code eval_steps} steps and at each phase end, into
+     * {@code metrics.jsonl}, keeping the best adapter in {@code best_adapter/}. The evaluations do not change training:
+     * the adapters are bit-identical to a run without them.
+     */
+    public TrainResult train(TokenShardReader phase1, TokenShardReader phase2, Path outputDir, boolean resume,
+                             HeldOutTracker heldOut) throws IOException {
+        this.heldOut = heldOut;
         Files.createDirectories(outputDir);
         // PyTorch's grad mode is per thread and starts enabled on every new thread; DJL switches it off only on
         // the thread that first initialised the engine. Outside GradientCollector blocks (which restore the
         // mode they found) it must be off here, or AdamW's in-place updates of the LoRA leaves are refused.
         ai.djl.pytorch.jni.JniUtils.setGradMode(false);
         OutputLayout layout = OutputLayout.ofLocal(outputDir);
+        this.layout = layout;
         PhaseCheckpoints checkpoints = new PhaseCheckpoints(layout.checkpoints().toLocalPath(), settings, model);
         String precision = precision();
         // 1. Find where to start: a fresh run, or the newest checkpoint.
@@ -160,6 +178,12 @@ public final class TwoPhaseTrainer {
         }
         replicas.broadcastWeights();
         LOG.log(Level.INFO, "Training in " + precision + " on " + replicas.devices() + replicas.dataParallelNote(settings.worldSize()));
+        if (heldOut != null && from.isPresent()) {
+            heldOut.restore(MetricsLog.readHeldOut(metrics.file()));
+        } else if (heldOut != null) {
+            // The starting point of every held-out curve: the weights before phase 1's first step.
+            heldOut.evaluate(model, Phase.PHASE1, 0, metrics, bestAdapter(layout, checkpoints));
+        }
 
         // 2. Phase 1 (Train), unless the checkpoint is past it.
         PhaseResult r1;
@@ -268,6 +292,11 @@ public final class TwoPhaseTrainer {
                                     (System.nanoTime() - start) / 1e9, elapsed);
                         }
                         ranks.checkSameWeights(model.trainableParameters().values(), phase + " step " + stepsTaken);
+                    }
+                    // 5b. Held-out loss every eval_steps and at the phase's last step (before its checkpoint).
+                    if (heldOut != null && heldOut.due(stepsTaken, totalSteps)) {
+                        heldOut.evaluate(model, Phase.of(phase), stepsTaken, metrics,
+                                bestAdapter(layout, checkpoints));
                     }
                     // 6. Checkpoint every checkpoint_steps (the phase end is checkpointed by the caller).
                     if (writesOutputs && settings.checkpointSteps() > 0 && stepsTaken % settings.checkpointSteps() == 0
@@ -397,6 +426,23 @@ public final class TwoPhaseTrainer {
         return new PhaseResult(phase, n, total, last == null ? 0 : last.tokens(), last == null ? 0 : last.elapsedS(),
                 last == null ? Double.NaN : last.loss(), logged, 0, 0);
     }
+
+    /** Writes the current weights to {@code best_adapter/} (rank 0), with the step they are from in {@code best_step.json}. */
+    private HeldOutTracker.BestAdapterSink bestAdapter(OutputLayout layout, PhaseCheckpoints checkpoints) {
+        return (phase, step, loss) -> {
+            if (!writesOutputs) {
+                return;
+            }
+            Path dir = layout.bestAdapter().toLocalPath();
+            writeAdapter(dir, checkpoints);
+            Files.writeString(dir.resolve(BEST_STEP_FILE), String.format(Locale.ROOT,
+                    "{\"phase\": \"%s\", \"step\": %d, \"metric_for_best\": \"loss\", \"heldout_loss\": %s}%n",
+                    phase.folderName(), step, Double.toString(loss.loss())), StandardCharsets.UTF_8);
+        };
+    }
+
+    /** In {@code best_adapter/}: which phase and step the weights are from, and their held-out loss. */
+    public static final String BEST_STEP_FILE = "best_step.json";
 
     private void writeAdapter(Path dir, PhaseCheckpoints checkpoints) throws IOException {
         if (!writesOutputs) {

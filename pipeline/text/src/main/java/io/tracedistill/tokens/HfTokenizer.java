@@ -125,6 +125,15 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
         return tokenizer.decode(new long[] {id}, false);
     }
 
+    @Override
+    public String decode(int[] ids) {
+        long[] l = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            l[i] = ids[i];
+        }
+        return tokenizer.decode(l, false);
+    }
+
     /** The {@code tokenizer.json} this tokenizer was loaded from. */
     public Path file() {
         return file;

@@ -65,6 +65,32 @@ public final class MaskedSpanPrinter {
         return out.toString();
     }
 
+    /** Opens a trained (supervised) span in {@link #renderText}. */
+    public static final String TRAINED_OPEN = "\u27E6";
+    /** Closes a trained span in {@link #renderText}. */
+    public static final String TRAINED_CLOSE = "\u27E7";
+
+    /**
+     * The example as text, each token's text in order, with every run of supervised tokens (label != -100) wrapped in
+     * {@link #TRAINED_OPEN} ... {@link #TRAINED_CLOSE} (the CLI form of notebook 02's view; ids are
+     * {@link #render}'s).
+     */
+    public static String renderText(TextTokenizer tokenizer, MaskedExample example) {
+        StringBuilder out = new StringBuilder();
+        int n = example.numTokens();
+        for (int start = 0; start < n; ) {
+            boolean trained = example.labels()[start] != MaskedExample.IGNORE_INDEX;
+            int end = start;
+            while (end < n && (example.labels()[end] != MaskedExample.IGNORE_INDEX) == trained) {
+                end++;
+            }
+            String text = tokenizer.decode(java.util.Arrays.copyOfRange(example.inputIds(), start, end)); // one span at a time
+            out.append(trained ? TRAINED_OPEN + text + TRAINED_CLOSE : text);
+            start = end;
+        }
+        return out.toString();
+    }
+
     /** Escapes control characters, quotes and backslashes so one token stays on one line. */
     static String escape(String text) {
         StringBuilder sb = new StringBuilder(text.length() + 8);

@@ -22,4 +22,16 @@ public interface TextTokenizer {
      * included verbatim. Byte-level pieces that are not valid UTF-8 on their own may print as U+FFFD.
      */
     String tokenText(int id);
+
+    /**
+     * The text of a run of ids, special tokens verbatim (so byte-level pieces of one character join up). The default
+     * concatenates {@link #tokenText}.
+     */
+    default String decode(int[] ids) {
+        StringBuilder sb = new StringBuilder();
+        for (int id : ids) {
+            sb.append(tokenText(id));
+        }
+        return sb.toString();
+    }
 }

@@ -1,0 +1,105 @@
+package io.tracedistill.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tracedistill.run.OutputLayout;
+import io.tracedistill.testdata.SampleDataGenerator;
+import io.tracedistill.tokens.MaskedSpanPrinter;
+import io.tracedistill.train.MetricsLog;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 14 through the CLI on a small generated input: {@code holdout_fraction} makes prepare and tokenize write the
+ * held-out slice, train evaluates it (metrics.jsonl, best_adapter/, the report's per-type table, sentence and chart),
+ * {@code inspect-tokens} prints examples with their trained spans, and {@code export} writes a merged model of the run's
+ * adapter that loads.
+ */
+class HeldOutRunEndToEndTest {
+    private static final Path TINY_MODEL = Path.of("..", "src", "embedded", "tiny-qwen2").toAbsolutePath().normalize();
+
+    @Test
+    void heldOutLossInspectTokensAndExport(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("train.csv");
+        SampleDataGenerator.writeFile(11, 160, data);
+        Path out = dir.resolve("out");
+        Path cfg = dir.resolve("run.yaml");
+        Files.writeString(cfg, String.join("\n",
+                "base_model: " + TINY_MODEL,
+                "data_path: " + data,
+                "hard_types: [bit_manipulation, cryptarithm_deduce]",
+                "output_dir: " + out,
+                "lora_rank: 4",
+                "lora_alpha: 8",
+                "max_length: 512",
+                "bf16: false",
+                "spark_master: local[2]",
+                "threads: 1",
+                "phase1: {per_device_train_batch_size: 8, gradient_accumulation_steps: 1, learning_rate: 2.0e-3, logging_steps: 2}",
+                "phase2: {per_device_train_batch_size: 8, gradient_accumulation_steps: 1, learning_rate: 2.0e-4, warmup_steps: 1, logging_steps: 2}",
+                "chat_date: '2025-07-10'",
+                "holdout_fraction: 0.15",
+                "eval_steps: 4",
+                ""));
+        String first = cli("run", "--cfg", cfg.toString());
+        assertTrue(first.contains("held-out: loss "), first);
+        // prepare and tokenize wrote the slice; the manifest adds up.
+        JsonNode prepared = new ObjectMapper().readTree(out.resolve("prepared/manifest.json").toFile());
+        assertEquals(prepared.at("/counts/input").asLong(), prepared.at("/counts/kept").asLong()
+                + prepared.at("/counts/quarantined").asLong() + prepared.at("/counts/heldout").asLong());
+        assertTrue(prepared.at("/counts/heldout").asLong() > 0);
+        JsonNode tokens = new ObjectMapper().readTree(out.resolve("tokens/manifest.json").toFile());
+        assertEquals(prepared.at("/counts/heldout").asLong(), tokens.at("/heldout/input_rows").asLong());
+        // train: held-out records at phase 1's start, ends of both phases; best_adapter/; the report.
+        List<MetricsLog.HeldOutEntry> records = MetricsLog.readHeldOut(out.resolve(OutputLayout.METRICS));
+        assertEquals("phase1", records.get(0).phase());
+        assertEquals(0, records.get(0).step());
+        assertEquals("phase2", records.get(records.size() - 1).phase());
+        assertTrue(Files.isRegularFile(out.resolve("best_adapter/adapter_model.safetensors")));
+        assertTrue(Files.isRegularFile(out.resolve(OutputLayout.HELD_OUT_CURVES)));
+        String report = Files.readString(out.resolve("report.md"));
+        assertTrue(report.contains("## Held-out loss per type"), report);
+        assertTrue(report.contains("Phase 2 (Nudge) "), report);
+        assertTrue(report.contains("| **bit_manipulation** (hard) |"), report);
+        assertTrue(report.contains("| overall |"), report);
+
+        // inspect-tokens: phase 1 examples with trained spans; the held-out slice filtered by type, with ids.
+        String inspect = cli("inspect-tokens", "--cfg", cfg.toString(), "--n", "2");
+        assertEquals(2, inspect.lines().filter(l -> l.startsWith("=== phase1 position ")).count(), inspect);
+        assertTrue(inspect.contains(MaskedSpanPrinter.TRAINED_OPEN + "<think>") || inspect.contains(MaskedSpanPrinter.TRAINED_OPEN),
+                inspect);
+        assertTrue(inspect.contains("whole phase1 (tokens/manifest.json)"), inspect);
+        String held = cli("inspect-tokens", "--cfg", cfg.toString(), "--phase", "heldout", "--type", "bit_manipulation",
+                "--n", "1", "--ids");
+        assertTrue(held.contains("=== heldout position ") && held.contains("type bit_manipulation"), held);
+        assertTrue(held.contains("[bracketed = masked]"), held);
+
+        // export: the run's adapter merged into the base; the merged folder loads and is complete.
+        Path merged = dir.resolve("merged");
+        String export = cli("export", "--adapter", out.resolve("adapter").toString(), "--model", TINY_MODEL.toString(),
+                "--out", merged.toString(), "--dtype", "bfloat16");
+        assertTrue(export.contains("merged"), export);
+        assertTrue(Files.isRegularFile(merged.resolve("model.safetensors.index.json")));
+        assertTrue(Files.isRegularFile(merged.resolve("tokenizer.json")));
+        String gen = cli("generate", "--model", merged.toString(), "--input-ids", "1,2,3", "--max-new-tokens", "2");
+        assertTrue(gen.startsWith("["), gen);
+    }
+
+    private static String cli(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Cli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, String.join(" ", args) + ": exit code; stdout:\n" + text + "\nstderr:\n" + err.toString(StandardCharsets.UTF_8));
+        return text;
+    }
+}
