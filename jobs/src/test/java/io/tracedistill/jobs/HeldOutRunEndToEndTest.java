@@ -61,9 +61,9 @@ class HeldOutRunEndToEndTest {
         assertEquals(prepared.at("/counts/heldout").asLong(), tokens.at("/heldout/input_rows").asLong());
         // train: held-out records at phase 1's start, ends of both phases; best_adapter/; the report.
         List<MetricsLog.HeldOutEntry> records = MetricsLog.readHeldOut(out.resolve(OutputLayout.METRICS));
-        assertEquals("phase1", records.get(0).phase());
+        assertEquals(io.tracedistill.run.Phase.PHASE1, records.get(0).phase());
         assertEquals(0, records.get(0).step());
-        assertEquals("phase2", records.get(records.size() - 1).phase());
+        assertEquals(io.tracedistill.run.Phase.PHASE2, records.get(records.size() - 1).phase());
         assertTrue(Files.isRegularFile(out.resolve("best_adapter/adapter_model.safetensors")));
         assertTrue(Files.isRegularFile(out.resolve(OutputLayout.HELD_OUT_CURVES)));
         String report = Files.readString(out.resolve("report.md"));

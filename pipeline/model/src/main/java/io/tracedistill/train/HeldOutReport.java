@@ -31,12 +31,12 @@ final class HeldOutReport {
         MetricsLog.HeldOutEntry end1 = null;
         MetricsLog.HeldOutEntry end2 = null;
         for (MetricsLog.HeldOutEntry e : records) {
-            if (e.phase().equals(Phase.PHASE1.folderName())) {
+            if (e.phase() == Phase.PHASE1) {
                 if (e.step() == 0) {
                     start = e;
                 }
                 end1 = e;
-            } else if (e.phase().equals(Phase.PHASE2.folderName())) {
+            } else if (e.phase() == Phase.PHASE2) {
                 end2 = e;
             }
         }

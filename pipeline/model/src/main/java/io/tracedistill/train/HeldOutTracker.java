@@ -71,7 +71,7 @@ public final class HeldOutTracker {
             bestLoss = loss.loss();
             best.write(phase, step, loss);
         }
-        metrics.append(new MetricsLog.HeldOutEntry(phase.folderName(), step, loss, isBest));
+        metrics.append(new MetricsLog.HeldOutEntry(phase, step, loss, isBest));
         StringBuilder types = new StringBuilder();
         for (Map.Entry<String, HeldOutLoss.TypeLoss> e : loss.byType().entrySet()) {
             types.append(String.format(Locale.ROOT, " %s %.4f", e.getKey(), e.getValue().loss()));

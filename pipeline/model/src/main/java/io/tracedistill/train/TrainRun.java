@@ -73,7 +73,7 @@ public final class TrainRun {
          * {@code per_device_train_batch_size}, truncated to {@code max_length} as training rows are.
          */
         public HeldOutTracker heldOutTracker(TokenShardReader slice, int padTokenId) {
-            return new HeldOutTracker(new HeldOutEvaluator(slice, train.phase(1).perDeviceTrainBatchSize(), model.maxLength(),
+            return new HeldOutTracker(new HeldOutEvaluator(slice, train.phase(io.tracedistill.run.Phase.PHASE1).perDeviceTrainBatchSize(), model.maxLength(),
                     padTokenId), heldOut.evalSteps());
         }
 

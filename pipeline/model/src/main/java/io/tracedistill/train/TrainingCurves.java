@@ -86,7 +86,7 @@ public final class TrainingCurves {
         java.util.Map<String, XYSeries> byType = new java.util.LinkedHashMap<>();
         XYSeries overall = new XYSeries("overall");
         for (MetricsLog.HeldOutEntry e : records) {
-            int x = e.phase().equals(io.tracedistill.run.Phase.PHASE2.folderName()) ? phase1Steps + e.step() : e.step();
+            int x = e.phase() == io.tracedistill.run.Phase.PHASE2 ? phase1Steps + e.step() : e.step();
             overall.add(x, e.loss().loss());
             e.loss().byType().forEach((t, l) -> byType.computeIfAbsent(t,
                     k -> new XYSeries(hardTypes.contains(k) ? k + " (hard)" : k)).add(x, l.loss()));

@@ -295,7 +295,7 @@ public final class TwoPhaseTrainer {
                     }
                     // 5b. Held-out loss every eval_steps and at the phase's last step (before its checkpoint).
                     if (heldOut != null && heldOut.due(stepsTaken, totalSteps)) {
-                        heldOut.evaluate(model, Phase.of(phase), stepsTaken, metrics,
+                        heldOut.evaluate(model, phase, stepsTaken, metrics,
                                 bestAdapter(layout, checkpoints));
                     }
                     // 6. Checkpoint every checkpoint_steps (the phase end is checkpointed by the caller).

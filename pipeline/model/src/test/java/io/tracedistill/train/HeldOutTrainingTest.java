@@ -173,7 +173,7 @@ class HeldOutTrainingTest {
                 best.phase(), best.step(), best.loss().loss(), db);
         assertTrue(db <= TOL, "best_adapter/ is not the best step's weights: " + db);
         JsonNode bestStep = new ObjectMapper().readTree(bestDir.resolve(TwoPhaseTrainer.BEST_STEP_FILE).toFile());
-        assertEquals(best.phase(), bestStep.get("phase").asText());
+        assertEquals(best.phase().folderName(), bestStep.get("phase").asText());
         assertEquals(best.step(), bestStep.get("step").asInt());
     }
 }
