@@ -2,9 +2,11 @@ package io.tracedistill.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -85,7 +87,7 @@ public final class HeldOutEvaluator {
         return new HeldOutLoss(targets == 0 ? Double.NaN : total / targets, targets, byType);
     }
 
-    /** CE of every supervised target of one micro-batch, {@code [N]}. */
+    /** CE of every supervised target of one micro-batch, {@code [N]} (intermediates freed with the sub-managers). */
     private static float[] forward(TrainableModel model, MicroBatch mb, CausalLmLoss.Targets tg) {
         try (NDManager m = model.manager().newSubManager()) {
             Shape shape = new Shape(mb.rows(), mb.paddedLength());
@@ -93,9 +95,19 @@ public final class HeldOutEvaluator {
             NDArray mask = m.create(toLongs(mb.attentionMask()), shape);     // [B, T]
             NDArray hidden = model.evalHiddenStates(ids, mask);              // [B, T, H]
             hidden.attach(m);
-            NDArray ce = CausalLmLoss.perTarget(model, hidden, tg);          // [N]
-            ce.attach(m);
-            return ce.toFloatArray();
+            // lm_head + log-softmax on at most CHUNK_ROWS targets at a time, as the training loss does: [C, V] only.
+            float[] out = new float[tg.count()];
+            for (int from = 0; from < tg.count(); from += CausalLmLoss.CHUNK_ROWS) {
+                int to = Math.min(tg.count(), from + CausalLmLoss.CHUNK_ROWS);
+                CausalLmLoss.Targets chunk = new CausalLmLoss.Targets(Arrays.copyOfRange(tg.rowIndices(), from, to),
+                        Arrays.copyOfRange(tg.targetIds(), from, to));
+                try (NDScope scope = new NDScope()) { // closes the chunk's [C, H], [C, V] arrays on exit
+                    scope.suppressNotUsedWarning();
+                    NDArray ce = CausalLmLoss.perTarget(model, hidden, chunk);  // [C]
+                    System.arraycopy(ce.toFloatArray(), 0, out, from, to - from);
+                }
+            }
+            return out;
         }
     }
 
