@@ -1,5 +1,7 @@
 package io.tracedistill.model;
 
+import static io.tracedistill.model.CheckpointWeights.require;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -97,23 +99,10 @@ public final class CausalLm implements LanguageModel {
      */
     public static CausalLm load(Path modelDir, NDManager manager, Float16Base float16) {
         HfConfig config = HfConfig.load(modelDir);
-        Map<String, NDArray> weights = new LinkedHashMap<>();
-        for (Path file : SafeTensors.modelFiles(modelDir)) {
-            SafeTensors.Reader reader = SafeTensors.open(file);
-            for (String name : reader.entries().keySet()) {
-                if (name.endsWith("rotary_emb.inv_freq")) {
-                    continue; // a buffer old checkpoints saved; recomputed from rope_theta
-                }
-                if (config.tieWordEmbeddings() && "lm_head.weight".equals(name)) {
-                    continue; // tied: HF ignores a saved copy
-                }
-                NDArray w = reader.load(name, manager);
-                weights.put(name, float16 == null ? w : float16.convert(name, w));
-            }
-        }
-        if (float16 != null) {
-            float16.report(modelDir.toString());
-        }
+        // Skipped: rotary_emb.inv_freq, a buffer old checkpoints saved (recomputed from rope_theta), and a saved
+        // lm_head when tied (HF ignores it).
+        Map<String, NDArray> weights = CheckpointWeights.load(modelDir, manager, name -> !name.endsWith("rotary_emb.inv_freq")
+                && !(config.tieWordEmbeddings() && "lm_head.weight".equals(name)), float16);
         return fromWeights(config, weights, manager, modelDir.toString());
     }
 
@@ -167,17 +156,6 @@ public final class CausalLm implements LanguageModel {
         return names;
     }
 
-    private static NDArray require(Map<String, NDArray> w, String name, long... shape) {
-        NDArray a = w.get(name);
-        if (a == null) {
-            throw new ModelLoadException("Missing tensor '" + name + "' (expected shape " + new Shape(shape) + ")");
-        }
-        if (!a.getShape().equals(new Shape(shape))) {
-            throw new ModelLoadException("Tensor '" + name + "' has shape " + a.getShape() + " but config.json implies "
-                    + new Shape(shape));
-        }
-        return a;
-    }
 
     private static LinearProjection linear(Map<String, NDArray> w, String name, int out, int in, boolean bias) {
         return new LinearProjection(name, require(w, name + ".weight", out, in), bias ? require(w, name + ".bias", out) : null);
@@ -290,18 +268,8 @@ public final class CausalLm implements LanguageModel {
     }
 
     @Override
-    public String modelType() {
-        return config.modelType();
-    }
-
-    @Override
-    public int vocabSize() {
-        return config.vocabSize();
-    }
-
-    @Override
-    public int maxPositionEmbeddings() {
-        return config.maxPositionEmbeddings();
+    public ModelConfig modelConfig() {
+        return config;
     }
 
     @Override
@@ -309,15 +277,10 @@ public final class CausalLm implements LanguageModel {
         return true; // every family CausalLm loads applies RoPE to q and k
     }
 
-    @Override
-    public List<Integer> eosTokenIds() {
-        return config.eosTokenIds();
-    }
-
     /** {@code lm_head}: hidden {@code [..., hidden]} -> logits {@code [..., V]} (any leading shape). */
     @Override
     public NDArray lmHead(NDArray hidden) {
-        return ai.djl.nn.core.Linear.linear(hidden, Float16Base.asTypeOf(lmHead, hidden)).singletonOrThrow();
+        return LinearProjection.linear(hidden, lmHead, null);
     }
 
     /** {@link #hiddenStates(NDArray, NDArray, NDArray, KvCache, boolean, UnaryOperator)} without an embedding hook. */

@@ -53,7 +53,7 @@ public record HfConfig(
         boolean qkvBias,
         boolean qkNorm,
         int bosTokenId,
-        List<Integer> eosTokenIds) {
+        List<Integer> eosTokenIds) implements ModelConfig {
 
     /** Model types this port implements, with the architecture class name HF writes for each. */
     private static final Set<String> SUPPORTED_TYPES = Set.of("llama", "qwen2", "qwen3");
@@ -207,7 +207,8 @@ public record HfConfig(
         return n.asText();
     }
 
-    private static int positive(JsonNode root, String key, String source) {
+    /** {@code root[key]} as an int >= 1, else a {@link ModelLoadException} naming the key and {@code source}. */
+    public static int positive(JsonNode root, String key, String source) {
         JsonNode n = root.get(key);
         if (n == null || !n.canConvertToInt() || n.asInt() < 1) {
             throw new ModelLoadException("Invalid value " + n + " for " + key + " in " + source

@@ -18,13 +18,22 @@ import java.util.function.UnaryOperator;
  */
 public interface LanguageModel {
 
-    /** {@code model_type} of config.json ({@code llama}, {@code qwen2}, {@code qwen3}, {@code nemotron_h}). */
-    String modelType();
+    /** The parsed config.json ({@link HfConfig}, {@code nemotronh.NemotronHConfig}). */
+    ModelConfig modelConfig();
 
-    int vocabSize();
+    /** {@code model_type} of config.json ({@code llama}, {@code qwen2}, {@code qwen3}, {@code nemotron_h}). */
+    default String modelType() {
+        return modelConfig().modelType();
+    }
+
+    default int vocabSize() {
+        return modelConfig().vocabSize();
+    }
 
     /** {@code max_position_embeddings} (informational: longer sequences only warn). */
-    int maxPositionEmbeddings();
+    default int maxPositionEmbeddings() {
+        return modelConfig().maxPositionEmbeddings();
+    }
 
     /**
      * True when positions enter through rotary embeddings (RoPE: Llama, Qwen2, Qwen3); false for a model without
@@ -33,7 +42,9 @@ public interface LanguageModel {
     boolean rotaryPositions();
 
     /** config.json's eos id(s), possibly empty (generation_config.json may override them). */
-    List<Integer> eosTokenIds();
+    default List<Integer> eosTokenIds() {
+        return modelConfig().eosTokenIds();
+    }
 
     /**
      * Logits {@code [B, T, V]} float32 in {@code inputIds}' manager.

@@ -26,7 +26,15 @@ public final class LinearProjection implements Projection {
 
     @Override
     public NDArray forward(NDArray x, boolean training) {
-        NDArray w = Float16Base.asTypeOf(weight, x); // an FP16 base weight is widened for the float32 matmul
+        return linear(x, weight, bias);
+    }
+
+    /**
+     * {@code x·Wᵀ + b}: {@code x [..., in]}, {@code weight [out, in]} (an FP16 base weight is widened for the float32
+     * matmul), {@code bias [out]} or null; {@code [..., out]} in {@code x}'s manager. Also the families' lm_head.
+     */
+    public static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        NDArray w = Float16Base.asTypeOf(weight, x);
         return bias == null
                 ? ai.djl.nn.core.Linear.linear(x, w).singletonOrThrow()
                 : ai.djl.nn.core.Linear.linear(x, w, bias).singletonOrThrow();

@@ -85,7 +85,7 @@ class CausalLmGoldenTest {
             for (int t = 0; t < ids.length; t++) {
                 argmax[t] = CausalLmGoldenTestSupport.argmax(got[t]);
                 if (t + 1 < ids.length) {
-                    nll -= logSoftmaxAt(got[t], ids[t + 1]);
+                    nll -= CausalLmGoldenTestSupport.logSoftmaxAt(got[t], ids[t + 1]);
                 }
             }
             assertArrayEquals(Fixtures.ints(c.get("argmax_per_position")), argmax, id + " argmax");
@@ -127,17 +127,5 @@ class CausalLmGoldenTest {
                 assertArrayEquals(Fixtures.ints2d(pb.get("position_ids"), step).toLongArray(), pos.toLongArray());
             }
         }
-    }
-
-    static double logSoftmaxAt(float[] v, int idx) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float x : v) {
-            max = Math.max(max, x);
-        }
-        double sum = 0;
-        for (float x : v) {
-            sum += Math.exp(x - max);
-        }
-        return v[idx] - max - Math.log(sum);
     }
 }

@@ -9,6 +9,19 @@ public final class CausalLmGoldenTestSupport {
     private CausalLmGoldenTestSupport() {
     }
 
+    /** log_softmax(v)[idx] in double (max-shifted). */
+    public static double logSoftmaxAt(float[] v, int idx) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float x : v) {
+            max = Math.max(max, x);
+        }
+        double sum = 0;
+        for (float x : v) {
+            sum += Math.exp(x - max);
+        }
+        return v[idx] - max - Math.log(sum);
+    }
+
     public static int argmax(float[] v) {
         int best = 0;
         for (int i = 1; i < v.length; i++) {

@@ -51,30 +51,14 @@ class NemotronHLoraGoldenTest {
 
     static NDManager manager;
     static LoraModel adapted;
-    static double loss;
-    static final Map<String, float[]> GRADS = new LinkedHashMap<>();
+    static LoraTrainStep step;
 
     @BeforeAll
     static void load() {
         manager = NDManager.newBaseManager();
-        adapted = PeftAdapter.load(ModelFamilies.load(Fixtures.dir(DIR), manager), Fixtures.dir(DIR + "/lora"), manager);
+        adapted = AdapterFixtures.adapted(DIR, manager);
         // One training step on a second copy (the shared one stays gradient-free for the inference tests).
-        try (NDManager local = NDManager.newBaseManager()) {
-            LoraModel lora = freshAdapted(local);
-            lora.setTrainable(true);
-            JsonNode s = Fixtures.json(STEP);
-            try (NDManager step = local.newSubManager();
-                 GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray logits = lora.model().forward(Fixtures.ints2d(s.get("input_ids"), step),
-                        Fixtures.ints2d(s.get("attention_mask"), step), null, null, true);
-                FullLogitsLoss.LossSum sum = FullLogitsLoss.sum(logits, Fixtures.ints2d(s.get("labels"), step));
-                assertEquals(s.get("num_loss_tokens").asLong(), sum.count());
-                NDArray mean = sum.mean();
-                loss = mean.getFloat();
-                gc.backward(mean);
-                lora.trainableParameters().forEach((k, v) -> GRADS.put(k, v.getGradient().toFloatArray()));
-            }
-        }
+        step = LoraTrainStep.run(DIR);
     }
 
     @AfterAll
@@ -83,7 +67,7 @@ class NemotronHLoraGoldenTest {
     }
 
     static LoraModel freshAdapted(NDManager m) {
-        return PeftAdapter.load(ModelFamilies.load(Fixtures.dir(DIR), m), Fixtures.dir(DIR + "/lora"), m);
+        return AdapterFixtures.adapted(DIR, m);
     }
 
     static IntStream cases() {
@@ -141,17 +125,7 @@ class NemotronHLoraGoldenTest {
             Map<String, float[]> before = new HashMap<>();
             lm.parameters().forEach((k, v) -> before.put(k, v.toFloatArray()));
             lora.merge();
-            SafeTensors.Reader expected = SafeTensors.open(Fixtures.dir(DIR + "/lora/merged_changed_tensors.safetensors"));
-            assertEquals(46, expected.entries().size());
-            double worst = 0;
-            for (String name : expected.entries().keySet()) {
-                String module = name.substring(0, name.length() - ".weight".length());
-                float[] got = lora.layers().get(module).baseLayer().weight().toFloatArray();
-                float[] want = expected.readFloats(name);
-                for (int i = 0; i < want.length; i++) {
-                    worst = Math.max(worst, Math.abs(got[i] - want[i]));
-                }
-            }
+            double worst = AdapterFixtures.mergedWeightsMaxDiff(lora, DIR, 46);
             System.out.printf("nemotron-h merge: max |W' diff| over 46 tensors = %.3e (tol 1e-5)%n", worst);
             assertTrue(worst <= 1e-5, "merged weights differ by " + worst);
             JsonNode c = Fixtures.json(EXPECTED).get("cases").get(3);
@@ -259,97 +233,45 @@ class NemotronHLoraGoldenTest {
 
     @Test
     void trainStepLossAndGlobalGradNorm() {
-        JsonNode s = Fixtures.json(STEP);
+        JsonNode s = LoraTrainStep.record(DIR);
         double want = s.get("loss").asDouble();
-        System.out.printf("nemotron-h train step loss %.8f vs %.8f (diff %.2e, tol 1e-5)%n", loss, want,
-                Math.abs(loss - want));
-        assertEquals(want, loss, 1e-5);
-        double sq = 0;
-        for (float[] g : GRADS.values()) {
-            for (float x : g) {
-                sq += (double) x * x;
-            }
-        }
-        double norm = Math.sqrt(sq);
+        System.out.printf("nemotron-h train step loss %.8f vs %.8f (diff %.2e, tol 1e-5)%n", step.loss, want,
+                Math.abs(step.loss - want));
+        assertEquals(want, step.loss, 1e-5);
+        double norm = step.globalGradNorm();
         double wantNorm = s.get("lora_grad_global_l2_norm").asDouble();
         System.out.printf("nemotron-h global grad L2 %.8f vs %.8f (rel diff %.2e, tol %.0e)%n", norm, wantNorm,
                 Math.abs(norm - wantNorm) / wantNorm, GRAD_REL_TOL);
         assertEquals(wantNorm, norm, wantNorm * GRAD_REL_TOL);
-        assertEquals(92, GRADS.size());
+        assertEquals(92, step.grads.size());
     }
 
     static Stream<String> gradKeys() {
-        return SafeTensors.open(Fixtures.dir(DIR + "/lora/train_step_grads.safetensors")).entries().keySet().stream();
+        return LoraTrainStep.gradNames(DIR).stream();
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("gradKeys")
     void perTensorGradient(String key) {
-        float[] want = SafeTensors.open(Fixtures.dir(DIR + "/lora/train_step_grads.safetensors")).readFloats(key);
-        float[] got = GRADS.get(key);
-        double diffSq = 0;
-        double refSq = 0;
-        double maxAbs = 0;
-        for (int i = 0; i < want.length; i++) {
-            double d = got[i] - want[i];
-            diffSq += d * d;
-            refSq += (double) want[i] * want[i];
-            maxAbs = Math.max(maxAbs, Math.abs(d));
-        }
-        double rel = Math.sqrt(diffSq / refSq);
+        double[] d = step.gradDiff(key);
         System.out.printf("nemotron-h %s: grad rel L2 diff %.2e, max abs %.2e (tol rel %.0e)%n",
-                key.replace("base_model.model.backbone.", ""), rel, maxAbs, GRAD_REL_TOL);
-        assertTrue(rel <= GRAD_REL_TOL, key + ": relative grad diff " + rel);
+                key.replace("base_model.model.backbone.", ""), d[0], d[1], GRAD_REL_TOL);
+        assertTrue(d[0] <= GRAD_REL_TOL, key + ": relative grad diff " + d[0]);
     }
 
     @Test
     void sgdAndAdamwStepLosses() {
-        JsonNode s = Fixtures.json(STEP);
-        float lr = (float) s.get("sgd_step").get("lr").asDouble();
-        double sgd = lossAfterUpdate(g -> {
-            float[] d = new float[g.length];
-            for (int i = 0; i < g.length; i++) {
-                d[i] = lr * g[i];
-            }
-            return d;
-        });
+        JsonNode s = LoraTrainStep.record(DIR);
+        double sgd = step.lossAfterUpdate(step.sgd());
         double wantSgd = s.get("sgd_step").get("loss_after").asDouble();
         System.out.printf("nemotron-h loss after SGD %.8f vs %.8f (diff %.2e, tol 1e-4)%n", sgd, wantSgd,
                 Math.abs(sgd - wantSgd));
         assertEquals(wantSgd, sgd, 1e-4);
-        JsonNode a = s.get("adamw_step");
-        double alr = a.get("lr").asDouble();
-        double eps = a.get("eps").asDouble();
-        assertEquals(0.0, a.get("weight_decay").asDouble());
-        // First torch.optim.AdamW step: m̂ = g, v̂ = g², p -= lr · g / (|g| + eps).
-        double adamw = lossAfterUpdate(g -> {
-            float[] d = new float[g.length];
-            for (int i = 0; i < g.length; i++) {
-                d[i] = (float) (alr * g[i] / (Math.abs((double) g[i]) + eps));
-            }
-            return d;
-        });
-        double wantAdamw = a.get("loss_after").asDouble();
+        double adamw = step.lossAfterUpdate(step.adamwFirstStep());
+        double wantAdamw = s.get("adamw_step").get("loss_after").asDouble();
         System.out.printf("nemotron-h loss after AdamW %.8f vs %.8f (diff %.2e, tol 1e-4)%n", adamw, wantAdamw,
                 Math.abs(adamw - wantAdamw));
         assertEquals(wantAdamw, adamw, 1e-4);
     }
 
-    static double lossAfterUpdate(java.util.function.Function<float[], float[]> delta) {
-        JsonNode s = Fixtures.json(STEP);
-        try (NDManager local = NDManager.newBaseManager(); NDManager step = local.newSubManager()) {
-            LoraModel fresh = freshAdapted(local);
-            for (Map.Entry<String, NDArray> p : fresh.trainableParameters().entrySet()) {
-                float[] w = p.getValue().toFloatArray();
-                float[] d = delta.apply(GRADS.get(p.getKey()));
-                for (int i = 0; i < w.length; i++) {
-                    w[i] -= d[i];
-                }
-                p.getValue().set(w);
-            }
-            NDArray logits = fresh.model().forward(Fixtures.ints2d(s.get("input_ids"), step),
-                    Fixtures.ints2d(s.get("attention_mask"), step), null, null, false);
-            return FullLogitsLoss.mean(logits, Fixtures.ints2d(s.get("labels"), step)).getFloat();
-        }
-    }
 }

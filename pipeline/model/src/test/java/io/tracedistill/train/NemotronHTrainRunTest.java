@@ -35,7 +35,8 @@ import java.util.Map;
 class NemotronHTrainRunTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static List<TokenExample> examples(int phase, int n) throws Exception {
+    /** The first {@code n} tokenized examples of the recorded trajectory's phase {@code phase} (positions 0..n-1). */
+    static List<TokenExample> examples(int phase, int n) throws Exception {
         JsonNode tok = JSON.readTree(TrajectoryParityGoldenTest.resource("train_trajectory/tokenized_phase" + phase
                 + ".json").toFile());
         List<TokenExample> out = new ArrayList<>();

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tracedistill.config.ConfigLoader;
 import io.tracedistill.model.SafeTensors;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,25 +23,12 @@ import java.util.Map;
  * on an FP16 base, a first step close to the float32 run's, a falling loss and a float32 adapter.
  */
 class TrainRunMemoryOptionsTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** Loss, relative gradient norm and adapter weights: checkpointing only reorders float32 work. */
     static final double CHECKPOINTING_TOL = 1e-5;
     /** Step-1 loss and relative gradient norm, FP16 base vs float32 base: FP16 rounds each base weight by up to 2^-11 relative. */
     static final double FLOAT16_LOSS_TOL = 1e-2;
 
     record Run(List<StepRecord> steps, Map<String, SafeTensors.Entry> adapterEntries, Map<String, float[]> adapter) {
-    }
-
-    private static List<TokenExample> examples(int phase, int n) throws Exception {
-        JsonNode tok = JSON.readTree(TrajectoryParityGoldenTest.resource("train_trajectory/tokenized_phase" + phase
-                + ".json").toFile());
-        List<TokenExample> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            JsonNode e = tok.path("examples").get(i);
-            out.add(new TokenExample(i, e.path("type").asText(), JSON.convertValue(e.path("input_ids"), int[].class),
-                    JSON.convertValue(e.path("labels"), int[].class)));
-        }
-        return out;
     }
 
     private static String yaml(String fixture, Path out, String extra) {
@@ -59,7 +44,8 @@ class TrainRunMemoryOptionsTest {
     static Run train(Path out, String fixture, String extra) throws Exception {
         TrainRun.Settings cfg = TrainRun.Settings.of(ConfigLoader.parse(yaml(fixture, out, extra), "config.yaml"));
         List<StepRecord> steps = new ArrayList<>();
-        TrainRun.run(cfg, new InMemoryTokenShardReader(examples(1, 4)), new InMemoryTokenShardReader(examples(2, 2)), out,
+        TrainRun.run(cfg, new InMemoryTokenShardReader(NemotronHTrainRunTest.examples(1, 4)),
+                new InMemoryTokenShardReader(NemotronHTrainRunTest.examples(2, 2)), out,
                 TrajectoryParityGoldenTest.resource(fixture), 256, false, Map.of(), Map.of(), steps::add);
         Path file = out.resolve("adapter/adapter_model.safetensors");
         SafeTensors.Reader r = SafeTensors.open(file);

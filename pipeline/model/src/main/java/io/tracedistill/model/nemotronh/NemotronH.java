@@ -6,15 +6,16 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
+import io.tracedistill.model.CheckpointWeights;
 import io.tracedistill.model.DecodeCache;
 import io.tracedistill.model.Float16Base;
 import io.tracedistill.model.GradientCheckpointing;
 import io.tracedistill.model.LanguageModel;
 import io.tracedistill.model.LinearProjection;
+import io.tracedistill.model.ModelConfig;
 import io.tracedistill.model.ModelLoadException;
 import io.tracedistill.model.Projection;
 import io.tracedistill.model.RmsNorm;
-import io.tracedistill.model.SafeTensors;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -116,21 +117,13 @@ public final class NemotronH implements LanguageModel {
      */
     public static NemotronH load(Path modelDir, NDManager manager, Float16Base float16) {
         NemotronHConfig config = NemotronHConfig.load(modelDir);
-        Map<String, NDArray> weights = new LinkedHashMap<>();
-        for (Path file : SafeTensors.modelFiles(modelDir)) {
-            SafeTensors.Reader reader = SafeTensors.open(file);
-            for (String name : reader.entries().keySet()) {
-                if (name.startsWith("mtp.")) {
-                    throw new ModelLoadException("Model " + modelDir + " has multi-token-prediction tensors ('" + name
-                            + "'): MTP layers are not implemented; use a checkpoint without them");
-                }
-                NDArray w = reader.load(name, manager);
-                weights.put(name, float16 == null ? w : float16.convert(name, w));
+        Map<String, NDArray> weights = CheckpointWeights.load(modelDir, manager, name -> {
+            if (name.startsWith("mtp.")) {
+                throw new ModelLoadException("Model " + modelDir + " has multi-token-prediction tensors ('" + name
+                        + "'): MTP layers are not implemented; use a checkpoint without them");
             }
-        }
-        if (float16 != null) {
-            float16.report(modelDir.toString());
-        }
+            return true;
+        }, float16);
         return fromWeights(config, weights, modelDir.toString());
     }
 
@@ -156,15 +149,9 @@ public final class NemotronH implements LanguageModel {
         return lm;
     }
 
+    /** {@link CheckpointWeights#require}, and {@code name} counts as used. */
     private NDArray require(Map<String, NDArray> w, String name, long... shape) {
-        NDArray a = w.get(name);
-        if (a == null) {
-            throw new ModelLoadException("Missing tensor '" + name + "' (expected shape " + new Shape(shape) + ")");
-        }
-        if (!a.getShape().equals(new Shape(shape))) {
-            throw new ModelLoadException("Tensor '" + name + "' has shape " + a.getShape() + " but config.json implies "
-                    + new Shape(shape));
-        }
+        NDArray a = CheckpointWeights.require(w, name, shape);
         expected.add(name);
         return a;
     }
@@ -178,28 +165,13 @@ public final class NemotronH implements LanguageModel {
     }
 
     @Override
-    public String modelType() {
-        return NemotronHConfig.MODEL_TYPE;
-    }
-
-    @Override
-    public int vocabSize() {
-        return config.vocabSize();
-    }
-
-    @Override
-    public int maxPositionEmbeddings() {
-        return config.maxPositionEmbeddings();
+    public ModelConfig modelConfig() {
+        return config;
     }
 
     @Override
     public boolean rotaryPositions() {
         return false; // attention without positional encoding (rope_theta in config.json is unused)
-    }
-
-    @Override
-    public List<Integer> eosTokenIds() {
-        return config.eosTokenIds();
     }
 
     @Override
@@ -273,7 +245,7 @@ public final class NemotronH implements LanguageModel {
 
     @Override
     public NDArray lmHead(NDArray hidden) {
-        return ai.djl.nn.core.Linear.linear(hidden, Float16Base.asTypeOf(lmHead, hidden)).singletonOrThrow();
+        return LinearProjection.linear(hidden, lmHead, null); // [..., V]
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.tracedistill.model.nemotronh;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tracedistill.model.HfConfig;
+import io.tracedistill.model.ModelConfig;
 import io.tracedistill.model.ModelLoadException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -58,7 +59,13 @@ public record NemotronHConfig(
         boolean normTopkProb,
         double routedScalingFactor,
         int moeIntermediateSize,
-        int sharedExpertIntermediateSize) {
+        int sharedExpertIntermediateSize) implements ModelConfig {
+
+    @Override
+    public String modelType() {
+        return MODEL_TYPE;
+    }
+
 
     public static final String MODEL_TYPE = "nemotron_h";
 
@@ -131,23 +138,23 @@ public record NemotronHConfig(
                     + ": exactly one shared expert is implemented");
         }
         List<LayerType> layers = layerTypes(root, source);
-        int hidden = positive(root, "hidden_size", source);
-        int mambaHeads = positive(root, "mamba_num_heads", source);
-        int mambaHeadDim = positive(root, "mamba_head_dim", source);
-        int nGroups = positive(root, "n_groups", source);
+        int hidden = HfConfig.positive(root, "hidden_size", source);
+        int mambaHeads = HfConfig.positive(root, "mamba_num_heads", source);
+        int mambaHeadDim = HfConfig.positive(root, "mamba_head_dim", source);
+        int nGroups = HfConfig.positive(root, "n_groups", source);
         if (mambaHeads % nGroups != 0) {
             throw new ModelLoadException("mamba_num_heads " + mambaHeads + " is not divisible by n_groups " + nGroups
                     + " in " + source);
         }
-        int heads = positive(root, "num_attention_heads", source);
-        int kvHeads = positive(root, "num_key_value_heads", source);
+        int heads = HfConfig.positive(root, "num_attention_heads", source);
+        int kvHeads = HfConfig.positive(root, "num_key_value_heads", source);
         if (heads % kvHeads != 0) {
             throw new ModelLoadException("num_attention_heads " + heads + " is not divisible by num_key_value_heads "
                     + kvHeads + " in " + source);
         }
-        int headDim = root.hasNonNull("head_dim") ? positive(root, "head_dim", source) : hidden / heads;
-        int experts = layers.contains(LayerType.MOE) ? positive(root, "n_routed_experts", source) : 0;
-        int nGroup = layers.contains(LayerType.MOE) ? positive(root, "n_group", source) : 1;
+        int headDim = root.hasNonNull("head_dim") ? HfConfig.positive(root, "head_dim", source) : hidden / heads;
+        int experts = layers.contains(LayerType.MOE) ? HfConfig.positive(root, "n_routed_experts", source) : 0;
+        int nGroup = layers.contains(LayerType.MOE) ? HfConfig.positive(root, "n_group", source) : 1;
         if (experts > 0 && experts % nGroup != 0) {
             throw new ModelLoadException("n_routed_experts " + experts + " is not divisible by n_group " + nGroup
                     + " in " + source);
@@ -156,7 +163,7 @@ public record NemotronHConfig(
         double timeStepMin = root.hasNonNull("time_step_min") ? root.get("time_step_min").asDouble() : limit[0];
         return new NemotronHConfig(
                 hidden,
-                positive(root, "vocab_size", source),
+                HfConfig.positive(root, "vocab_size", source),
                 List.copyOf(layers),
                 root.hasNonNull("layer_norm_epsilon") ? root.get("layer_norm_epsilon").asDouble()
                         : root.hasNonNull("norm_eps") ? root.get("norm_eps").asDouble() : 1e-5,
@@ -167,24 +174,24 @@ public record NemotronHConfig(
                 mambaHeadDim,
                 mambaHeads * mambaHeadDim,
                 nGroups,
-                positive(root, "ssm_state_size", source),
-                positive(root, "conv_kernel", source),
-                positive(root, "chunk_size", source),
+                HfConfig.positive(root, "ssm_state_size", source),
+                HfConfig.positive(root, "conv_kernel", source),
+                HfConfig.positive(root, "chunk_size", source),
                 root.path("use_conv_bias").asBoolean(true),
                 Math.max(timeStepMin, limit[0]),
                 limit[1],
                 heads,
                 kvHeads,
                 headDim,
-                layers.contains(LayerType.MLP) ? positive(root, "intermediate_size", source) : 0,
+                layers.contains(LayerType.MLP) ? HfConfig.positive(root, "intermediate_size", source) : 0,
                 experts,
-                experts > 0 ? positive(root, "num_experts_per_tok", source) : 0,
+                experts > 0 ? HfConfig.positive(root, "num_experts_per_tok", source) : 0,
                 nGroup,
-                experts > 0 ? positive(root, "topk_group", source) : 1,
+                experts > 0 ? HfConfig.positive(root, "topk_group", source) : 1,
                 root.path("norm_topk_prob").asBoolean(true),
                 root.hasNonNull("routed_scaling_factor") ? root.get("routed_scaling_factor").asDouble() : 1.0,
-                experts > 0 ? positive(root, "moe_intermediate_size", source) : 0,
-                experts > 0 ? positive(root, "moe_shared_expert_intermediate_size", source) : 0);
+                experts > 0 ? HfConfig.positive(root, "moe_intermediate_size", source) : 0,
+                experts > 0 ? HfConfig.positive(root, "moe_shared_expert_intermediate_size", source) : 0);
     }
 
     /** {@code layers_block_type} (transformers 5) or {@code hybrid_override_pattern} + {@code num_hidden_layers}. */
@@ -280,14 +287,6 @@ public record NemotronHConfig(
         }
     }
 
-    private static int positive(JsonNode root, String key, String source) {
-        JsonNode n = root.get(key);
-        if (n == null || !n.canConvertToInt() || n.asInt() < 1) {
-            throw new ModelLoadException("Invalid value " + n + " for " + key + " in " + source
-                    + ": must be a positive integer");
-        }
-        return n.asInt();
-    }
 
     @Override
     public String toString() {
