@@ -36,9 +36,10 @@ final class PrepareStep implements Step {
     @Override
     public String run(JobContext ctx) {
         PrepareResult r = PrepareStage.run(ctx.spark(), settings(ctx), ctx.cfgPath());
-        return String.format("prepare: %,d input rows = %,d kept + %,d quarantined %s; phase1 %,d rows, phase2 %,d rows%n"
+        return String.format("prepare: %,d input rows = %,d kept + %,d quarantined %s%s; phase1 %,d rows, phase2 %,d rows%n"
                         + "  shards: %s%n  manifest: %s",
-                r.inputRows(), r.keptRows(), r.quarantinedRows(), r.dropReasons(), r.phase1Rows(), r.phase2Rows(),
-                r.preparedDir(), r.manifestPath());
+                r.inputRows(), r.keptRows(), r.quarantinedRows(), r.dropReasons(),
+                r.heldOutRows() > 0 ? String.format(" + %,d held out (prepared/heldout)", r.heldOutRows()) : "",
+                r.phase1Rows(), r.phase2Rows(), r.preparedDir(), r.manifestPath());
     }
 }

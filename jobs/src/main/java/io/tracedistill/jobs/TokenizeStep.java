@@ -46,6 +46,8 @@ final class TokenizeStep implements Step {
         r.phases().forEach((phase, p) -> sb.append(String.format("%n  %s: %,d rows -> %,d kept, dropped %s%s, %,d loss tokens",
                 phase, p.inputRows(), p.kept(), p.quarantinedByReason(),
                 p.orderRecomputed() ? " (order recomputed over survivors)" : "", p.totalLossTokens())));
+        r.heldOut().ifPresent(h -> sb.append(String.format("%n  %s: %,d rows -> %,d kept, dropped %s, %,d loss tokens",
+                io.tracedistill.run.OutputLayout.HELD_OUT, h.inputRows(), h.kept(), h.quarantinedByReason(), h.totalLossTokens())));
         sb.append(String.format("%n  shards: %s%n  manifest: %s", r.tokensDir(), r.manifestPath()));
         return sb.toString();
     }
