@@ -78,6 +78,9 @@ final class DecodePartition implements FlatMapFunction<Iterator<Row>, Row> {
         byBatch.forEach((id, prompts) -> batches.add(new EvalBatch(id, prompts)));
         List<Row> out = new ArrayList<>();
         Device device = EvalDevice.resolve(settings.device(), assignedGpus());
+        if (Device.Type.CPU.equals(device.getDeviceType()) && !batches.isEmpty()) {
+            useTaskCpus();
+        }
         for (ArmSpec arm : settings.arms()) {
             List<Prediction> ps = new ArrayList<>(LocalEval.decodeBatches(batches, arm, settings, device));
             for (EncodedPrompt p : skipped) {
@@ -88,6 +91,21 @@ final class DecodePartition implements FlatMapFunction<Iterator<Row>, Row> {
             }
         }
         return out.iterator();
+    }
+
+    /**
+     * Decodes on as many PyTorch intra-op threads as Spark gave this task ({@code spark.task.cpus}, default 1). The
+     * default was one thread per core in every task, so {@code local[2]} ran 2 tasks x 2 OpenMP threads on 2 cores;
+     * their spin-waiting made the per-token ops of greedy decoding slower than one task alone (bench-eval). The
+     * count is an OpenMP/MKL setting of the calling (task) thread; libtorch also keeps it as the default of threads
+     * that first use PyTorch later, while threads already running keep their own (a driver that decoded or trained
+     * before keeps its count).
+     */
+    private static void useTaskCpus() {
+        TaskContext tc = TaskContext.get();
+        int cpus = tc == null ? 1 : Math.max(1, tc.cpus());
+        ai.djl.engine.Engine.getEngine("PyTorch"); // loads the native library JniUtils calls into
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(cpus);
     }
 
     /** The GPU addresses Spark assigned to this task ({@code spark.task.resource.gpu.amount}); empty without GPU scheduling. */
