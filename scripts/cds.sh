@@ -17,6 +17,7 @@ td_cds_setup() {
   [[ "${TD_CDS:-1}" == 1 ]] || return 0
   # One archive per command: a `help` or `plan` loads none of Spark, and its archive would serve a `prepare` badly.
   local command="${1:-none}"
+  [[ "$command" == -* ]] && command=run   # the reference's form, `tracedistill --cfg FILE`, is a full run
   [[ "$command" =~ ^[a-z-]+$ ]] || command=other
   local classes="$TD_ROOT/jobs/target/classes" jar java_bin key dir
   jar=$(ls "$TD_ROOT"/jobs/target/tracedistill-jobs-*.jar 2>/dev/null | grep -v -- '-all\.jar$' | head -1)
