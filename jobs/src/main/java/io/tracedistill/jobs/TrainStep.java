@@ -12,6 +12,7 @@ import io.tracedistill.spark.train.SparkTokenShardReader;
 import io.tracedistill.tokens.HfTokenizer;
 import io.tracedistill.train.InProcessCollective;
 import io.tracedistill.train.PhaseResult;
+import io.tracedistill.train.PhaseSettingsChangedException;
 import io.tracedistill.train.TrainReport;
 import io.tracedistill.train.TrainRun;
 
@@ -80,13 +81,33 @@ final class TrainStep implements Step {
             return ExecutorTraining.run(ctx.spark(), ctx.cfg(), ctx.cfg().toYaml(), ctx.outputDir(), modelDir, padTokenId(modelDir),
                     ctx.resume(), prepared, tokensManifest, TrainStep::summary);
         }
-        TrainRun.Outputs o = TrainRun.run(settings(ctx),
+        TrainRun.Outputs o;
+        try {
+            o = trainInDriver(ctx, layout, format, modelDir, heldOut ? heldOutDir : null, ctx.resume(), prepared,
+                    tokensManifest);
+        } catch (PhaseSettingsChangedException e) {
+            if (!ctx.force()) {
+                throw e;
+            }
+            // --resume --force: a finished phase ran under other settings, so nothing of it can be reused.
+            ctx.out().println("[train] --force: " + e.phase() + " finished under other settings than this run's;"
+                    + " retraining both phases from the start");
+            o = trainInDriver(ctx, layout, format, modelDir, heldOut ? heldOutDir : null, false, prepared, tokensManifest);
+        }
+        return summary(o) + TrainReport.heldOutSummary(o.training(), prepared).map(h -> "\n  held-out: " + h).orElse("");
+    }
+
+    /** Trains in this JVM; {@code heldOutDir} is the held-out token slice, or null when there is none. */
+    private TrainRun.Outputs trainInDriver(JobContext ctx, OutputLayout layout, String format, Path modelDir,
+            Path heldOutDir, boolean resume, Map<String, Object> prepared, Map<String, Object> tokensManifest)
+            throws IOException {
+        boolean heldOut = heldOutDir != null;
+        return TrainRun.run(settings(ctx),
                 new SparkTokenShardReader(ctx.spark(), layout.tokens(Phase.PHASE1).toLocalPath().toString(), format),
                 new SparkTokenShardReader(ctx.spark(), layout.tokens(Phase.PHASE2).toLocalPath().toString(), format),
                 heldOut ? new SparkTokenShardReader(ctx.spark(), heldOutDir.toString(), format) : null,
-                ctx.outputDir(), modelDir, padTokenId(modelDir), ctx.resume(), prepared, tokensManifest, null,
+                ctx.outputDir(), modelDir, padTokenId(modelDir), resume, prepared, tokensManifest, null,
                 InProcessCollective.single(), null);
-        return summary(o) + TrainReport.heldOutSummary(o.training(), prepared).map(h -> "\n  held-out: " + h).orElse("");
     }
 
     /** What the step prints: per phase, the adapters, the zip and the report. */

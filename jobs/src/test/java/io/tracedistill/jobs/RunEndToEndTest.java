@@ -51,6 +51,34 @@ class RunEndToEndTest {
         for (String step : List.of("prepare", "tokenize", "train", "eval")) {
             assertTrue(second.contains("[" + step + "] up to date"), "re-run should skip " + step + ":\n" + second);
         }
+
+        // Issue 17 #4: a resume under a changed phase-1 setting refuses to reuse the finished phase, naming --force;
+        // with --force it retrains from the start.
+        byte[] adapterBefore = Files.readAllBytes(out.resolve("adapter/adapter_model.safetensors"));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        String[] changed = {"train", "--cfg", cfg.toString(), "--resume", "--set", "phase1.learning_rate=3.0e-3"};
+        int code = Cli.run(changed, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        String refused = err.toString(StandardCharsets.UTF_8);
+        assertEquals(1, code, refused);
+        assertTrue(refused.contains("phase1 already finished") && refused.contains("--resume --force"), refused);
+        String forced = run(cfg, "train", "--resume", "--force", "--set", "phase1.learning_rate=3.0e-3");
+        assertTrue(forced.contains("[train] --force: phase1 finished under other settings") && forced.contains("[train] done"),
+                forced);
+        assertTrue(!java.util.Arrays.equals(adapterBefore, Files.readAllBytes(out.resolve("adapter/adapter_model.safetensors"))),
+                "retrained under the new learning rate");
+    }
+
+    private static String run(Path cfg, String command, String... more) {
+        List<String> args = new ArrayList<>(List.of(command, "--cfg", cfg.toString()));
+        args.addAll(List.of(more));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Cli.run(args.toArray(new String[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, "exit code; stdout:\n" + text + "\nstderr:\n" + err.toString(StandardCharsets.UTF_8));
+        return text;
     }
 
     private static List<String> zipEntries(Path zip) throws Exception {

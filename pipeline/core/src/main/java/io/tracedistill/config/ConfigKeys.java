@@ -123,6 +123,10 @@ public final class ConfigKeys {
     public static final ConfigKey<Integer> K_MIN_COT_LEN = ext("min_cot_len", "int >= 0",
             FormatContract.DEFAULT_MIN_COT_LEN, "drop traces shorter than this many code points after strip()",
             intAtLeast(0), c -> c.data().minCotLen());
+    public static final ConfigKey<Boolean> K_STRICT_DATA = ext("strict_data", "bool", false,
+            "quarantine rows whose training target is malformed (missing, blank or already boxed answer, unbalanced"
+                    + " braces, special-token text) instead of keeping them as the reference does; either way the"
+                    + " prepare manifest counts them (data_quality.target_issues)", bool(), c -> c.data().strictData());
     public static final ConfigKey<Boolean> K_SHUFFLE = ext(SHUFFLE, "bool", true,
             "shuffle the frame (numpy RandomState(seed)) before the two-phase split", bool(), c -> c.data().shuffle());
     public static final ConfigKey<ShardFormat> K_SHARD_FORMAT = ext("shard_format", "parquet | jsonl", "parquet",

@@ -78,6 +78,7 @@ class ConfigLoaderTest {
         assertEquals(ColumnKeys.defaults(), cfg.data().columns());
         assertEquals(FormatContract.DEFAULT_PROMPT_SUFFIX, cfg.data().promptSuffix());
         assertEquals(5, cfg.data().minCotLen());
+        assertFalse(cfg.data().strictData(), "parity with the reference: malformed targets are kept and counted");
         assertTrue(cfg.data().shuffle());
         assertEquals(ShardFormat.PARQUET, cfg.output().shardFormat());
         assertEquals(Optional.empty(), cfg.output().sparkMaster(), "no override: the platform's master or local[*]");
@@ -159,6 +160,9 @@ class ConfigLoaderTest {
                 + "(numpy RandomState(seed) shuffles the frame before the two-phase split); pick such a seed or set shuffle: false",
                 error(MIN + "seed: 4294967296\n"));
         assertEquals(-5L, parse(MIN + "seed: -5\nshuffle: false\n").seed(), "without the numpy shuffle any seed works");
+        assertTrue(error(MIN + "strict_data: 'yes'\n").startsWith("Invalid value 'yes' for strict_data in conf/x.yaml: "
+                + "must be true or false"), error(MIN + "strict_data: 'yes'\n"));
+        assertTrue(parse(MIN + "strict_data: true\n").data().strictData());
     }
 
     @Test
@@ -190,7 +194,7 @@ class ConfigLoaderTest {
                 + "'device', 'device_memory_gb', 'eval_adapters', 'eval_batch_size', 'eval_limit', 'eval_max_new_tokens', 'eval_path', "
                 + "'eval_scorer', 'eval_steps', 'gradient_checkpointing', 'holdout_fraction', 'init_adapter', 'metric_for_best', "
                 + "'min_cot_len', 'prompt_suffix', 'shard_format', "
-                + "'shuffle', 'spark_master', 'threads', 'train_max_attempts', 'train_on', 'world_size']."), msg);
+                + "'shuffle', 'spark_master', 'strict_data', 'threads', 'train_max_attempts', 'train_on', 'world_size']."), msg);
     }
 
     @Test

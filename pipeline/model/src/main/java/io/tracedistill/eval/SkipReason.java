@@ -5,7 +5,9 @@ public enum SkipReason {
     /** {@code prompt_tokens + max_new_tokens} exceeds the context limit (see {@link ContextLimit}). */
     PROMPT_TOO_LONG("prompt_too_long"),
     /** The chat template raised an error for this row's user turn. */
-    TEMPLATE_ERROR("template_error");
+    TEMPLATE_ERROR("template_error"),
+    /** The input record could not be read (a CSV record with the wrong field count or broken quoting). */
+    MALFORMED_INPUT("malformed_input");
 
     private final String code;
 

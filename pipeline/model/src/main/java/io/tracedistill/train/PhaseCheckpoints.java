@@ -69,9 +69,10 @@ final class PhaseCheckpoints {
                 : Files.isRegularFile(finishedFile(phase)) ? Files.readString(finishedFile(phase), StandardCharsets.UTF_8) : null;
         String now = settingsText(phase);
         if (recorded != null && !recorded.equals(now)) {
-            throw new IllegalArgumentException(phase + " already finished in " + dir + " under other settings ("
-                    + recorded + ") than this run (" + now + "); --resume would reuse its weights unchanged. Run train"
-                    + " without --resume (it retrains from the start), or restore the settings of that run to resume it");
+            throw new PhaseSettingsChangedException(phase, phase + " already finished in " + dir
+                    + " under other settings (" + recorded + ") than this run (" + now + "); --resume would reuse its"
+                    + " weights unchanged. Run train without --resume, or with --resume --force (both retrain from the"
+                    + " start), or restore the settings of that run to resume it");
         }
     }
 

@@ -13,7 +13,7 @@ import java.util.List;
  * {@link #INPUT_IDS}, {@link #LABELS}, {@link #NUM_TOKENS}, {@link #NUM_LOSS_TOKENS}, then passthrough.
  *
  * <p>Quarantine ({@code prepared/quarantine}): the original input columns, then {@link #QUARANTINE_REASON},
- * {@link #SOURCE_FILE}, {@link #SOURCE_ROW}.
+ * {@link #SOURCE_FILE}, {@link #SOURCE_ROW}, {@link #SOURCE_LINE}, {@link #QUARANTINE_DETAIL}, {@link #RAW_RECORD}.
  *
  * <p>Reference: {@code tracedistill/training.py::_run_phase} trains phase records in the order
  * {@code build_stratified_index_order(types, eff_batch, seed)}; {@link #POSITION} is the 0-based index in
@@ -43,6 +43,12 @@ public final class Columns {
     public static final String SOURCE_ROW = "source_row";
     /** string: why a quarantined row was dropped ({@code missing_cot}, {@code nan_cot}, ...). */
     public static final String QUARANTINE_REASON = "reason";
+    /** long: 1-based physical line where the row's record starts in {@link #SOURCE_FILE} (CSV, JSON Lines; else null). */
+    public static final String SOURCE_LINE = "source_line";
+    /** string: what was wrong with a record that could not be read ({@code line 7: 5 fields where ...}), else null. */
+    public static final String QUARANTINE_DETAIL = "detail";
+    /** string: the text as written of a record that could not be read, else null. */
+    public static final String RAW_RECORD = "raw_record";
 
     /** array&lt;int&gt;: token ids of prompt + completion. */
     public static final String INPUT_IDS = "input_ids";
@@ -62,7 +68,8 @@ public final class Columns {
             List.of(POSITION, TYPE, INPUT_IDS, LABELS, NUM_TOKENS, NUM_LOSS_TOKENS);
 
     /** The columns appended to the original input columns in a quarantine shard. */
-    public static final List<String> QUARANTINE_TRAILING = List.of(QUARANTINE_REASON, SOURCE_FILE, SOURCE_ROW);
+    public static final List<String> QUARANTINE_TRAILING = List.of(QUARANTINE_REASON, SOURCE_FILE, SOURCE_ROW,
+            SOURCE_LINE, QUARANTINE_DETAIL, RAW_RECORD);
 
     /** Default input column names (config key {@code columns}: prompt/cot/answer/type). */
     public static final String DEFAULT_INPUT_PROMPT = "prompt";

@@ -49,6 +49,9 @@ public final class ShardSchemas {
         DataTypes.createStructField(QUARANTINE_REASON, DataTypes.StringType, false),
         DataTypes.createStructField(SOURCE_FILE, DataTypes.StringType, false),
         DataTypes.createStructField(SOURCE_ROW, DataTypes.LongType, false),
+        DataTypes.createStructField(SOURCE_LINE, DataTypes.LongType, true),
+        DataTypes.createStructField(QUARANTINE_DETAIL, DataTypes.StringType, true),
+        DataTypes.createStructField(RAW_RECORD, DataTypes.StringType, true),
     });
 
     /** Prepared-shard schema: {@link #PREPARED_LEADING_SCHEMA} + passthrough fields. */

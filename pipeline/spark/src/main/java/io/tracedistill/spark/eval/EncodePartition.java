@@ -3,6 +3,7 @@ package io.tracedistill.spark.eval;
 import io.tracedistill.eval.ArmModels;
 import io.tracedistill.eval.ContextLimit;
 import io.tracedistill.eval.EncodedPrompt;
+import io.tracedistill.eval.SkipReason;
 import io.tracedistill.eval.EvalExample;
 import io.tracedistill.eval.EvalPromptEncoder;
 import io.tracedistill.eval.EvalSettings;
@@ -96,7 +97,11 @@ final class EncodePartition implements MapPartitionsFunction<Row, Row> {
                 String gold = FormatContractTransform.cell(format, r.get(answerIdx)).pyStr();
                 String type = FormatContractTransform.cell(format, r.get(typeIdx)).pyStr();
                 // Row index 0 is a placeholder: the driver assigns the real one from (pid, pos).
-                EncodedPrompt e = encoder.encode(new EvalExample(0, type, gold, user), limit);
+                String unread = r.getString(inputWidth + 3); // InputReader.READ_DETAIL: the record was not read
+                EncodedPrompt e = unread != null
+                        ? EncodedPrompt.skipped(new EvalExample(0, type, gold, user), SkipReason.MALFORMED_INPUT,
+                                unread, 0)
+                        : encoder.encode(new EvalExample(0, type, gold, user), limit);
                 Object[] out = new Object[LEADING.size() + inputWidth];
                 out[0] = pid;
                 out[1] = pos++;

@@ -49,6 +49,8 @@ public final class FormatContractTransform {
     public static final String COT_LEN = "__td_cot_len";
     public static final String PROMPT_LEN = "__td_prompt_len";
     public static final String BOXED = "__td_boxed";
+    /** The row's {@link TargetIssue} set (0 = none). */
+    public static final String ISSUES = "__td_issues";
 
     /** {@link #BOXED} values: the trace's last balanced \boxed{} equals str(answer) (both stripped). */
     public static final byte BOXED_AGREES = 0;
@@ -69,10 +71,22 @@ public final class FormatContractTransform {
         DataTypes.createStructField(COT_LEN, DataTypes.IntegerType, false),
         DataTypes.createStructField(PROMPT_LEN, DataTypes.IntegerType, false),
         DataTypes.createStructField(BOXED, DataTypes.ByteType, false),
+        // Where the row was read and what kept it from being read (InputReader.READ_TRAILING), for the quarantine.
+        DataTypes.createStructField(InputReader.LINE, DataTypes.LongType, true),
+        DataTypes.createStructField(InputReader.READ_DETAIL, DataTypes.StringType, true),
+        DataTypes.createStructField(InputReader.READ_RAW, DataTypes.StringType, true),
+        DataTypes.createStructField(ISSUES, DataTypes.ByteType, false),
     });
 
-    /** The contract parameters (config keys {@code prompt_suffix}, {@code min_cot_len}). */
-    public record Params(String promptSuffix, int minCotLen) implements java.io.Serializable {
+    /**
+     * The contract parameters (config keys {@code prompt_suffix}, {@code min_cot_len}, {@code strict_data}: quarantine
+     * rows whose target is malformed, {@link TargetIssue}, instead of keeping them as the reference does).
+     */
+    public record Params(String promptSuffix, int minCotLen, boolean strictData) implements java.io.Serializable {
+        public Params(String promptSuffix, int minCotLen) {
+            this(promptSuffix, minCotLen, false);
+        }
+
         public static Params defaults() {
             return new Params(FormatContract.DEFAULT_PROMPT_SUFFIX, FormatContract.DEFAULT_MIN_COT_LEN);
         }
@@ -152,7 +166,7 @@ public final class FormatContractTransform {
 
     /** Outcome of one row, independent of Spark (unit-testable). */
     public record Staged(String reason, String type, String user, String assistant, int cotLen, int promptLen,
-            byte boxed) {}
+            byte boxed, byte issues) {}
 
     /** Applies the contract and the prepare-level checks to one row's four cells. */
     public static Staged stage(PyValue prompt, PyValue cot, PyValue answer, PyValue type, Params params) {
@@ -171,6 +185,10 @@ public final class FormatContractTransform {
         if (reason == null && (typeStr == null || typeStr.isEmpty())) {
             reason = QuarantineReason.MISSING_TYPE;
         }
+        byte issues = TargetIssue.of(prompt, cot, answer);
+        if (reason == null && issues != 0 && params.strictData()) {
+            reason = TargetIssue.in(issues).get(0).code();
+        }
         String cotText = cot.pyStr();
         int cotLen = PyText.len(cotText);
         int promptLen = PyText.len(prompt.pyStr());
@@ -178,10 +196,10 @@ public final class FormatContractTransform {
         byte boxed = last.isEmpty() ? BOXED_ABSENT
                 : PyText.strip(last.get()).equals(PyText.strip(answer.pyStr())) ? BOXED_AGREES : BOXED_DISAGREES;
         if (reason != null) {
-            return new Staged(reason, typeStr, null, null, cotLen, promptLen, boxed);
+            return new Staged(reason, typeStr, null, null, cotLen, promptLen, boxed, issues);
         }
         return new Staged(null, typeStr, outcome.chatRecord().user(), outcome.chatRecord().assistant(), cotLen,
-                promptLen, boxed);
+                promptLen, boxed, issues);
     }
 
     /** The per-partition function; serializable, holds only indices and parameters. */
@@ -239,8 +257,11 @@ public final class FormatContractTransform {
                     if (pos == 1) {
                         FailureInjection.maybeFail("contract");
                     }
-                    Staged s = stage(cell(format, r.get(promptIdx)), cell(format, r.get(cotIdx)),
-                            cell(format, r.get(answerIdx)), cell(format, r.get(typeIdx)), params);
+                    String readReason = r.getString(inputWidth + 2);
+                    Staged s = readReason != null ? new Staged(readReason, null, null, null, 0, 0, BOXED_ABSENT,
+                            (byte) 0)
+                            : stage(cell(format, r.get(promptIdx)), cell(format, r.get(cotIdx)),
+                                    cell(format, r.get(answerIdx)), cell(format, r.get(typeIdx)), params);
                     Object[] out = new Object[STAGED_LEADING.size() + inputWidth];
                     out[0] = pid;
                     out[1] = pos++;
@@ -252,9 +273,13 @@ public final class FormatContractTransform {
                     out[7] = s.cotLen();
                     out[8] = s.promptLen();
                     out[9] = s.boxed();
+                    out[10] = r.get(inputWidth + 1); // line
+                    out[11] = r.get(inputWidth + 3); // read problem
+                    out[12] = r.get(inputWidth + 4); // raw record
+                    out[13] = s.issues();
                     if (packer != null) {
                         packer.add(pid, pos - 1, (String) out[2], s.type(), s.reason(), s.cotLen(), s.promptLen(),
-                                s.boxed());
+                                s.boxed(), s.issues());
                     }
                     // A kept row needs only its passthrough columns later (its turns are staged); a dropped row
                     // keeps every original column for the quarantine. Nulling the consumed cells of kept rows

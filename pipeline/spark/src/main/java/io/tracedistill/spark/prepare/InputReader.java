@@ -1,13 +1,8 @@
 package io.tracedistill.spark.prepare;
 
 import io.tracedistill.spark.Columns;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.Reader;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -17,23 +12,27 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.io.compress.CompressionCodec;
-import org.apache.hadoop.io.compress.CompressionCodecFactory;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Step 1 of prepare: list and read {@code data_path} (a file, a directory of part files or a glob; local,
  * {@code file:} or {@code s3a://}) as a {@code Dataset<Row>} whose values are kept as written.
  *
  * <ul>
- *   <li>CSV: RFC 4180 ({@code multiLine=true}, {@code quote='"'}, {@code escape='"'}: quoted fields,
- *       embedded newlines and doubled quotes), header row, every column a string (no inference), UTF-8.
- *       An empty cell reads as null, which the contract maps to pandas' NaN.</li>
- *   <li>JSON Lines: one object per line, {@code primitivesAsString=true} so {@code 5.0} stays {@code "5.0"}.</li>
+ *   <li>CSV: RFC 4180 by {@link CsvInput} (quoted fields, embedded newlines and doubled quotes), header row, every
+ *       column a string (no inference), UTF-8, columns matched by name across files. An empty cell reads as null,
+ *       which the contract maps to pandas' NaN. A record with the wrong number of fields or broken quoting is a
+ *       row with {@link #READ_REASON} {@code malformed_csv}, its line and its text.</li>
+ *   <li>JSON Lines: one object per line, {@code primitivesAsString=true} so {@code 5.0} stays {@code "5.0"}; a line
+ *       that is not one JSON object is a row with {@link #READ_REASON} {@code malformed_json}
+ *       ({@link JsonLinesInput}).</li>
  *   <li>Parquet: the file's own column types.</li>
  * </ul>
  *
@@ -46,10 +45,14 @@ public final class InputReader {
 
     /** Lists, checks the format of, and reads {@code dataPath}. Nothing is parsed until an action runs. */
     public static InputTable read(SparkSession spark, String dataPath) {
-        List<InputFile> files = listFiles(spark.sparkContext().hadoopConfiguration(), dataPath);
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        List<InputFile> files = listFiles(conf, dataPath);
         InputFormat format = formatOf(dataPath, files);
         if (format == InputFormat.CSV) {
-            checkCsvHeaders(spark.sparkContext().hadoopConfiguration(), dataPath, files);
+            return CsvInput.read(spark, dataPath, files);
+        }
+        if (format == InputFormat.JSONL) {
+            return JsonLinesInput.read(spark, dataPath, files);
         }
         String[] paths = files.stream().map(InputFile::path).toArray(String[]::new);
         Dataset<Row> raw = spark.read().format(format.sparkSource()).options(readOptions(format)).load(paths);
@@ -58,9 +61,36 @@ public final class InputReader {
             cols.add(raw.col(quote(name)));
         }
         cols.add(functions.col("_metadata.file_path").as(Columns.SOURCE_FILE));
+        for (StructField f : READ_TRAILING.fields()) {
+            if (!f.name().equals(Columns.SOURCE_FILE)) {
+                cols.add(functions.lit(null).cast(f.dataType()).as(f.name()));
+            }
+        }
         Dataset<Row> rows = raw.select(cols.toArray(new Column[0]));
-        return new InputTable(dataPath, format, files, raw.schema(), rows);
+        return new InputTable(dataPath, format, files, raw.schema(), rows, null);
     }
+
+    /** The read table's row identity and read problems, after the input's own columns. */
+    public static final String LINE = "__td_line";
+    /** A row the reader could not read as a record: {@link QuarantineReason#MALFORMED_CSV} etc., else null. */
+    public static final String READ_REASON = "__td_read_reason";
+    /** What was wrong with it ({@code "5 fields where the header has 4"}), else null. */
+    public static final String READ_DETAIL = "__td_read_detail";
+    /** Its text as written, else null. */
+    public static final String READ_RAW = "__td_read_raw";
+
+    /**
+     * The columns every read table has after the input's own: {@link Columns#SOURCE_FILE}, then the 1-based
+     * physical line where the record starts (CSV and JSON Lines; null for Parquet), then the read problem
+     * (reason, detail, raw text; null for a row that was read).
+     */
+    public static final StructType READ_TRAILING = new StructType(new StructField[] {
+        DataTypes.createStructField(Columns.SOURCE_FILE, DataTypes.StringType, false),
+        DataTypes.createStructField(LINE, DataTypes.LongType, true),
+        DataTypes.createStructField(READ_REASON, DataTypes.StringType, true),
+        DataTypes.createStructField(READ_DETAIL, DataTypes.StringType, true),
+        DataTypes.createStructField(READ_RAW, DataTypes.StringType, true),
+    });
 
     /** The Spark reader options for a format. */
     public static Map<String, String> readOptions(InputFormat format) {
@@ -156,80 +186,6 @@ public final class InputReader {
             }
         }
         return format;
-    }
-
-    /**
-     * CSV parts are read by column position under the first file's header (Spark's CSV source), so a
-     * part whose columns are in another order, or that lacks one, would silently put answers in the
-     * type column. Reads each part's header record (one record per file, decompressed as Spark would)
-     * and fails naming the part and both headers unless every header equals the first file's.
-     *
-     * @throws InputSchemaException naming the part, its header and the first file's header
-     */
-    static void checkCsvHeaders(Configuration conf, String dataPath, List<InputFile> files) {
-        List<String> first = null;
-        for (InputFile f : files) {
-            List<String> header = csvHeader(conf, f.path());
-            if (first == null) {
-                first = header;
-            } else if (!header.equals(first)) {
-                List<String> missing = new ArrayList<>(first);
-                missing.removeAll(header);
-                String why = missing.isEmpty() ? "its columns are in another order" : "it lacks " + missing;
-                throw new InputSchemaException("CSV part '" + f.path() + "' has header " + header + " but the first"
-                        + " part '" + files.get(0).path() + "' has " + first + " (" + why + "); the parts of data_path '"
-                        + dataPath + "' are read by column position, so every part must have the first part's header"
-                        + " in the same order: rewrite that part with header " + first);
-            }
-        }
-    }
-
-    /** The header record of a CSV file: RFC 4180 fields (quotes, doubled quotes, newlines inside quotes). */
-    static List<String> csvHeader(Configuration conf, String file) {
-        Path p = new Path(file);
-        try {
-            FileSystem fs = p.getFileSystem(conf);
-            CompressionCodec codec = new CompressionCodecFactory(conf).getCodec(p);
-            try (InputStream raw = fs.open(p);
-                 Reader in = new BufferedReader(new InputStreamReader(codec == null ? raw : codec.createInputStream(raw),
-                         StandardCharsets.UTF_8))) {
-                List<String> fields = new ArrayList<>();
-                StringBuilder cell = new StringBuilder();
-                boolean quoted = false;
-                int c = in.read();
-                if (c == '\uFEFF') {
-                    c = in.read();
-                }
-                for (; c != -1; c = in.read()) {
-                    if (quoted) {
-                        if (c != '"') {
-                            cell.append((char) c);
-                        } else {
-                            in.mark(1);
-                            if (in.read() == '"') {
-                                cell.append('"');
-                            } else {
-                                in.reset();
-                                quoted = false;
-                            }
-                        }
-                    } else if (c == '"') {
-                        quoted = true;
-                    } else if (c == ',') {
-                        fields.add(cell.toString());
-                        cell.setLength(0);
-                    } else if (c == '\n' || c == '\r') {
-                        break;
-                    } else {
-                        cell.append((char) c);
-                    }
-                }
-                fields.add(cell.toString());
-                return fields;
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot read the header of CSV part '" + file + "': " + e.getMessage(), e);
-        }
     }
 
     private static InputFile toInputFile(FileStatus s) {

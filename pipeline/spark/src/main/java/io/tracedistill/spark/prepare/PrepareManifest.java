@@ -63,9 +63,39 @@ public final class PrepareManifest {
         input.put("format", in.table().format().name().toLowerCase(java.util.Locale.ROOT));
         input.put("rows", n);
         ArrayNode files = input.putArray("files");
-        for (InputFile file : in.table().files()) {
-            files.addObject().put("path", Redaction.text(file.path())).put("size_bytes", file.sizeBytes())
+        List<FileLines> lines = in.table().fileLines();
+        long physical = 0;
+        long header = 0;
+        long records = 0;
+        long blank = 0;
+        for (int i = 0; i < in.table().files().size(); i++) {
+            InputFile file = in.table().files().get(i);
+            ObjectNode fo = files.addObject().put("path", Redaction.text(file.path())).put("size_bytes", file.sizeBytes())
                     .put("modified_millis", file.modifiedMillis());
+            if (!lines.isEmpty()) {
+                FileLines l = lines.get(i);
+                if (!l.accountedFor()) {
+                    throw new IllegalStateException("Input file '" + Redaction.text(file.path()) + "' has " + l.lines()
+                            + " physical lines but the read accounts for " + (l.headerLines() + l.recordLines()
+                            + l.blankLines()) + " (header " + l.headerLines() + ", records " + l.recordLines()
+                            + ", blank " + l.blankLines() + "); please report this with the file");
+                }
+                fo.put("physical_lines", l.lines()).put("header_lines", l.headerLines())
+                        .put("record_lines", l.recordLines()).put("blank_lines", l.blankLines())
+                        .put("rows", l.records()).put("malformed_rows", l.malformed());
+                physical += l.lines();
+                header += l.headerLines();
+                records += l.recordLines();
+                blank += l.blankLines();
+            }
+        }
+        if (!lines.isEmpty()) {
+            // Every physical line is in a header, a row (kept or quarantined; a malformed row is one line) or a blank
+            // line, and every row is counted below: physical_lines = header_lines + record_lines + blank_lines.
+            input.put("physical_lines", physical);
+            input.put("header_lines", header);
+            input.put("record_lines", records);
+            input.put("blank_lines", blank);
         }
         input.put("fingerprint", fingerprint(in.table().files()));
         input.put("fingerprint_method", "sha256 over 'path\\tsize\\tmtime\\n' per file, in path order");
@@ -99,6 +129,10 @@ public final class PrepareManifest {
                 tc.cot.add(sum.cotLen()[g]);
                 tc.prompt.add(sum.promptLen()[g]);
                 tc.boxed[sum.boxed()[g]]++;
+                int issues = sum.targetIssues()[g];
+                for (TargetIssue issue : TargetIssue.in(issues)) {
+                    tc.targetIssues.merge(issue.code(), 1L, Long::sum);
+                }
             } else {
                 tc.quarantined++;
                 tc.reasons.merge(r, 1L, Long::sum);
@@ -170,6 +204,7 @@ public final class PrepareManifest {
             ArrayNode g = near.addArray();
             group.forEach(g::add);
         }
+        targetIssues(dq.putObject("target_issues"), sum, s.strictData());
         ArrayNode dqt = dq.putArray("per_type");
         for (Map.Entry<String, TypeCounts> e : perType.entrySet()) {
             e.getValue().qualityJson(dqt.addObject().put("type", e.getKey()));
@@ -180,6 +215,90 @@ public final class PrepareManifest {
         contract.put("min_cot_len", s.minCotLen());
         root.set("resolved_config", Manifests.JSON.valueToTree(s.resolvedConfig()));
         return root;
+    }
+
+    /** Examples of each target issue kind in the manifest and the warning. */
+    static final int TARGET_ISSUE_EXAMPLES = 3;
+
+    /**
+     * {@code data_quality.target_issues}: per {@link TargetIssue} kind, how many kept rows have it (all kinds listed,
+     * zeros too), with up to {@link #TARGET_ISSUE_EXAMPLES} examples (file and 0-based row); under {@code strict_data}
+     * such rows are quarantined instead, so they are counted under {@code counts.drop_reasons}.
+     */
+    private static void targetIssues(ObjectNode o, StagedSummaryCodec.InputSummary sum, boolean strict) {
+        o.put("scope", "kept rows");
+        o.put("strict_data", strict);
+        Map<TargetIssue, Long> counts = targetIssueCounts(sum);
+        ObjectNode c = o.putObject("counts");
+        counts.forEach((k, v) -> c.put(k.code(), v));
+        ObjectNode ex = o.putObject("examples");
+        targetIssueExamples(sum).forEach((k, list) -> {
+            ArrayNode a = ex.putArray(k.code());
+            for (int g : list) {
+                a.addObject().put("file", Redaction.text(sum.files().get(sum.fileOfRow()[g])))
+                        .put("row", sum.sourceRow()[g]);
+            }
+        });
+    }
+
+    /** Kept rows per target issue kind, every kind in declaration order. */
+    static Map<TargetIssue, Long> targetIssueCounts(StagedSummaryCodec.InputSummary sum) {
+        Map<TargetIssue, Long> out = new java.util.EnumMap<>(TargetIssue.class);
+        for (TargetIssue t : TargetIssue.values()) {
+            out.put(t, 0L);
+        }
+        for (int g = 0; g < sum.rows(); g++) {
+            if (sum.reason()[g] == null) {
+                for (TargetIssue t : TargetIssue.in(sum.targetIssues()[g])) {
+                    out.merge(t, 1L, Long::sum);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Up to {@link #TARGET_ISSUE_EXAMPLES} kept input rows per kind that has any, in input row order. */
+    static Map<TargetIssue, List<Integer>> targetIssueExamples(StagedSummaryCodec.InputSummary sum) {
+        Map<TargetIssue, List<Integer>> out = new java.util.EnumMap<>(TargetIssue.class);
+        for (int g = 0; g < sum.rows(); g++) {
+            if (sum.reason()[g] == null) {
+                for (TargetIssue t : TargetIssue.in(sum.targetIssues()[g])) {
+                    List<Integer> l = out.computeIfAbsent(t, k -> new ArrayList<>());
+                    if (l.size() < TARGET_ISSUE_EXAMPLES) {
+                        l.add(g);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The warning for kept rows with malformed targets, or null when there are none: counts per kind, examples
+     * (file and row) and the fix.
+     */
+    static String targetIssueWarning(StagedSummaryCodec.InputSummary sum) {
+        Map<TargetIssue, List<Integer>> ex = targetIssueExamples(sum);
+        if (ex.isEmpty()) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder("rows kept with a malformed training target (the reference keeps them"
+                + " too): ");
+        boolean first = true;
+        for (Map.Entry<TargetIssue, Long> e : targetIssueCounts(sum).entrySet()) {
+            if (e.getValue() == 0) {
+                continue;
+            }
+            sb.append(first ? "" : "; ").append(e.getKey().code()).append(' ').append(e.getValue()).append(" (e.g.");
+            first = false;
+            for (int g : ex.get(e.getKey())) {
+                sb.append(' ').append(Redaction.text(sum.files().get(sum.fileOfRow()[g]))).append(" row ")
+                        .append(sum.sourceRow()[g]);
+            }
+            sb.append(')');
+        }
+        return sb.append(". Fix those answers/texts in the input, or set strict_data: true to quarantine such rows")
+                .toString();
     }
 
     /** Per-phase block: rows, effective batch, shard files in position order. */
@@ -231,6 +350,7 @@ public final class PrepareManifest {
         final IntBag cot = new IntBag();
         final IntBag prompt = new IntBag();
         final long[] boxed = new long[3];
+        final Map<String, Long> targetIssues = new TreeMap<>();
 
         void toJson(ObjectNode o, boolean withHeldOut) {
             o.put("input", input);
@@ -251,6 +371,8 @@ public final class PrepareManifest {
             o.put("boxed_disagrees", boxed[FormatContractTransform.BOXED_DISAGREES]);
             o.put("boxed_absent", boxed[FormatContractTransform.BOXED_ABSENT]);
             o.put("disagree_rate", kept == 0 ? 0.0 : boxed[FormatContractTransform.BOXED_DISAGREES] / (double) kept);
+            ObjectNode ti = o.putObject("target_issues");
+            targetIssues.forEach(ti::put);
             lengths(o.putObject("trace_len_codepoints"), cot.sorted());
             lengths(o.putObject("prompt_len_codepoints"), prompt.sorted());
         }

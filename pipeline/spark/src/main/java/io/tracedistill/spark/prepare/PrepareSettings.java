@@ -24,6 +24,7 @@ import java.util.Objects;
  * @param columns config {@code columns}
  * @param promptSuffix config {@code prompt_suffix}
  * @param minCotLen config {@code min_cot_len}
+ * @param strictData config {@code strict_data}: quarantine rows whose target is malformed ({@link TargetIssue})
  * @param shuffle config {@code shuffle} (two-phase split shuffle)
  * @param shardFormat config {@code shard_format}
  * @param effectiveBatch1 phase 1 per_device_train_batch_size × gradient_accumulation_steps × world_size
@@ -34,7 +35,7 @@ import java.util.Objects;
  *     of the prepare step's fingerprint
  */
 public record PrepareSettings(String dataPath, String outputDir, List<String> hardTypes, BigInteger seed,
-        ColumnKeys columns, String promptSuffix, int minCotLen, boolean shuffle, ShardFormat shardFormat,
+        ColumnKeys columns, String promptSuffix, int minCotLen, boolean strictData, boolean shuffle, ShardFormat shardFormat,
         int effectiveBatch1, int effectiveBatch2, int rowsPerShard, double holdoutFraction,
         @Canonical.NotFingerprinted Map<String, Object> resolvedConfig) {
 
@@ -55,12 +56,12 @@ public record PrepareSettings(String dataPath, String outputDir, List<String> ha
         resolvedConfig = resolvedConfig == null ? Map.of() : resolvedConfig;
     }
 
-    /** Without a held-out slice ({@code holdout_fraction} 0). */
+    /** Without a held-out slice ({@code holdout_fraction} 0) and without {@code strict_data}. */
     public PrepareSettings(String dataPath, String outputDir, List<String> hardTypes, BigInteger seed,
             ColumnKeys columns, String promptSuffix, int minCotLen, boolean shuffle, ShardFormat shardFormat,
             int effectiveBatch1, int effectiveBatch2, int rowsPerShard, Map<String, Object> resolvedConfig) {
-        this(dataPath, outputDir, hardTypes, seed, columns, promptSuffix, minCotLen, shuffle, shardFormat, effectiveBatch1,
-                effectiveBatch2, rowsPerShard, 0.0, resolvedConfig);
+        this(dataPath, outputDir, hardTypes, seed, columns, promptSuffix, minCotLen, false, shuffle, shardFormat,
+                effectiveBatch1, effectiveBatch2, rowsPerShard, 0.0, resolvedConfig);
     }
 
     /**
@@ -74,49 +75,54 @@ public record PrepareSettings(String dataPath, String outputDir, List<String> ha
     }
 
     public PrepareSettings withRowsPerShard(int rows) {
-        return new PrepareSettings(dataPath, outputDir, hardTypes, seed, columns, promptSuffix, minCotLen, shuffle,
+        return new PrepareSettings(dataPath, outputDir, hardTypes, seed, columns, promptSuffix, minCotLen, strictData, shuffle,
                 shardFormat, effectiveBatch1, effectiveBatch2, rows, holdoutFraction, resolvedConfig);
     }
 
     public PrepareSettings withShardFormat(ShardFormat f) {
-        return new PrepareSettings(dataPath, outputDir, hardTypes, seed, columns, promptSuffix, minCotLen, shuffle, f,
+        return new PrepareSettings(dataPath, outputDir, hardTypes, seed, columns, promptSuffix, minCotLen, strictData, shuffle, f,
                 effectiveBatch1, effectiveBatch2, rowsPerShard, holdoutFraction, resolvedConfig);
     }
 
     public PrepareSettings withHoldoutFraction(double f) {
-        return new PrepareSettings(dataPath, outputDir, hardTypes, seed, columns, promptSuffix, minCotLen, shuffle,
+        return new PrepareSettings(dataPath, outputDir, hardTypes, seed, columns, promptSuffix, minCotLen, strictData, shuffle,
                 shardFormat, effectiveBatch1, effectiveBatch2, rowsPerShard, f, resolvedConfig);
     }
 
+    public PrepareSettings withStrictData(boolean strict) {
+        return new PrepareSettings(dataPath, outputDir, hardTypes, seed, columns, promptSuffix, minCotLen, strict, shuffle,
+                shardFormat, effectiveBatch1, effectiveBatch2, rowsPerShard, holdoutFraction, resolvedConfig);
+    }
+
     public PrepareSettings withColumns(ColumnKeys c) {
-        return new PrepareSettings(dataPath, outputDir, hardTypes, seed, c, promptSuffix, minCotLen, shuffle,
+        return new PrepareSettings(dataPath, outputDir, hardTypes, seed, c, promptSuffix, minCotLen, strictData, shuffle,
                 shardFormat, effectiveBatch1, effectiveBatch2, rowsPerShard, holdoutFraction, resolvedConfig);
     }
 
     public PrepareSettings withOutputDir(String dir) {
-        return new PrepareSettings(dataPath, dir, hardTypes, seed, columns, promptSuffix, minCotLen, shuffle,
+        return new PrepareSettings(dataPath, dir, hardTypes, seed, columns, promptSuffix, minCotLen, strictData, shuffle,
                 shardFormat, effectiveBatch1, effectiveBatch2, rowsPerShard, holdoutFraction, resolvedConfig);
     }
 
     public PrepareSettings withDataPath(String path) {
-        return new PrepareSettings(path, outputDir, hardTypes, seed, columns, promptSuffix, minCotLen, shuffle,
+        return new PrepareSettings(path, outputDir, hardTypes, seed, columns, promptSuffix, minCotLen, strictData, shuffle,
                 shardFormat, effectiveBatch1, effectiveBatch2, rowsPerShard, holdoutFraction, resolvedConfig);
     }
 
     public PrepareSettings withResolvedConfig(Map<String, Object> cfg) {
-        return new PrepareSettings(dataPath, outputDir, hardTypes, seed, columns, promptSuffix, minCotLen, shuffle,
+        return new PrepareSettings(dataPath, outputDir, hardTypes, seed, columns, promptSuffix, minCotLen, strictData, shuffle,
                 shardFormat, effectiveBatch1, effectiveBatch2, rowsPerShard, holdoutFraction, cfg);
     }
 
     /**
      * The settings of a run config: {@code data_path}, {@code output_dir}, {@code hard_types}, {@code seed},
-     * {@code columns}, {@code prompt_suffix}, {@code min_cot_len}, {@code shuffle}, {@code shard_format}, and the
+     * {@code columns}, {@code prompt_suffix}, {@code min_cot_len}, {@code strict_data}, {@code shuffle}, {@code shard_format}, and the
      * effective batch of each phase ({@code per_device_train_batch_size × gradient_accumulation_steps ×
      * world_size}); the resolved config, secrets masked ({@link RunConfig#toRedactedMap()}), goes into the manifest.
      */
     public static PrepareSettings from(RunConfig cfg) {
         return new PrepareSettings(cfg.data().dataPath(), cfg.output().outputDir(), cfg.data().hardTypes(), BigInteger.valueOf(cfg.seed()),
-                cfg.data().columns(), cfg.data().promptSuffix(), cfg.data().minCotLen(), cfg.data().shuffle(), cfg.output().shardFormat(),
+                cfg.data().columns(), cfg.data().promptSuffix(), cfg.data().minCotLen(), cfg.data().strictData(), cfg.data().shuffle(), cfg.output().shardFormat(),
                 cfg.train().effectiveBatch(Phase.PHASE1), cfg.train().effectiveBatch(Phase.PHASE2),
                 ShardWriter.DEFAULT_ROWS_PER_SHARD, cfg.heldOut().fraction(), cfg.toRedactedMap());
     }

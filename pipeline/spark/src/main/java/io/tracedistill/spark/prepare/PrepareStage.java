@@ -72,7 +72,7 @@ public final class PrepareStage {
             CollectionAccumulator<byte[]> summaries = spark.sparkContext().collectionAccumulator(
                     "tracedistill prepare: staged summaries");
             Dataset<Row> staged = FormatContractTransform.transform(table, schema,
-                    new FormatContractTransform.Params(s.promptSuffix(), s.minCotLen()), summaries);
+                    new FormatContractTransform.Params(s.promptSuffix(), s.minCotLen(), s.strictData()), summaries);
             ShardWriter.writeStaged(staged, tmp + "/staged");
             Dataset<Row> stagedBack = spark.read().schema(FormatContractTransform.stagedSchema(schema.input()))
                     .parquet(tmp + "/staged");
@@ -124,6 +124,11 @@ public final class PrepareStage {
             List<ShardFiles.Shard> shh = held == 0 ? List.of()
                     : ShardFiles.publish(conf, tmp + "/" + OutputLayout.HELD_OUT, heldOut, s.shardFormat());
             ShardFiles.deleteIfExists(conf, tmp);
+
+            String targetWarning = PrepareManifest.targetIssueWarning(split.summary());
+            if (targetWarning != null) {
+                System.getLogger(PrepareStage.class.getName()).log(System.Logger.Level.WARNING, targetWarning);
+            }
 
             // 6) the manifest, last.
             Manifests.writeAtomically(conf, manifest, PrepareManifest.build(new PrepareManifest.Inputs(s, table, schema,

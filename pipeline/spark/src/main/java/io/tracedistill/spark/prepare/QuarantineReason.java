@@ -2,8 +2,9 @@ package io.tracedistill.spark.prepare;
 
 /**
  * The reasons prepare adds to the format contract's own {@link io.tracedistill.contract.DropReason} codes.
- * Every quarantined row carries exactly one reason, checked in this order: {@link #BAD_ENCODING}, then the
- * contract's reasons (missing/nan/empty/short cot), then {@link #MISSING_TYPE}.
+ * Every quarantined row carries exactly one reason, checked in this order: {@link #MALFORMED_CSV} or {@link #MALFORMED_JSON} (the
+ * record could not be read), {@link #BAD_ENCODING}, then the contract's reasons (missing/nan/empty/short cot), then
+ * {@link #MISSING_TYPE}.
  */
 public final class QuarantineReason {
     private QuarantineReason() {}
@@ -20,4 +21,17 @@ public final class QuarantineReason {
      * prepare quarantines them instead, since an unlabelled row cannot be stratified meaningfully.
      */
     public static final String MISSING_TYPE = "missing_type";
+
+    /**
+     * A CSV record that cannot be read as a row: its field count differs from the header's (an unquoted comma too
+     * many shifts every later cell), or its quoting breaks (a stray quote). The quarantine keeps its file, first line,
+     * the problem and its raw text; the reference's pandas would raise or keep the shifted cells.
+     */
+    public static final String MALFORMED_CSV = "malformed_csv";
+
+    /**
+     * A JSON Lines line that is not one JSON object (cut off, trailing text, an array or a bare value). The quarantine
+     * keeps its file, line, the parser's message and its text; Spark's JSON source would fail the whole job.
+     */
+    public static final String MALFORMED_JSON = "malformed_json";
 }

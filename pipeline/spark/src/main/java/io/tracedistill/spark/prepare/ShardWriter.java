@@ -78,7 +78,7 @@ public final class ShardWriter {
         return parts;
     }
 
-    /** The quarantine rows (original columns + reason, source_file, source_row), in input row order. */
+    /** The quarantine rows (original columns + {@link Columns#QUARANTINE_TRAILING}), in input row order. */
     public static void writeQuarantine(Dataset<Row> staged, Broadcast<RowAssignment> assignment, CheckedSchema schema,
             ShardFormat format, String dir, long rows, int rowsPerShard) {
         List<StructField> fields = new ArrayList<>(List.of(schema.quarantine().fields()));
@@ -90,7 +90,8 @@ public final class ShardWriter {
         List<org.apache.spark.sql.Column> cols = new ArrayList<>();
         for (StructField f : FormatContractTransform.STAGED_LEADING.fields()) {
             boolean needed = List.of(FormatContractTransform.PID, FormatContractTransform.POS, Columns.SOURCE_FILE,
-                    FormatContractTransform.STAGED_REASON).contains(f.name());
+                    FormatContractTransform.STAGED_REASON, InputReader.LINE, InputReader.READ_DETAIL,
+                    InputReader.READ_RAW).contains(f.name());
             cols.add(needed ? functions.col(f.name()) : functions.lit(null).cast(f.dataType()).as(f.name()));
         }
         for (StructField f : schema.input().fields()) {
@@ -269,7 +270,7 @@ public final class ShardWriter {
         write(ordered, format, dir);
     }
 
-    /** Staged dropped row → original columns + reason, source_file, source_row, input row. */
+    /** Staged dropped row → original columns + reason, source_file, source_row, source_line, quarantine_detail, raw_record, input row. */
     private static final class QuarantineFn implements MapPartitionsFunction<Row, Row> {
         private static final long serialVersionUID = 1L;
         private final Broadcast<RowAssignment> assignment;
@@ -294,14 +295,17 @@ public final class ShardWriter {
                 public Row next() {
                     Row r = rows.next();
                     int g = a.inputRow(r.getInt(0), r.getLong(1));
-                    Object[] out = new Object[inputWidth + 4];
+                    Object[] out = new Object[inputWidth + 7];
                     for (int i = 0; i < inputWidth; i++) {
                         out[i] = r.get(lead + i);
                     }
                     out[inputWidth] = r.getString(3); // reason
                     out[inputWidth + 1] = r.getString(2); // source_file
                     out[inputWidth + 2] = (long) a.sourceRow(g);
-                    out[inputWidth + 3] = (long) g;
+                    out[inputWidth + 3] = r.get(10); // source_line
+                    out[inputWidth + 4] = r.get(11); // detail
+                    out[inputWidth + 5] = r.get(12); // raw_record
+                    out[inputWidth + 6] = (long) g;
                     return RowFactory.create(out);
                 }
             };

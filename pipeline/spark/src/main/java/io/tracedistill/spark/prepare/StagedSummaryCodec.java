@@ -2,6 +2,7 @@ package io.tracedistill.spark.prepare;
 
 import static io.tracedistill.spark.prepare.FormatContractTransform.BOXED;
 import static io.tracedistill.spark.prepare.FormatContractTransform.COT_LEN;
+import static io.tracedistill.spark.prepare.FormatContractTransform.ISSUES;
 import static io.tracedistill.spark.prepare.FormatContractTransform.PID;
 import static io.tracedistill.spark.prepare.FormatContractTransform.POS;
 import static io.tracedistill.spark.prepare.FormatContractTransform.PROMPT_LEN;
@@ -33,7 +34,7 @@ import org.apache.spark.sql.Row;
  * type, reason, lengths, boxed flag) to the driver and puts the rows in input row order ({@link InputRowOrder}).
  *
  * <p>Each read partition packs its rows into one compact blob ({@link SummaryPacker}: three string dictionaries, then
- * ~22 bytes per row), so the driver receives a handful of byte arrays instead of a million {@code Row} objects. The
+ * ~34 bytes per row), so the driver receives a handful of byte arrays instead of a million {@code Row} objects. The
  * blobs come either as a by-product of the staged write ({@link #fromStagingBlobs}: {@link FormatContractTransform}
  * adds them to an accumulator) or, when those are incomplete, from a scan of the staged copy
  * ({@link #collectWithIdentity}).
@@ -43,7 +44,13 @@ public final class StagedSummaryCodec {
 
     /** The driver-side summary of every input row, in input row order. */
     public record InputSummary(List<String> files, int[] fileOfRow, int[] sourceRow, String[] type, String[] reason,
-            int[] cotLen, int[] promptLen, byte[] boxed) {
+            int[] cotLen, int[] promptLen, byte[] boxed, byte[] targetIssues) {
+        /** A summary without target issues (hand-made summaries in tests). */
+        public InputSummary(List<String> files, int[] fileOfRow, int[] sourceRow, String[] type, String[] reason,
+                int[] cotLen, int[] promptLen, byte[] boxed) {
+            this(files, fileOfRow, sourceRow, type, reason, cotLen, promptLen, boxed, new byte[type.length]);
+        }
+
         public int rows() {
             return type.length;
         }
@@ -62,8 +69,9 @@ public final class StagedSummaryCodec {
 
     /** Step 1 with the read-identity map. */
     public static Collected collectWithIdentity(Dataset<Row> staged) {
-        Dataset<Row> proj = staged.select(PID, POS, Columns.SOURCE_FILE, STAGED_TYPE, STAGED_REASON, COT_LEN, PROMPT_LEN, BOXED);
-        // Each partition packs its rows into one compact blob (dictionary-coded strings, ~22 bytes per row), so the
+        Dataset<Row> proj = staged.select(PID, POS, Columns.SOURCE_FILE, STAGED_TYPE, STAGED_REASON, COT_LEN, PROMPT_LEN, BOXED,
+                ISSUES);
+        // Each partition packs its rows into one compact blob (dictionary-coded strings, ~34 bytes per row), so the
         // driver receives a handful of byte arrays instead of a million Row objects.
         return decode(proj.mapPartitions(new PackFn(), Encoders.BINARY()).collectAsList());
     }
@@ -113,6 +121,7 @@ public final class StagedSummaryCodec {
         IntList cot = new IntList();
         IntList prompt = new IntList();
         IntList boxed = new IntList();
+        IntList issues = new IntList();
         List<String> type = new ArrayList<>();
         List<String> reason = new ArrayList<>();
         for (byte[] blob : blobs) {
@@ -147,6 +156,7 @@ public final class StagedSummaryCodec {
                     cot.add(in.readInt());
                     prompt.add(in.readInt());
                     boxed.add(in.readByte());
+                    issues.add(in.readByte());
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException("Cannot decode the staged summary", e);
@@ -182,6 +192,8 @@ public final class StagedSummaryCodec {
         int[] cotOut = new int[n];
         int[] promptOut = new int[n];
         byte[] boxedOut = new byte[n];
+        byte[] issuesOut = new byte[n];
+        int[] issuesA = issues.toArray();
         int[] cotA = cot.toArray();
         int[] promptA = prompt.toArray();
         int[] boxedA = boxed.toArray();
@@ -199,10 +211,11 @@ public final class StagedSummaryCodec {
             cotOut[g] = cotA[i];
             promptOut[g] = promptA[i];
             boxedOut[g] = (byte) boxedA[i];
+            issuesOut[g] = (byte) issuesA[i];
             byPidPos[pidA[i]][posA[i]] = g;
         }
         InputSummary s = new InputSummary(List.of(sortedFiles), fileOfRow, sourceRow, typeOut, reasonOut, cotOut,
-                promptOut, boxedOut);
+                promptOut, boxedOut, issuesOut);
         return new Collected(s, byPidPos);
     }
 
@@ -224,7 +237,7 @@ public final class StagedSummaryCodec {
             while (rows.hasNext()) {
                 Row r = rows.next();
                 p.add(r.getInt(0), r.getLong(1), r.getString(2), r.isNullAt(3) ? null : r.getString(3),
-                        r.isNullAt(4) ? null : r.getString(4), r.getInt(5), r.getInt(6), r.getByte(7));
+                        r.isNullAt(4) ? null : r.getString(4), r.getInt(5), r.getInt(6), r.getByte(7), r.getByte(8));
             }
             return List.of(p.toBlob()).iterator();
         }
@@ -232,7 +245,7 @@ public final class StagedSummaryCodec {
 
     /**
      * One partition's summary rows as a compact blob: three string dictionaries (files, types, reasons), the row
-     * count, then per row pid, position, file/type/reason codes (-1 = null), cot and prompt lengths, boxed flag.
+     * count, then per row pid, position, file/type/reason codes (-1 = null), cot and prompt lengths, boxed flag, target issue set ({@link TargetIssue}).
      */
     static final class SummaryPacker {
         private final Map<String, Integer> files = new LinkedHashMap<>();
@@ -242,7 +255,8 @@ public final class StagedSummaryCodec {
         private final DataOutputStream out = new DataOutputStream(body);
         private int n;
 
-        void add(int pid, long pos, String file, String type, String reason, int cotLen, int promptLen, byte boxed) {
+        void add(int pid, long pos, String file, String type, String reason, int cotLen, int promptLen, byte boxed,
+                byte issues) {
             try {
                 out.writeInt(pid);
                 out.writeLong(pos);
@@ -252,6 +266,7 @@ public final class StagedSummaryCodec {
                 out.writeInt(cotLen);
                 out.writeInt(promptLen);
                 out.writeByte(boxed);
+                out.writeByte(issues);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

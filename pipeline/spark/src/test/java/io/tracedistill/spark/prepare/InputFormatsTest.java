@@ -59,6 +59,41 @@ class InputFormatsTest extends SparkTestBase {
         assertEquals("reasoning three\n</think>\n\\boxed{true}", assistant(rows.get(2)));
     }
 
+    /** Issue 17: a malformed JSONL line gave ~300 lines of Spark trace; now it is quarantined with file and line. */
+    @Test
+    void malformedJsonLinesAreQuarantinedWithFileAndLine() throws IOException {
+        Path f = dir.resolve("data.jsonl");
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 6; i++) {
+            text.append("{\"prompt\":\"q").append(i).append("\",\"generated_cot\":\"a long enough reasoning trace\","
+                    + "\"answer\":").append(i).append(",\"type\":\"").append(i % 2 == 0 ? "h" : "e").append("\"}\n");
+            if (i == 1) {
+                text.append("{\"prompt\":\"cut off\",\"generated_cot\":\"x\n");        // line 3
+            }
+            if (i == 3) {
+                text.append("\n{\"prompt\":\"q\",\"type\":\"h\"} trailing\n[1, 2]\n"); // lines 6 (blank), 7, 8
+            }
+        }
+        Files.writeString(f, text.toString());
+        PrepareResult r = PrepareStage.run(spark, PrepareSettings.defaults(f.toString(), dir.resolve("out").toString(),
+                List.of("h"), 0), null);
+        assertEquals(9, r.inputRows(), "6 objects + 3 malformed lines; the blank line is no row");
+        assertEquals(3, r.dropReasons().get(QuarantineReason.MALFORMED_JSON));
+        List<Row> q = spark.read().parquet(r.quarantineDir()).collectAsList();
+        List<String> got = q.stream().map(x -> x.getLong(x.fieldIndex(Columns.SOURCE_LINE)) + " "
+                + x.getString(x.fieldIndex(Columns.QUARANTINE_DETAIL))).toList();
+        System.out.println("quarantine: " + got);
+        assertEquals(3, got.size(), got.toString());
+        assertTrue(got.get(0).startsWith("3 line 3: Unexpected end-of-input"), got.get(0));
+        assertTrue(got.get(1).startsWith("7 line 7: ") && got.get(1).contains("trailing"), got.get(1));
+        assertEquals("8 line 8: a JSON array, not an object; each line must be one {...} object", got.get(2));
+        assertEquals("[1, 2]", q.get(2).getString(q.get(2).fieldIndex(Columns.RAW_RECORD)));
+        var m = io.tracedistill.spark.Manifests.read(spark.sparkContext().hadoopConfiguration(), r.manifestPath());
+        assertEquals(10, m.get("input").get("physical_lines").asLong());
+        assertEquals(1, m.get("input").get("blank_lines").asLong());
+        assertEquals(9, m.get("input").get("record_lines").asLong());
+    }
+
     @Test
     void parquetKeepsPythonTypes() {
         StructType schema = new StructType(new StructField[] {
