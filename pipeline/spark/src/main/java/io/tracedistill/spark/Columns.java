@@ -46,7 +46,7 @@ public final class Columns {
     /** long: 1-based physical line where the row's record starts in {@link #SOURCE_FILE} (CSV, JSON Lines; else null). */
     public static final String SOURCE_LINE = "source_line";
     /** string: what was wrong with a record that could not be read ({@code line 7: 5 fields where ...}), else null. */
-    public static final String QUARANTINE_DETAIL = "detail";
+    public static final String QUARANTINE_DETAIL = "quarantine_detail";
     /** string: the text as written of a record that could not be read, else null. */
     public static final String RAW_RECORD = "raw_record";
 
