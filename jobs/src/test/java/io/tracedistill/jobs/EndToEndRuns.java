@@ -64,9 +64,20 @@ final class EndToEndRuns {
 
     /** {@code tracedistill --cfg cfg}: must exit 0; returns what it printed. */
     static String run(Path cfg) {
+        return run(new String[] {"--cfg", cfg.toString()});
+    }
+
+    /** {@code tracedistill <command> --cfg cfg <options>}: must exit 0; returns what it printed. */
+    static String run(Path cfg, String command, String... options) {
+        List<String> args = new ArrayList<>(List.of(command, "--cfg", cfg.toString()));
+        args.addAll(List.of(options));
+        return run(args.toArray(new String[0]));
+    }
+
+    private static String run(String[] args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Cli.run(new String[] {"--cfg", cfg.toString()}, new PrintStream(out, true, StandardCharsets.UTF_8),
+        int code = Cli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         String text = out.toString(StandardCharsets.UTF_8);
         assertEquals(0, code, "exit code; stdout:\n" + text + "\nstderr:\n" + err.toString(StandardCharsets.UTF_8));

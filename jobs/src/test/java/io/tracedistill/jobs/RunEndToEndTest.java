@@ -4,6 +4,9 @@ package io.tracedistill.jobs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,23 +65,11 @@ class RunEndToEndTest {
         String refused = err.toString(StandardCharsets.UTF_8);
         assertEquals(1, code, refused);
         assertTrue(refused.contains("phase1 already finished") && refused.contains("--resume --force"), refused);
-        String forced = run(cfg, "train", "--resume", "--force", "--set", "phase1.learning_rate=3.0e-3");
+        String forced = EndToEndRuns.run(cfg, "train", "--resume", "--force", "--set", "phase1.learning_rate=3.0e-3");
         assertTrue(forced.contains("[train] --force: phase1 finished under other settings") && forced.contains("[train] done"),
                 forced);
         assertTrue(!java.util.Arrays.equals(adapterBefore, Files.readAllBytes(out.resolve("adapter/adapter_model.safetensors"))),
                 "retrained under the new learning rate");
-    }
-
-    private static String run(Path cfg, String command, String... more) {
-        List<String> args = new ArrayList<>(List.of(command, "--cfg", cfg.toString()));
-        args.addAll(List.of(more));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Cli.run(args.toArray(new String[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        String text = out.toString(StandardCharsets.UTF_8);
-        assertEquals(0, code, "exit code; stdout:\n" + text + "\nstderr:\n" + err.toString(StandardCharsets.UTF_8));
-        return text;
     }
 
     private static List<String> zipEntries(Path zip) throws Exception {
