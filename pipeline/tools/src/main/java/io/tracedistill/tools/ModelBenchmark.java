@@ -8,6 +8,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.tracedistill.model.CausalLm;
 import io.tracedistill.model.HfConfig;
+import io.tracedistill.model.LanguageModel;
+import io.tracedistill.model.families.ModelFamilies;
 import io.tracedistill.peft.LoraConfig;
 import io.tracedistill.peft.LoraModel;
 import io.tracedistill.train.CausalLmLoss;
@@ -25,15 +27,18 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Times one LoRA training step (forward + loss + backward; frozen base, LoRA on all 7 projections) of a
- * random Qwen2-shaped model, for {@code scripts/bench-model}, through the trainer's own forward and loss
- * ({@link LoraTrainableModel}, {@link CausalLmLoss}: {@code lm_head} on the supervised rows only).
- * {@code scripts/bench/torch_reference.py} times the same model and step in plain PyTorch eager (full logits,
- * the same mean loss). Prints one JSON line.
+ * Times one LoRA training step (forward + loss + backward; frozen base, fresh LoRA) for {@code scripts/bench-model},
+ * through the trainer's own forward, loss and backward ({@link LoraTrainableModel},
+ * {@link CausalLmLoss#backward}: {@code lm_head} on the supervised rows only). Either a random Qwen2-shaped model
+ * with LoRA on all 7 projections ({@code scripts/bench/torch_reference.py} times the same model and step in plain
+ * PyTorch eager: full logits, the same mean loss), or a checkpoint folder ({@code --model DIR}, e.g. tiny-nemotron-h)
+ * with LoRA on {@code --targets} ({@code scripts/bench/nemotron_h_reference.py} times transformers' eager
+ * {@code NemotronHForCausalLM} on the same folder). Prints one JSON line.
  *
  * <pre>
  * ModelBenchmark --hidden 256 --ff 1280 --heads 4 --kv-heads 2 --layers 4 --vocab 259 --seq 128 --batch 4
  *                --rank 8 --steps 20 --warmup 3 --threads 2
+ * ModelBenchmark --model pipeline/testdata/fixtures/tiny-nemotron-h --targets q_proj,k_proj,... --seq 128 --batch 4
  * </pre>
  *
  * Thread count must be set before the PyTorch engine starts, so this sets
@@ -51,6 +56,8 @@ public final class ModelBenchmark {
         a.put("threads", "2");
         a.put("seed", "0");
         a.put("profile", ""); // a file: PyTorch's profiler trace (chrome://tracing JSON) of the measured steps
+        a.put("model", ""); // a HF checkpoint folder instead of the random Qwen2 model (its vocab replaces --vocab)
+        a.put("targets", ""); // comma-separated LoRA targets with --model (PEFT suffix rule)
         for (int i = 0; i + 1 < args.length; i += 2) {
             String key = args[i].replaceFirst("^--", "");
             if (!a.containsKey(key)) {
@@ -78,29 +85,42 @@ public final class ModelBenchmark {
                 false, 32768, false, true, false, -1, List.of());
         Engine.getInstance().setRandomSeed((int) seed);
         try (NDManager manager = NDManager.newBaseManager()) {
-            // 1. Random base weights (N(0, 0.02), norms = 1) under HF names.
-            Map<String, NDArray> w = new LinkedHashMap<>();
-            int qOut = heads * cfg.headDim();
-            int kvOut = kvHeads * cfg.headDim();
-            w.put("model.embed_tokens.weight", manager.randomNormal(0, 0.02f, new Shape(vocab, hidden), ai.djl.ndarray.types.DataType.FLOAT32));
-            for (int l = 0; l < layers; l++) {
-                String p = "model.layers." + l + ".";
-                w.put(p + "input_layernorm.weight", manager.ones(new Shape(hidden)));
-                w.put(p + "post_attention_layernorm.weight", manager.ones(new Shape(hidden)));
-                put(w, manager, p + "self_attn.q_proj", qOut, hidden, true);
-                put(w, manager, p + "self_attn.k_proj", kvOut, hidden, true);
-                put(w, manager, p + "self_attn.v_proj", kvOut, hidden, true);
-                put(w, manager, p + "self_attn.o_proj", hidden, qOut, false);
-                put(w, manager, p + "mlp.gate_proj", ff, hidden, false);
-                put(w, manager, p + "mlp.up_proj", ff, hidden, false);
-                put(w, manager, p + "mlp.down_proj", hidden, ff, false);
+            LoraModel lora;
+            long baseParams;
+            if (!a.get("model").isEmpty()) {
+                if (a.get("targets").isEmpty()) {
+                    throw new IllegalArgumentException("--model needs --targets (comma-separated LoRA target names)");
+                }
+                LanguageModel lm = ModelFamilies.load(Path.of(a.get("model")), manager);
+                vocab = lm.vocabSize();
+                baseParams = lm.parameters().values().stream().mapToLong(NDArray::size).sum();
+                lora = LoraModel.inject(lm, new LoraConfig(rank, 2 * rank, 0.0, List.of(a.get("targets").split(",")), false),
+                        seed, manager);
+            } else {
+                // 1. Random base weights (N(0, 0.02), norms = 1) under HF names, LoRA on all 7 projections.
+                Map<String, NDArray> w = new LinkedHashMap<>();
+                int qOut = heads * cfg.headDim();
+                int kvOut = kvHeads * cfg.headDim();
+                w.put("model.embed_tokens.weight", manager.randomNormal(0, 0.02f, new Shape(vocab, hidden), ai.djl.ndarray.types.DataType.FLOAT32));
+                for (int l = 0; l < layers; l++) {
+                    String p = "model.layers." + l + ".";
+                    w.put(p + "input_layernorm.weight", manager.ones(new Shape(hidden)));
+                    w.put(p + "post_attention_layernorm.weight", manager.ones(new Shape(hidden)));
+                    put(w, manager, p + "self_attn.q_proj", qOut, hidden, true);
+                    put(w, manager, p + "self_attn.k_proj", kvOut, hidden, true);
+                    put(w, manager, p + "self_attn.v_proj", kvOut, hidden, true);
+                    put(w, manager, p + "self_attn.o_proj", hidden, qOut, false);
+                    put(w, manager, p + "mlp.gate_proj", ff, hidden, false);
+                    put(w, manager, p + "mlp.up_proj", ff, hidden, false);
+                    put(w, manager, p + "mlp.down_proj", hidden, ff, false);
+                }
+                w.put("model.norm.weight", manager.ones(new Shape(hidden)));
+                w.put("lm_head.weight", manager.randomNormal(0, 0.02f, new Shape(vocab, hidden), ai.djl.ndarray.types.DataType.FLOAT32));
+                baseParams = w.values().stream().mapToLong(NDArray::size).sum();
+                CausalLm lm = CausalLm.fromWeights(cfg, w, manager, "random");
+                lora = LoraModel.inject(lm, new LoraConfig(rank, 2 * rank, 0.0,
+                        List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"), false), seed, manager);
             }
-            w.put("model.norm.weight", manager.ones(new Shape(hidden)));
-            w.put("lm_head.weight", manager.randomNormal(0, 0.02f, new Shape(vocab, hidden), ai.djl.ndarray.types.DataType.FLOAT32));
-            long baseParams = w.values().stream().mapToLong(NDArray::size).sum();
-            CausalLm lm = CausalLm.fromWeights(cfg, w, manager, "random");
-            LoraModel lora = LoraModel.inject(lm, new LoraConfig(rank, 2 * rank, 0.0,
-                    List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"), false), seed, manager);
             long loraParams = lora.trainableParameters().values().stream().mapToLong(NDArray::size).sum();
 
             TrainableModel model = new LoraTrainableModel(lora);
@@ -133,8 +153,8 @@ public final class ModelBenchmark {
                     NDArray x = step.create(ids, new Shape(batch, seq));                     // [B, T]
                     NDArray mask = step.ones(new Shape(batch, seq), DataType.INT64);        // [B, T], no padding
                     NDArray states = model.hiddenStates(x, mask, null);                     // [B, T, H]
-                    NDArray loss = CausalLmLoss.normalised(model, states, targets, targets.count()); // scalar
-                    gc.backward(loss);
+                    NDArray loss = CausalLmLoss.backward(model, gc, states, targets, targets.count(),
+                            CausalLmLoss.CHUNK_ROWS); // scalar, back-propagated as the trainer does
                     lastLoss = loss.getFloat();
                 }
                 long t1 = System.nanoTime();
@@ -153,11 +173,11 @@ public final class ModelBenchmark {
             double[] cpuSorted = cpuTimes.stream().mapToDouble(Double::doubleValue).sorted().toArray();
             double cpuMedian = cpuSorted[cpuSorted.length / 2];
             System.out.println(String.format(Locale.ROOT,
-                    "{\"impl\":\"djl\",\"base_params\":%d,\"lora_params\":%d,\"batch\":%d,\"seq\":%d,\"threads\":%d,"
+                    "{\"impl\":\"djl\",\"model\":\"%s\",\"base_params\":%d,\"lora_params\":%d,\"batch\":%d,\"seq\":%d,\"threads\":%d,"
                             + "\"steps\":%d,\"ms_per_step_median\":%.2f,\"ms_per_step_mean\":%.2f,\"cpu_ms_per_step_median\":%.2f,"
                             + "\"tokens_per_s\":%.1f,"
                             + "\"loss\":%.5f,\"peak_rss_mb\":%.1f}",
-                    baseParams, loraParams, batch, seq, threads, steps, median, mean, cpuMedian, batch * seq / (median / 1000.0),
+                    a.get("model").isEmpty() ? "random qwen2" : Path.of(a.get("model")).getFileName(), baseParams, loraParams, batch, seq, threads, steps, median, mean, cpuMedian, batch * seq / (median / 1000.0),
                     lastLoss, peakRssMb()));
         }
     }
