@@ -10,7 +10,7 @@ import java.util.Objects;
  * @param overall        counts over every eval row
  * @param byType         counts per type, in code-point order of the type label
  * @param decoded        rows that were decoded
- * @param notDecoded     rows not decoded, per reason code ({@code prompt_too_long}, {@code template_error})
+ * @param notDecoded     rows not decoded, per reason code ({@code prompt_too_long}, {@code template_error}, {@code malformed_input})
  * @param hitMaxNewTokens decoded rows that stopped at {@code max_new_tokens} instead of an eos id
  * @param newTokens      generated tokens over all decoded rows
  */

@@ -63,7 +63,7 @@ class EvalUnitsTest {
     @Test
     void skipReasonCodes() {
         assertEquals(SkipReason.TEMPLATE_ERROR, SkipReason.fromCode("template_error"));
-        assertEquals("Unknown eval skip reason 'nope'; expected one of [prompt_too_long, template_error]",
+        assertEquals("Unknown eval skip reason 'nope'; expected one of [prompt_too_long, template_error, malformed_input]",
                 assertThrows(IllegalArgumentException.class, () -> SkipReason.fromCode("nope")).getMessage());
     }
 

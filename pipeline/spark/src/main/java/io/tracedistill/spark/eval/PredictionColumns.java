@@ -36,7 +36,7 @@ public final class PredictionColumns {
     public static final String NUM_NEW_TOKENS = "num_new_tokens";
     /** string: {@code eos}, {@code max_new_tokens} or {@code not_decoded}. */
     public static final String FINISH = "finish";
-    /** string, null when decoded: {@code prompt_too_long} or {@code template_error}. */
+    /** string, null when decoded: {@code prompt_too_long}, {@code template_error} or {@code malformed_input}. */
     public static final String SKIP_REASON = "reason";
 
     /** The leading columns, in order. */
