@@ -119,13 +119,22 @@ final class Mamba2Mixer extends Mixer {
         NDArray aCol = a.reshape(1, nh, 1);
         List<NDArray> ys = new ArrayList<>();
         int chunk = cfg.chunkSize();
-        for (long c0 = 0; c0 < t; c0 += chunk) {
-            long c1 = Math.min(t, c0 + chunk);
-            long len = c1 - c0;
-            NDArray xc = xh.get(new NDIndex(":, :, {}:{}, :", c0, c1));           // [B, nh, L, P]
-            NDArray dtc = dth.get(new NDIndex(":, :, {}:{}", c0, c1));            // [B, nh, L]
-            NDArray bc = bh.get(new NDIndex(":, :, {}:{}, :", c0, c1));           // [B, nh, L, N]
-            NDArray cc = ch.get(new NDIndex(":, :, {}:{}, :", c0, c1));           // [B, nh, L, N]
+        // The chunks along T, cut by one split per tensor: one slice per chunk would make autograd write each
+        // chunk's gradient into a zero tensor of the whole [B, nh, T, ·] (slice_backward), T/chunk times over.
+        long[] cuts = new long[(int) ((t - 1) / chunk)];
+        for (int i = 0; i < cuts.length; i++) {
+            cuts[i] = (long) (i + 1) * chunk;
+        }
+        NDList xs = cuts.length == 0 ? new NDList(xh) : xh.split(cuts, 2);
+        NDList dts = cuts.length == 0 ? new NDList(dth) : dth.split(cuts, 2);
+        NDList bs = cuts.length == 0 ? new NDList(bh) : bh.split(cuts, 2);
+        NDList cs = cuts.length == 0 ? new NDList(ch) : ch.split(cuts, 2);
+        for (int ci = 0; ci < xs.size(); ci++) {
+            NDArray xc = xs.get(ci);                                              // [B, nh, L, P]
+            NDArray dtc = dts.get(ci);                                            // [B, nh, L]
+            NDArray bc = bs.get(ci);                                              // [B, nh, L, N]
+            NDArray cc = cs.get(ci);                                              // [B, nh, L, N]
+            long len = xc.getShape().get(2);
             NDArray acum = dtc.mul(aCol).cumSum(2);                               // [B, nh, L], decreasing
             // decay[t, s] = exp(acum_t - acum_s) for s <= t, else 0 (masked before exp: no overflow).
             NDArray tril = lowerTriangle(m, len);                                 // [L, L] 1/0
