@@ -150,7 +150,7 @@ public final class Cli {
         a.options(Set.of(), Set.of()); // the step commands take no options of their own
         try (JobContext ctx = JobContext.open(a, out); OutputDirGuard guard = OutputDirGuard.acquire(ctx)) {
             Pipeline.run(ctx, steps);
-            out.println(Redaction.text("outputs under " + ctx.outputDir().toAbsolutePath()));
+            out.println(Redaction.text("outputs under " + ctx.outputDirShown()));
         }
         return 0;
     }

@@ -1,12 +1,14 @@
 package io.tracedistill.jobs;
 
+import io.tracedistill.run.RunPath;
 import io.tracedistill.eval.ArmSpec;
+import io.tracedistill.peft.PeftAdapter;
+import io.tracedistill.spark.RunFiles;
 import io.tracedistill.spark.prepare.InputReader;
 import io.tracedistill.spark.prepare.PrepareManifest;
 import io.tracedistill.spark.eval.EvalResult;
 import io.tracedistill.spark.eval.EvalStage;
 
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -33,17 +35,20 @@ final class EvalStep implements Step {
         Map<String, String> files = new TreeMap<>();
         files.put("eval_files", PrepareManifest.fingerprint(InputReader.listFiles(
                 ctx.spark().sparkContext().hadoopConfiguration(), ctx.cfg().eval().path().orElseThrow())));
-        Path model = Path.of(ctx.cfg().model().baseModel());
-        files.putAll(StepLedger.modelFiles(model));
+        files.putAll(ctx.baseModelFiles());
         for (ArmSpec arm : settings(ctx).settings().arms()) {
-            arm.adapterPath().ifPresent(a -> files.put("adapter:" + a, StepLedger.fileHash(a.resolve("adapter_model.safetensors"))));
+            if (arm.adapterDir() != null) {
+                RunPath weights = new RunPath(arm.adapterDir()).resolve(PeftAdapter.WEIGHTS_FILE);
+                files.put("adapter:" + arm.adapterDir(), weights.isLocal() ? StepLedger.fileHash(weights.toLocalPath())
+                        : new RunFiles(ctx.spark().sparkContext().hadoopConfiguration()).sha256(weights));
+            }
         }
         return files;
     }
 
     @Override
-    public Path marker(JobContext ctx) {
-        return ctx.layout().evalReportJson().toLocalPath();
+    public RunPath marker(JobContext ctx) {
+        return ctx.layout().evalReportJson();
     }
 
     @Override

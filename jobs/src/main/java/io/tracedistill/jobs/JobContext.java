@@ -5,12 +5,14 @@ import io.tracedistill.config.RunConfig;
 import io.tracedistill.run.OutputLayout;
 import io.tracedistill.spark.SparkSessions;
 
-import java.io.IOException;
+import io.tracedistill.run.RunPath;
+import io.tracedistill.spark.NodeLocalCache;
+import io.tracedistill.spark.RunFiles;
+import java.util.Map;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import org.apache.hadoop.conf.Configuration;
 
 import org.apache.spark.sql.SparkSession;
 
@@ -27,8 +29,8 @@ public final class JobContext implements AutoCloseable {
     private final boolean force;
     private final boolean resume;
     private final PrintStream out;
-    private final StepLedger ledger;
     private SparkSessions.JobSession spark;
+    private RunFiles files;
 
     public JobContext(RunConfig cfg, Path cfgPath, boolean force, boolean resume, PrintStream out) {
         this.cfg = cfg;
@@ -36,7 +38,6 @@ public final class JobContext implements AutoCloseable {
         this.force = force;
         this.resume = resume;
         this.out = out;
-        this.ledger = new StepLedger(layout().stepLedger().toLocalPath());
     }
 
     /**
@@ -69,8 +70,21 @@ public final class JobContext implements AutoCloseable {
         return out;
     }
 
+    /** The step ledger, {@code output_dir/.steps/}, on output_dir's file system. */
     public StepLedger ledger() {
-        return ledger;
+        return new StepLedger(files(), layout().stepLedger());
+    }
+
+    /**
+     * output_dir's file system: for a plain path or {@code file:} the Hadoop configuration of this JVM (a plain path
+     * is then the default file system of the cluster's {@code core-site.xml}, as Spark reads it) without starting
+     * Spark; for any other URI Spark's Hadoop configuration ({@code spark.hadoop.*}: S3A endpoints and credentials).
+     */
+    public RunFiles files() {
+        if (files == null) {
+            files = new RunFiles(layout().root().isLocal() ? new Configuration() : spark().sparkContext().hadoopConfiguration());
+        }
+        return files;
     }
 
     /** Where each output of this run lives under {@code output_dir}. */
@@ -78,9 +92,31 @@ public final class JobContext implements AutoCloseable {
         return OutputLayout.of(cfg.output().outputDir());
     }
 
-    /** {@code output_dir} as a local path (the ledger, training outputs and reports are still local files). */
-    public Path outputDir() {
-        return layout().root().toLocalPath();
+    /**
+     * {@code base_model} as a local folder on this node: the configured path, or for any other Hadoop URI
+     * ({@code s3a://}, {@code hdfs://}, {@code dbfs:/}) its verified copy in the node-local cache.
+     */
+    public Path baseModelDir() {
+        RunPath model = new RunPath(cfg.model().baseModel());
+        if (model.isLocal()) {
+            return model.toLocalPath();
+        }
+        return NodeLocalCache.localFolder(new RunFiles(spark().sparkContext().hadoopConfiguration()), model, "base_model");
+    }
+
+    /**
+     * What a step's fingerprint records of {@code base_model}: {@link StepLedger#modelFiles} of a local folder; of
+     * a copied one the name of its copy, which is the hash of the source's listing (names, sizes, times, checksums).
+     */
+    public Map<String, String> baseModelFiles() {
+        Path dir = baseModelDir();
+        return new RunPath(cfg.model().baseModel()).isLocal() ? StepLedger.modelFiles(dir)
+                : Map.of("model/listing", dir.getFileName().toString());
+    }
+
+    /** {@code output_dir} fully qualified ({@code file:/abs/path}, {@code s3a://bucket/run}), for messages. */
+    public String outputDirShown() {
+        return files().qualify(layout().root()).uri();
     }
 
     /**
@@ -99,16 +135,10 @@ public final class JobContext implements AutoCloseable {
         return spark.session();
     }
 
-    /** Writes {@code output_dir/resolved_config.yaml}, next to every output the run produces. */
+    /** Writes {@code output_dir/resolved_config.yaml}, next to every output the run produces (atomically). */
     public void writeResolvedConfig() {
-        try {
-            Files.createDirectories(outputDir());
-            Files.writeString(layout().resolvedConfig().toLocalPath(),
-                    "# Resolved from " + cfgPath + " (every key, defaults included)\n" + cfg.toYaml(),
-                    StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write resolved_config.yaml under " + outputDir(), e);
-        }
+        files().writeAtomically(layout().resolvedConfig(),
+                ("# Resolved from " + cfgPath + " (every key, defaults included)\n" + cfg.toYaml()).getBytes(StandardCharsets.UTF_8));
     }
 
     @Override

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Instant;
@@ -53,13 +52,9 @@ final class OutputDirGuard implements AutoCloseable {
         this.lock = lock;
     }
 
-    /** The guard for {@code ctx}'s output_dir (Hadoop configuration from Spark only for a non-local URI). */
+    /** The guard for {@code ctx}'s output_dir, on its file system ({@link JobContext#files()}). */
     static OutputDirGuard acquire(JobContext ctx) {
-        String dir = ctx.cfg().output().outputDir();
-        String scheme = URI.create(dir.replace(" ", "%20")).getScheme();
-        boolean local = scheme == null || scheme.equals("file") || scheme.length() == 1; // C:\ on Windows
-        Configuration conf = local ? new Configuration() : ctx.spark().sparkContext().hadoopConfiguration();
-        return acquire(dir, conf, ctx.cfg().fingerprint(), java.nio.file.Path.of("").toAbsolutePath(), ctx.out());
+        return acquire(ctx.cfg().output().outputDir(), ctx.files().conf(), ctx.cfg().fingerprint(), java.nio.file.Path.of("").toAbsolutePath(), ctx.out());
     }
 
     /**

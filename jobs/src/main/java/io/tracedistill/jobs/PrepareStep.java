@@ -1,12 +1,12 @@
 package io.tracedistill.jobs;
 
+import io.tracedistill.run.RunPath;
 import io.tracedistill.spark.prepare.InputReader;
 import io.tracedistill.spark.prepare.PrepareManifest;
 import io.tracedistill.spark.prepare.PrepareResult;
 import io.tracedistill.spark.prepare.PrepareStage;
 import io.tracedistill.spark.prepare.PrepareSettings;
 
-import java.nio.file.Path;
 import java.util.Map;
 
 /** Step 1: CoT table → {@code output_dir/prepared/} (see {@link PrepareStage}). */
@@ -29,8 +29,8 @@ final class PrepareStep implements Step {
     }
 
     @Override
-    public Path marker(JobContext ctx) {
-        return ctx.layout().preparedManifest().toLocalPath();
+    public RunPath marker(JobContext ctx) {
+        return ctx.layout().preparedManifest();
     }
 
     @Override

@@ -1,6 +1,6 @@
 package io.tracedistill.jobs;
 
-import java.nio.file.Path;
+import io.tracedistill.run.RunPath;
 import java.util.Map;
 
 /**
@@ -38,7 +38,7 @@ public interface Step {
     }
 
     /** The file written last by the step; its presence (with a matching fingerprint) means "done". */
-    Path marker(JobContext ctx);
+    RunPath marker(JobContext ctx);
 
     /** Runs the step and returns a one-paragraph summary for the console. */
     String run(JobContext ctx) throws Exception;

@@ -4,13 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tracedistill.config.Canonical;
+import io.tracedistill.run.RunPath;
+import io.tracedistill.spark.RunFiles;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -32,39 +33,40 @@ import java.util.TreeMap;
 public final class StepLedger {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Path dir;
+    private final RunFiles files;
+    private final RunPath dir;
 
-    /** @param dir the ledger directory, {@code output_dir/.steps} ({@code OutputLayout#stepLedger}) */
-    public StepLedger(Path dir) {
+    /**
+     * @param files the run's file system (any Hadoop URI: the ledger lives beside the outputs it vouches for)
+     * @param dir   the ledger directory, {@code output_dir/.steps} ({@code OutputLayout#stepLedger})
+     */
+    public StepLedger(RunFiles files, RunPath dir) {
+        this.files = files;
         this.dir = dir;
     }
 
     /** True when {@code step} finished before with exactly {@code fingerprint} and {@code marker} exists. */
-    public boolean isDone(String step, String fingerprint, Path marker) {
-        Path f = dir.resolve(step + ".json");
-        if (!Files.isRegularFile(f) || !Files.exists(marker)) {
+    public boolean isDone(String step, String fingerprint, RunPath marker) {
+        RunPath f = dir.resolve(step + ".json");
+        if (!files.isFile(f) || !files.exists(marker)) {
             return false;
         }
         try {
-            JsonNode n = JSON.readTree(f.toFile());
+            JsonNode n = JSON.readTree(files.read(f));
             return fingerprint.equals(n.path("fingerprint").asText());
-        } catch (IOException e) {
+        } catch (IOException | UncheckedIOException e) {
             return false; // an unreadable record means "not done": the step simply runs again
         }
     }
 
-    /** Records that {@code step} finished with {@code fingerprint}; atomic (temp file + move). */
+    /** Records that {@code step} finished with {@code fingerprint}; atomic ({@link RunFiles#write}). */
     public void markDone(String step, String fingerprint) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("step", step);
+        n.put("fingerprint", fingerprint);
+        n.put("finished_at", Instant.now().toString());
         try {
-            Files.createDirectories(dir);
-            ObjectNode n = JSON.createObjectNode();
-            n.put("step", step);
-            n.put("fingerprint", fingerprint);
-            n.put("finished_at", Instant.now().toString());
-            Path tmp = dir.resolve(step + ".json.tmp");
-            JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), n);
-            Files.move(tmp, dir.resolve(step + ".json"), StandardCopyOption.REPLACE_EXISTING,
-                    StandardCopyOption.ATOMIC_MOVE);
+            files.writeAtomically(dir.resolve(step + ".json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the step ledger under " + dir, e);
         }
@@ -72,11 +74,7 @@ public final class StepLedger {
 
     /** Forgets {@code step} (its outputs are about to be rewritten). */
     public void forget(String step) {
-        try {
-            Files.deleteIfExists(dir.resolve(step + ".json"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        files.delete(dir.resolve(step + ".json"));
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.tracedistill.jobs;
 
+import io.tracedistill.run.RunPath;
 import io.tracedistill.spark.tokenize.ChatTemplateTurnRenderer;
 import io.tracedistill.spark.tokenize.TokenizeResult;
 import io.tracedistill.spark.tokenize.TokenizeSettings;
@@ -24,18 +25,18 @@ final class TokenizeStep implements Step {
 
     @Override
     public Map<String, String> inputFiles(JobContext ctx) {
-        Path model = Path.of(ctx.cfg().model().baseModel());
+        Path model = ctx.baseModelDir();
         Map<String, String> files = new TreeMap<>();
         files.put("tokenizer.json", StepLedger.fileHash(model.resolve("tokenizer.json")));
         files.put("tokenizer_config.json", StepLedger.fileHash(model.resolve("tokenizer_config.json")));
         files.put("chat_template.jinja", StepLedger.fileHash(model.resolve("chat_template.jinja")));
-        files.put("prepared_manifest", StepLedger.fileHash(ctx.layout().preparedManifest().toLocalPath()));
+        files.put("prepared_manifest", ctx.files().sha256(ctx.layout().preparedManifest()));
         return files;
     }
 
     @Override
-    public Path marker(JobContext ctx) {
-        return ctx.layout().tokensManifest().toLocalPath();
+    public RunPath marker(JobContext ctx) {
+        return ctx.layout().tokensManifest();
     }
 
     @Override

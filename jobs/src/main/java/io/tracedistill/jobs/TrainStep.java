@@ -2,12 +2,18 @@ package io.tracedistill.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tracedistill.config.LoraSection;
 import io.tracedistill.config.TrainOn;
+import io.tracedistill.peft.PeftAdapter;
 import io.tracedistill.run.OutputLayout;
 import io.tracedistill.run.Phase;
+import io.tracedistill.run.RunPath;
+import io.tracedistill.spark.ModelFolders;
+import io.tracedistill.spark.RunFiles;
 import io.tracedistill.spark.tokenize.ChatTemplateTurnRenderer;
 import io.tracedistill.spark.tokenize.TokenizeStage;
 import io.tracedistill.spark.train.ExecutorTraining;
+import io.tracedistill.spark.train.LocalRunMirror;
 import io.tracedistill.spark.train.SparkTokenShardReader;
 import io.tracedistill.tokens.HfTokenizer;
 import io.tracedistill.train.InProcessCollective;
@@ -17,7 +23,6 @@ import io.tracedistill.train.TrainReport;
 import io.tracedistill.train.TrainRun;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -42,49 +47,58 @@ final class TrainStep implements Step {
     @Override
     public Map<String, String> inputFiles(JobContext ctx) {
         Map<String, String> files = new TreeMap<>();
-        Path model = Path.of(ctx.cfg().model().baseModel());
-        files.putAll(StepLedger.modelFiles(model));
-        files.put("tokens_manifest", StepLedger.fileHash(ctx.layout().tokensManifest().toLocalPath()));
-        ctx.cfg().lora().initAdapter().ifPresent(a ->
-                files.put("init_adapter_weights", StepLedger.fileHash(Path.of(a).resolve("adapter_model.safetensors"))));
+        files.putAll(ctx.baseModelFiles());
+        files.put("tokens_manifest", ctx.files().sha256(ctx.layout().tokensManifest()));
+        ctx.cfg().lora().initAdapter().ifPresent(a -> {
+            RunPath weights = new RunPath(a).resolve(PeftAdapter.WEIGHTS_FILE);
+            files.put("init_adapter_weights", weights.isLocal() ? StepLedger.fileHash(weights.toLocalPath())
+                    : new RunFiles(ctx.spark().sparkContext().hadoopConfiguration()).sha256(weights));
+        });
         return files;
     }
 
     @Override
-    public Path marker(JobContext ctx) {
-        return ctx.layout().report().toLocalPath();
+    public RunPath marker(JobContext ctx) {
+        return ctx.layout().report();
     }
 
     @Override
     public String run(JobContext ctx) throws IOException {
         OutputLayout layout = ctx.layout();
-        Path modelDir = Path.of(ctx.cfg().model().baseModel());
-        Path tokensManifestFile = layout.tokensManifest().toLocalPath();
-        if (!Files.isRegularFile(tokensManifestFile)) {
+        RunFiles files = ctx.files();
+        Path modelDir = ctx.baseModelDir();
+        RunPath tokensManifestFile = layout.tokensManifest();
+        if (!files.isFile(tokensManifestFile)) {
             throw new IllegalStateException("No " + tokensManifestFile + ": the tokenize step has not completed for output_dir "
-                    + ctx.outputDir() + "; run tokenize first (tracedistill tokenize --cfg " + ctx.cfgPath() + "), or run"
+                    + ctx.outputDirShown() + "; run tokenize first (tracedistill tokenize --cfg " + ctx.cfgPath() + "), or run"
                     + " all steps with tracedistill run");
         }
-        checkTokensMatchModel(TrainRun.readManifest(tokensManifestFile), tokensManifestFile, modelDir);
+        Map<String, Object> prepared = readManifest(files, layout.preparedManifest());
+        Map<String, Object> tokensManifest = readManifest(files, tokensManifestFile);
+        checkTokensMatchModel(tokensManifest, tokensManifestFile.uri(), modelDir);
         String format = ctx.cfg().output().shardFormat().sparkSource();
-        Map<String, Object> prepared = TrainRun.readManifest(layout.preparedManifest().toLocalPath());
-        Map<String, Object> tokensManifest = TrainRun.readManifest(layout.tokensManifest().toLocalPath());
         // The held-out slice (holdout_fraction > 0): tokenize wrote tokens/heldout.
-        Path heldOutDir = layout.tokensHeldOut().toLocalPath();
-        boolean heldOut = Files.isDirectory(heldOutDir);
+        RunPath heldOutDir = layout.tokensHeldOut();
+        boolean heldOut = files.isDirectory(heldOutDir);
         if (ctx.cfg().executorTraining().trainOn() == TrainOn.EXECUTORS) {
+            if (!layout.root().isLocal()) {
+                throw new IllegalArgumentException("train_on: executors writes output_dir from rank 0 with file APIs, but"
+                        + " output_dir is " + ctx.outputDirShown() + ": set output_dir to a folder every executor mounts"
+                        + " (a shared file system, /dbfs/...), or use train_on: driver, which trains in a local copy and"
+                        + " uploads to any Hadoop file system");
+            }
             if (heldOut) {
                 System.getLogger(TrainStep.class.getName()).log(System.Logger.Level.WARNING, "train_on: executors does not"
                         + " evaluate the held-out slice during training yet (train_on: driver does); " + heldOutDir + " is not used");
             }
             // One barrier task per rank; rank 0 writes the outputs and its summary comes back here.
-            return ExecutorTraining.run(ctx.spark(), ctx.cfg(), ctx.cfg().toYaml(), ctx.outputDir(), modelDir, padTokenId(modelDir),
-                    ctx.resume(), prepared, tokensManifest, TrainStep::summary);
+            return ExecutorTraining.run(ctx.spark(), ctx.cfg(), ctx.cfg().toYaml(), layout.root().toLocalPath(), modelDir,
+                    padTokenId(modelDir), ctx.resume(), prepared, tokensManifest, TrainStep::summary);
         }
-        TrainRun.Outputs o;
+        String summary;
         try {
-            o = trainInDriver(ctx, layout, format, modelDir, heldOut ? heldOutDir : null, ctx.resume(), prepared,
-                    tokensManifest);
+            summary = trainInDriver(ctx, layout, files, format, modelDir, heldOut ? heldOutDir : null, ctx.resume(),
+                    prepared, tokensManifest);
         } catch (PhaseSettingsChangedException e) {
             if (!ctx.force()) {
                 throw e;
@@ -92,22 +106,49 @@ final class TrainStep implements Step {
             // --resume --force: a finished phase ran under other settings, so nothing of it can be reused.
             ctx.out().println("[train] --force: " + e.phase() + " finished under other settings than this run's;"
                     + " retraining both phases from the start");
-            o = trainInDriver(ctx, layout, format, modelDir, heldOut ? heldOutDir : null, false, prepared, tokensManifest);
+            summary = trainInDriver(ctx, layout, files, format, modelDir, heldOut ? heldOutDir : null, false, prepared,
+                    tokensManifest);
         }
-        return summary(o) + TrainReport.heldOutSummary(o.training(), prepared).map(h -> "\n  held-out: " + h).orElse("");
+        return summary;
     }
 
-    /** Trains in this JVM; {@code heldOutDir} is the held-out token slice, or null when there is none. */
-    private TrainRun.Outputs trainInDriver(JobContext ctx, OutputLayout layout, String format, Path modelDir,
-            Path heldOutDir, boolean resume, Map<String, Object> prepared, Map<String, Object> tokensManifest)
+    /**
+     * Trains in this JVM and returns the step's summary. DJL trains on local files: on a non-local output_dir in a
+     * node-local mirror, uploaded as it goes ({@link LocalRunMirror}). {@code heldOutDir} is the held-out token slice,
+     * or null when there is none.
+     */
+    private String trainInDriver(JobContext ctx, OutputLayout layout, RunFiles files, String format, Path modelDir,
+            RunPath heldOutDir, boolean resume, Map<String, Object> prepared, Map<String, Object> tokensManifest)
             throws IOException {
-        boolean heldOut = heldOutDir != null;
-        return TrainRun.run(settings(ctx),
-                new SparkTokenShardReader(ctx.spark(), layout.tokens(Phase.PHASE1).toLocalPath().toString(), format),
-                new SparkTokenShardReader(ctx.spark(), layout.tokens(Phase.PHASE2).toLocalPath().toString(), format),
-                heldOut ? new SparkTokenShardReader(ctx.spark(), heldOutDir.toString(), format) : null,
-                ctx.outputDir(), modelDir, padTokenId(modelDir), resume, prepared, tokensManifest, null,
-                InProcessCollective.single(), null);
+        LocalRunMirror mirror = LocalRunMirror.open(files, layout, resume);
+        TrainRun.Settings settings = settings(ctx);
+        if (settings.lora().initAdapter().filter(a -> !new RunPath(a).isLocal()).isPresent()) {
+            // init_adapter on s3a:// etc.: the trainer reads this node's copy (the fingerprint keeps the URI).
+            LoraSection l = settings.lora();
+            String local = ModelFolders.local(ctx.spark().sparkContext().hadoopConfiguration(), l.initAdapter().get(),
+                    "init_adapter").toString();
+            settings = new TrainRun.Settings(settings.seed(), settings.model(), new LoraSection(l.rank(), l.alpha(),
+                    l.dropout(), l.targetModules(), java.util.Optional.of(local)), settings.train(), settings.packageZip(),
+                    settings.baseModelNameForSubmission(), settings.resolvedConfigYaml(), settings.heldOut());
+        }
+        TrainRun.Outputs o = TrainRun.run(settings,
+                new SparkTokenShardReader(ctx.spark(), layout.tokens(Phase.PHASE1).uri(), format),
+                new SparkTokenShardReader(ctx.spark(), layout.tokens(Phase.PHASE2).uri(), format),
+                heldOutDir != null ? new SparkTokenShardReader(ctx.spark(), heldOutDir.uri(), format) : null,
+                mirror.localDir(), modelDir, padTokenId(modelDir), resume, prepared, tokensManifest,
+                mirror.listener(null), InProcessCollective.single(), null);
+        mirror.publish();
+        String summary = summary(o) + TrainReport.heldOutSummary(o.training(), prepared).map(h -> "\n  held-out: " + h).orElse("");
+        return mirror.mirrored() ? summary.replace(mirror.localDir().toAbsolutePath().toString(), ctx.outputDirShown()) : summary;
+    }
+
+    /** A manifest JSON file on output_dir's file system as a map (empty when it does not exist). */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> readManifest(RunFiles files, RunPath manifest) throws IOException {
+        if (!files.isFile(manifest)) {
+            return Map.of();
+        }
+        return new ObjectMapper().readValue(files.read(manifest), Map.class);
     }
 
     /** What the step prints: per phase, the adapters, the zip and the report. */
@@ -168,7 +209,7 @@ final class TrainStep implements Step {
      *
      * @throws IllegalStateException naming the manifest, the model directory and the fix
      */
-    static void checkTokensMatchModel(Map<String, ?> manifest, Path manifestFile, Path modelDir) {
+    static void checkTokensMatchModel(Map<String, ?> manifest, String manifestFile, Path modelDir) {
         String tokenizer;
         try (HfTokenizer tok = HfTokenizer.load(modelDir)) {
             tokenizer = tok.fingerprint();

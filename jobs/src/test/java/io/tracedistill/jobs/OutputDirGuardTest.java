@@ -99,4 +99,31 @@ class OutputDirGuardTest {
         assertTrue(Files.isDirectory(out.resolve("prepared/phase1")), "finished output stays");
         assertTrue(said.toString(StandardCharsets.UTF_8).contains("_tmp-1234"), said.toString(StandardCharsets.UTF_8));
     }
+
+    /**
+     * The guard on a file system that is not {@code file:} (the local disk under the test scheme
+     * {@code tdtest:}, opened through Hadoop as an {@code s3a://} or {@code hdfs://} output_dir is): the marker is
+     * written, the lock taken by create-if-absent and released, a second run refused, and a user's folder refused.
+     */
+    @Test
+    void markerAndLockWorkOnANonFileScheme(@TempDir Path tmp) throws Exception {
+        Configuration conf = io.tracedistill.testdata.SchemeLocalFileSystem.register(new Configuration());
+        String out = io.tracedistill.testdata.SchemeLocalFileSystem.uri(tmp.resolve("out"));
+        assertTrue(out.startsWith("tdtest:/"), out);
+        try (OutputDirGuard first = OutputDirGuard.acquire(out, conf, "fp-1", tmp, QUIET)) {
+            assertTrue(Files.readString(tmp.resolve("out").resolve(OutputDirGuard.MARKER)).contains("\"fp-1\""));
+            assertTrue(Files.readString(tmp.resolve("out").resolve(OutputDirGuard.LOCK))
+                    .contains("\"pid\" : " + ProcessHandle.current().pid()));
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> OutputDirGuard.acquire(out, conf, "fp-1", tmp, QUIET));
+            assertTrue(e.getMessage().startsWith("Another run is using output_dir tdtest:"), e.getMessage());
+        }
+        assertFalse(Files.exists(tmp.resolve("out").resolve(OutputDirGuard.LOCK)), "released");
+        assertEquals(List.of("", OutputDirGuard.MARKER), listing(tmp.resolve("out")), "no temporary or side file left");
+        Files.createDirectories(tmp.resolve("theirs"));
+        Files.writeString(tmp.resolve("theirs/notes.txt"), "mine");
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> OutputDirGuard.acquire(
+                io.tracedistill.testdata.SchemeLocalFileSystem.uri(tmp.resolve("theirs")), conf, "fp", tmp, QUIET));
+        assertTrue(refused.getMessage().contains("(notes.txt)"), refused.getMessage());
+    }
 }

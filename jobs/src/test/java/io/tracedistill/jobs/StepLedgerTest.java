@@ -1,5 +1,10 @@
 package io.tracedistill.jobs;
 
+import io.tracedistill.run.OutputLayout;
+import io.tracedistill.run.RunPath;
+import io.tracedistill.spark.RunFiles;
+import io.tracedistill.testdata.SchemeLocalFileSystem;
+import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -7,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,17 +23,40 @@ class StepLedgerTest {
 
     @Test
     void doneOnlyWithSameFingerprintAndMarker(@TempDir Path out) throws Exception {
-        StepLedger ledger = new StepLedger(out);
-        Path marker = out.resolve("prepared/manifest.json");
+        doneOnlyWithSameFingerprintAndMarker(new RunFiles(new Configuration()), out.toString(), out);
+    }
+
+    /** The same on a non-{@code file:} scheme (as on s3a:// or hdfs://): the ledger goes through Hadoop. */
+    @Test
+    void theLedgerLivesOnAnyHadoopFileSystem(@TempDir Path out) throws Exception {
+        doneOnlyWithSameFingerprintAndMarker(new RunFiles(SchemeLocalFileSystem.register(new Configuration())),
+                SchemeLocalFileSystem.uri(out), out);
+        try (Stream<Path> files = Files.walk(out)) {
+            assertEquals(List.of("prepared/manifest.json"), files.filter(Files::isRegularFile)
+                    .map(p -> out.relativize(p).toString()).sorted().toList(), "only the layout's files are left");
+        }
+    }
+
+    private static void doneOnlyWithSameFingerprintAndMarker(RunFiles files, String root, Path local) throws Exception {
+        OutputLayout layout = OutputLayout.of(root);
+        StepLedger ledger = new StepLedger(files, layout.stepLedger());
+        RunPath marker = layout.preparedManifest();
         assertFalse(ledger.isDone("prepare", "abc", marker), "nothing recorded yet");
         ledger.markDone("prepare", "abc");
+        assertTrue(Files.readString(local.resolve(".steps/prepare.json")).contains("\"abc\""));
         assertFalse(ledger.isDone("prepare", "abc", marker), "marker missing: the step's output is gone");
-        Files.createDirectories(marker.getParent());
-        Files.writeString(marker, "{}");
+        Files.createDirectories(local.resolve("prepared"));
+        Files.writeString(local.resolve("prepared/manifest.json"), "{}");
         assertTrue(ledger.isDone("prepare", "abc", marker));
         assertFalse(ledger.isDone("prepare", "abd", marker), "changed inputs re-run the step");
+        ledger.markDone("prepare", "abd");
+        assertTrue(ledger.isDone("prepare", "abd", marker), "a second record replaces the first");
+        try (Stream<Path> files2 = Files.list(local.resolve(".steps"))) {
+            assertEquals(List.of("prepare.json"), files2.map(p -> p.getFileName().toString()).toList(),
+                    "no temporary or .crc file beside the record");
+        }
         ledger.forget("prepare");
-        assertFalse(ledger.isDone("prepare", "abc", marker));
+        assertFalse(ledger.isDone("prepare", "abd", marker));
     }
 
     @Test

@@ -50,19 +50,19 @@ class TrainPreconditionsTest {
         Map<String, Object> manifest = Map.of("tokenizer_fingerprint", tokenizer, "chat_template_fingerprint", template,
                 "chat_date", "2025-07-10");
         Path manifestFile = dir.resolve("tokens/manifest.json");
-        TrainStep.checkTokensMatchModel(manifest, manifestFile, model); // same files: accepted
+        TrainStep.checkTokensMatchModel(manifest, manifestFile.toString(), model); // same files: accepted
 
         String cfg = Files.readString(model.resolve("tokenizer_config.json"));
         Files.writeString(model.resolve("tokenizer_config.json"), cfg.replace("<|im_start|>", "<|im_start|> "));
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> TrainStep.checkTokensMatchModel(manifest, manifestFile, model));
+                () -> TrainStep.checkTokensMatchModel(manifest, manifestFile.toString(), model));
         assertTrue(e.getMessage().contains("chat template") && e.getMessage().contains(manifestFile.toString())
                 && e.getMessage().contains("run tokenize again"), e.getMessage());
 
         Files.writeString(model.resolve("tokenizer_config.json"), cfg);
         Files.writeString(model.resolve("tokenizer.json"), Files.readString(model.resolve("tokenizer.json")) + "\n");
         IllegalStateException t = assertThrows(IllegalStateException.class,
-                () -> TrainStep.checkTokensMatchModel(manifest, manifestFile, model));
+                () -> TrainStep.checkTokensMatchModel(manifest, manifestFile.toString(), model));
         assertTrue(t.getMessage().contains("tokenizer (tokenizer.json)"), t.getMessage());
     }
 }

@@ -25,8 +25,10 @@ import java.util.Objects;
  * </pre>
  *
  * <p>{@code output_dir} is held as a {@link RunPath}: any Hadoop path string (plain path, {@code file:},
- * {@code s3a://}, {@code hdfs://}). The Spark stages write through Hadoop's {@code FileSystem} and may qualify the
- * root first ({@link #of(String)} of the qualified form); local-only writers call {@link RunPath#toLocalPath()}.
+ * {@code s3a://}, {@code hdfs://}, {@code dbfs:/}). Every file is written through Hadoop's {@code FileSystem}
+ * ({@code io.tracedistill.spark.RunFiles}, {@code ShardFiles}); the Spark stages may qualify the root first
+ * ({@link #of(String)} of the qualified form). The trainer writes a node-local copy laid out by {@link #ofLocal}, which
+ * {@code io.tracedistill.spark.train.LocalRunMirror} uploads.
  */
 public final class OutputLayout {
     public static final String RESOLVED_CONFIG = "resolved_config.yaml";

@@ -8,10 +8,10 @@ import java.util.regex.Pattern;
 /**
  * A file or directory of a run, held as the string a Hadoop {@code org.apache.hadoop.fs.Path} is built from: a plain
  * path ({@code quickstart_output/tokens}, {@code /data/run/adapter}: the default file system, as Spark reads it) or a
- * URI ({@code file:/tmp/run}, {@code s3a://bucket/run/tokens}, {@code hdfs://nn/run}). The Spark stages open it with
- * {@code new org.apache.hadoop.fs.Path(path.uri())}; code that still writes through {@code java.nio} (trainer, step
- * ledger, submission zip) asks for {@link #toLocalPath()}, which refuses a non-local scheme instead of writing a
- * relative folder named {@code s3a:}.
+ * URI ({@code file:/tmp/run}, {@code s3a://bucket/run/tokens}, {@code hdfs://nn/run}). Every run file is opened with
+ * {@code new org.apache.hadoop.fs.Path(path.uri())} ({@code io.tracedistill.spark.RunFiles}, {@code ShardFiles});
+ * {@link #toLocalPath()} is for code that is handed a local folder (the trainer's node-local working copy, a model
+ * folder) and refuses a non-local scheme instead of writing a relative folder named {@code s3a:}.
  *
  * <p>Kept as a string (no Hadoop type) so that {@code core} and {@code model}, which do not depend on Hadoop, share it.
  *
@@ -48,8 +48,7 @@ public record RunPath(String uri) {
     /**
      * The local {@code java.nio} path.
      *
-     * @throws IllegalArgumentException for a non-local URI ({@code s3a://...}): this output is still written with
-     *     local file APIs
+     * @throws IllegalArgumentException for a non-local URI ({@code s3a://...}): the caller needs a local folder
      */
     public Path toLocalPath() {
         String s = scheme();

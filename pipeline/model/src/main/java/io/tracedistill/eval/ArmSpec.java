@@ -50,8 +50,12 @@ public record ArmSpec(String name, String adapterDir) implements Serializable {
         out.add(base());
         Map<String, String> seen = new HashMap<>();
         for (String dir : dirs) {
-            Path p = Path.of(dir).toAbsolutePath().normalize();
-            String name = p.getFileName() == null ? p.toString() : p.getFileName().toString();
+            String abs = EvalSettings.absolute(dir);
+            String trimmed = abs.replaceAll("[/\\\\]+$", "");
+            String name = trimmed.substring(Math.max(trimmed.lastIndexOf('/'), trimmed.lastIndexOf('\\')) + 1);
+            if (name.isEmpty() || name.endsWith(":")) {
+                name = abs;
+            }
             if (BASE.equals(name)) {
                 throw new IllegalArgumentException("eval_adapters entry '" + dir + "' is named 'base', which is the "
                         + "name of the arm without an adapter; rename or copy the adapter directory");
@@ -62,7 +66,7 @@ public record ArmSpec(String name, String adapterDir) implements Serializable {
                         + "' have the same directory name '" + name + "'; arms are named after the directory, so "
                         + "rename one of them");
             }
-            out.add(new ArmSpec(name, p.toString()));
+            out.add(new ArmSpec(name, abs));
         }
         return List.copyOf(out);
     }

@@ -3,6 +3,7 @@ package io.tracedistill.eval;
 import io.tracedistill.config.RunConfig;
 import io.tracedistill.config.DeviceSpec;
 import io.tracedistill.config.EvalScorer;
+import io.tracedistill.run.RunPath;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -47,10 +48,24 @@ public record EvalSettings(String modelDir, List<ArmSpec> arms, int maxNewTokens
 
     /** The settings of a run config; arms from {@code eval_adapters} (empty: {@code output_dir/adapter}). */
     public static EvalSettings of(RunConfig cfg, String outputDir) {
-        return new EvalSettings(Path.of(cfg.model().baseModel()).toAbsolutePath().normalize().toString(),
+        return new EvalSettings(absolute(cfg.model().baseModel()),
                 ArmSpec.resolve(outputDir, cfg.eval().adapters()), cfg.eval().maxNewTokens(), cfg.eval().batchSize(),
                 cfg.model().maxLength(), cfg.model().enableThinking(), cfg.model().chatDate().orElse(null),
                 cfg.data().promptSuffix(), cfg.eval().scorer(), cfg.model().device());
+    }
+
+    /**
+     * A folder as the settings hold it: a local path made absolute, any other Hadoop URI ({@code s3a://...}) as given
+     * (each node copies it locally before loading it: {@code io.tracedistill.spark.ModelFolders}).
+     */
+    static String absolute(String dir) {
+        return new RunPath(dir).isLocal() ? new RunPath(dir).toLocalPath().toAbsolutePath().normalize().toString() : dir;
+    }
+
+    /** A copy with another model folder. */
+    public EvalSettings withModelDir(String newModelDir) {
+        return new EvalSettings(newModelDir, arms, maxNewTokens, batchSize, maxLength, enableThinking, chatDate,
+                promptSuffix, scorer, device);
     }
 
     public Optional<LocalDate> chatDateOpt() {

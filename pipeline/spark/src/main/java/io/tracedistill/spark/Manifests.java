@@ -3,12 +3,11 @@ package io.tracedistill.spark;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.tracedistill.run.RunPath;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -24,31 +23,16 @@ public final class Manifests {
     public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
-     * Writes {@code json} (a {@link JsonNode} or a map of plain values) to {@code path} via a temporary sibling
-     * {@code _<name>.tmp} and a rename. Hadoop's local file system leaves a {@code .<name>.crc} checksum beside it;
-     * that side file is deleted, so a person who edits the (small, human-readable) manifest gets no checksum error on
-     * the next read.
+     * Writes {@code json} (a {@link JsonNode} or a map of plain values) to {@code path} atomically, as
+     * {@link RunFiles#write} writes every run file (temporary sibling and rename; directly on an object store, where
+     * an object appears only whole). No {@code .crc} side file is left, so a person who edits the (small,
+     * human-readable) manifest gets no checksum error on the next read.
      */
     public static void writeAtomically(Configuration conf, String path, Object json) {
-        Path dst = new Path(path);
-        Path tmp = new Path(dst.getParent(), "_" + dst.getName() + ".tmp");
         try {
-            FileSystem fs = dst.getFileSystem(conf);
-            try (FSDataOutputStream out = fs.create(tmp, true)) {
-                JSON.writeValue((OutputStream) out, json);
-            }
-            if (fs.exists(dst)) {
-                fs.delete(dst, false);
-            }
-            if (!fs.rename(tmp, dst)) {
-                throw new IOException("rename " + tmp + " -> " + dst + " failed");
-            }
-            Path crc = new Path(dst.getParent(), "." + dst.getName() + ".crc");
-            if (fs.exists(crc)) {
-                fs.delete(crc, false);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot write manifest " + path + ": " + e.getMessage(), e);
+            new RunFiles(conf).write(new RunPath(path), out -> JSON.writeValue(out, json));
+        } catch (UncheckedIOException e) {
+            throw new UncheckedIOException("Cannot write manifest " + path + ": " + e.getCause().getMessage(), e.getCause());
         }
     }
 

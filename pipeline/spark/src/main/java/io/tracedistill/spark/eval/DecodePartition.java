@@ -10,6 +10,7 @@ import io.tracedistill.eval.EvalSettings;
 import io.tracedistill.eval.LocalEval;
 import io.tracedistill.eval.Prediction;
 import io.tracedistill.eval.SkipReason;
+import io.tracedistill.spark.ModelFolders;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -81,8 +82,9 @@ final class DecodePartition implements FlatMapFunction<Iterator<Row>, Row> {
         if (Device.Type.CPU.equals(device.getDeviceType()) && !batches.isEmpty()) {
             useTaskCpus();
         }
-        for (ArmSpec arm : settings.arms()) {
-            List<Prediction> ps = new ArrayList<>(LocalEval.decodeBatches(batches, arm, settings, device));
+        EvalSettings onThisNode = ModelFolders.local(ModelFolders.taskConf(), settings); // s3a:// etc.: a local copy
+        for (ArmSpec arm : onThisNode.arms()) {
+            List<Prediction> ps = new ArrayList<>(LocalEval.decodeBatches(batches, arm, onThisNode, device));
             for (EncodedPrompt p : skipped) {
                 ps.add(Prediction.notDecoded(p, arm.name()));
             }

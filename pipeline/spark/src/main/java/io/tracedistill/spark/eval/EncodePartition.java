@@ -7,6 +7,7 @@ import io.tracedistill.eval.SkipReason;
 import io.tracedistill.eval.EvalExample;
 import io.tracedistill.eval.EvalPromptEncoder;
 import io.tracedistill.eval.EvalSettings;
+import io.tracedistill.spark.ModelFolders;
 import io.tracedistill.spark.Columns;
 import io.tracedistill.spark.prepare.FormatContractTransform;
 import io.tracedistill.spark.prepare.InputFormat;
@@ -80,7 +81,8 @@ final class EncodePartition implements MapPartitionsFunction<Row, Row> {
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
         final int pid = TaskContext.getPartitionId();
-        final EvalPromptEncoder encoder = ArmModels.encoder(settings.modelPath(), settings.enableThinking(),
+        final EvalPromptEncoder encoder = ArmModels.encoder(ModelFolders.local(ModelFolders.taskConf(), settings)
+                .modelPath(), settings.enableThinking(),
                 settings.chatDateOpt());
         return new Iterator<>() {
             private long pos = 0;

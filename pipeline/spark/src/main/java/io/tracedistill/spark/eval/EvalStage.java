@@ -16,6 +16,7 @@ import io.tracedistill.peft.PeftAdapter;
 import io.tracedistill.python.PyText;
 import io.tracedistill.run.OutputLayout;
 import io.tracedistill.spark.Manifests;
+import io.tracedistill.spark.ModelFolders;
 import io.tracedistill.spark.ShardFiles;
 import io.tracedistill.spark.prepare.InputReader;
 import io.tracedistill.spark.prepare.InputTable;
@@ -102,10 +103,12 @@ public final class EvalStage {
         String evalPath = in.eval().path().orElseThrow(() -> new IllegalArgumentException(
                 "eval_path is not set: add eval_path (a CSV/JSONL/Parquet test set with prompt, answer and type "
                         + "columns) to the config to run eval"));
-        EvalSettings settings = in.settings();
+        EvalSettings settings = in.settings(); // folders as configured: each task makes them local on its node
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        EvalSettings onDriver = ModelFolders.local(conf, settings);
         // Driver-side checks, before anything is read or written.
-        int maxPositions = ModelFamilies.maxPositionEmbeddings(settings.modelPath());
-        for (ArmSpec arm : settings.arms()) {
+        int maxPositions = ModelFamilies.maxPositionEmbeddings(onDriver.modelPath());
+        for (ArmSpec arm : onDriver.arms()) {
             arm.adapterPath().ifPresent(p -> {
                 try {
                     PeftAdapter.readConfig(p);
@@ -120,7 +123,6 @@ public final class EvalStage {
         ContextLimit limit = settings.contextLimit(maxPositions);
         ShardFormat format = in.shardFormat();
 
-        Configuration conf = spark.sparkContext().hadoopConfiguration();
         InputTable table = InputReader.read(spark, evalPath);
         EvalInputCheck.Checked checked = EvalInputCheck.check(table, in.columns());
         StructType predictionSchema = PredictionColumns.schema(checked.passthrough());

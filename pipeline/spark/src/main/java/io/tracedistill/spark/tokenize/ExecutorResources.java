@@ -1,5 +1,7 @@
 package io.tracedistill.spark.tokenize;
 
+import io.tracedistill.run.RunPath;
+import io.tracedistill.spark.ModelFolders;
 import io.tracedistill.tokens.HfTokenizer;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -30,6 +32,9 @@ public final class ExecutorResources {
     /** The cached resources for this model/settings, loading them on first use in this JVM. */
     public static ExecutorResources get(String modelDir, boolean enableThinking, LocalDate chatDate,
             TurnRenderer.Factory factory) {
+        if (!new RunPath(modelDir).isLocal()) { // base_model on s3a://, hdfs://...: this node's local copy
+            modelDir = ModelFolders.local(ModelFolders.taskConf(), modelDir, "base_model").toString();
+        }
         Key key = new Key(Path.of(modelDir).toAbsolutePath().normalize().toString(), enableThinking, chatDate,
                 factory.getClass().getName());
         return CACHE.computeIfAbsent(key, k -> {
