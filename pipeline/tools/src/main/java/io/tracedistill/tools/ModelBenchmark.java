@@ -81,8 +81,7 @@ public final class ModelBenchmark {
         int warmup = Integer.parseInt(a.get("warmup"));
         long seed = Long.parseLong(a.get("seed"));
 
-        HfConfig cfg = new HfConfig("qwen2", hidden, ff, layers, heads, kvHeads, hidden / heads, 1e6, 1e-6, vocab,
-                false, 32768, false, true, false, -1, List.of());
+        HfConfig cfg = qwen2(hidden, ff, layers, heads, kvHeads, vocab);
         Engine.getInstance().setRandomSeed((int) seed);
         try (NDManager manager = NDManager.newBaseManager()) {
             LoraModel lora;
@@ -98,28 +97,9 @@ public final class ModelBenchmark {
                         seed, manager);
             } else {
                 // 1. Random base weights (N(0, 0.02), norms = 1) under HF names, LoRA on all 7 projections.
-                Map<String, NDArray> w = new LinkedHashMap<>();
-                int qOut = heads * cfg.headDim();
-                int kvOut = kvHeads * cfg.headDim();
-                w.put("model.embed_tokens.weight", manager.randomNormal(0, 0.02f, new Shape(vocab, hidden), ai.djl.ndarray.types.DataType.FLOAT32));
-                for (int l = 0; l < layers; l++) {
-                    String p = "model.layers." + l + ".";
-                    w.put(p + "input_layernorm.weight", manager.ones(new Shape(hidden)));
-                    w.put(p + "post_attention_layernorm.weight", manager.ones(new Shape(hidden)));
-                    put(w, manager, p + "self_attn.q_proj", qOut, hidden, true);
-                    put(w, manager, p + "self_attn.k_proj", kvOut, hidden, true);
-                    put(w, manager, p + "self_attn.v_proj", kvOut, hidden, true);
-                    put(w, manager, p + "self_attn.o_proj", hidden, qOut, false);
-                    put(w, manager, p + "mlp.gate_proj", ff, hidden, false);
-                    put(w, manager, p + "mlp.up_proj", ff, hidden, false);
-                    put(w, manager, p + "mlp.down_proj", hidden, ff, false);
-                }
-                w.put("model.norm.weight", manager.ones(new Shape(hidden)));
-                w.put("lm_head.weight", manager.randomNormal(0, 0.02f, new Shape(vocab, hidden), ai.djl.ndarray.types.DataType.FLOAT32));
-                baseParams = w.values().stream().mapToLong(NDArray::size).sum();
-                CausalLm lm = CausalLm.fromWeights(cfg, w, manager, "random");
-                lora = LoraModel.inject(lm, new LoraConfig(rank, 2 * rank, 0.0,
-                        List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"), false), seed, manager);
+                RandomLora random = randomLora(cfg, rank, seed, manager);
+                lora = random.lora();
+                baseParams = random.baseParams();
             }
             long loraParams = lora.trainableParameters().values().stream().mapToLong(NDArray::size).sum();
 
@@ -180,6 +160,50 @@ public final class ModelBenchmark {
                     a.get("model").isEmpty() ? "random qwen2" : Path.of(a.get("model")).getFileName(), baseParams, loraParams, batch, seq, threads, steps, median, mean, cpuMedian, batch * seq / (median / 1000.0),
                     lastLoss, peakRssMb()));
         }
+    }
+
+    /** The random Qwen2-shaped config of the benchmarks (tied embeddings off, qkv bias on). */
+    static HfConfig qwen2(int hidden, int ff, int layers, int heads, int kvHeads, int vocab) {
+        return new HfConfig("qwen2", hidden, ff, layers, heads, kvHeads, hidden / heads, 1e6, 1e-6, vocab,
+                false, 32768, false, true, false, -1, List.of());
+    }
+
+    /** A random model with LoRA, and its base-parameter count. */
+    record RandomLora(LoraModel lora, long baseParams) {
+    }
+
+    /**
+     * A random Qwen2-shaped model (weights N(0, 0.02) under HF names, norms = 1, the engine seeded with {@code seed},
+     * so every process that calls this with the same arguments holds the same weights) with LoRA r = {@code rank},
+     * alpha 2r, on all 7 projections.
+     */
+    static RandomLora randomLora(HfConfig cfg, int rank, long seed, NDManager manager) {
+        Engine.getInstance().setRandomSeed((int) seed);
+        int hidden = cfg.hiddenSize();
+        int vocab = cfg.vocabSize();
+        int ff = cfg.intermediateSize();
+        Map<String, NDArray> w = new LinkedHashMap<>();
+        int qOut = cfg.numAttentionHeads() * cfg.headDim();
+        int kvOut = cfg.numKeyValueHeads() * cfg.headDim();
+        w.put("model.embed_tokens.weight", manager.randomNormal(0, 0.02f, new Shape(vocab, hidden), DataType.FLOAT32));
+        for (int l = 0; l < cfg.numHiddenLayers(); l++) {
+            String p = "model.layers." + l + ".";
+            w.put(p + "input_layernorm.weight", manager.ones(new Shape(hidden)));
+            w.put(p + "post_attention_layernorm.weight", manager.ones(new Shape(hidden)));
+            put(w, manager, p + "self_attn.q_proj", qOut, hidden, true);
+            put(w, manager, p + "self_attn.k_proj", kvOut, hidden, true);
+            put(w, manager, p + "self_attn.v_proj", kvOut, hidden, true);
+            put(w, manager, p + "self_attn.o_proj", hidden, qOut, false);
+            put(w, manager, p + "mlp.gate_proj", ff, hidden, false);
+            put(w, manager, p + "mlp.up_proj", ff, hidden, false);
+            put(w, manager, p + "mlp.down_proj", hidden, ff, false);
+        }
+        w.put("model.norm.weight", manager.ones(new Shape(hidden)));
+        w.put("lm_head.weight", manager.randomNormal(0, 0.02f, new Shape(vocab, hidden), DataType.FLOAT32));
+        long baseParams = w.values().stream().mapToLong(NDArray::size).sum();
+        CausalLm lm = CausalLm.fromWeights(cfg, w, manager, "random");
+        return new RandomLora(LoraModel.inject(lm, new LoraConfig(rank, 2 * rank, 0.0,
+                List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"), false), seed, manager), baseParams);
     }
 
     private static void put(Map<String, NDArray> w, NDManager m, String name, int out, int in, boolean bias) {

@@ -130,6 +130,10 @@ public final class BarrierTraining {
             BarrierTaskContext ctx = BarrierTaskContext.get();
             int rank = ctx.partitionId();
             XgboostCollective.Tracker tracker = null;
+            // Where each rank runs (an operator's first question after a failure; the cluster test finds ranks by it).
+            LOG.log(Level.INFO, String.format(Locale.ROOT, "rank %d of %d (attempt %d) on executor %s, host %s, pid %d", rank,
+                    settings.worldSize(), attempt, SparkEnv.get().executorId(), SparkEnv.get().blockManager().blockManagerId().host(),
+                    ProcessHandle.current().pid()));
             try {
                 // 1. Partition 0 starts the tracker; everyone learns its address (an error is shared too,
                 //    so no task waits for an address that never comes).
@@ -172,19 +176,39 @@ public final class BarrierTraining {
 
     /**
      * A barrier stage needs all its tasks running at once; Spark itself would retry the scheduling for
-     * minutes before failing. Free slots here: {@code defaultParallelism} (total executor cores, or N of
-     * {@code local[N]}) divided by {@code spark.task.cpus}.
+     * minutes (40 checks, 15 s apart) before failing. Free slots: what Spark's own barrier check counts
+     * ({@code maxNumConcurrentTasks} of the default resource profile: executor cores / {@code spark.task.cpus},
+     * bounded by GPUs / {@code spark.task.resource.gpu.amount}; N of {@code local[N]}). On a cluster the
+     * executors of a just-started application register over some seconds, so this waits up to
+     * {@code spark.scheduler.maxRegisteredResourcesWaitingTime} (Spark's own setting, 30 s) for enough of them.
      */
     static void checkSlots(SparkContext sc, int worldSize) {
-        int cores = sc.defaultParallelism();
-        int taskCpus = Integer.parseInt(sc.getConf().get("spark.task.cpus", "1"));
-        int slots = cores / taskCpus;
-        if (worldSize > slots) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT,
-                    "Invalid value %d for world_size with train_on: executors: the cluster has %d task slot(s) (%d core(s) / spark.task.cpus %d)"
-                            + " and a barrier stage needs all %d tasks at once; lower world_size to at most %d or add executors",
-                    worldSize, slots, cores, taskCpus, worldSize, slots));
+        long waitMs = sc.isLocal() ? 0 : sc.getConf().getTimeAsMs("spark.scheduler.maxRegisteredResourcesWaitingTime", "30s");
+        long deadline = System.nanoTime() + waitMs * 1_000_000L;
+        int slots = slots(sc);
+        while (slots < worldSize && System.nanoTime() < deadline) {
+            LOG.log(Level.INFO, String.format(Locale.ROOT, "train_on executors: %d of %d task slots registered; waiting for executors", slots, worldSize));
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            slots = slots(sc);
         }
+        if (worldSize > slots) {
+            int taskCpus = Integer.parseInt(sc.getConf().get("spark.task.cpus", "1"));
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "Invalid value %d for world_size with train_on: executors: the cluster has %d task slot(s) (spark.task.cpus %d%s)"
+                            + " and a barrier stage needs all %d tasks at once; lower world_size to at most %d or add executors",
+                    worldSize, slots, taskCpus, waitMs > 0 ? String.format(Locale.ROOT, ", after waiting %d s for executors", waitMs / 1000) : "",
+                    worldSize, slots));
+        }
+    }
+
+    /** Tasks the cluster can run at once now: Spark's own count for its barrier check. */
+    private static int slots(SparkContext sc) {
+        return sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile());
     }
 
     /**

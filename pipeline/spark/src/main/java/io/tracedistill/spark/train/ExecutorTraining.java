@@ -57,7 +57,9 @@ public final class ExecutorTraining {
         Map<String, Object> tokensM = new java.util.HashMap<>(tokensManifest);
         BarrierTraining.Settings settings = new BarrierTraining.Settings(cfg.train().worldSize(),
                 Duration.ofSeconds(cfg.executorTraining().collectiveTimeoutS()), cfg.executorTraining().trainMaxAttempts());
+        SharedDirCheck shared = SharedDirCheck.create(outputDir);
         BarrierTraining.RankBody<String> body = (collective, attempt) -> {
+            shared.verify(collective.rank());
             RunConfig taskCfg = ConfigLoader.parse(resolvedYaml, "resolved config of the train step");
             TrainRun.Outputs o = TrainRun.run(TrainRun.Settings.of(taskCfg),
                     new ShardFileTokenReader(tokens + "/phase1", format, hadoop),
@@ -68,6 +70,49 @@ public final class ExecutorTraining {
         };
         try (MetricsRelay relay = new MetricsRelay(io.tracedistill.run.OutputLayout.ofLocal(outputDir).metrics().toLocalPath())) {
             return BarrierTraining.run(spark, settings, body);
+        } finally {
+            shared.delete();
+        }
+    }
+
+    /**
+     * Ranks write checkpoints and outputs into {@code output_dir} and read them back on a retry, so it must be one
+     * directory every executor sees at the same path (NFS, a FUSE mount such as Databricks' {@code /dbfs}). A path
+     * cannot tell a shared mount from a node's own disk, so the driver writes a probe file there and every rank checks
+     * it sees that file before training. On one machine (local mode, a loopback cluster) it always does.
+     */
+    record SharedDirCheck(String dir, String name, String token) implements Serializable {
+
+        static SharedDirCheck create(Path outputDir) {
+            String token = java.util.UUID.randomUUID().toString();
+            SharedDirCheck c = new SharedDirCheck(outputDir.toAbsolutePath().toString(), ".shared-dir-check-" + token, token);
+            try {
+                Files.createDirectories(outputDir);
+                Files.writeString(Path.of(c.dir, c.name), token);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot write the shared-directory probe into output_dir " + c.dir + ": " + e.getMessage(), e);
+            }
+            return c;
+        }
+
+        /** Fails, naming the host and the fix, when this rank does not see the driver's probe file. */
+        void verify(int rank) throws java.io.IOException {
+            Path probe = Path.of(dir, name);
+            if (!Files.isRegularFile(probe) || !Files.readString(probe).equals(token)) {
+                String host = org.apache.spark.SparkEnv.get() == null ? "?" : org.apache.spark.SparkEnv.get().blockManager().blockManagerId().host();
+                throw new IllegalStateException("train_on: executors needs output_dir on a file system every executor shares: rank "
+                        + rank + " on host " + host + " does not see the file " + probe + " the driver just wrote there. Set output_dir to"
+                        + " a directory mounted at the same path on the driver and every executor (NFS, /dbfs/..., a FUSE-mounted bucket),"
+                        + " or use train_on: driver");
+            }
+        }
+
+        void delete() {
+            try {
+                Files.deleteIfExists(Path.of(dir, name));
+            } catch (java.io.IOException e) {
+                LOG.log(Level.DEBUG, "cannot delete " + name + ": " + e);
+            }
         }
     }
 

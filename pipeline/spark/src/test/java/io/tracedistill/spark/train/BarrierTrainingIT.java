@@ -1,5 +1,6 @@
 package io.tracedistill.spark.train;
 
+import io.tracedistill.testdata.LoopbackNamespace;
 import io.tracedistill.spark.SparkSessions;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -13,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The barrier stage on {@code local[2]}: tracker in partition 0's task, address by allGather, ranks =
@@ -25,7 +27,7 @@ class BarrierTrainingIT {
 
     @BeforeAll
     static void start() throws Exception {
-        LoopbackNamespace.assumeInside();
+        assumeTrue(LoopbackNamespace.inside(), LoopbackNamespace.whyNotInside());
         spark = SparkSessions.builder("local[2]", "barrier-training-it").getOrCreate();
     }
 

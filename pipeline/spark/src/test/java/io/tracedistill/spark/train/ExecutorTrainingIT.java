@@ -1,5 +1,6 @@
 package io.tracedistill.spark.train;
 
+import io.tracedistill.testdata.LoopbackNamespace;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tracedistill.config.ConfigLoader;
@@ -29,6 +30,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code train_on: executors} with 2 ranks on {@code local[2]} (a barrier stage, the xgboost collective over
@@ -53,7 +55,7 @@ class ExecutorTrainingIT {
 
     @BeforeAll
     static void start() throws Exception {
-        LoopbackNamespace.assumeInside();
+        assumeTrue(LoopbackNamespace.inside(), LoopbackNamespace.whyNotInside());
         spark = SparkSessions.builder("local[2]", "executor-training-it").getOrCreate();
     }
 

@@ -1,5 +1,6 @@
 package io.tracedistill.spark.train;
 
+import io.tracedistill.testdata.LoopbackNamespace;
 import io.tracedistill.train.Collective;
 import io.tracedistill.train.CollectiveException;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The xgboost collective on loopback: ranks on threads of this JVM (the communicator is per thread)
@@ -36,7 +38,7 @@ class XgboostCollectiveIT {
 
     @BeforeAll
     static void onlyInTheLoopbackNamespace() throws Exception {
-        LoopbackNamespace.assumeInside();
+        assumeTrue(LoopbackNamespace.inside(), LoopbackNamespace.whyNotInside());
     }
 
     /** Starts a tracker, joins {@code w} ranks on their own threads, runs {@code body} on each, closes. */
