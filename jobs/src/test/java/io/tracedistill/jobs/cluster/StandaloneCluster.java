@@ -94,8 +94,9 @@ public final class StandaloneCluster implements AutoCloseable {
         try {
             c.await(() -> c.status().path("status").asText().equals("ALIVE"), "the master to start", masterLog);
             for (int i = 0; i < workers; i++) {
-                c.addWorker(coresEach);
+                c.startWorker(coresEach); // in parallel: a JVM start takes seconds, many under load
             }
+            c.await(() -> c.status().path("aliveworkers").asInt() == workers, workers + " workers to register", masterLog);
         } catch (Exception e) {
             c.close();
             throw e;
@@ -103,8 +104,8 @@ public final class StandaloneCluster implements AutoCloseable {
         return c;
     }
 
-    /** Starts one more Worker and waits until the Master has registered it; returns its index. */
-    public int addWorker(int cores) throws Exception {
+    /** Starts one more Worker (registering takes a while); returns its index. */
+    private int startWorker(int cores) throws Exception {
         int i = workers.size();
         Path work = Files.createDirectories(dir.resolve("worker" + i));
         Path log = dir.resolve("worker" + i + ".log");
@@ -112,7 +113,6 @@ public final class StandaloneCluster implements AutoCloseable {
                 "--host", "127.0.0.1", "--cores", Integer.toString(cores), "--memory", "3g", "--webui-port",
                 Integer.toString(freePort()), "--work-dir", work.toString(), masterUrl));
         workDirs.add(work);
-        await(() -> status().path("aliveworkers").asInt() == i + 1, "worker " + i + " to register", log);
         return i;
     }
 
@@ -255,6 +255,9 @@ public final class StandaloneCluster implements AutoCloseable {
         cmd.addAll(List.of("-cp", cp, main));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        // A Worker starts executors with $JAVA_HOME/bin/java: this JVM's own (surefire points JAVA_HOME at its <jvm>
+        // launcher, whose second unshare would put the executors in a namespace of their own, cut off from the driver).
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
         pb.environment().put("SPARK_HOME", sparkHome.toString());
         pb.environment().put("SPARK_SCALA_VERSION", "2.12");
         pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");

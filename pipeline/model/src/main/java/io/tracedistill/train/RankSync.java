@@ -3,6 +3,7 @@ package io.tracedistill.train;
 import ai.djl.ndarray.NDArray;
 
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
@@ -11,16 +12,17 @@ import java.util.Locale;
 /**
  * The points where the ranks of a data-parallel run meet, one {@link Collective} call each:
  * <ol>
- *   <li>before an optimizer step's forwards: the label-token count of the rank's own micro-batches,
+ *   <li>before an optimizer step's forwards: the label-token and token counts of the rank's own micro-batches,
  *       summed (INT64) into the step's {@code num_items_in_batch}, which divides every micro-batch's
- *       CE sum on every rank;</li>
+ *       CE sum on every rank, and the step's token count, padded lengths and positions for the metrics;</li>
  *   <li>after the backwards: the gradients of every trainable tensor, flattened on the host in
  *       {@code trainableParameters()} order, with the step's micro-batch losses appended (a rank
  *       contributes its own micro-batches' losses and zeros elsewhere), summed in one call; every rank
  *       then clips and applies AdamW to the same sums;</li>
  *   <li>now and then: a checksum of the LoRA weights, gathered; ranks that disagree stop the run.</li>
  * </ol>
- * Micro-batch m of a step belongs to rank {@code m mod W}. With one rank every call is a no-op.
+ * Micro-batch m of a step belongs to rank {@code m mod W}; a rank reads only its own ({@link StepPlanner}).
+ * With one rank every call is a no-op.
  */
 public final class RankSync {
 
@@ -40,20 +42,54 @@ public final class RankSync {
         return collective.worldSize();
     }
 
-    /** Whether micro-batch {@code m} (0-based within its step) runs on this rank. */
-    public boolean owns(int microBatch) {
-        return microBatch % collective.worldSize() == collective.rank();
+    /**
+     * What the trainer reports of a step, over every rank: {@code num_items_in_batch} (the loss denominator), the
+     * non-pad tokens, and each micro-batch's padded length and example positions (for the step record).
+     */
+    public record StepCounts(int numItemsInBatch, long tokens, List<Integer> paddedLengths, List<List<Long>> positions) {
     }
 
-    /** The step's {@code num_items_in_batch}: this rank's supervised targets, summed over the ranks. */
-    public int numItemsInBatch(StepBatch step) {
-        long mine = 0;
-        for (int m = 0; m < step.microBatches().size(); m++) {
-            if (owns(m)) {
-                mine += step.microBatches().get(m).numShiftedLabelTokens();
+    /**
+     * The step's counts from the micro-batches this rank holds ({@link StepBatch}: its own, {@code m mod W = rank}),
+     * summed over the ranks in one INT64 call: {@code [items, tokens, paddedLength per micro-batch, then
+     * batchSize slots of position + 1 per micro-batch (0 = no row)]}; a rank fills only its own micro-batches'
+     * slots, so the sum is every rank's values.
+     *
+     * @param batchSize rows per micro-batch ({@code per_device_train_batch_size}; the last may have fewer)
+     */
+    public StepCounts stepCounts(StepBatch step, int batchSize) {
+        int m = step.microBatches().size();
+        long[] c = new long[2 + m + m * batchSize];
+        c[0] = step.numItemsInBatch();
+        c[1] = step.numTokens();
+        for (int k = 0; k < m; k++) {
+            MicroBatch mb = step.microBatches().get(k);
+            if (mb != null) {
+                c[2 + k] = mb.paddedLength();
+                for (int j = 0; j < mb.rows(); j++) {
+                    c[2 + m + k * batchSize + j] = mb.examples().get(j).position() + 1;
+                }
             }
         }
-        return Math.toIntExact(collective.allReduceSum(mine));
+        sum(c);
+        List<Integer> padded = new ArrayList<>(m);
+        List<List<Long>> positions = new ArrayList<>(m);
+        for (int k = 0; k < m; k++) {
+            padded.add(Math.toIntExact(c[2 + k]));
+            List<Long> rows = new ArrayList<>(batchSize);
+            for (int j = 0; j < batchSize && c[2 + m + k * batchSize + j] != 0; j++) {
+                rows.add(c[2 + m + k * batchSize + j] - 1);
+            }
+            positions.add(List.copyOf(rows));
+        }
+        return new StepCounts(Math.toIntExact(c[0]), c[1], List.copyOf(padded), List.copyOf(positions));
+    }
+
+    /** Replaces {@code values} by their sums over the ranks (INT64; nothing to do with one rank). */
+    public void sum(long[] values) {
+        if (collective.worldSize() > 1) {
+            collective.allReduceSum(values);
+        }
     }
 
     /**

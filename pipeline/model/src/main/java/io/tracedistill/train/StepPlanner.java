@@ -61,52 +61,90 @@ public final class StepPlanner {
      * boundary). {@code onTruncate} is told about each truncated example.
      */
     public Iterator<StepBatch> epoch(TokenShardReader reader, int epoch, int firstStepNumber, long startExampleIndex,
-                                         Consumer<TokenExample> onTruncate) {
-        if (startExampleIndex % ((long) batchSize * gradAccum) != 0) {
+                                     Consumer<TokenExample> onTruncate) {
+        return epoch(reader, epoch, firstStepNumber, startExampleIndex, reader.count(), 0, 1, onTruncate);
+    }
+
+    /**
+     * As {@link #epoch(TokenShardReader, int, int, long, Consumer)}, for rank {@code rank} of {@code worldSize}
+     * ({@code microBatchesPerStep} a multiple of it): micro-batch k of a step is held when {@code k mod W = rank},
+     * and only the examples of held micro-batches are read ({@link TokenShardReader#open(java.util.function.LongPredicate)});
+     * the others are {@code null} in the {@link StepBatch}. The step boundaries come from {@code numExamples}. Example i
+     * is in global micro-batch {@code i / batchSize}, and every step starts at a multiple of {@code microBatchesPerStep}
+     * micro-batches, so {@code k mod W = (i / batchSize) mod W}: a rank's rows are known before reading any row. The
+     * examples before {@code startExampleIndex} (a resume) are not read either.
+     */
+    public Iterator<StepBatch> epoch(TokenShardReader reader, int epoch, int firstStepNumber, long startExampleIndex, long numExamples,
+                                     int rank, int worldSize, Consumer<TokenExample> onTruncate) {
+        long stepRows = (long) batchSize * gradAccum;
+        if (startExampleIndex % stepRows != 0) {
             throw new IllegalArgumentException("data position " + startExampleIndex + " is not a step boundary (effective batch "
-                    + (batchSize * gradAccum) + "); the checkpoint does not belong to this configuration");
+                    + stepRows + "); the checkpoint does not belong to this configuration");
         }
-        Iterator<TokenExample> it = reader.open();
-        for (long i = 0; i < startExampleIndex; i++) {
-            if (!it.hasNext()) {
-                throw new IllegalArgumentException("data position " + startExampleIndex + " is past the end of the shard ("
-                        + i + " examples); the checkpoint does not belong to this data");
-            }
-            it.next();
+        if (gradAccum % worldSize != 0 || rank < 0 || rank >= worldSize) {
+            throw new IllegalArgumentException("rank " + rank + " of " + worldSize + ": " + gradAccum
+                    + " micro-batches per step are not dealt evenly over the ranks");
         }
+        if (startExampleIndex > numExamples) {
+            throw new IllegalArgumentException("data position " + startExampleIndex + " is past the end of the shard ("
+                    + numExamples + " examples); the checkpoint does not belong to this data");
+        }
+        long bs = batchSize;
+        Iterator<TokenShardReader.IndexedExample> it = reader.open(i -> i >= startExampleIndex && (i / bs) % worldSize == rank);
         return new Iterator<>() {
             long nextIndex = startExampleIndex;
             int nextStep = firstStepNumber;
 
             @Override
             public boolean hasNext() {
-                return it.hasNext();
+                if (nextIndex < numExamples) {
+                    return true;
+                }
+                if (it.hasNext()) {
+                    throw new IllegalStateException("the token shard holds example " + it.next().index() + " but was counted at "
+                            + numExamples + " examples: it changed while training; run tokenize again and train from the start");
+                }
+                return false;
             }
 
             @Override
             public StepBatch next() {
-                if (!it.hasNext()) {
+                if (nextIndex >= numExamples) {
                     throw new NoSuchElementException();
                 }
                 long first = nextIndex;
+                long end = Math.min(numExamples, first + stepRows);
                 List<MicroBatch> mbs = new ArrayList<>(gradAccum);
                 int items = 0;
-                while (mbs.size() < gradAccum && it.hasNext()) {
+                for (long mbStart = first; mbStart < end; mbStart += batchSize) {
+                    if (mbs.size() % worldSize != rank) {
+                        mbs.add(null); // another rank's
+                        continue;
+                    }
                     List<TokenExample> rows = new ArrayList<>(batchSize);
-                    while (rows.size() < batchSize && it.hasNext()) {
-                        TokenExample e = it.next();
+                    for (long i = mbStart; i < Math.min(end, mbStart + batchSize); i++) {
+                        if (!it.hasNext()) {
+                            throw new IllegalStateException("the token shard ended before example " + i + " but was counted at "
+                                    + numExamples + " examples: it changed while training; run tokenize again and train from the start");
+                        }
+                        TokenShardReader.IndexedExample row = it.next();
+                        if (row.index() != i) {
+                            throw new IllegalStateException("the token shard reader gave example " + row.index() + " where example " + i
+                                    + " belongs (rank " + rank + " of " + worldSize + ")");
+                        }
+                        TokenExample e = row.example();
                         if (e.length() > maxLength) {
                             onTruncate.accept(e);
                             e = e.truncated(maxLength);
                         }
                         rows.add(e);
-                        nextIndex++;
                     }
                     MicroBatch mb = MicroBatch.collate(rows, padId);
                     items += mb.numShiftedLabelTokens();
                     mbs.add(mb);
                 }
-                return new StepBatch(epoch, nextStep++, first, List.copyOf(mbs), items);
+                nextIndex = end;
+                return new StepBatch(epoch, nextStep++, first, Math.toIntExact(end - first), mbs, items);
             }
         };
     }

@@ -11,7 +11,8 @@ import java.util.List;
  * @param step              1-based step within the phase
  * @param totalSteps        steps in the phase
  * @param epoch             0-based epoch
- * @param positions         training positions of the step's examples, micro-batch by micro-batch
+ * @param positions         training positions of the step's examples, micro-batch by micro-batch (on a rank of a
+ *                          multi-process run too: gathered from the ranks with the step's counts)
  * @param paddedLengths     padded length of each micro-batch
  * @param numItemsInBatch   supervised targets of the whole step (the loss denominator)
  * @param microBatchLosses  CE sum of each micro-batch / numItemsInBatch

@@ -57,8 +57,9 @@ import java.util.function.UnaryOperator;
  * examples repeated from the start of the data ({@code even_batches}); no example is trained twice.
  *
  * <p><b>Ranks in several processes</b> ({@code train_on: executors}): each rank holds one replica and a
- * {@link Collective} of W = {@code world_size} ranks. Rank r runs only micro-batches {@code m ≡ r (mod W)}
- * of each step; the label-token count, then the gradients and micro-batch losses are summed over the ranks
+ * {@link Collective} of W = {@code world_size} ranks. Rank r reads and runs only micro-batches {@code m ≡ r (mod W)}
+ * of each step (the other ranks' examples are never decoded here: {@link StepPlanner}); the label-token and token
+ * counts, then the gradients and micro-batch losses are summed over the ranks
  * ({@link RankSync}), and every rank clips and applies AdamW to the same sums, so the replicas stay
  * identical (checked by a weight checksum at every logged step). Only rank 0 writes metrics, checkpoints
  * and adapters; every rank reads the checkpoint it resumes from. With the single-rank collective (the
@@ -177,7 +178,9 @@ public final class TwoPhaseTrainer {
             metrics = writesOutputs ? MetricsLog.create(layout.metrics().toLocalPath()) : MetricsLog.readOnly(layout.metrics().toLocalPath());
         }
         replicas.broadcastWeights();
-        LOG.log(Level.INFO, "Training in " + precision + " on " + replicas.devices() + replicas.dataParallelNote(settings.worldSize()));
+        LOG.log(Level.INFO, "Training in " + precision + " on " + replicas.devices() + (ranks.worldSize() > 1
+                ? " (rank " + ranks.rank() + " of " + ranks.worldSize() + ": its own micro-batches of every step, gradients summed over the ranks)"
+                : replicas.dataParallelNote(settings.worldSize())));
         if (heldOut != null && from.isPresent()) {
             heldOut.restore(MetricsLog.readHeldOut(metrics.file()));
         } else if (heldOut != null) {
@@ -260,7 +263,8 @@ public final class TwoPhaseTrainer {
             long tokensAtStart = tokens;
             // 3. Epochs; every epoch sees the same order.
             for (; epoch < ps.numTrainEpochs(); epoch++, nextExample = 0) {
-                Iterator<StepBatch> steps = planner.epoch(reader, epoch, stepsTaken + 1, nextExample, e -> {
+                Iterator<StepBatch> steps = planner.epoch(reader, epoch, stepsTaken + 1, nextExample, numExamples, ranks.rank(),
+                        ranks.worldSize(), e -> {
                     if (truncated[0]++ == 0) {
                         LOG.log(Level.WARNING, phase + ": example at position " + e.position() + " has "
                                 + e.length() + " tokens > max_length " + settings.maxLength() + "; truncating keep-start (more may follow)");
@@ -273,13 +277,13 @@ public final class TwoPhaseTrainer {
                     double lr = schedule.lr(stepsTaken);
                     StepOutcome out = trainStep(phase, step, optimizer, lr, ps.maxGradNorm());
                     stepsTaken++;
-                    tokens += step.numTokens();
+                    tokens += out.counts.tokens();
                     lastLoss = out.loss;
                     double elapsed = elapsedBefore + (System.nanoTime() - start) / 1e9;
-                    StepRecord rec = new StepRecord(phase, step.step(), totalSteps, epoch, positions(step),
-                            step.microBatches().stream().map(MicroBatch::paddedLength).toList(), out.numItemsInBatch,
+                    StepRecord rec = new StepRecord(phase, step.step(), totalSteps, epoch, out.counts.positions(),
+                            out.counts.paddedLengths(), out.counts.numItemsInBatch(),
                             out.microBatchLosses, out.loss, lr, out.clip.totalNorm(), out.clip.clipped(),
-                            step.numTokens(), tokens, elapsed);
+                            out.counts.tokens(), tokens, elapsed);
                     listener.onStep(rec);
                     // 5. Log every logging_steps (and the last step): a line and a metrics.jsonl record.
                     sinceLog.add(out.loss);
@@ -322,11 +326,13 @@ public final class TwoPhaseTrainer {
                 checkpoints.save(Checkpoints.State.phaseEnd(run, stepsTaken, optimizer.stepCount(), ps.numTrainEpochs(), tokens, wall),
                         optimizer);
             }
-            return new PhaseResult(phase, numExamples, totalSteps, tokens, wall, lastLoss, logged, truncated[0], overMaxPos[0]);
+            long[] flagged = {truncated[0], overMaxPos[0]}; // each rank saw its own examples
+            ranks.sum(flagged);
+            return new PhaseResult(phase, numExamples, totalSteps, tokens, wall, lastLoss, logged, flagged[0], flagged[1]);
         }
     }
 
-    private record StepOutcome(List<Double> microBatchLosses, double loss, GradClip.Result clip, int numItemsInBatch) {
+    private record StepOutcome(List<Double> microBatchLosses, double loss, GradClip.Result clip, RankSync.StepCounts counts) {
     }
 
     /**
@@ -339,7 +345,8 @@ public final class TwoPhaseTrainer {
      */
     private StepOutcome trainStep(Phase phase, StepBatch step, AdamW optimizer, double lr, double maxGradNorm) {
         int numMicro = step.microBatches().size();
-        int numItems = ranks.numItemsInBatch(step); // one denominator for every micro-batch on every rank
+        RankSync.StepCounts counts = ranks.stepCounts(step, settings.phase(phase).perDeviceTrainBatchSize());
+        int numItems = counts.numItemsInBatch(); // one denominator for every micro-batch on every rank
         NDArray[] lossValues = new NDArray[numMicro];
         List<NDManager> stepManagers = new ArrayList<>(replicas.size());
         try (NDScope scope = new NDScope()) {
@@ -348,7 +355,7 @@ public final class TwoPhaseTrainer {
                 stepManagers.add(replica.manager().newSubManager());
             }
             for (int k = 0; k < numMicro; k++) {
-                if (!ranks.owns(k)) {
+                if (!step.holds(k)) {
                     continue; // another rank's micro-batch
                 }
                 MicroBatch mb = step.microBatches().get(k);
@@ -390,7 +397,9 @@ public final class TwoPhaseTrainer {
                 if (!Float.isFinite(value)) {
                     throw new IllegalStateException(String.format(Locale.ROOT,
                             "%s step %d micro-batch %d: loss is %s (positions %s); lower learning_rate or check the data",
-                            phase, step.step(), k, value, step.microBatches().get(k).examples().stream().map(TokenExample::position).toList()));
+                            phase, step.step(), k, value, step.holds(k)
+                                    ? step.microBatches().get(k).examples().stream().map(TokenExample::position).toList()
+                                    : "of rank " + (k % ranks.worldSize())));
                 }
                 losses.add((double) value);
                 stepLoss += value;
@@ -407,7 +416,7 @@ public final class TwoPhaseTrainer {
                 g.subi(g); // zero_grad (in place: the .grad storage is shared)
             }
             replicas.broadcastWeights();
-            return new StepOutcome(List.copyOf(losses), stepLoss, clip, numItems);
+            return new StepOutcome(List.copyOf(losses), stepLoss, clip, counts);
         } finally {
             for (NDManager m : stepManagers) {
                 m.close();
@@ -474,6 +483,9 @@ public final class TwoPhaseTrainer {
         int maxPos = model.maxPositionEmbeddings();
         long n = 0;
         for (MicroBatch mb : step.microBatches()) {
+            if (mb == null) {
+                continue; // another rank's: it counts its own
+            }
             for (TokenExample e : mb.examples()) {
                 if (e.length() > maxPos) {
                     if (seenSoFar + n == 0) {
@@ -507,14 +519,6 @@ public final class TwoPhaseTrainer {
         return model.manager().getDevice().isGpu()
                 ? "float32 (bf16 requested; bf16 autocast is not implemented in this port)"
                 : "float32 (bf16 requested; on CPU float32 is used)";
-    }
-
-    private static List<List<Long>> positions(StepBatch step) {
-        List<List<Long>> out = new ArrayList<>();
-        for (MicroBatch mb : step.microBatches()) {
-            out.add(mb.examples().stream().map(TokenExample::position).toList());
-        }
-        return out;
     }
 
     private static long[] toLongs(int[] a) {

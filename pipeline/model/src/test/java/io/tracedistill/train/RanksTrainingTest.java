@@ -22,6 +22,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongPredicate;
+import java.util.stream.LongStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -73,17 +75,66 @@ class RanksTrainingTest {
         }
     }
 
-    /** W ranks on threads; rank 0's steps, and every rank's final weights (which must be identical). */
+    /**
+     * A rank's view of a phase's examples that records which ones it read: {@link #open()} (the whole shard) fails,
+     * {@link #open(LongPredicate)} records the indexes it hands out.
+     */
+    private static final class RecordingReader implements TokenShardReader {
+        private final TokenShardReader all;
+        final List<Long> read = new ArrayList<>();
+
+        RecordingReader(List<TokenExample> examples) {
+            this.all = new InMemoryTokenShardReader(examples);
+        }
+
+        @Override
+        public java.util.Iterator<TokenExample> open() {
+            throw new AssertionError("a rank opened the whole shard");
+        }
+
+        @Override
+        public java.util.Iterator<IndexedExample> open(LongPredicate keep) {
+            java.util.Iterator<IndexedExample> rows = all.open(keep);
+            return new java.util.Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return rows.hasNext();
+                }
+
+                @Override
+                public IndexedExample next() {
+                    IndexedExample r = rows.next();
+                    read.add(r.index());
+                    return r;
+                }
+            };
+        }
+
+        @Override
+        public long count() {
+            return all.count();
+        }
+    }
+
+    /**
+     * W ranks on threads; rank 0's steps, and every rank's final weights (which must be identical). Each rank must
+     * read exactly its own micro-batches' examples (micro-batches of 1 row here: example i is rank i mod W's).
+     */
     private static Run ranks(Path out, int w) throws Exception {
         List<StepRecord> steps = new ArrayList<>();
         List<Map<String, float[]>> finals = RankThreads.run(w, c -> {
             try (NDManager m = NDManager.newBaseManager()) {
                 LoraModel lora = lora(m);
                 LoraTrainableModel model = new LoraTrainableModel(lora);
+                RecordingReader p1 = new RecordingReader(DataParallelTest.examples(11));
+                RecordingReader p2 = new RecordingReader(DataParallelTest.examples(5));
                 new TwoPhaseTrainer(settings(w), model, new PeftAdapterWriter(PeftAdapter.configJson(lora.config(), "tiny-qwen2")),
                         c.rank() == 0 ? steps::add : null, c)
-                        .train(new InMemoryTokenShardReader(DataParallelTest.examples(11)), new InMemoryTokenShardReader(DataParallelTest.examples(5)),
-                                out, false);
+                        .train(p1, p2, out, false);
+                assertEquals(LongStream.range(0, 11).filter(i -> i % w == c.rank()).boxed().toList(), p1.read,
+                        "phase 1: rank " + c.rank() + " of " + w + " read exactly its own micro-batches' examples");
+                assertEquals(LongStream.range(0, 5).filter(i -> i % w == c.rank()).boxed().toList(), p2.read,
+                        "phase 2: rank " + c.rank() + " of " + w + " read exactly its own micro-batches' examples");
                 return weights(model);
             }
         });
@@ -106,7 +157,9 @@ class RanksTrainingTest {
         for (int i = 0; i < single.steps().size(); i++) {
             StepRecord a = single.steps().get(i);
             StepRecord b = ranks.steps().get(i);
-            assertEquals(a.positions(), b.positions());
+            assertEquals(a.positions(), b.positions(), "every micro-batch's positions, gathered from the ranks");
+            assertEquals(a.paddedLengths(), b.paddedLengths());
+            assertEquals(a.stepTokens(), b.stepTokens(), "the token count summed over the ranks");
             assertEquals(a.numItemsInBatch(), b.numItemsInBatch(), "the label-token count summed over the ranks");
             assertEquals(a.lr(), b.lr(), 0);
             assertEquals(a.clipped(), b.clipped());

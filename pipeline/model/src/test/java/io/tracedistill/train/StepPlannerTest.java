@@ -49,6 +49,56 @@ class StepPlannerTest {
         assertEquals(9, last.nextExampleIndex());
     }
 
+    /**
+     * Two ranks, micro-batches of 2 rows, 4 micro-batches a step (2 per rank), 13 examples, resumed at example 8:
+     * each rank holds exactly its micro-batches (k mod 2 = rank) and reads no other example; together they hold
+     * the single-process steps' micro-batches.
+     */
+    @Test
+    void aRankHoldsAndReadsOnlyItsOwnMicroBatches() {
+        StepPlanner p = new StepPlanner(2, 4, 100, 99);
+        List<TokenExample> ex = examples(13);
+        List<StepBatch> single = new ArrayList<>();
+        p.epoch(new InMemoryTokenShardReader(ex), 0, 2, 8, e -> { }).forEachRemaining(single::add);
+        assertEquals(1, single.size());
+        for (int rank = 0; rank < 2; rank++) {
+            List<Long> read = new ArrayList<>();
+            TokenShardReader recording = new InMemoryTokenShardReader(ex);
+            TokenShardReader reader = new TokenShardReader() {
+                @Override
+                public Iterator<TokenExample> open() {
+                    throw new AssertionError("a rank opened the whole shard");
+                }
+
+                @Override
+                public Iterator<IndexedExample> open(java.util.function.LongPredicate keep) {
+                    List<IndexedExample> rows = new ArrayList<>();
+                    recording.open(keep).forEachRemaining(r -> {
+                        read.add(r.index());
+                        rows.add(r);
+                    });
+                    return rows.iterator();
+                }
+            };
+            List<StepBatch> steps = new ArrayList<>();
+            p.epoch(reader, 0, 2, 8, 13, rank, 2, e -> { }).forEachRemaining(steps::add);
+            assertEquals(rank == 0 ? List.of(8L, 9L, 12L) : List.of(10L, 11L), read, "rank " + rank + " read exactly its rows");
+            assertEquals(1, steps.size());
+            StepBatch s = steps.get(0);
+            StepBatch whole = single.get(0);
+            assertEquals(whole.firstExampleIndex(), s.firstExampleIndex());
+            assertEquals(5, s.numExamples());
+            assertEquals(13, s.nextExampleIndex());
+            assertEquals(whole.microBatches().size(), s.microBatches().size()); // 3: [8, 9], [10, 11], [12]
+            for (int k = 0; k < whole.microBatches().size(); k++) {
+                assertEquals(k % 2 == rank, s.holds(k), "micro-batch " + k);
+                if (s.holds(k)) {
+                    assertArrayEquals(whole.microBatches().get(k).inputIds(), s.microBatches().get(k).inputIds());
+                }
+            }
+        }
+    }
+
     @Test
     void collatorRightPadsWithPadIdMaskZeroAndLabelMinus100() {
         StepPlanner p = new StepPlanner(2, 1, 100, 99);

@@ -91,6 +91,46 @@ class ShardFileTokenReaderTest {
         assertEquals(23, fileReader.count());
     }
 
+    /**
+     * Rank 1 of 2 with micro-batches of 2 rows: exactly examples 2, 3, 6, 7, ... come back, with their indexes and the
+     * rows a full read gives; the count comes from the footers / lines.
+     */
+    @ParameterizedTest
+    @EnumSource(ShardFormat.class)
+    void aRankGetsExactlyItsMicroBatchesRows(ShardFormat format, @TempDir Path tmp) {
+        String dir = write(tmp, format);
+        var reader = new ShardFileTokenReader(dir, format, ShardFileTokenReader.settingsOf(spark.sparkContext().hadoopConfiguration()));
+        List<TokenExample> all = new ArrayList<>();
+        reader.open().forEachRemaining(all::add);
+        List<Long> indexes = new ArrayList<>();
+        reader.open(i -> (i / 2) % 2 == 1).forEachRemaining(r -> {
+            indexes.add(r.index());
+            TokenExample full = all.get((int) r.index());
+            assertEquals(full.position(), r.example().position());
+            assertArrayEquals(full.inputIds(), r.example().inputIds());
+            assertArrayEquals(full.labels(), r.example().labels());
+        });
+        assertEquals(java.util.stream.LongStream.range(0, 23).filter(i -> (i / 2) % 2 == 1).boxed().toList(), indexes);
+        assertEquals(23, reader.count());
+    }
+
+    /** Another rank's rows are not even parsed: a corrupt line of theirs does not stop this rank, but does stop a full read. */
+    @Test
+    void anotherRanksRowsAreNotParsed(@TempDir Path tmp) throws Exception {
+        String dir = write(tmp, ShardFormat.JSONL);
+        java.nio.file.Path firstPart = java.util.Arrays.stream(new java.io.File(dir).listFiles((d, n) -> n.startsWith("part-")))
+                .sorted().findFirst().orElseThrow().toPath();
+        List<String> lines = java.nio.file.Files.readAllLines(firstPart);
+        lines.set(0, "{not json"); // example 0: rank 0's micro-batch
+        java.nio.file.Files.write(firstPart, lines);
+        var reader = new ShardFileTokenReader(dir, ShardFormat.JSONL, java.util.Map.of());
+        List<Long> rank1 = new ArrayList<>();
+        reader.open(i -> (i / 2) % 2 == 1).forEachRemaining(r -> rank1.add(r.index()));
+        assertEquals(12, rank1.size(), "rank 1 read its rows past the corrupt line of rank 0");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> reader.open().next());
+        assertTrue(e.getMessage().contains(firstPart.getFileName() + " line 1 is not valid JSON"), e.getMessage());
+    }
+
     @Test
     void anEmptyDirectoryNamesTheFix(@TempDir Path tmp) {
         var reader = new ShardFileTokenReader(tmp.toString(), ShardFormat.PARQUET, java.util.Map.of());
