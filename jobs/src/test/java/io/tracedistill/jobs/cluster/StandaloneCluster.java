@@ -40,6 +40,11 @@ public final class StandaloneCluster implements AutoCloseable {
 
     private static final long START_TIMEOUT_S = 120;
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * How long the train step waits for its executors to register (BarrierTraining's slot check; Spark's default is
+     * 30 s). An executor JVM took over 30 s to start here under a load average of 20.
+     */
+    private static final String EXECUTOR_WAIT = "spark.scheduler.maxRegisteredResourcesWaitingTime=240s";
 
     private final Path dir;
     private final Path sparkHome;
@@ -144,6 +149,7 @@ public final class StandaloneCluster implements AutoCloseable {
         List<String> submit = new ArrayList<>(List.of("--master", masterUrl, "--deploy-mode", "client",
                 "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
                 "--conf", "spark.ui.enabled=false", "--conf", "spark.executor.memory=768m",
+                "--conf", EXECUTOR_WAIT,
                 "--conf", "spark.executor.extraClassPath=" + classPath,
                 "--conf", "spark.executor.extraJavaOptions=-Dai.djl.offline=true"));
         for (String c : conf) {
@@ -157,6 +163,43 @@ public final class StandaloneCluster implements AutoCloseable {
         return p;
     }
 
+    /**
+     * Launches {@code io.tracedistill.jobs.Cli args} through spark-submit in cluster mode: the Master starts the
+     * driver on a Worker (it takes one of that Worker's cores), and spark-submit waits for it to end
+     * ({@code spark.standalone.submit.waitAppCompletion}), exiting non-zero when it failed. The driver's own output is
+     * in that Worker's {@code driver-*} folder ({@link #driverLogs()}).
+     */
+    public Process submitCluster(Path log, String... args) throws IOException {
+        List<String> submit = new ArrayList<>(List.of("--master", masterUrl, "--deploy-mode", "cluster",
+                "--conf", "spark.standalone.submit.waitAppCompletion=true",
+                "--conf", "spark.ui.enabled=false", "--conf", "spark.executor.memory=768m", "--driver-memory", "768m",
+                "--conf", EXECUTOR_WAIT,
+                "--conf", "spark.driver.extraClassPath=" + classPath,
+                "--conf", "spark.driver.extraJavaOptions=" + String.join(" ", jvmOptions),
+                "--conf", "spark.executor.extraClassPath=" + classPath,
+                "--conf", "spark.executor.extraJavaOptions=-Dai.djl.offline=true",
+                "--class", "io.tracedistill.jobs.Cli", appJar.toString()));
+        submit.addAll(List.of(args));
+        Process p = java(sparkHome, classPath, jvmOptions, "-Xmx256m", log, "org.apache.spark.deploy.SparkSubmit",
+                submit.toArray(String[]::new));
+        submitted.add(p);
+        return p;
+    }
+
+    /** Every cluster-mode driver's output (stdout and stderr of each Worker's {@code driver-*} folder). */
+    public String driverLogs() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (Path w : workDirs) {
+            try (Stream<Path> files = Files.walk(w)) {
+                for (Path f : files.filter(p -> p.getParent().getFileName().toString().startsWith("driver-")
+                        && (p.getFileName().toString().equals("stderr") || p.getFileName().toString().equals("stdout"))).sorted().toList()) {
+                    sb.append("==> ").append(f).append('\n').append(Files.readString(f));
+                }
+            }
+        }
+        return sb.toString();
+    }
+
     /** Kills (SIGKILL) worker {@code i} and the executor JVMs it started, as a lost machine would. */
     public void killWorker(int i) throws InterruptedException {
         Process w = workers.get(i);
@@ -166,13 +209,28 @@ public final class StandaloneCluster implements AutoCloseable {
         w.waitFor(30, TimeUnit.SECONDS);
     }
 
-    /** The index of the worker whose executor logged {@code text} (e.g. a rank's placement line), if any. */
+    /**
+     * The index of the live worker whose executor of the newest application logged {@code text} (e.g. a rank's
+     * placement line), if any. Application folders are {@code app-<yyyyMMddHHmmss>-<n>}: their names sort by age.
+     */
     public Optional<Integer> workerWhoseExecutorLogged(String text) throws IOException {
+        String newest = "";
+        for (Path w : workDirs) {
+            try (Stream<Path> apps = Files.list(w)) {
+                for (Path a : apps.toList()) {
+                    String n = a.getFileName().toString();
+                    if (n.startsWith("app-") && n.compareTo(newest) > 0) {
+                        newest = n;
+                    }
+                }
+            }
+        }
         for (int i = 0; i < workDirs.size(); i++) {
-            if (!workers.get(i).isAlive()) {
+            Path app = workDirs.get(i).resolve(newest);
+            if (newest.isEmpty() || !workers.get(i).isAlive() || !Files.isDirectory(app)) {
                 continue;
             }
-            try (Stream<Path> files = Files.walk(workDirs.get(i))) {
+            try (Stream<Path> files = Files.walk(app)) {
                 for (Path f : files.filter(p -> p.getFileName().toString().equals("stderr")).toList()) {
                     if (contains(f, text)) {
                         return Optional.of(i);

@@ -38,6 +38,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  *       ({@code world_size 1}, {@code gradient_accumulation_steps W}, on the driver);</li>
  *   <li>the driver killed (SIGKILL) mid-phase, then the job resubmitted with {@code --resume}: same adapter as the
  *       uninterrupted cluster run;</li>
+ *   <li>the same job in cluster deploy mode (the driver on a Worker): the same adapter;</li>
  *   <li>the worker JVM that hosts rank 1 killed (SIGKILL, with its executor) mid-phase: the barrier stage fails, the
  *       second attempt resumes from the last checkpoint on the remaining executors: same adapter again.</li>
  * </ul>
@@ -277,6 +278,32 @@ class StandaloneClusterTrainIT {
 
     @Test
     @Order(3)
+    void clusterDeployModeRunsTheDriverOnAWorkerAndEndsWithTheSameAdapter() throws Exception {
+        Path uninterrupted = tmp.resolve("cluster-w2");
+        assumeTrue(Files.isDirectory(uninterrupted.resolve("adapter")), "needs the uninterrupted 2-rank run of test 1");
+        Path out = copyOfBase("cluster-mode");
+        Path cfg = config(out, "executors", 2, 1, false);
+        Path log = tmp.resolve("cluster-mode.log");
+        long t0 = System.nanoTime();
+        Process submit = cluster.submitCluster(log, "train", "--cfg", cfg.toString());
+        boolean ended = submit.waitFor(RUN_TIMEOUT_S, TimeUnit.SECONDS);
+        if (!ended) {
+            submit.destroyForcibly();
+        }
+        String drivers = cluster.driverLogs();
+        assertTrue(ended && submit.exitValue() == 0, "spark-submit --deploy-mode cluster failed:\n" + Files.readString(log)
+                + "\ndriver logs:\n" + drivers);
+        assertTrue(drivers.contains("[train] done"), drivers);
+        double dw = maxDiff(uninterrupted, out);
+        double dl = maxLossDiff(uninterrupted, out);
+        System.out.printf(Locale.ROOT, "cluster deploy mode, 2 ranks: %.1f s; max |dW| %.2e, max |dloss| %.2e vs the client-mode run%n",
+                seconds(t0), dw, dl);
+        assertEquals(0.0, dw, "the same ranks, data and collective as the client-mode run");
+        assertEquals(0.0, dl);
+    }
+
+    @Test
+    @Order(4)
     void aKilledWorkerFailsTheStageAndTheRetryResumesToTheUninterruptedAdapter() throws Exception {
         Path uninterrupted = tmp.resolve("cluster-w2");
         assumeTrue(Files.isDirectory(uninterrupted.resolve("adapter")), "needs the uninterrupted 2-rank run of test 1");

@@ -186,8 +186,13 @@ public final class BarrierTraining {
         long waitMs = sc.isLocal() ? 0 : sc.getConf().getTimeAsMs("spark.scheduler.maxRegisteredResourcesWaitingTime", "30s");
         long deadline = System.nanoTime() + waitMs * 1_000_000L;
         int slots = slots(sc);
+        int logged = -1;
         while (slots < worldSize && System.nanoTime() < deadline) {
-            LOG.log(Level.INFO, String.format(Locale.ROOT, "train_on executors: %d of %d task slots registered; waiting for executors", slots, worldSize));
+            if (slots != logged) {
+                LOG.log(Level.INFO, String.format(Locale.ROOT, "train_on executors: %d of %d task slots registered; waiting up to %d s for executors",
+                        slots, worldSize, waitMs / 1000));
+                logged = slots;
+            }
             try {
                 Thread.sleep(1000);
             } catch (InterruptedException e) {
