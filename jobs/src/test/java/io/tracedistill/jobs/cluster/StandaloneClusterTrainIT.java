@@ -99,7 +99,7 @@ class StandaloneClusterTrainIT {
                 "output_dir: " + out,
                 "lora_rank: 4",
                 "lora_alpha: 8",
-                "max_length: 256",
+                "max_length: 1024", // shorter drops most generated rows (no completion left): 25 + 22 rows train here
                 "threads: 1",
                 "world_size: " + worldSize,
                 "train_on: " + trainOn,
@@ -226,6 +226,19 @@ class StandaloneClusterTrainIT {
         throw new AssertionError("no checkpoint " + prefix + "* within " + RUN_TIMEOUT_S + " s:\n" + Files.readString(log));
     }
 
+    /**
+     * The resumed run's "Resuming from" line for {@code out}: it must name a checkpoint inside a phase (not a phase's
+     * end), so the kill really interrupted a phase. Returns the line.
+     */
+    private static String assertResumedMidPhase(String logs, Path out) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("Resuming from " + java.util.regex.Pattern.quote(
+                out.resolve("checkpoints").toString()) + "/\\S+ \\(\\S+, step (\\d+)/(\\d+)(, phase complete)?\\)").matcher(logs);
+        assertTrue(m.find(), "the resubmitted or retried run resumed from a checkpoint of " + out);
+        assertTrue(m.group(3) == null && Integer.parseInt(m.group(1)) < Integer.parseInt(m.group(2)),
+                "resumed inside a phase: " + m.group());
+        return m.group();
+    }
+
     private static double seconds(long t0) {
         return (System.nanoTime() - t0) / 1e9;
     }
@@ -239,6 +252,11 @@ class StandaloneClusterTrainIT {
             String executors = cluster.executorLogs();
             for (int r = 0; r < w; r++) {
                 assertTrue(executors.contains("rank " + r + " of " + w + " (attempt 1) on executor"), "rank " + r + " of " + w + " ran");
+            }
+            List<MetricsLog.Entry> steps = MetricsLog.read(single.resolve("metrics.jsonl"));
+            for (String phase : List.of("phase1", "phase2")) {
+                assertTrue(steps.stream().filter(e -> e.phase().toString().equals(phase)).count() >= 4,
+                        "at least 4 logged steps in " + phase + " (W=" + w + "): " + steps);
             }
             double dw = maxDiff(single, ranks);
             double dl = maxLossDiff(single, ranks);
@@ -267,11 +285,11 @@ class StandaloneClusterTrainIT {
         Files.deleteIfExists(out.resolve(io.tracedistill.run.OutputLayout.LOCK));
         Path log2 = tmp.resolve("driver-killed-2.log");
         finish(cluster.submitClient(log2, List.of(), "train", "--cfg", cfg.toString(), "--resume"), log2);
-        assertTrue(cluster.executorLogs().contains("Resuming from " + out.resolve("checkpoints")), "the resubmitted run resumed");
+        String resumed = assertResumedMidPhase(cluster.executorLogs(), out);
         double dw = maxDiff(uninterrupted, out);
         double dl = maxLossDiff(uninterrupted, out);
-        System.out.printf(Locale.ROOT, "driver killed at checkpoint %s, resubmitted with --resume: max |dW| %.2e, max |dloss| %.2e"
-                + " vs the uninterrupted run%n", at, dw, dl);
+        System.out.printf(Locale.ROOT, "driver killed at checkpoint %s, resubmitted with --resume (%s): max |dW| %.2e, max |dloss| %.2e"
+                + " vs the uninterrupted run%n", at, resumed, dw, dl);
         assertEquals(0.0, dw, "a resumed run is bit-identical to an uninterrupted one");
         assertEquals(0.0, dl);
     }
@@ -327,11 +345,11 @@ class StandaloneClusterTrainIT {
         assertTrue(text.contains("attempt 1 of 2 failed"), text);
         String executors = cluster.executorLogs();
         assertTrue(executors.contains("rank 1 of 2 (attempt 2) on executor"), "the second attempt ran");
-        assertTrue(executors.contains("Resuming from " + out.resolve("checkpoints")), "the second attempt resumed from a checkpoint");
+        String resumed = assertResumedMidPhase(executors, out);
         double dw = maxDiff(uninterrupted, out);
         double dl = maxLossDiff(uninterrupted, out);
-        System.out.printf(Locale.ROOT, "worker %d (rank 1) killed after checkpoint %s: attempt 1 failed %.1f s later, attempt 2 resumed;"
-                + " max |dW| %.2e, max |dloss| %.2e vs the uninterrupted run%n", victim, at, failedAfter, dw, dl);
+        System.out.printf(Locale.ROOT, "worker %d (rank 1) killed after checkpoint %s: attempt 1 failed %.1f s later, attempt 2: %s;"
+                + " max |dW| %.2e, max |dloss| %.2e vs the uninterrupted run%n", victim, at, failedAfter, resumed, dw, dl);
         assertEquals(0.0, dw, "a resumed run is bit-identical to an uninterrupted one");
         assertEquals(0.0, dl);
     }

@@ -198,8 +198,8 @@ public final class DistributedTrainBenchmark {
                              GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                             NDArray x = mb.create(ids[m], new Shape(batch, seq));                  // [B, T]
                             NDArray mask = mb.ones(new Shape(batch, seq), DataType.INT64);        // [B, T]
-                            NDArray loss = CausalLmLoss.normalised(model, model.hiddenStates(x, mask, null), targets, numItems);
-                            model.backward(gc, loss);
+                            NDArray loss = CausalLmLoss.backward(model, gc, model.hiddenStates(x, mask, null), targets, numItems,
+                                    CausalLmLoss.CHUNK_ROWS); // scalar, back-propagated as the trainer does
                             losses[m] = loss.getFloat();
                         }
                     }
