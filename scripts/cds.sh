@@ -5,7 +5,7 @@
 # run maps it (-XX:SharedArchiveFile) instead of loading those classes again.
 #   Sets TD_CDS_OPTS (JVM flags) and TD_CDS_CP (the classpath to launch with: the jobs jar instead of
 #   jobs/target/classes, since a CDS archive refuses a non-empty directory on the classpath). Leaves both empty/as is
-#   when TD_CDS=0, when the jobs jar is missing or older than a compiled class (e.g. after `mvn compile`), or for
+#   unless TD_CDS=1 (opt-in: see the README, issue 16 section), when the jobs jar is missing or older than a compiled class (e.g. after `mvn compile`), or for
 #   another reason CDS cannot be used; the job then runs as before, only without the archive.
 #   Archives: TD_CDS_DIR (default ~/.cache/tracedistill/cds), one per classpath + JDK + project-jar build (the name is
 #   a hash of them, so a rebuild makes a new one, and the command: each loads other classes); the 6 newest are kept. A new archive is written under a temporary
@@ -14,7 +14,7 @@ TD_CDS_OPTS=()
 TD_CDS_CP="$TD_CLASSPATH"
 TD_CDS_NEW=""
 td_cds_setup() {
-  [[ "${TD_CDS:-1}" == 1 ]] || return 0
+  [[ "${TD_CDS:-0}" == 1 ]] || return 0
   # One archive per command: a `help` or `plan` loads none of Spark, and its archive would serve a `prepare` badly.
   local command="${1:-none}"
   [[ "$command" == -* ]] && command=run   # the reference's form, `tracedistill --cfg FILE`, is a full run
