@@ -42,7 +42,8 @@ public final class ShardWriter {
     private static final String INPUT_ROW = "__td_input_row";
     /** {@link Phase#values()} once (the per-row loop must not clone it). */
     private static final Phase[] PHASES = Phase.values();
-    private static final String PART = "__td_part";
+    /** The shuffle partition of a row of {@link #preparedRows} (phase {@code p}'s block {@code b}: first(p) + b). */
+    public static final String PART = "__td_part";
 
     /** A single shard of up to this many rows is written by one task without a shuffle. */
     static final long SMALL_ROWS = 20_000;
@@ -69,13 +70,24 @@ public final class ShardWriter {
     public static PhaseParts writePhases(Dataset<Row> staged, Broadcast<RowAssignment> assignment, CheckedSchema schema,
             ShardFormat format, String dir, long rows1, long rows2, int rowsPerShard) {
         PhaseParts parts = new PhaseParts(shards(rows1, rowsPerShard), shards(rows2, rowsPerShard));
-        List<StructField> fields = new ArrayList<>(List.of(schema.prepared().fields()));
-        fields.add(DataTypes.createStructField(PART, DataTypes.IntegerType, false));
-        Dataset<Row> rows = staged.filter(functions.col(FormatContractTransform.STAGED_REASON).isNull())
-                .mapPartitions(new PhaseFn(assignment, passthroughIndices(schema), parts, rowsPerShard),
-                        Encoders.row(new StructType(fields.toArray(new StructField[0]))));
+        Dataset<Row> rows = preparedRows(staged, assignment, schema, parts, rowsPerShard);
         write(ExactPartitions.shuffle(rows, PART, parts.shards1() + parts.shards2(), Columns.POSITION), format, dir);
         return parts;
+    }
+
+    /**
+     * The prepared rows of both phases: each kept staged row once per phase that holds it (schema
+     * {@code schema.prepared()}: position in that phase's training order, type, prompt, completion, phase_index,
+     * source_file, source_row, passthrough columns), then {@link #PART}. What {@link #writePhases} writes; the
+     * {@code spark.ml} stage {@code PhaseSplitStage} returns it.
+     */
+    public static Dataset<Row> preparedRows(Dataset<Row> staged, Broadcast<RowAssignment> assignment,
+            CheckedSchema schema, PhaseParts parts, int rowsPerShard) {
+        List<StructField> fields = new ArrayList<>(List.of(schema.prepared().fields()));
+        fields.add(DataTypes.createStructField(PART, DataTypes.IntegerType, false));
+        return staged.filter(functions.col(FormatContractTransform.STAGED_REASON).isNull())
+                .mapPartitions(new PhaseFn(assignment, passthroughIndices(schema), parts, rowsPerShard),
+                        Encoders.row(new StructType(fields.toArray(new StructField[0]))));
     }
 
     /** The quarantine rows (original columns + {@link Columns#QUARANTINE_TRAILING}), in input row order. */

@@ -38,12 +38,12 @@ final class TokenizePartition implements MapPartitionsFunction<Row, Row> {
     private final int userIndex;
     private final int assistantIndex;
 
-    TokenizePartition(TokenizeSettings settings, LocalDate chatDate, TurnRenderer.Factory factory, int userIndex,
-            int assistantIndex) {
-        this.modelDir = settings.modelDir();
-        this.enableThinking = settings.enableThinking();
+    TokenizePartition(String modelDir, boolean enableThinking, LocalDate chatDate, int maxLength,
+            TurnRenderer.Factory factory, int userIndex, int assistantIndex) {
+        this.modelDir = modelDir;
+        this.enableThinking = enableThinking;
         this.chatDate = chatDate;
-        this.maxLength = settings.maxLength();
+        this.maxLength = maxLength;
         this.factory = factory;
         this.userIndex = userIndex;
         this.assistantIndex = assistantIndex;

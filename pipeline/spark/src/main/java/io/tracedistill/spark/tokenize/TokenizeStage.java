@@ -75,6 +75,11 @@ public final class TokenizeStage {
     public static final String QUARANTINE_DETAIL = "detail";
     /** Manifest key holding the chat date ({@code YYYY-MM-DD}). */
     public static final String MANIFEST_CHAT_DATE = "chat_date";
+    /**
+     * The columns {@link #tokenizeRows} adds after the prepared ones: quarantine reason and detail (null for a kept
+     * row), token ids, labels ({@code -100} over the prompt span), number of tokens, number of loss tokens.
+     */
+    public static final List<String> TOKENIZED_COLUMNS = TokenizePartition.WORK_COLUMNS;
 
     /** Target bytes of token ids + labels per shard file (8 bytes per token). */
     static final long TARGET_SHARD_BYTES = 64L << 20;
@@ -229,6 +234,35 @@ public final class TokenizeStage {
         }
     }
 
+
+    /**
+     * The schema of {@link #tokenizeRows} for prepared rows of schema {@code prepared}.
+     *
+     * @throws IllegalArgumentException naming {@code where} and the column when a prepared column is missing
+     */
+    public static StructType tokenizedSchema(StructType prepared, String where) {
+        for (String c : Columns.PREPARED_LEADING) {
+            TokenizePartition.fieldIndex(prepared, c, where);
+        }
+        return TokenizePartition.workSchema(prepared);
+    }
+
+    /**
+     * Chat render + tokenize + completion-only mask of prepared rows, on the executors: the prepared columns, then
+     * {@link #TOKENIZED_COLUMNS}. What the job runs on each phase before it drops, orders and writes; the
+     * {@code spark.ml} stage {@code TokenizeMaskStage} runs it too.
+     *
+     * @param where the rows' source, for messages
+     */
+    public static Dataset<Row> tokenizeRows(Dataset<Row> prepared, String modelDir, int maxLength, boolean enableThinking,
+            LocalDate chatDate, TurnRenderer.Factory factory, String where) {
+        StructType schema = tokenizedSchema(prepared.schema(), where);
+        TokenizePartition fn = new TokenizePartition(modelDir, enableThinking, chatDate, maxLength, factory,
+                TokenizePartition.fieldIndex(prepared.schema(), Columns.PROMPT, where),
+                TokenizePartition.fieldIndex(prepared.schema(), Columns.COMPLETION, where));
+        return prepared.mapPartitions(fn, Encoders.row(schema));
+    }
+
     /** The token-shard schema for a prepared schema: {@link ShardSchemas#tokens} of its passthrough columns. */
     public static StructType tokenSchema(StructType preparedSchema) {
         return ShardSchemas.tokens(ShardSchemas.passthroughOfPrepared(preparedSchema));
@@ -250,9 +284,6 @@ public final class TokenizeStage {
             TokenizePartition.fieldIndex(preparedSchema, c, preparedDir);
         }
         StructType tokenSchema = tokenSchema(preparedSchema); // fails early on a passthrough name clash
-        TokenizePartition fn = new TokenizePartition(settings, chatDate, factory,
-                TokenizePartition.fieldIndex(preparedSchema, Columns.PROMPT, preparedDir),
-                TokenizePartition.fieldIndex(preparedSchema, Columns.COMPLETION, preparedDir));
         // A small prepared shard is one file, so one task: on local[2] the stage tokenized on one core (the bench
         // measured local[2] at 1.35x local[1]). Spread it over the cores first. The round-robin repartition is
         // deterministic, and the rows and their order do not depend on it (the summary is sorted, the shard is
@@ -262,8 +293,8 @@ public final class TokenizeStage {
         if (prepared.rdd().getNumPartitions() < cores) {
             prepared = prepared.repartition(cores);
         }
-        Dataset<Row> work = prepared.mapPartitions(fn, Encoders.row(TokenizePartition.workSchema(preparedSchema)))
-                .persist(StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> work = tokenizeRows(prepared, settings.modelDir(), settings.maxLength(), settings.enableThinking(),
+                chatDate, factory, preparedDir).persist(StorageLevel.MEMORY_AND_DISK());
 
         // 2. Driver: outcome summary, stats, and (after drops) the survivors' new positions.
         List<Row> summary = work.select(col(Columns.PHASE_INDEX), col(Columns.TYPE), col(TokenizePartition.W_REASON),

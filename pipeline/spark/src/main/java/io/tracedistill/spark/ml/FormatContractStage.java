@@ -1,0 +1,220 @@
+package io.tracedistill.spark.ml;
+
+import io.tracedistill.contract.ColumnKeys;
+import io.tracedistill.contract.FormatContract;
+import io.tracedistill.spark.Columns;
+import io.tracedistill.spark.prepare.CheckedSchema;
+import io.tracedistill.spark.prepare.FormatContractTransform;
+import io.tracedistill.spark.prepare.InputFile;
+import io.tracedistill.spark.prepare.InputFormat;
+import io.tracedistill.spark.prepare.InputTable;
+import io.tracedistill.spark.prepare.SchemaCheck;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.DefaultParamsWritable;
+import org.apache.spark.ml.util.Identifiable$;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The format contract + quarantine column as a {@code spark.ml} {@link Transformer}, for
+ * {@code new Pipeline().setStages(...)} over a DataFrame in a notebook. It is prepare's own contract:
+ * {@link #transform} calls {@link FormatContractTransform#transform} (the function {@code PrepareStage} runs) after
+ * the same {@link SchemaCheck}, so its rows are the job's staged rows.
+ *
+ * <p>Input: the CoT rows as {@code InputReader} reads them (the input's own columns, then {@code source_file}; a
+ * DataFrame without {@code source_file} gets the constant {@value #DATAFRAME_SOURCE}). Output: one staged row per input
+ * row, schema {@link FormatContractTransform#stagedSchema}: {@code __td_reason} is the quarantine column (null = kept,
+ * else the reason), {@code __td_user}/{@code __td_assistant} the chat turns of a kept row, then the input's columns.
+ *
+ * <p>Params: {@code inputFormat} ({@code csv}: an empty cell is NaN as pandas reads it; {@code jsonl}; {@code parquet}),
+ * {@code promptCol}, {@code cotCol}, {@code answerCol}, {@code typeCol} (config key {@code columns}),
+ * {@code promptSuffix}, {@code minCotLen}. Saved and loaded with {@code MLWritable}/{@code MLReadable}
+ * ({@code stage.save(path)}, {@code FormatContractStage.load(path)}).
+ */
+public final class FormatContractStage extends Transformer implements DefaultParamsWritable {
+    private static final long serialVersionUID = 1L;
+    /** {@code source_file} of rows from a DataFrame that has none. */
+    public static final String DATAFRAME_SOURCE = "<DataFrame>";
+
+    private final String uid;
+    private final Param<String> inputFormat;
+    private final Param<String> promptCol;
+    private final Param<String> cotCol;
+    private final Param<String> answerCol;
+    private final Param<String> typeCol;
+    private final Param<String> promptSuffix;
+    private final IntParam minCotLen;
+
+    public FormatContractStage() {
+        this(Identifiable$.MODULE$.randomUID("formatContract"));
+    }
+
+    /** With {@code uid} (the constructor {@code MLReader} calls). */
+    public FormatContractStage(String uid) {
+        this.uid = uid;
+        inputFormat = new Param<>(this, "inputFormat",
+                "how cells are read: csv (an empty cell is NaN, as pandas reads it), jsonl or parquet");
+        promptCol = new Param<>(this, "promptCol", "the prompt column (config columns.prompt)");
+        cotCol = new Param<>(this, "cotCol", "the chain-of-thought column (config columns.cot)");
+        answerCol = new Param<>(this, "answerCol", "the answer column (config columns.answer)");
+        typeCol = new Param<>(this, "typeCol", "the puzzle type column (config columns.type)");
+        promptSuffix = new Param<>(this, "promptSuffix", "appended to the prompt to make the user turn (prompt_suffix)");
+        minCotLen = new IntParam(this, "minCotLen", "shorter traces are quarantined (min_cot_len)");
+        ColumnKeys d = ColumnKeys.defaults();
+        setDefault(inputFormat, "csv");
+        setDefault(promptCol, d.prompt());
+        setDefault(cotCol, d.cot());
+        setDefault(answerCol, d.answer());
+        setDefault(typeCol, d.type());
+        setDefault(promptSuffix, FormatContract.DEFAULT_PROMPT_SUFFIX);
+        setDefault(minCotLen, FormatContract.DEFAULT_MIN_COT_LEN);
+    }
+
+    public static MLReader<FormatContractStage> read() {
+        return new DefaultParamsReader<>();
+    }
+
+    public static FormatContractStage load(String path) {
+        return read().load(path);
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+
+    public Param<String> inputFormat() {
+        return inputFormat;
+    }
+
+    public Param<String> promptCol() {
+        return promptCol;
+    }
+
+    public Param<String> cotCol() {
+        return cotCol;
+    }
+
+    public Param<String> answerCol() {
+        return answerCol;
+    }
+
+    public Param<String> typeCol() {
+        return typeCol;
+    }
+
+    public Param<String> promptSuffix() {
+        return promptSuffix;
+    }
+
+    public IntParam minCotLen() {
+        return minCotLen;
+    }
+
+    public FormatContractStage setInputFormat(String v) {
+        set(inputFormat, v);
+        return this;
+    }
+
+    /** The four input columns at once ({@code columns} of the config). */
+    public FormatContractStage setColumns(ColumnKeys keys) {
+        set(promptCol, keys.prompt());
+        set(cotCol, keys.cot());
+        set(answerCol, keys.answer());
+        set(typeCol, keys.type());
+        return this;
+    }
+
+    public FormatContractStage setPromptSuffix(String v) {
+        set(promptSuffix, v);
+        return this;
+    }
+
+    public FormatContractStage setMinCotLen(int v) {
+        set(minCotLen, v);
+        return this;
+    }
+
+    /** The contract parameters as prepare holds them. */
+    public FormatContractTransform.Params contractParams() {
+        return new FormatContractTransform.Params($(promptSuffix), (Integer) $(minCotLen));
+    }
+
+    /** The configured column names. */
+    public ColumnKeys columns() {
+        return new ColumnKeys($(promptCol), $(cotCol), $(answerCol), $(typeCol));
+    }
+
+    private InputFormat format() {
+        String f = $(inputFormat);
+        for (InputFormat v : InputFormat.values()) {
+            if (v.name().equalsIgnoreCase(f)) {
+                return v;
+            }
+        }
+        throw new IllegalArgumentException("FormatContractStage param inputFormat is '" + f + "'; set it to one of "
+                + Arrays.stream(InputFormat.values()).map(v -> v.name().toLowerCase(Locale.ROOT)).toList());
+    }
+
+    private static StructType inputSchema(StructType withSource) {
+        return new StructType(Arrays.stream(withSource.fields()).filter(f -> !f.name().equals(Columns.SOURCE_FILE))
+                .toArray(StructField[]::new));
+    }
+
+    private InputTable table(Dataset<?> dataset) {
+        Dataset<Row> rows = dataset.toDF();
+        if (!Arrays.asList(rows.columns()).contains(Columns.SOURCE_FILE)) {
+            rows = rows.withColumn(Columns.SOURCE_FILE, org.apache.spark.sql.functions.lit(DATAFRAME_SOURCE));
+        }
+        StructType input = inputSchema(rows.schema());
+        // The input's own columns in order, then source_file: the layout FormatContractTransform reads by position.
+        List<org.apache.spark.sql.Column> cols = new java.util.ArrayList<>();
+        for (String n : input.fieldNames()) {
+            cols.add(rows.col("`" + n + "`"));
+        }
+        cols.add(rows.col(Columns.SOURCE_FILE));
+        rows = rows.select(cols.toArray(new org.apache.spark.sql.Column[0]));
+        return new InputTable(DATAFRAME_SOURCE, format(), List.of(new InputFile(DATAFRAME_SOURCE, 0, 0)), input, rows);
+    }
+
+    @Override
+    public Dataset<Row> transform(Dataset<?> dataset) {
+        transformSchema(dataset.schema());
+        InputTable t = table(dataset);
+        CheckedSchema checked = SchemaCheck.check(t, columns(), null);
+        return FormatContractTransform.transform(t, checked, contractParams());
+    }
+
+    /**
+     * The staged schema; fails like prepare (naming the missing columns and the param that maps them) when an input
+     * column is missing or not a scalar.
+     */
+    @Override
+    public StructType transformSchema(StructType schema) {
+        format();
+        StructType input = inputSchema(schema);
+        for (String c : List.of($(promptCol), $(cotCol), $(answerCol), $(typeCol))) {
+            if (!Arrays.asList(input.fieldNames()).contains(c)) {
+                throw new IllegalArgumentException("FormatContractStage: the input has no column '" + c + "' (columns: "
+                        + Arrays.toString(input.fieldNames()) + "); map the input's columns with setColumns or the params"
+                        + " promptCol, cotCol, answerCol, typeCol");
+            }
+        }
+        return FormatContractTransform.stagedSchema(input);
+    }
+
+    @Override
+    public FormatContractStage copy(ParamMap extra) {
+        return defaultCopy(extra);
+    }
+}
