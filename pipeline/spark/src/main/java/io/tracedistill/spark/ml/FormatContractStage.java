@@ -7,8 +7,10 @@ import io.tracedistill.spark.prepare.CheckedSchema;
 import io.tracedistill.spark.prepare.FormatContractTransform;
 import io.tracedistill.spark.prepare.InputFile;
 import io.tracedistill.spark.prepare.InputFormat;
+import io.tracedistill.spark.prepare.InputReader;
 import io.tracedistill.spark.prepare.InputTable;
 import io.tracedistill.spark.prepare.SchemaCheck;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -20,8 +22,10 @@ import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.Identifiable$;
 import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
@@ -31,8 +35,10 @@ import org.apache.spark.sql.types.StructType;
  * {@link #transform} calls {@link FormatContractTransform#transform} (the function {@code PrepareStage} runs) after
  * the same {@link SchemaCheck}, so its rows are the job's staged rows.
  *
- * <p>Input: the CoT rows as {@code InputReader} reads them (the input's own columns, then {@code source_file}; a
- * DataFrame without {@code source_file} gets the constant {@value #DATAFRAME_SOURCE}). Output: one staged row per input
+ * <p>Input: the CoT rows as {@code InputReader} reads them (the input's own columns, then
+ * {@link InputReader#READ_TRAILING}: {@code source_file}, line, read problem; a row the reader could not read is
+ * quarantined with its reason, as in the job). Any DataFrame works: one without {@code source_file} gets the constant
+ * {@value #DATAFRAME_SOURCE}, without the line/read-problem columns nulls (every row read). Output: one staged row per input
  * row, schema {@link FormatContractTransform#stagedSchema}: {@code __td_reason} is the quarantine column (null = kept,
  * else the reason), {@code __td_user}/{@code __td_assistant} the chat turns of a kept row, then the input's columns.
  *
@@ -166,25 +172,39 @@ public final class FormatContractStage extends Transformer implements DefaultPar
                 + Arrays.stream(InputFormat.values()).map(v -> v.name().toLowerCase(Locale.ROOT)).toList());
     }
 
-    private static StructType inputSchema(StructType withSource) {
-        return new StructType(Arrays.stream(withSource.fields()).filter(f -> !f.name().equals(Columns.SOURCE_FILE))
+    /** The input's own columns: {@code schema} without the reader's trailing columns ({@link InputReader#READ_TRAILING}). */
+    private static StructType inputSchema(StructType schema) {
+        List<String> trailing = Arrays.asList(InputReader.READ_TRAILING.fieldNames());
+        return new StructType(Arrays.stream(schema.fields()).filter(f -> !trailing.contains(f.name()))
                 .toArray(StructField[]::new));
     }
 
+    /**
+     * The DataFrame as the table {@link InputReader#read} gives: the input's own columns in order, then
+     * {@link InputReader#READ_TRAILING} (the layout {@link FormatContractTransform} reads by position). A trailing
+     * column the DataFrame lacks is filled: {@code source_file} with {@value #DATAFRAME_SOURCE}, the line and read
+     * problem with null (every row was read). No line counts: they belong to the prepare manifest, not the rows.
+     */
     private InputTable table(Dataset<?> dataset) {
         Dataset<Row> rows = dataset.toDF();
-        if (!Arrays.asList(rows.columns()).contains(Columns.SOURCE_FILE)) {
-            rows = rows.withColumn(Columns.SOURCE_FILE, org.apache.spark.sql.functions.lit(DATAFRAME_SOURCE));
-        }
+        List<String> present = Arrays.asList(rows.columns());
         StructType input = inputSchema(rows.schema());
-        // The input's own columns in order, then source_file: the layout FormatContractTransform reads by position.
-        List<org.apache.spark.sql.Column> cols = new java.util.ArrayList<>();
+        List<Column> cols = new ArrayList<>();
         for (String n : input.fieldNames()) {
-            cols.add(rows.col("`" + n + "`"));
+            cols.add(rows.col("`" + n.replace("`", "``") + "`"));
         }
-        cols.add(rows.col(Columns.SOURCE_FILE));
-        rows = rows.select(cols.toArray(new org.apache.spark.sql.Column[0]));
-        return new InputTable(DATAFRAME_SOURCE, format(), List.of(new InputFile(DATAFRAME_SOURCE, 0, 0)), input, rows);
+        for (StructField f : InputReader.READ_TRAILING.fields()) {
+            if (present.contains(f.name())) {
+                cols.add(rows.col(f.name()).cast(f.dataType()));
+            } else if (f.name().equals(Columns.SOURCE_FILE)) {
+                cols.add(functions.lit(DATAFRAME_SOURCE).as(f.name()));
+            } else {
+                cols.add(functions.lit(null).cast(f.dataType()).as(f.name()));
+            }
+        }
+        rows = rows.select(cols.toArray(new Column[0]));
+        return new InputTable(DATAFRAME_SOURCE, format(), List.of(new InputFile(DATAFRAME_SOURCE, 0, 0)), input, rows,
+                null);
     }
 
     @Override

@@ -199,7 +199,7 @@ public final class PhaseSplitStage extends Transformer implements DefaultParamsW
         }
         StructType input = new StructType(Arrays.copyOfRange(staged.fields(), lead, staged.fields().length));
         InputTable t = new InputTable(FormatContractStage.DATAFRAME_SOURCE, InputFormat.PARQUET,
-                List.of(new InputFile(FormatContractStage.DATAFRAME_SOURCE, 0, 0)), input, null);
+                List.of(new InputFile(FormatContractStage.DATAFRAME_SOURCE, 0, 0)), input, null, null);
         return SchemaCheck.check(t, new ColumnKeys($(promptCol), $(cotCol), $(answerCol), $(typeCol)), null);
     }
 

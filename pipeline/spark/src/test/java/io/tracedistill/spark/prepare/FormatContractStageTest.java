@@ -104,6 +104,32 @@ class FormatContractStageTest extends SparkTestBase {
     }
 
     @Test
+    void aRecordTheReaderCouldNotReadIsQuarantinedAsByTheJob() throws Exception {
+        Path csv = dir.resolve("broken.csv");
+        Files.writeString(csv, "prompt,generated_cot,answer,type\nq1,reasoning one,5,t\nq2,reasoning two,7,t,extra\n"
+                + "q3,reasoning three,9,t\n", StandardCharsets.UTF_8);
+        Path jsonl = dir.resolve("broken.jsonl");
+        Files.writeString(jsonl, "{\"prompt\":\"q1\",\"generated_cot\":\"reasoning one\",\"answer\":5,\"type\":\"t\"}\n"
+                + "not json\n", StandardCharsets.UTF_8);
+        for (Path p : List.of(csv, jsonl)) {
+            InputTable t = InputReader.read(spark, p.toString());
+            String format = t.format().name().toLowerCase(java.util.Locale.ROOT);
+            List<Row> job = sorted(FormatContractTransform.transform(t, SchemaCheck.check(t, ColumnKeys.defaults(), null),
+                    FormatContractTransform.Params.defaults()));
+            List<Row> stage = sorted(new FormatContractStage().setInputFormat(format).transform(t.rows()));
+            assertEquals(job, stage, p.getFileName().toString());
+            List<String> reasons = stage.stream()
+                    .map(r -> r.getString(r.fieldIndex(FormatContractTransform.STAGED_REASON))).toList();
+            String malformed = p == csv ? QuarantineReason.MALFORMED_CSV : QuarantineReason.MALFORMED_JSON;
+            assertEquals(1, reasons.stream().filter(malformed::equals).count(), p.getFileName() + ": " + reasons);
+            Row bad = stage.stream().filter(r -> malformed.equals(r.getString(r.fieldIndex(FormatContractTransform.STAGED_REASON))))
+                    .findFirst().orElseThrow();
+            assertEquals(p == csv ? 3L : 2L, bad.getLong(bad.fieldIndex(InputReader.LINE)), "physical line of the bad record");
+            assertTrue(bad.getString(bad.fieldIndex(InputReader.READ_RAW)).contains(p == csv ? "extra" : "not json"));
+        }
+    }
+
+    @Test
     void aDataFrameWithoutSourceFileAndBadParamsAreHandled() throws Exception {
         Path csv = dir.resolve("d.csv");
         Files.writeString(csv, "prompt,generated_cot,answer,type\nq1,reasoning one,5,t\n", StandardCharsets.UTF_8);
