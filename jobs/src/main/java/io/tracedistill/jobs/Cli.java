@@ -42,6 +42,9 @@ public final class Cli {
                 (a, out, err) -> steps(a, out, List.of(new TrainStep()))));
         COMMANDS.put("eval", new Command("greedy decoding + boxed-answer grading, base vs adapters",
                 (a, out, err) -> steps(a, out, List.of(new EvalStep()))));
+        COMMANDS.put("experiment", new Command(
+                "--cfg FILE: the arms (zero_shot, answer_only, trace_1phase, trace_2phase) into output_dir/arms/, side by side",
+                ExperimentCommand::run));
         COMMANDS.put("plan", new Command(
                 "--cfg FILE.yaml|config.json [--model-config config.json]: GPU memory per component, what fits",
                 PlanCommand::run));

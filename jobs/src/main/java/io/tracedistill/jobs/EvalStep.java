@@ -9,11 +9,25 @@ import io.tracedistill.spark.prepare.PrepareManifest;
 import io.tracedistill.spark.eval.EvalResult;
 import io.tracedistill.spark.eval.EvalStage;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /** Step 7: greedy decoding of {@code eval_path} with the base model and each adapter, graded; {@code output_dir/eval/}. */
 final class EvalStep implements Step {
+    /** The arms to decode; null = the config's ({@code base} + {@code eval_adapters} or the run's adapter). */
+    private final Function<JobContext, List<ArmSpec>> arms;
+
+    /** The run's own eval: base and the config's adapters. */
+    EvalStep() {
+        this(null);
+    }
+
+    /** An eval of other arms ({@code tracedistill experiment}: base, then one adapter per trained arm). */
+    EvalStep(Function<JobContext, List<ArmSpec>> arms) {
+        this.arms = arms;
+    }
 
     @Override
     public String name() {
@@ -27,7 +41,9 @@ final class EvalStep implements Step {
 
     @Override
     public EvalStage.Inputs settings(JobContext ctx) {
-        return EvalStage.Inputs.of(ctx.cfg(), ctx.cfg().output().outputDir());
+        EvalStage.Inputs in = EvalStage.Inputs.of(ctx.cfg(), ctx.cfg().output().outputDir());
+        return arms == null ? in : new EvalStage.Inputs(in.settings().withArms(arms.apply(ctx)), in.eval(), in.columns(),
+                in.shardFormat(), in.baseModel());
     }
 
     @Override

@@ -16,6 +16,7 @@ import io.tracedistill.spark.train.ExecutorTraining;
 import io.tracedistill.spark.train.LocalRunMirror;
 import io.tracedistill.spark.train.SparkTokenShardReader;
 import io.tracedistill.tokens.HfTokenizer;
+import io.tracedistill.train.InMemoryTokenShardReader;
 import io.tracedistill.train.InProcessCollective;
 import io.tracedistill.train.PhaseResult;
 import io.tracedistill.train.PhaseSettingsChangedException;
@@ -24,15 +25,36 @@ import io.tracedistill.train.TrainRun;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * Steps 3–6: phase 1 Train → phase 2 Nudge → PEFT adapters → {@code submission.zip} → {@code report.md},
  * streaming the token shards from {@code output_dir/tokens/} in stored order (see {@link TrainRun}).
  */
 final class TrainStep implements Step {
+    /** The run folder whose {@code prepared/manifest.json} and {@code tokens/} this step trains on. */
+    private final Function<JobContext, OutputLayout> inputs;
+    /** Train phase 1 only (phase 2 gets no rows): the experiment's one-phase arms. */
+    private final boolean onePhase;
+
+    /** The run's own step: trains on output_dir's tokens, both phases. */
+    TrainStep() {
+        this(JobContext::layout, false);
+    }
+
+    /**
+     * A step that trains on the tokens of another run folder ({@code tracedistill experiment}: the arms share the
+     * prepared and tokenized rows), writing into output_dir; with {@code onePhase} phase 2 gets no rows, so the
+     * adapter is phase 1's ({@code train_on: driver} only).
+     */
+    TrainStep(Function<JobContext, OutputLayout> inputs, boolean onePhase) {
+        this.inputs = inputs;
+        this.onePhase = onePhase;
+    }
 
     @Override
     public String name() {
@@ -48,7 +70,10 @@ final class TrainStep implements Step {
     public Map<String, String> inputFiles(JobContext ctx) {
         Map<String, String> files = new TreeMap<>();
         files.putAll(ctx.baseModelFiles());
-        files.put("tokens_manifest", ctx.files().sha256(ctx.layout().tokensManifest()));
+        files.put("tokens_manifest", ctx.files().sha256(inputs.apply(ctx).tokensManifest()));
+        if (onePhase) {
+            files.put("phases", "phase 1 only");
+        }
         ctx.cfg().lora().initAdapter().ifPresent(a -> {
             RunPath weights = new RunPath(a).resolve(PeftAdapter.WEIGHTS_FILE);
             files.put("init_adapter_weights", weights.isLocal() ? StepLedger.fileHash(weights.toLocalPath())
@@ -65,22 +90,27 @@ final class TrainStep implements Step {
     @Override
     public String run(JobContext ctx) throws IOException {
         OutputLayout layout = ctx.layout();
+        OutputLayout in = inputs.apply(ctx);
         RunFiles files = ctx.files();
         Path modelDir = ctx.baseModelDir();
-        RunPath tokensManifestFile = layout.tokensManifest();
+        RunPath tokensManifestFile = in.tokensManifest();
         if (!files.isFile(tokensManifestFile)) {
             throw new IllegalStateException("No " + tokensManifestFile + ": the tokenize step has not completed for output_dir "
                     + ctx.outputDirShown() + "; run tokenize first (tracedistill tokenize --cfg " + ctx.cfgPath() + "), or run"
                     + " all steps with tracedistill run");
         }
-        Map<String, Object> prepared = readManifest(files, layout.preparedManifest());
+        Map<String, Object> prepared = readManifest(files, in.preparedManifest());
         Map<String, Object> tokensManifest = readManifest(files, tokensManifestFile);
         checkTokensMatchModel(tokensManifest, tokensManifestFile.uri(), modelDir);
         String format = ctx.cfg().output().shardFormat().sparkSource();
         // The held-out slice (holdout_fraction > 0): tokenize wrote tokens/heldout.
-        RunPath heldOutDir = layout.tokensHeldOut();
+        RunPath heldOutDir = in.tokensHeldOut();
         boolean heldOut = files.isDirectory(heldOutDir);
         if (ctx.cfg().executorTraining().trainOn() == TrainOn.EXECUTORS) {
+            if (!in.root().equals(layout.root()) || onePhase) {
+                throw new IllegalArgumentException("train_on: executors trains on output_dir's own two-phase tokens;"
+                        + " tracedistill experiment trains its arms on the driver: set train_on: driver");
+            }
             if (!layout.root().isLocal()) {
                 throw new IllegalArgumentException("train_on: executors writes output_dir from rank 0 with file APIs, but"
                         + " output_dir is " + ctx.outputDirShown() + ": set output_dir to a folder every executor mounts"
@@ -97,7 +127,7 @@ final class TrainStep implements Step {
         }
         String summary;
         try {
-            summary = trainInDriver(ctx, layout, files, format, modelDir, heldOut ? heldOutDir : null, ctx.resume(),
+            summary = trainInDriver(ctx, layout, in, files, format, modelDir, heldOut ? heldOutDir : null, ctx.resume(),
                     prepared, tokensManifest);
         } catch (PhaseSettingsChangedException e) {
             if (!ctx.force()) {
@@ -106,7 +136,7 @@ final class TrainStep implements Step {
             // --resume --force: a finished phase ran under other settings, so nothing of it can be reused.
             ctx.out().println("[train] --force: " + e.phase() + " finished under other settings than this run's;"
                     + " retraining both phases from the start");
-            summary = trainInDriver(ctx, layout, files, format, modelDir, heldOut ? heldOutDir : null, false, prepared,
+            summary = trainInDriver(ctx, layout, in, files, format, modelDir, heldOut ? heldOutDir : null, false, prepared,
                     tokensManifest);
         }
         return summary;
@@ -117,7 +147,7 @@ final class TrainStep implements Step {
      * node-local mirror, uploaded as it goes ({@link LocalRunMirror}). {@code heldOutDir} is the held-out token slice,
      * or null when there is none.
      */
-    private String trainInDriver(JobContext ctx, OutputLayout layout, RunFiles files, String format, Path modelDir,
+    private String trainInDriver(JobContext ctx, OutputLayout layout, OutputLayout in, RunFiles files, String format, Path modelDir,
             RunPath heldOutDir, boolean resume, Map<String, Object> prepared, Map<String, Object> tokensManifest)
             throws IOException {
         LocalRunMirror mirror = LocalRunMirror.open(files, layout, resume);
@@ -132,8 +162,9 @@ final class TrainStep implements Step {
                     settings.baseModelNameForSubmission(), settings.resolvedConfigYaml(), settings.heldOut());
         }
         TrainRun.Outputs o = TrainRun.run(settings,
-                new SparkTokenShardReader(ctx.spark(), layout.tokens(Phase.PHASE1).uri(), format),
-                new SparkTokenShardReader(ctx.spark(), layout.tokens(Phase.PHASE2).uri(), format),
+                new SparkTokenShardReader(ctx.spark(), in.tokens(Phase.PHASE1).uri(), format),
+                onePhase ? new InMemoryTokenShardReader(List.of())
+                        : new SparkTokenShardReader(ctx.spark(), in.tokens(Phase.PHASE2).uri(), format),
                 heldOutDir != null ? new SparkTokenShardReader(ctx.spark(), heldOutDir.uri(), format) : null,
                 mirror.localDir(), modelDir, padTokenId(modelDir), resume, prepared, tokensManifest,
                 mirror.listener(null), InProcessCollective.single(), null);

@@ -205,6 +205,11 @@ public final class ConfigKeys {
             (raw, key, source) -> MetricForBest.fromYaml(ConfigParsers.oneOf(MetricForBest.yamlNames()).parse(raw, key, source)),
             c -> c.heldOut().metricForBest());
 
+    public static final ConfigKey<List<ExperimentArm>> K_ARMS = ext("arms",
+            "list of zero_shot | answer_only | trace_1phase | trace_2phase", ExperimentArm.yamlNames(),
+            "tracedistill experiment: the arms to run side by side, each into output_dir/arms/<arm>/ (the reference's"
+                    + " four by default); other commands ignore it", ConfigKeys::parseArms, c -> c.experiment().arms());
+
     private static final List<ConfigKey<?>> KEYS = Collections.unmodifiableList(new ArrayList<>(ALL));
 
     /** All keys in declaration (= resolved YAML) order. */
@@ -284,6 +289,29 @@ public final class ConfigKeys {
         }
         if (out.isEmpty()) {
             throw ConfigException.reference("hard_types must contain at least one non-empty value.", source, key);
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    /** {@code arms}: a non-empty list of arm names, each at most once. */
+    private static List<ExperimentArm> parseArms(Object raw, String key, String source) {
+        String allowed = String.join(", ", ExperimentArm.yamlNames());
+        List<String> names = stringList("arm names (" + allowed + ")").parse(raw, key, source);
+        if (names.isEmpty()) {
+            throw ConfigParsers.invalid(key, raw, source, "must list at least one arm of " + allowed);
+        }
+        List<ExperimentArm> out = new ArrayList<>();
+        for (String name : names) {
+            if (!ExperimentArm.yamlNames().contains(name)) {
+                throw ConfigParsers.invalid(key, raw, source, "has unknown arm " + PyObjects.repr(name)
+                        + "; allowed values: " + allowed);
+            }
+            ExperimentArm arm = ExperimentArm.fromYaml(name);
+            if (out.contains(arm)) {
+                throw ConfigParsers.invalid(key, raw, source, "lists arm " + PyObjects.repr(name)
+                        + " twice; list each arm once");
+            }
+            out.add(arm);
         }
         return Collections.unmodifiableList(out);
     }

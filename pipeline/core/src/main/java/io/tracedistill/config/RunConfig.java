@@ -32,10 +32,11 @@ import java.util.Optional;
  * @param eval   the evaluation step
  * @param executorTraining train_on and, on executors, the collective's timeout and the stage attempts
  * @param heldOut the held-out slice and its evaluation during training
+ * @param experiment the arms of {@code tracedistill experiment}
  */
 public record RunConfig(long seed, ModelSection model, DataSection data, LoraSection lora, TrainSection train,
                         OutputSection output, EvalSection eval, ExecutorTrainingSection executorTraining,
-                        HeldOutSection heldOut) {
+                        HeldOutSection heldOut, ExperimentSection experiment) {
 
     public RunConfig {
         Objects.requireNonNull(model, "model");
@@ -46,13 +47,24 @@ public record RunConfig(long seed, ModelSection model, DataSection data, LoraSec
         Objects.requireNonNull(eval, "eval");
         Objects.requireNonNull(executorTraining, "executorTraining");
         Objects.requireNonNull(heldOut, "heldOut");
+        Objects.requireNonNull(experiment, "experiment");
     }
 
     /** Built from the typed value of every key (as {@link ConfigLoader} parses them). */
     static RunConfig from(ConfigValuesByKey v) {
         return new RunConfig(v.get(ConfigKeys.K_SEED), ModelSection.from(v), DataSection.from(v), LoraSection.from(v),
                 TrainSection.from(v), OutputSection.from(v), EvalSection.from(v),
-                ExecutorTrainingSection.from(v), HeldOutSection.from(v));
+                ExecutorTrainingSection.from(v), HeldOutSection.from(v), ExperimentSection.from(v));
+    }
+
+    /**
+     * This config with another {@code output_dir}: how {@code tracedistill experiment} runs each arm into its own
+     * folder with otherwise the same settings.
+     */
+    public RunConfig withOutputDir(String outputDir) {
+        OutputSection o = output;
+        return new RunConfig(seed, model, data, lora, train, new OutputSection(outputDir, o.shardFormat(), o.sparkMaster(),
+                o.packageZip(), o.baseModelNameForSubmission()), eval, executorTraining, heldOut, experiment);
     }
 
     /**
@@ -93,6 +105,9 @@ public record RunConfig(long seed, ModelSection model, DataSection data, LoraSec
         }
         if (v instanceof YamlNamed y) {
             return y.yamlName();
+        }
+        if (v instanceof java.util.List<?> l) {
+            return l.stream().map(RunConfig::plain).toList();
         }
         if (v instanceof LocalDate d) {
             return d.toString();

@@ -190,7 +190,7 @@ class ConfigLoaderTest {
         assertEquals(Optional.of(10), cfg.eval().limit());
         String msg = error(MIN + "wrld_size: 2\n");
         assertTrue(msg.startsWith("Unknown config keys ['wrld_size'] in 'conf/x.yaml'. Known keys: ['attn_implementation', "), msg);
-        assertTrue(msg.endsWith("This port also accepts: ['base_dtype', 'chat_date', 'checkpoint_steps', 'collective_timeout_s', 'columns', "
+        assertTrue(msg.endsWith("This port also accepts: ['arms', 'base_dtype', 'chat_date', 'checkpoint_steps', 'collective_timeout_s', 'columns', "
                 + "'device', 'device_memory_gb', 'eval_adapters', 'eval_batch_size', 'eval_limit', 'eval_max_new_tokens', 'eval_path', "
                 + "'eval_scorer', 'eval_steps', 'gradient_checkpointing', 'holdout_fraction', 'init_adapter', 'metric_for_best', "
                 + "'min_cot_len', 'prompt_suffix', 'shard_format', "
@@ -334,5 +334,32 @@ class ConfigLoaderTest {
         Path bom = dir.resolve("bom.yaml");
         Files.write(bom, ("\ufeff" + MIN).getBytes(StandardCharsets.UTF_8));
         assertEquals("m", ConfigLoader.load(bom).model().baseModel());
+    }
+
+    @Test
+    void armsDefaultToTheReferenceFourAndRoundTripThroughTheResolvedYaml() {
+        RunConfig c = parse(MIN);
+        assertEquals(List.of(ExperimentArm.ZERO_SHOT, ExperimentArm.ANSWER_ONLY, ExperimentArm.TRACE_1PHASE,
+                ExperimentArm.TRACE_2PHASE), c.experiment().arms());
+        assertTrue(c.toYaml().contains("arms: [\"zero_shot\", \"answer_only\", \"trace_1phase\", \"trace_2phase\"]"),
+                c.toYaml());
+        RunConfig two = parse(MIN + "arms: [trace_2phase, zero_shot]\n");
+        assertEquals(List.of(ExperimentArm.TRACE_2PHASE, ExperimentArm.ZERO_SHOT), two.experiment().arms());
+        assertEquals(two, ConfigLoader.parse(two.toYaml(), "resolved_config.yaml"));
+        assertEquals("/tmp/x", two.withOutputDir("/tmp/x").output().outputDir());
+        assertEquals(two.experiment(), two.withOutputDir("/tmp/x").experiment());
+    }
+
+    @Test
+    void unknownOrRepeatedArmsAreRefusedNamingTheKeyAndTheAllowedValues() {
+        String unknown = error(MIN + "arms: [zero_shot, few_shot]\n");
+        assertTrue(unknown.contains("arms") && unknown.contains("'few_shot'")
+                && unknown.contains("zero_shot, answer_only, trace_1phase, trace_2phase"), unknown);
+        String twice = error(MIN + "arms: [trace_1phase, trace_1phase]\n");
+        assertTrue(twice.contains("arms") && twice.contains("twice"), twice);
+        String empty = error(MIN + "arms: []\n");
+        assertTrue(empty.contains("arms") && empty.contains("at least one"), empty);
+        String scalar = error(MIN + "arms: zero_shot\n");
+        assertTrue(scalar.contains("arms") && scalar.contains("[zero_shot]"), scalar);
     }
 }

@@ -282,7 +282,7 @@ public record EvalReport(Map<String, Object> meta, List<String> types, List<ArmS
     }
 
     /** A Markdown table cell: pipes escaped, newlines as spaces. */
-    static String cell(String s) {
+    public static String cell(String s) {
         Objects.requireNonNull(s);
         return s.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ");
     }

@@ -58,7 +58,7 @@ public record EvalSettings(String modelDir, List<ArmSpec> arms, int maxNewTokens
      * A folder as the settings hold it: a local path made absolute, any other Hadoop URI ({@code s3a://...}) as given
      * (each node copies it locally before loading it: {@code io.tracedistill.spark.ModelFolders}).
      */
-    static String absolute(String dir) {
+    public static String absolute(String dir) {
         return new RunPath(dir).isLocal() ? new RunPath(dir).toLocalPath().toAbsolutePath().normalize().toString() : dir;
     }
 

@@ -384,7 +384,7 @@ public final class TokenizeStage {
     }
 
     /** Reads one prepared phase directory, leading columns first. */
-    static Dataset<Row> readPrepared(SparkSession spark, ShardFormat format, String dir) {
+    public static Dataset<Row> readPrepared(SparkSession spark, ShardFormat format, String dir) {
         if (!ShardFiles.exists(spark.sparkContext().hadoopConfiguration(), dir)) {
             throw new IllegalArgumentException("No prepared shard directory " + dir
                     + ": run the prepare stage first (it writes prepared/phase1 and prepared/phase2).");
