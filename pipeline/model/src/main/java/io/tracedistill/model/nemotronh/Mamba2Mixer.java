@@ -1,15 +1,14 @@
 package io.tracedistill.model.nemotronh;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import ai.djl.nn.convolutional.Conv1d;
 import io.tracedistill.model.LinearProjection;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -77,9 +76,11 @@ final class Mamba2Mixer extends Mixer {
             h = h.mul(mask);
         }
         NDArray zxbcdt = proj(IN_PROJ).forward(h, ctx.training());                // [B, T, I + conv + nh]
-        NDArray z = zxbcdt.get(new NDIndex(":, :, 0:{}", inner));                 // [B, T, I]
-        NDArray xbc = zxbcdt.get(new NDIndex(":, :, {}:{}", inner, inner + convDim)); // [B, T, conv]
-        NDArray dt = zxbcdt.get(new NDIndex(":, :, {}:", inner + convDim));       // [B, T, nh]
+        // One split rather than three slices: each slice's backward writes into a zero tensor of the whole input.
+        NDList parts = zxbcdt.split(new long[] {inner, inner + convDim}, 2);
+        NDArray z = parts.get(0);                                                 // [B, T, I]
+        NDArray xbc = parts.get(1);                                               // [B, T, conv]
+        NDArray dt = parts.get(2);                                                // [B, T, nh]
 
         // 1. Causal depthwise conv: the K-1 previous inputs (cache, else zeros) then this chunk's.
         NemotronHCache cache = ctx.cache();
@@ -91,19 +92,17 @@ final class Mamba2Mixer extends Mixer {
         if (cache != null) {
             cache.setConvState(ctx.layer(), window.get(new NDIndex(":, {}:, :", t)));
         }
-        NDArray acc = convBias != null ? convBias : null;
-        for (int j = 0; j < k; j++) {
-            NDArray tap = window.get(new NDIndex(":, {}:{}, :", j, j + t))        // [B, T, conv]
-                    .mul(convWeight.get(new NDIndex(":, 0, {}", j)));             // weight [conv] per channel
-            acc = acc == null ? tap : acc.add(tap);
-        }
+        // Depthwise (groups = conv_dim) conv over the window, no padding: T outputs. [B, conv, K-1+T] -> [B, conv, T]
+        NDArray acc = Conv1d.conv1d(window.transpose(0, 2, 1), convWeight, convBias, new Shape(1), new Shape(0),
+                new Shape(1), convDim).singletonOrThrow().transpose(0, 2, 1);     // [B, T, conv]
         NDArray conv = silu(acc);
         if (mask != null) {
             conv = conv.mul(mask);
         }
-        NDArray x = conv.get(new NDIndex(":, :, 0:{}", inner)).reshape(b, t, nh, p);
-        NDArray bm = conv.get(new NDIndex(":, :, {}:{}", inner, inner + g * n)).reshape(b, t, g, n);
-        NDArray cm = conv.get(new NDIndex(":, :, {}:", inner + g * n)).reshape(b, t, g, n);
+        NDList xbcParts = conv.split(new long[] {inner, inner + g * n}, 2);
+        NDArray x = xbcParts.get(0).reshape(b, t, nh, p);
+        NDArray bm = xbcParts.get(1).reshape(b, t, g, n);
+        NDArray cm = xbcParts.get(2).reshape(b, t, g, n);
 
         // 2. dt and A.
         NDArray dtv = softplus(dt.add(dtBias)).clip(cfg.dtClampMin(),
@@ -116,51 +115,13 @@ final class Mamba2Mixer extends Mixer {
         NDArray bh = perHead(bm, b, t, nh, g, n);
         NDArray ch = perHead(cm, b, t, nh, g, n);
         NDArray state = cache != null ? cache.ssmState(ctx.layer()) : null;      // [B, nh, P, N] or null
-        NDArray aCol = a.reshape(1, nh, 1);
-        List<NDArray> ys = new ArrayList<>();
-        int chunk = cfg.chunkSize();
-        // The chunks along T, cut by one split per tensor: one slice per chunk would make autograd write each
-        // chunk's gradient into a zero tensor of the whole [B, nh, T, ·] (slice_backward), T/chunk times over.
-        long[] cuts = new long[(int) ((t - 1) / chunk)];
-        for (int i = 0; i < cuts.length; i++) {
-            cuts[i] = (long) (i + 1) * chunk;
-        }
-        NDList xs = cuts.length == 0 ? new NDList(xh) : xh.split(cuts, 2);
-        NDList dts = cuts.length == 0 ? new NDList(dth) : dth.split(cuts, 2);
-        NDList bs = cuts.length == 0 ? new NDList(bh) : bh.split(cuts, 2);
-        NDList cs = cuts.length == 0 ? new NDList(ch) : ch.split(cuts, 2);
-        for (int ci = 0; ci < xs.size(); ci++) {
-            NDArray xc = xs.get(ci);                                              // [B, nh, L, P]
-            NDArray dtc = dts.get(ci);                                            // [B, nh, L]
-            NDArray bc = bs.get(ci);                                              // [B, nh, L, N]
-            NDArray cc = cs.get(ci);                                              // [B, nh, L, N]
-            long len = xc.getShape().get(2);
-            NDArray acum = dtc.mul(aCol).cumSum(2);                               // [B, nh, L], decreasing
-            // decay[t, s] = exp(acum_t - acum_s) for s <= t, else 0 (masked before exp: no overflow).
-            NDArray tril = lowerTriangle(m, len);                                 // [L, L] 1/0
-            NDArray diff = acum.expandDims(3).sub(acum.expandDims(2)).mul(tril);  // [B, nh, L, L]
-            NDArray decay = diff.exp().mul(tril);
-            NDArray scores = cc.matMul(bc.transpose(0, 1, 3, 2))                  // [B, nh, L, L] C_t·B_s
-                    .mul(decay).mul(dtc.expandDims(2));                           // × dt_s
-            NDArray y = scores.matMul(xc);                                        // [B, nh, L, P]
-            NDArray acumLast = acum.get(new NDIndex(":, :, {}:{}", len - 1, len)); // [B, nh, 1]
-            if (state != null) {
-                // The carried state seen from each position: exp(acum_t) · state · C_t.
-                y = y.add(cc.matMul(state.transpose(0, 1, 3, 2)).mul(acum.exp().expandDims(3)));
-            }
-            NDArray w = acumLast.sub(acum).exp().mul(dtc);                        // [B, nh, L]
-            NDArray next = xc.mul(w.expandDims(3)).transpose(0, 1, 3, 2).matMul(bc); // [B, nh, P, N]
-            if (state != null) {
-                next = next.add(state.mul(acumLast.exp().expandDims(3)));
-            }
-            state = next;
-            ys.add(y);
-        }
+        NDArray[] scanned = chunkScan(xh, dth, a, bh, ch, state, cfg.chunkSize());
+        NDArray y = scanned[0];                                                   // [B, nh, T, P]
+        state = scanned[1];                                                       // [B, nh, P, N]
         if (cache != null) {
             cache.setSsmState(ctx.layer(), state);
         }
-        NDArray y = (ys.size() == 1 ? ys.get(0) : NDArrays.concat(new NDList(ys), 2)) // [B, nh, T, P]
-                .transpose(0, 2, 1, 3)                                            // [B, T, nh, P]
+        y = y.transpose(0, 2, 1, 3)                                            // [B, T, nh, P]
                 .add(x.mul(d.reshape(1, 1, nh, 1)))                               // D skip on post-conv x
                 .reshape(b, t, inner);
         // 4. Gate before the norm, then RMSNorm per group of I/G channels.
@@ -175,10 +136,75 @@ final class Mamba2Mixer extends Mixer {
         return v.expandDims(3).broadcast(b, t, g, nh / g, n).reshape(b, t, nh, n).transpose(0, 2, 1, 3);
     }
 
-    private static NDArray lowerTriangle(NDManager m, long len) {
-        NDArray rows = m.arange(0, (int) len, 1, DataType.INT32).reshape(len, 1);
-        NDArray cols = m.arange(0, (int) len, 1, DataType.INT32).reshape(1, len);
-        return cols.lte(rows).toType(DataType.FLOAT32, false);
+    /**
+     * The SSD scan over all chunks at once, as transformers' {@code torch_forward}: a fixed number of batched ops
+     * whatever the length (a loop over chunks made the step's op count, and DJL's per-op cost, grow with T).
+     * {@code x [B, nh, T, P]}, {@code dt [B, nh, T]}, {@code a [nh]}, {@code bm}/{@code cm [B, nh, T, N]},
+     * {@code state [B, nh, P, N]} (the carried-in state, or null for zeros). Returns {@code y [B, nh, T, P]}
+     * and the state after the last position {@code [B, nh, P, N]}.
+     */
+    static NDArray[] chunkScan(NDArray x, NDArray dt, NDArray a, NDArray bm, NDArray cm, NDArray state, int chunkSize) {
+        NDManager m = x.getManager();
+        Shape s = x.getShape();
+        long b = s.get(0);
+        long nh = s.get(1);
+        long t = s.get(2);
+        long p = s.get(3);
+        long n = bm.getShape().get(3);
+        long len = Math.min(chunkSize, t);
+        long chunks = (t + len - 1) / len;
+        long pad = chunks * len - t;
+        if (pad > 0) {
+            // Zero rows at the end, as the reference pads: dt = 0 there, so they neither decay nor feed the
+            // state, and their outputs are cut below.
+            x = x.concat(m.zeros(new Shape(b, nh, pad, p)), 2);
+            dt = dt.concat(m.zeros(new Shape(b, nh, pad)), 2);
+            bm = bm.concat(m.zeros(new Shape(b, nh, pad, n)), 2);
+            cm = cm.concat(m.zeros(new Shape(b, nh, pad, n)), 2);
+        }
+        NDArray xc = x.reshape(b, nh, chunks, len, p);
+        NDArray dtc = dt.reshape(b, nh, chunks, len);
+        NDArray bc = bm.reshape(b, nh, chunks, len, n);
+        NDArray cc = cm.reshape(b, nh, chunks, len, n);
+        NDArray acum = dtc.mul(a.reshape(1, nh, 1, 1)).cumSum(3);               // [B, nh, C, L], decreasing
+        // 1. Within each chunk: y_t = sum_{s <= t} (C_t·B_s) exp(acum_t - acum_s) dt_s x_s; the -inf mask above
+        //    the diagonal makes exp give 0 there (and no overflow).
+        NDArray decay = acum.expandDims(4).sub(acum.expandDims(3)).add(causalMask(m, len)).exp(); // [B, nh, C, L, L]
+        NDArray y = cc.matMul(bc.transpose(0, 1, 2, 4, 3))                        // [B, nh, C, L, L] C_t·B_s
+                .mul(decay).mul(dtc.expandDims(3))                                // × dt_s
+                .matMul(xc);                                                      // [B, nh, C, L, P]
+        // 2. Each chunk's own end state, from zero: sum_s exp(acum_last - acum_s) dt_s x_s B_s^T.
+        NDArray acumLast = acum.get(new NDIndex(":, :, :, {}:", len - 1));      // [B, nh, C, 1]
+        NDArray w = acumLast.sub(acum).exp().mul(dtc);                            // [B, nh, C, L]
+        NDArray own = xc.mul(w.expandDims(4)).transpose(0, 1, 2, 4, 3).matMul(bc); // [B, nh, C, P, N]
+        // 3. Between chunks: with G the cumulative chunk decays (G_0 = 0 for the carried-in state), the state
+        //    entering chunk c is sum_{z <= c} exp(G_c - G_z) S_z over S = [carried-in, own_0 .. own_{C-1}];
+        //    row C is the final state.
+        NDArray init = state != null ? state.expandDims(2) : m.zeros(new Shape(b, nh, 1, p, n));
+        NDArray states = init.concat(own, 2).reshape(b, nh, chunks + 1, p * n); // [B, nh, C+1, P·N]
+        NDArray gsum = m.zeros(new Shape(b, nh, 1)).concat(acumLast.squeeze(3), 2).cumSum(2); // [B, nh, C+1]
+        NDArray chunkDecay = gsum.expandDims(3).sub(gsum.expandDims(2)).add(causalMask(m, chunks + 1)).exp();
+        NDList entering = chunkDecay.matMul(states).split(new long[] {chunks}, 2); // [B, nh, C, P·N], [B, nh, 1, P·N]
+        // 4. The entering state seen from each position of its chunk: exp(acum_t) · state · C_t.
+        NDArray carried = cc.matMul(entering.get(0).reshape(b, nh, chunks, p, n).transpose(0, 1, 2, 4, 3))
+                .mul(acum.exp().expandDims(4));                                   // [B, nh, C, L, P]
+        y = y.add(carried).reshape(b, nh, chunks * len, p);
+        if (pad > 0) {
+            y = y.get(new NDIndex(":, :, 0:{}", t));
+        }
+        return new NDArray[] {y, entering.get(1).reshape(b, nh, p, n)};
+    }
+
+    /** {@code [len, len]}: 0 on and below the diagonal, -inf above (added before an exp, it zeroes the future). */
+    private static NDArray causalMask(NDManager m, long len) {
+        int l = (int) len;
+        float[] v = new float[l * l];
+        for (int i = 0; i < l; i++) {
+            for (int j = i + 1; j < l; j++) {
+                v[i * l + j] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        return m.create(v, new Shape(len, len));
     }
 
     static NDArray silu(NDArray v) {
