@@ -19,8 +19,9 @@ import java.util.List;
  * {@code routed_scaling_factor}; non-gated relu² experts plus the shared expert.
  *
  * <p>The choice is discrete, so it is made on the host; the weights are gathered from the score array, so
- * gradients reach the router input. Each expert runs only on the tokens routed to it: their rows are
- * gathered, the outputs concatenated in expert order and gathered back into (token, slot) order.
+ * gradients reach the router input. Each expert runs only on the tokens routed to it: the routed rows are
+ * gathered once in expert order and split into one block per expert, the outputs concatenated in that order
+ * and gathered back into (token, slot) order.
  */
 final class MoeMixer extends Mixer {
     private final NemotronHConfig cfg;
@@ -126,14 +127,21 @@ final class MoeMixer extends Mixer {
             sortedToken[fill[e]] = p / k;
             slotToSorted[p] = fill[e]++;
         }
+        // One gather for every routed row, then a split into the experts' blocks (a gather per expert would cost
+        // a zero-filled scatter per expert in backward).
+        NDArray sortedRows = rows(flat, sortedToken, m);                             // [N·k, H], expert order
+        long[] cuts = new long[experts - 1];
+        for (int e = 1; e < experts; e++) {
+            cuts[e - 1] = start[e];
+        }
+        NDList blocks = cuts.length == 0 ? new NDList(sortedRows) : sortedRows.split(cuts, 0); // block e: [n_e, H]
         List<NDArray> outs = new ArrayList<>();
         for (int e = 0; e < experts; e++) {
             if (count[e] == 0) {
                 continue;
             }
-            NDArray rows = rows(flat, Arrays.copyOfRange(sortedToken, start[e], start[e] + count[e]), m); // [n_e, H]
-            outs.add(Relu2Mlp.forward(proj(expertSlot(e, Relu2Mlp.UP)), proj(expertSlot(e, Relu2Mlp.DOWN)), rows,
-                    ctx.training()));
+            outs.add(Relu2Mlp.forward(proj(expertSlot(e, Relu2Mlp.UP)), proj(expertSlot(e, Relu2Mlp.DOWN)),
+                    blocks.get(e), ctx.training()));
         }
         NDArray sorted = outs.size() == 1 ? outs.get(0) : NDArrays.concat(new NDList(outs), 0); // [N·k, H]
         NDArray routed = rows(sorted, slotToSorted, m).reshape(tokens, k, hidden)
