@@ -199,11 +199,21 @@ public final class ConfigKeys {
     public static final ConfigKey<Integer> K_EVAL_STEPS = ext("eval_steps", "int >= 0", 0,
             "with holdout_fraction > 0: optimizer steps between held-out loss evaluations (also at each phase's start"
                     + " and end); 0 = phase start and end only", intAtLeast(0), c -> c.heldOut().evalSteps());
-    public static final ConfigKey<MetricForBest> K_METRIC_FOR_BEST = ext("metric_for_best", "loss", "loss",
+    public static final ConfigKey<MetricForBest> K_METRIC_FOR_BEST = ext("metric_for_best", "loss | accuracy", "loss",
             "with holdout_fraction > 0: the held-out metric best_adapter/ keeps the best of (loss: lowest token-weighted"
-                    + " held-out loss)",
+                    + " held-out loss; accuracy: highest greedy boxed accuracy, needs eval_generate_limit)",
             (raw, key, source) -> MetricForBest.fromYaml(ConfigParsers.oneOf(MetricForBest.yamlNames()).parse(raw, key, source)),
             c -> c.heldOut().metricForBest());
+    public static final ConfigKey<Optional<Integer>> K_EVAL_GENERATE_LIMIT = ext("eval_generate_limit", "int >= 1 or null",
+            null, "with holdout_fraction > 0: at every held-out evaluation, greedy-decode the prompts of up to N held-out"
+                    + " rows (taken round-robin over the types) with the current LoRA and grade them like the eval job"
+                    + " (boxed accuracy and parse rate, per type and overall); null = loss only",
+            optional(intAtLeast(1)), c -> c.heldOut().generateLimit());
+    public static final ConfigKey<Optional<Integer>> K_EARLY_STOPPING_PATIENCE = ext("early_stopping_patience",
+            "int >= 1 or null", null, "with holdout_fraction > 0: end the current phase after N held-out evaluations"
+                    + " in a row without improving metric_for_best (phase 2 still runs, from the weights phase 1 ended"
+                    + " with); null = never stop early",
+            optional(intAtLeast(1)), c -> c.heldOut().earlyStoppingPatience());
 
     public static final ConfigKey<List<ExperimentArm>> K_ARMS = ext("arms",
             "list of zero_shot | answer_only | trace_1phase | trace_2phase", ExperimentArm.yamlNames(),

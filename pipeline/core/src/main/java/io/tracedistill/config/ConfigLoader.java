@@ -188,10 +188,27 @@ public final class ConfigLoader {
                             + " trains on each listed GPU, and world_size sets the rows per optimizer step and the prepared order;"
                             + " set world_size: " + gpus + " or list " + worldSize + " GPU(s)");
         }
+        checkHeldOut(cfg.heldOut(), fields, source);
         if (cfg.train().gradientCheckpointing() && cfg.lora().dropout() > 0) {
             throw ConfigParsers.invalid("gradient_checkpointing", fields.getOrDefault("gradient_checkpointing", true), source,
                     "cannot be true with lora_dropout " + cfg.lora().dropout() + ": the layers recomputed in backward would draw"
                             + " new dropout masks; set lora_dropout: 0 or gradient_checkpointing: false");
+        }
+    }
+
+    /** The held-out keys that only mean something together. */
+    private static void checkHeldOut(HeldOutSection h, Map<String, Object> fields, String source) {
+        if (h.metricForBest() == MetricForBest.ACCURACY && h.generateLimit().isEmpty()) {
+            throw ConfigParsers.invalid(ConfigKeys.K_METRIC_FOR_BEST.name(), "accuracy", source,
+                    "needs eval_generate_limit: accuracy is measured by greedy-decoding held-out rows, and"
+                            + " eval_generate_limit says how many; set eval_generate_limit: N (e.g. 32) or metric_for_best: loss");
+        }
+        for (ConfigKey<?> k : List.of(ConfigKeys.K_EVAL_GENERATE_LIMIT, ConfigKeys.K_EARLY_STOPPING_PATIENCE)) {
+            if (!h.enabled() && fields.get(k.name()) != null) {
+                throw ConfigParsers.invalid(k.name(), fields.get(k.name()), source,
+                        "needs a held-out slice to evaluate, but holdout_fraction is 0; set holdout_fraction: f"
+                                + " (e.g. 0.05), or remove " + k.name());
+            }
         }
     }
 }

@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The SFT target format: {@code (prompt, cot, answer)} → user turn {@code str(prompt) + suffix}
@@ -68,8 +69,27 @@ public final class FormatContract {
             return new RecordOutcome.Dropped(DropReason.SHORT_AFTER_STRIP_BOXED);
         }
         String user = prompt.pyStr() + promptSuffix;
-        String assistant = cleaned + "\n</think>\n\\boxed{" + answer.pyStr() + "}";
+        String assistant = cleaned + ANSWER_OPEN + answer.pyStr() + "}";
         return new RecordOutcome.Kept(new ChatRecord(user, assistant));
+    }
+
+    /** What separates the cleaned trace from the answer in an assistant turn: {@code "\n</think>\n\\boxed{"}. */
+    private static final String ANSWER_OPEN = "\n</think>\n\\boxed{";
+
+    /**
+     * The inverse of the assistant turn {@link #build} writes: {@code str(answer)} back from
+     * {@code cleaned + "\n</think>\n\\boxed{" + str(answer) + "}"} (what follows the last separator, without the
+     * closing brace). The trace before it may hold anything; an answer that itself contains the separator is not
+     * recovered (no such answer passes through a boxed grader anyway).
+     *
+     * @return the answer, or empty when {@code assistant} is not in that form
+     */
+    public static Optional<String> answerOf(String assistant) {
+        int at = assistant.lastIndexOf(ANSWER_OPEN);
+        if (at < 0 || !assistant.endsWith("}")) {
+            return Optional.empty();
+        }
+        return Optional.of(assistant.substring(at + ANSWER_OPEN.length(), assistant.length() - 1));
     }
 
     /** Kept records and their type labels, parallel lists ({@code types.get(i)} labels {@code records.get(i)}). */

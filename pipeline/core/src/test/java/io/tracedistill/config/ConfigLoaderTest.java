@@ -191,8 +191,8 @@ class ConfigLoaderTest {
         String msg = error(MIN + "wrld_size: 2\n");
         assertTrue(msg.startsWith("Unknown config keys ['wrld_size'] in 'conf/x.yaml'. Known keys: ['attn_implementation', "), msg);
         assertTrue(msg.endsWith("This port also accepts: ['arms', 'base_dtype', 'chat_date', 'checkpoint_steps', 'collective_timeout_s', 'columns', "
-                + "'device', 'device_memory_gb', 'eval_adapters', 'eval_batch_size', 'eval_limit', 'eval_max_new_tokens', 'eval_path', "
-                + "'eval_scorer', 'eval_steps', 'gradient_checkpointing', 'holdout_fraction', 'init_adapter', 'metric_for_best', "
+                + "'device', 'device_memory_gb', 'early_stopping_patience', 'eval_adapters', 'eval_batch_size', "
+                + "'eval_generate_limit', 'eval_limit', 'eval_max_new_tokens', 'eval_path', 'eval_scorer', 'eval_steps', 'gradient_checkpointing', 'holdout_fraction', 'init_adapter', 'metric_for_best', "
                 + "'min_cot_len', 'prompt_suffix', 'shard_format', "
                 + "'shuffle', 'spark_master', 'strict_data', 'threads', 'train_max_attempts', 'train_on', 'world_size']."), msg);
     }
@@ -205,8 +205,30 @@ class ConfigLoaderTest {
         assertEquals(new HeldOutSection(0.05, 10, MetricForBest.LOSS), h);
         assertEquals("Invalid value 1.0 for holdout_fraction in conf/x.yaml: must be at least 0 and less than 1",
                 error(MIN + "holdout_fraction: 1.0\n"));
-        assertTrue(error(MIN + "metric_for_best: accuracy\n").contains("metric_for_best"));
+        assertTrue(error(MIN + "metric_for_best: f1\n").contains("metric_for_best"));
         assertTrue(error(MIN + "eval_steps: -1\n").contains("eval_steps"));
+        assertEquals(Optional.empty(), parse(MIN).heldOut().generateLimit());
+        assertEquals(Optional.empty(), parse(MIN).heldOut().earlyStoppingPatience());
+    }
+
+    @Test
+    void accuracyAndEarlyStoppingKeys() {
+        HeldOutSection h = parse(MIN + "holdout_fraction: 0.1\neval_generate_limit: 16\nmetric_for_best: accuracy\n"
+                + "early_stopping_patience: 2\n").heldOut();
+        assertEquals(new HeldOutSection(0.1, 0, MetricForBest.ACCURACY, Optional.of(16), Optional.of(2)), h);
+        // accuracy without eval_generate_limit: the error names both keys and the fix
+        String acc = error(MIN + "holdout_fraction: 0.1\nmetric_for_best: accuracy\n");
+        assertTrue(acc.contains("metric_for_best") && acc.contains("eval_generate_limit: N"), acc);
+        // either key without a held-out slice is refused, naming holdout_fraction
+        for (String k : List.of("eval_generate_limit: 8", "early_stopping_patience: 3")) {
+            String msg = error(MIN + k + "\n");
+            assertTrue(msg.contains(k.substring(0, k.indexOf(':'))) && msg.contains("holdout_fraction"), msg);
+        }
+        assertTrue(error(MIN + "holdout_fraction: 0.1\nearly_stopping_patience: 0\n").contains("early_stopping_patience"));
+        assertTrue(error(MIN + "holdout_fraction: 0.1\neval_generate_limit: 0\n").contains("eval_generate_limit"));
+        assertTrue(MetricForBest.LOSS.improves(1.0, 2.0) && !MetricForBest.LOSS.improves(2.0, 2.0));
+        assertTrue(MetricForBest.ACCURACY.improves(0.5, 0.25) && !MetricForBest.ACCURACY.improves(0.25, 0.25));
+        assertTrue(MetricForBest.LOSS.improves(3.0, Double.NaN) && !MetricForBest.ACCURACY.improves(Double.NaN, 0.0));
     }
 
     @Test

@@ -54,6 +54,9 @@ class BuildRecordGoldenTest {
         assertEquals("assistant", messages.get(1).get("role").asText());
         assertEquals(messages.get(0).get("content").asText(), outcome.chatRecord().user(), id + " user");
         assertEquals(messages.get(1).get("content").asText(), outcome.chatRecord().assistant(), id + " assistant");
+        // The held-out accuracy during training grades against the answer read back from the assistant turn.
+        assertEquals(java.util.Optional.of(answer.pyStr()), FormatContract.answerOf(outcome.chatRecord().assistant()),
+                id + " answerOf(assistant)");
     }
 
     private static RecordOutcome cot(PyValue cot, int minLen) {
