@@ -12,7 +12,9 @@ import io.tracedistill.spark.ModelFolders;
 import io.tracedistill.spark.RunFiles;
 import io.tracedistill.spark.tokenize.ChatTemplateTurnRenderer;
 import io.tracedistill.spark.tokenize.TokenizeStage;
+import io.tracedistill.eval.EvalExample;
 import io.tracedistill.spark.train.ExecutorTraining;
+import io.tracedistill.spark.train.HeldOutRows;
 import io.tracedistill.spark.train.LocalRunMirror;
 import io.tracedistill.spark.train.SparkTokenShardReader;
 import io.tracedistill.tokens.HfTokenizer;
@@ -117,13 +119,11 @@ final class TrainStep implements Step {
                         + " (a shared file system, /dbfs/...), or use train_on: driver, which trains in a local copy and"
                         + " uploads to any Hadoop file system");
             }
-            if (heldOut) {
-                System.getLogger(TrainStep.class.getName()).log(System.Logger.Level.WARNING, "train_on: executors does not"
-                        + " evaluate the held-out slice during training yet (train_on: driver does); " + heldOutDir + " is not used");
-            }
-            // One barrier task per rank; rank 0 writes the outputs and its summary comes back here.
+            // One barrier task per rank; rank 0 writes the outputs and its summary comes back here. The ranks share the
+            // held-out evaluation (the same numbers as train_on: driver).
             return ExecutorTraining.run(ctx.spark(), ctx.cfg(), ctx.cfg().toYaml(), layout.root().toLocalPath(), modelDir,
-                    padTokenId(modelDir), ctx.resume(), prepared, tokensManifest, TrainStep::summary);
+                    padTokenId(modelDir), ctx.resume(), prepared, tokensManifest, TrainStep::summary, heldOut,
+                    heldOut ? decodeRows(ctx, layout, format) : null);
         }
         String summary;
         try {
@@ -157,20 +157,26 @@ final class TrainStep implements Step {
             LoraSection l = settings.lora();
             String local = ModelFolders.local(ctx.spark().sparkContext().hadoopConfiguration(), l.initAdapter().get(),
                     "init_adapter").toString();
-            settings = new TrainRun.Settings(settings.seed(), settings.model(), new LoraSection(l.rank(), l.alpha(),
-                    l.dropout(), l.targetModules(), java.util.Optional.of(local)), settings.train(), settings.packageZip(),
-                    settings.baseModelNameForSubmission(), settings.resolvedConfigYaml(), settings.heldOut());
+            settings = settings.withLora(new LoraSection(l.rank(), l.alpha(), l.dropout(), l.targetModules(),
+                    java.util.Optional.of(local)));
         }
+        List<EvalExample> decodeRows = heldOutDir == null ? null : decodeRows(ctx, in, format);
         TrainRun.Outputs o = TrainRun.run(settings,
                 new SparkTokenShardReader(ctx.spark(), in.tokens(Phase.PHASE1).uri(), format),
                 onePhase ? new InMemoryTokenShardReader(List.of())
                         : new SparkTokenShardReader(ctx.spark(), in.tokens(Phase.PHASE2).uri(), format),
-                heldOutDir != null ? new SparkTokenShardReader(ctx.spark(), heldOutDir.uri(), format) : null,
+                heldOutDir != null ? new SparkTokenShardReader(ctx.spark(), heldOutDir.uri(), format) : null, decodeRows,
                 mirror.localDir(), modelDir, padTokenId(modelDir), resume, prepared, tokensManifest,
                 mirror.listener(null), InProcessCollective.single(), null);
         mirror.publish();
-        String summary = summary(o) + TrainReport.heldOutSummary(o.training(), prepared).map(h -> "\n  held-out: " + h).orElse("");
+        String summary = summary(o) + TrainReport.heldOutSummary(o.training(), prepared, settings.heldOut().metricForBest()).map(h -> "\n  held-out: " + h).orElse("");
         return mirror.mirrored() ? summary.replace(mirror.localDir().toAbsolutePath().toString(), ctx.outputDirShown()) : summary;
+    }
+
+    /** eval_generate_limit: the held-out rows to decode, from the prepared slice (their texts and answers); else null. */
+    private static List<EvalExample> decodeRows(JobContext ctx, OutputLayout inputs, String format) {
+        return ctx.cfg().heldOut().generateLimit()
+                .map(n -> HeldOutRows.read(ctx.spark(), inputs.preparedHeldOut().uri(), format, n)).orElse(null);
     }
 
     /** A manifest JSON file on output_dir's file system as a map (empty when it does not exist). */

@@ -94,6 +94,56 @@ class HeldOutRunEndToEndTest {
         assertTrue(gen.startsWith("["), gen);
     }
 
+    /**
+     * {@code eval_generate_limit} through the CLI: the rows come from {@code prepared/heldout} (their answers read back
+     * from the completions), every held-out record carries the greedy counts, the report has the accuracy table, and
+     * with {@code metric_for_best: accuracy} and patience 1 an accuracy that does not improve (the tiny model never
+     * writes a box) ends phase 1 at its first evaluation after step 0; phase 2 still runs.
+     */
+    @Test
+    void greedyAccuracyAndEarlyStopping(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("train.csv");
+        SampleDataGenerator.writeFile(11, 160, data);
+        Path out = dir.resolve("out");
+        Path cfg = dir.resolve("run.yaml");
+        Files.writeString(cfg, String.join("\n",
+                "base_model: " + TINY_MODEL,
+                "data_path: " + data,
+                "hard_types: [bit_manipulation, cryptarithm_deduce]",
+                "output_dir: " + out,
+                "lora_rank: 4",
+                "lora_alpha: 8",
+                "max_length: 512",
+                "bf16: false",
+                "spark_master: local[2]",
+                "threads: 1",
+                "phase1: {per_device_train_batch_size: 8, gradient_accumulation_steps: 1, learning_rate: 2.0e-3, logging_steps: 2}",
+                "phase2: {per_device_train_batch_size: 8, gradient_accumulation_steps: 1, learning_rate: 2.0e-4, warmup_steps: 1, logging_steps: 2}",
+                "chat_date: '2025-07-10'",
+                "holdout_fraction: 0.15",
+                "eval_steps: 4",
+                "eval_generate_limit: 6",
+                "eval_max_new_tokens: 8",
+                "eval_batch_size: 3",
+                "metric_for_best: accuracy",
+                "early_stopping_patience: 1",
+                ""));
+        String run = cli("run", "--cfg", cfg.toString());
+        assertTrue(run.contains("Greedy accuracy ") && run.contains("phase1 stopped early at step 4"), run);
+        List<MetricsLog.HeldOutEntry> records = MetricsLog.readHeldOut(out.resolve(OutputLayout.METRICS));
+        for (MetricsLog.HeldOutEntry e : records) {
+            assertEquals(6, e.accuracy().orElseThrow().overall().rows(), e.toString());
+        }
+        assertEquals("phase1:0", records.get(0).phase().folderName() + ":" + records.get(0).step());
+        MetricsLog.HeldOutEntry stop = records.get(1);
+        assertTrue(stop.stoppedEarly() && stop.step() == 4 && stop.phase() == io.tracedistill.run.Phase.PHASE1, stop.toString());
+        assertEquals(io.tracedistill.run.Phase.PHASE2, records.get(2).phase(), "phase 2 runs after phase 1 stopped");
+        String report = Files.readString(out.resolve("report.md"));
+        assertTrue(report.contains("Greedy decoding of 6 held-out prompts"), report);
+        assertTrue(report.contains("phase1 stopped early at step 4: held-out accuracy did not improve for 1 evaluation(s)"), report);
+        assertTrue(report.contains("(metric_for_best: accuracy)"), report);
+    }
+
     private static String cli(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();

@@ -1,5 +1,6 @@
 package io.tracedistill.train;
 
+import io.tracedistill.config.MetricForBest;
 import io.tracedistill.run.OutputLayout;
 import io.tracedistill.run.Phase;
 
@@ -85,7 +86,7 @@ final class HeldOutReport {
     }
 
     /** The Markdown section (empty when there are no held-out records). */
-    static String markdown(List<MetricsLog.HeldOutEntry> records, Collection<String> hardTypes) {
+    static String markdown(List<MetricsLog.HeldOutEntry> records, Collection<String> hardTypes, MetricForBest metric) {
         if (records.isEmpty()) {
             return "";
         }
@@ -116,12 +117,45 @@ final class HeldOutReport {
                 best = e;
             }
         }
+        if (p != null && p.start().accuracy().isPresent()) {
+            accuracyTable(md, p, hardTypes);
+        }
         if (best != null) {
-            md.append(String.format(Locale.ROOT, "- `%s/`: the weights of %s step %d, held-out loss %.6f (metric_for_best: loss)%n",
-                    OutputLayout.BEST_ADAPTER, best.phase(), best.step(), best.loss().loss()));
+            md.append(String.format(Locale.ROOT, "- `%s/`: the weights of %s step %d, held-out loss %.6f%s (metric_for_best: %s)%n",
+                    OutputLayout.BEST_ADAPTER, best.phase(), best.step(), best.loss().loss(), best.accuracy().map(a -> String.format(
+                            Locale.ROOT, ", greedy accuracy %.4f", a.overall().accuracy())).orElse(""), metric.yamlName()));
+        }
+        for (MetricsLog.HeldOutEntry e : records) {
+            if (e.stoppedEarly()) {
+                md.append("- ").append(HeldOutTracker.earlyStopReason(e, metric)).append('\n');
+            }
         }
         md.append("\n![held-out loss per type](").append(OutputLayout.HELD_OUT_CURVES).append(")\n\n");
         return md.toString();
+    }
+
+    /**
+     * Greedy boxed accuracy and parse rate per type ({@code eval_generate_limit} rows) at the three points, as
+     * {@code correct/rows} and {@code parsed/rows}.
+     */
+    private static void accuracyTable(StringBuilder md, Points p, Collection<String> hardTypes) {
+        HeldOutAccuracy a0 = p.start().accuracy().orElseThrow();
+        md.append(String.format(Locale.ROOT, "Greedy decoding of %d held-out prompts (eval_generate_limit, round-robin over"
+                + " the types) with the adapter being trained, graded like the eval job: accuracy (parse rate).%n%n", a0.overall().rows()));
+        md.append("| type | rows | phase 1 start | phase 1 end | phase 2 end |\n|---|---:|---:|---:|---:|\n");
+        for (Map.Entry<String, HeldOutAccuracy.Counts> e : a0.byType().entrySet()) {
+            String t = e.getKey();
+            md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s |%n", hardTypes.contains(t) ? "**" + t + "** (hard)" : t,
+                    e.getValue().rows(), counts(p.start(), t), counts(p.phase1End(), t), counts(p.phase2End(), t)));
+        }
+        md.append(String.format(Locale.ROOT, "| overall | %d | %s | %s | %s |%n%n", a0.overall().rows(), counts(p.start(), null),
+                counts(p.phase1End(), null), counts(p.phase2End(), null)));
+    }
+
+    /** {@code accuracy (parse rate)} of one type ({@code null} = overall) in one record; {@code -} when not measured. */
+    private static String counts(MetricsLog.HeldOutEntry e, String type) {
+        HeldOutAccuracy.Counts c = e.accuracy().map(a -> type == null ? a.overall() : a.byType().get(type)).orElse(null);
+        return c == null ? "-" : String.format(Locale.ROOT, "%.3f (%.3f)", c.accuracy(), c.parseRate());
     }
 
     private static double loss(MetricsLog.HeldOutEntry e, String type) {

@@ -1,5 +1,6 @@
 package io.tracedistill.train;
 
+import io.tracedistill.config.MetricForBest;
 import io.tracedistill.run.Phase;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,6 +14,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * {@code output_dir/metrics.jsonl}: one JSON object per logged step,
@@ -25,7 +28,10 @@ import java.util.List;
  * <p>With a held-out slice, held-out evaluations are records of their own ({@link HeldOutEntry}, told apart by
  * {@code "eval":"heldout"}): {@code {"phase","step" (0 = before the phase's first step),"eval":"heldout",
  * "heldout_loss","heldout_targets","heldout_loss_by_type":{type: loss},"heldout_targets_by_type":{type: n},
- * "best":true|false}}.
+ * "best":true|false}}; with {@code eval_generate_limit} also {@code "heldout_accuracy","heldout_parse_rate",
+ * "heldout_decoded","heldout_accuracy_by_type","heldout_parse_rate_by_type","heldout_decoded_by_type":{type:
+ * [rows, parsed, correct]}}; with {@code early_stopping_patience}, {@code "evals_without_improvement"} when the
+ * evaluation did not improve the phase's best, and {@code "early_stop":true} on the evaluation that ended its phase.
  */
 public final class MetricsLog {
 
@@ -53,8 +59,31 @@ public final class MetricsLog {
         }
     }
 
-    /** One held-out evaluation (see the class comment). {@code best}: it was the lowest loss so far. */
-    public record HeldOutEntry(Phase phase, int step, HeldOutLoss loss, boolean best) {
+    /**
+     * One held-out evaluation (see the class comment). {@code best}: it was the best {@code metric_for_best} so far.
+     *
+     * @param accuracy      the greedy evaluation ({@code eval_generate_limit}); empty when not measured
+     * @param sinceBest     evaluations in a row (this one included) that did not improve the phase's best
+     *                      {@code metric_for_best}; 0 when this one did
+     * @param stoppedEarly  {@code early_stopping_patience} ended the phase after this evaluation
+     */
+    public record HeldOutEntry(Phase phase, int step, HeldOutLoss loss, boolean best, Optional<HeldOutAccuracy> accuracy,
+                               int sinceBest, boolean stoppedEarly) {
+
+        public HeldOutEntry {
+            Objects.requireNonNull(accuracy, "accuracy");
+        }
+
+        /** A loss-only record (no greedy evaluation, no early stopping). */
+        public HeldOutEntry(Phase phase, int step, HeldOutLoss loss, boolean best) {
+            this(phase, step, loss, best, Optional.empty(), 0, false);
+        }
+
+        /** The value of {@code metric} in this record (NaN when not measured). */
+        public double metric(MetricForBest metric) {
+            return metric == MetricForBest.LOSS ? loss.loss()
+                    : accuracy.map(a -> a.overall().accuracy()).orElse(Double.NaN);
+        }
 
         ObjectNode toJson() {
             ObjectNode n = JSON.createObjectNode();
@@ -71,7 +100,27 @@ public final class MetricsLog {
                 targets.put(t, l.targets());
                 examples.put(t, l.examples());
             });
+            // The greedy fields only when measured, so a loss-only run's records are as before.
+            accuracy.ifPresent(a -> {
+                putFinite(n, "heldout_accuracy", a.overall().accuracy());
+                putFinite(n, "heldout_parse_rate", a.overall().parseRate());
+                n.put("heldout_decoded", a.overall().rows());
+                ObjectNode acc = n.putObject("heldout_accuracy_by_type");
+                ObjectNode parse = n.putObject("heldout_parse_rate_by_type");
+                ObjectNode counts = n.putObject("heldout_decoded_by_type");
+                a.byType().forEach((t, c) -> {
+                    putFinite(acc, t, c.accuracy());
+                    putFinite(parse, t, c.parseRate());
+                    counts.putArray(t).add(c.rows()).add(c.parsed()).add(c.correct());
+                });
+            });
             n.put("best", best);
+            if (sinceBest > 0 || stoppedEarly) {
+                n.put("evals_without_improvement", sinceBest);
+            }
+            if (stoppedEarly) {
+                n.put("early_stop", true);
+            }
             return n;
         }
 
@@ -80,9 +129,25 @@ public final class MetricsLog {
             n.get("heldout_loss_by_type").fields().forEachRemaining(f -> byType.put(f.getKey(), new HeldOutLoss.TypeLoss(
                     finite(f.getValue()), n.get("heldout_targets_by_type").get(f.getKey()).asLong(),
                     n.path("heldout_examples_by_type").path(f.getKey()).asInt(0))));
+            Optional<HeldOutAccuracy> accuracy = Optional.empty();
+            if (n.has("heldout_decoded_by_type")) {
+                // [rows, parsed, correct] per type; the overall counts are their sums.
+                java.util.Map<String, HeldOutAccuracy.Counts> counts = new java.util.LinkedHashMap<>();
+                int[] all = new int[3];
+                n.get("heldout_decoded_by_type").fields().forEachRemaining(f -> {
+                    HeldOutAccuracy.Counts c = new HeldOutAccuracy.Counts(f.getValue().get(0).asInt(),
+                            f.getValue().get(1).asInt(), f.getValue().get(2).asInt());
+                    counts.put(f.getKey(), c);
+                    all[0] += c.rows();
+                    all[1] += c.parsed();
+                    all[2] += c.correct();
+                });
+                accuracy = Optional.of(new HeldOutAccuracy(new HeldOutAccuracy.Counts(all[0], all[1], all[2]), counts));
+            }
             return new HeldOutEntry(Phase.ofFolderName(n.get("phase").asText()), n.get("step").asInt(),
                     new HeldOutLoss(finite(n.get("heldout_loss")), n.get("heldout_targets").asLong(), byType),
-                    n.path("best").asBoolean(false));
+                    n.path("best").asBoolean(false), accuracy, n.path("evals_without_improvement").asInt(0),
+                    n.path("early_stop").asBoolean(false));
         }
     }
 

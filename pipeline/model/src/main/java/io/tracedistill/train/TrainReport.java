@@ -2,6 +2,7 @@ package io.tracedistill.train;
 
 import io.tracedistill.run.Phase;
 
+import io.tracedistill.config.MetricForBest;
 import io.tracedistill.run.OutputLayout;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -36,6 +37,12 @@ public final class TrainReport {
      */
     public static Path write(Path outputDir, TrainResult result, String resolvedConfigYaml, Map<String, ?> preparedManifest,
                              Map<String, ?> tokensManifest) throws IOException {
+        return write(outputDir, result, resolvedConfigYaml, preparedManifest, tokensManifest, MetricForBest.LOSS);
+    }
+
+    /** As {@link #write(Path, TrainResult, String, Map, Map)}, naming {@code metric} as what best_adapter/ keeps. */
+    public static Path write(Path outputDir, TrainResult result, String resolvedConfigYaml, Map<String, ?> preparedManifest,
+                             Map<String, ?> tokensManifest, MetricForBest metric) throws IOException {
         OutputLayout layout = OutputLayout.ofLocal(outputDir);
         Path chart = TrainingCurves.write(result.phase1().logged(), result.phase2().logged(), result.phase1().totalSteps(),
                 layout.trainingCurves().toLocalPath());
@@ -63,8 +70,11 @@ public final class TrainReport {
         List<MetricsLog.HeldOutEntry> heldOut = MetricsLog.readHeldOut(result.metrics());
         if (!heldOut.isEmpty()) {
             List<String> hard = HeldOutReport.hardTypes(preparedManifest);
-            TrainingCurves.writeHeldOut(heldOut, hard, result.phase1().totalSteps(), layout.heldOutCurves().toLocalPath());
-            md.append(HeldOutReport.markdown(heldOut, hard));
+            // Phase 2's curve continues after the step phase 1 ended at (earlier than planned when it stopped early).
+            int phase1Steps = heldOut.stream().filter(e -> e.phase() == io.tracedistill.run.Phase.PHASE1 && e.stoppedEarly())
+                    .mapToInt(MetricsLog.HeldOutEntry::step).findFirst().orElse(result.phase1().totalSteps());
+            TrainingCurves.writeHeldOut(heldOut, hard, phase1Steps, layout.heldOutCurves().toLocalPath());
+            md.append(HeldOutReport.markdown(heldOut, hard, metric));
         }
         md.append("## Data\n\n");
         md.append("### prepared/manifest.json\n\n```json\n").append(json(preparedManifest)).append("\n```\n\n");
@@ -79,17 +89,31 @@ public final class TrainReport {
      * One line on the held-out slice for the console: what phase 2 did to the hard and easy types, and where
      * {@code best_adapter/} is from; empty without held-out records.
      */
-    public static java.util.Optional<String> heldOutSummary(TrainResult result, Map<String, ?> preparedManifest) throws IOException {
+    public static java.util.Optional<String> heldOutSummary(TrainResult result, Map<String, ?> preparedManifest, MetricForBest metric)
+            throws IOException {
         List<MetricsLog.HeldOutEntry> records = MetricsLog.readHeldOut(result.metrics());
         HeldOutReport.Points p = HeldOutReport.points(records);
         if (p == null) {
             return java.util.Optional.empty();
         }
         MetricsLog.HeldOutEntry best = records.stream().filter(MetricsLog.HeldOutEntry::best).reduce((a, b) -> b).orElseThrow();
+        String accuracy = p.start().accuracy().isEmpty() ? "" : String.format(Locale.ROOT,
+                " Greedy accuracy %s -> %s -> %s (parse rate %s -> %s -> %s) on %d rows.", acc(p.start(), true),
+                acc(p.phase1End(), true), acc(p.phase2End(), true), acc(p.start(), false), acc(p.phase1End(), false),
+                acc(p.phase2End(), false), p.start().accuracy().get().overall().rows());
+        StringBuilder stops = new StringBuilder();
+        records.stream().filter(MetricsLog.HeldOutEntry::stoppedEarly).forEach(e -> stops.append(' ').append(
+                HeldOutTracker.earlyStopReason(e, metric)).append('.'));
         return java.util.Optional.of(String.format(Locale.ROOT, "loss %.4f (phase 1 start) -> %.4f (phase 1 end) -> %.4f (phase 2 end). %s"
-                        + " %s/ = %s step %d (loss %.4f)", p.start().loss().loss(), p.phase1End().loss().loss(), p.phase2End().loss().loss(),
-                HeldOutReport.nudgeSentence(p, HeldOutReport.hardTypes(preparedManifest)), OutputLayout.BEST_ADAPTER, best.phase(),
-                best.step(), best.loss().loss()));
+                        + "%s%s %s/ = %s step %d (loss %.4f)", p.start().loss().loss(), p.phase1End().loss().loss(), p.phase2End().loss().loss(),
+                HeldOutReport.nudgeSentence(p, HeldOutReport.hardTypes(preparedManifest)), accuracy, stops, OutputLayout.BEST_ADAPTER,
+                best.phase(), best.step(), best.loss().loss()));
+    }
+
+    /** A record's greedy accuracy ({@code true}) or parse rate, to 3 decimals ({@code -} when not measured). */
+    private static String acc(MetricsLog.HeldOutEntry e, boolean accuracy) {
+        return e.accuracy().map(a -> String.format(Locale.ROOT, "%.3f", accuracy ? a.overall().accuracy()
+                : a.overall().parseRate())).orElse("-");
     }
 
     private static String json(Map<String, ?> m) throws IOException {

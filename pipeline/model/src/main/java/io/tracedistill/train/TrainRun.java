@@ -6,11 +6,16 @@ import ai.djl.ndarray.NDManager;
 import io.tracedistill.config.BaseDtype;
 import io.tracedistill.config.Canonical;
 import io.tracedistill.config.DeviceSpec;
+import io.tracedistill.config.EvalScorer;
 import io.tracedistill.config.HeldOutSection;
 import io.tracedistill.config.LoraSection;
 import io.tracedistill.config.ModelSection;
 import io.tracedistill.config.RunConfig;
 import io.tracedistill.config.TrainSection;
+import io.tracedistill.eval.ArmModels;
+import io.tracedistill.eval.ContextLimit;
+import io.tracedistill.eval.EvalExample;
+import io.tracedistill.model.GenerationConfig;
 import io.tracedistill.model.LanguageModel;
 import io.tracedistill.model.families.ModelFamilies;
 import io.tracedistill.peft.LoraConfig;
@@ -41,6 +46,16 @@ public final class TrainRun {
     private TrainRun() {
     }
 
+    /**
+     * How the held-out rows are decoded during training ({@code eval_generate_limit}): the eval job's settings.
+     *
+     * @param maxNewTokens {@code eval_max_new_tokens}
+     * @param batchSize    {@code eval_batch_size}
+     * @param scorer       {@code eval_scorer}
+     */
+    public record HeldOutDecode(int maxNewTokens, int batchSize, EvalScorer scorer) {
+    }
+
     /** What {@link #run} wrote. */
     public record Outputs(TrainResult training, Optional<Path> submissionZip, Path report, Path chart) {
     }
@@ -56,25 +71,54 @@ public final class TrainRun {
      * @param packageZip                 {@code package_zip}
      * @param baseModelNameForSubmission {@code base_model_name_for_submission}
      * @param resolvedConfigYaml         the resolved config, copied into report.md (provenance only)
-     * @param heldOut                    {@code holdout_fraction}, {@code eval_steps}, {@code metric_for_best}
+     * @param heldOut                    {@code holdout_fraction}, {@code eval_steps}, {@code metric_for_best},
+     *                                   {@code eval_generate_limit}, {@code early_stopping_patience}
+     * @param heldOutDecode              with {@code eval_generate_limit}: the eval settings the held-out rows are
+     *                                   decoded with; empty otherwise (so eval-only settings never retrain)
      */
     public record Settings(long seed, ModelSection model, LoraSection lora, TrainSection train, boolean packageZip,
                            Optional<String> baseModelNameForSubmission,
-                           @Canonical.NotFingerprinted String resolvedConfigYaml, HeldOutSection heldOut) {
+                           @Canonical.NotFingerprinted String resolvedConfigYaml, HeldOutSection heldOut,
+                           Optional<HeldOutDecode> heldOutDecode) {
 
         /** The settings of a run config. */
         public static Settings of(RunConfig cfg) {
             return new Settings(cfg.seed(), cfg.model(), cfg.lora(), cfg.train(), cfg.output().packageZip(),
-                    cfg.output().baseModelNameForSubmission(), cfg.toYaml(), cfg.heldOut());
+                    cfg.output().baseModelNameForSubmission(), cfg.toYaml(), cfg.heldOut(),
+                    cfg.heldOut().generateLimit().map(n -> new HeldOutDecode(cfg.eval().maxNewTokens(), cfg.eval().batchSize(),
+                            cfg.eval().scorer())));
+        }
+
+        /** A copy with another LoRA section (a node-local {@code init_adapter}). */
+        public Settings withLora(LoraSection newLora) {
+            return new Settings(seed, model, newLora, train, packageZip, baseModelNameForSubmission, resolvedConfigYaml,
+                    heldOut, heldOutDecode);
         }
 
         /**
          * The held-out evaluation of {@code slice} ({@code tokens/heldout}): micro-batches of phase 1's
-         * {@code per_device_train_batch_size}, truncated to {@code max_length} as training rows are.
+         * {@code per_device_train_batch_size}, truncated to {@code max_length} as training rows are; with
+         * {@code eval_generate_limit}, also the greedy evaluation of {@code rows} ({@code prepared/heldout}, selected
+         * with {@link HeldOutGreedy#select}) on {@code lm}, the model being trained; both shared among {@code ranks}.
          */
-        public HeldOutTracker heldOutTracker(TokenShardReader slice, int padTokenId) {
-            return new HeldOutTracker(new HeldOutEvaluator(slice, train.phase(io.tracedistill.run.Phase.PHASE1).perDeviceTrainBatchSize(), model.maxLength(),
-                    padTokenId), heldOut.evalSteps());
+        public HeldOutTracker heldOutTracker(TokenShardReader slice, int padTokenId, List<EvalExample> rows, Path modelDir,
+                                             LanguageModel lm, Collective ranks) {
+            HeldOutEvaluator loss = new HeldOutEvaluator(slice, train.phase(io.tracedistill.run.Phase.PHASE1).perDeviceTrainBatchSize(),
+                    model.maxLength(), padTokenId, ranks);
+            Optional<HeldOutGreedy> greedy = Optional.empty();
+            if (heldOut.generateLimit().isPresent() && heldOutDecode.isPresent()) {
+                if (rows == null) {
+                    throw new IllegalArgumentException("eval_generate_limit is set but no held-out rows (prepared/heldout) were"
+                            + " given to decode");
+                }
+                HeldOutDecode d = heldOutDecode.get();
+                greedy = Optional.of(new HeldOutGreedy(HeldOutGreedy.select(rows, EvalExample::type, heldOut.generateLimit().get()),
+                        ArmModels.encoder(modelDir, model.enableThinking(), model.chatDate()),
+                        new ContextLimit(model.maxLength(), lm.maxPositionEmbeddings(), d.maxNewTokens()), lm,
+                        GenerationConfig.load(modelDir, lm), ArmModels.decoder(modelDir), d.scorer(), d.batchSize(), d.maxNewTokens(),
+                        ranks));
+            }
+            return new HeldOutTracker(loss, greedy, heldOut.evalSteps(), heldOut.metricForBest(), heldOut.earlyStoppingPatience());
         }
 
         /** The trainer's settings ({@code keepCheckpoints} = 2). */
@@ -126,6 +170,19 @@ public final class TrainRun {
                               Path outputDir, Path modelDir, int padTokenId, boolean resume, Map<String, ?> preparedManifest,
                               Map<String, ?> tokensManifest, StepListener listener, Collective collective, Device rankDevice)
             throws IOException {
+        return run(cfg, phase1, phase2, heldOut, null, outputDir, modelDir, padTokenId, resume, preparedManifest, tokensManifest,
+                listener, collective, rankDevice);
+    }
+
+    /**
+     * As {@link #run(Settings, TokenShardReader, TokenShardReader, TokenShardReader, Path, Path, int, boolean, Map, Map,
+     * StepListener, Collective, Device)}, with the held-out rows {@code heldOutRows} ({@code prepared/heldout} as eval
+     * rows: position, type, {@code str(answer)}, user turn) that {@code eval_generate_limit} decodes; null = none.
+     */
+    public static Outputs run(Settings cfg, TokenShardReader phase1, TokenShardReader phase2, TokenShardReader heldOut,
+                              List<EvalExample> heldOutRows, Path outputDir, Path modelDir, int padTokenId, boolean resume,
+                              Map<String, ?> preparedManifest, Map<String, ?> tokensManifest, StepListener listener,
+                              Collective collective, Device rankDevice) throws IOException {
         TrainSettings settings = cfg.trainer(padTokenId);
         boolean multiProcess = collective.worldSize() > 1;
         // 1. Engine threads (only effective before the engine is first used in this JVM).
@@ -162,7 +219,8 @@ public final class TrainRun {
                     ? new TwoPhaseTrainer(settings, replicas.get(0), writer, listener, collective)
                     : new TwoPhaseTrainer(settings, replicas, writer, listener);
             TrainResult result = trainer.train(phase1, phase2, outputDir, resume,
-                    heldOut == null ? null : cfg.heldOutTracker(heldOut, padTokenId));
+                    heldOut == null ? null : cfg.heldOutTracker(heldOut, padTokenId, heldOutRows, modelDir, lora0.model(),
+                            collective));
             // 5. submission.zip and the report (rank 0 only).
             OutputLayout layout = OutputLayout.ofLocal(outputDir);
             Optional<Path> zip = Optional.empty();
@@ -173,7 +231,8 @@ public final class TrainRun {
                 zip = Optional.of(SubmissionPackager.pack(result.adapter(), cfg.baseModelNameForSubmission().orElse(null),
                         layout.submissionZip().toLocalPath()));
             }
-            Path report = TrainReport.write(outputDir, result, cfg.resolvedConfigYaml(), preparedManifest, tokensManifest);
+            Path report = TrainReport.write(outputDir, result, cfg.resolvedConfigYaml(), preparedManifest, tokensManifest,
+                    cfg.heldOut().metricForBest());
             return new Outputs(result, zip, report, layout.trainingCurves().toLocalPath());
         } finally {
             for (NDManager m : managers) {

@@ -182,10 +182,13 @@ public final class TwoPhaseTrainer {
                 ? " (rank " + ranks.rank() + " of " + ranks.worldSize() + ": its own micro-batches of every step, gradients summed over the ranks)"
                 : replicas.dataParallelNote(settings.worldSize())));
         if (heldOut != null && from.isPresent()) {
+            // Every rank rebuilds the early-stopping state from rank 0's records, once rank 0 has cut them back to the
+            // checkpoint (MetricsLog.resume above): the sum is the barrier.
+            ranks.sum(new long[1]);
             heldOut.restore(MetricsLog.readHeldOut(metrics.file()));
         } else if (heldOut != null) {
             // The starting point of every held-out curve: the weights before phase 1's first step.
-            heldOut.evaluate(model, Phase.PHASE1, 0, metrics, bestAdapter(layout, checkpoints));
+            heldOut.evaluate(model, Phase.PHASE1, 0, false, metrics, bestAdapter(layout, checkpoints));
         }
 
         // 2. Phase 1 (Train), unless the checkpoint is past it.
@@ -261,8 +264,9 @@ public final class TwoPhaseTrainer {
             double lastLoss = Double.NaN;
             long start = System.nanoTime();
             long tokensAtStart = tokens;
+            boolean stoppedEarly = false;
             // 3. Epochs; every epoch sees the same order.
-            for (; epoch < ps.numTrainEpochs(); epoch++, nextExample = 0) {
+            for (; epoch < ps.numTrainEpochs() && !stoppedEarly; epoch++, nextExample = 0) {
                 Iterator<StepBatch> steps = planner.epoch(reader, epoch, stepsTaken + 1, nextExample, numExamples, ranks.rank(),
                         ranks.worldSize(), e -> {
                     if (truncated[0]++ == 0) {
@@ -299,8 +303,19 @@ public final class TwoPhaseTrainer {
                     }
                     // 5b. Held-out loss every eval_steps and at the phase's last step (before its checkpoint).
                     if (heldOut != null && heldOut.due(stepsTaken, totalSteps)) {
-                        heldOut.evaluate(model, phase, stepsTaken, metrics,
-                                bestAdapter(layout, checkpoints));
+                        MetricsLog.HeldOutEntry evaluation = heldOut.evaluate(model, phase, stepsTaken, stepsTaken == totalSteps,
+                                metrics, bestAdapter(layout, checkpoints));
+                        if (evaluation.stoppedEarly()) {
+                            // early_stopping_patience: this step is the phase's last (its checkpoint follows below).
+                            if (!sinceLog.isEmpty()) {
+                                double meanLoss = sinceLog.stream().mapToDouble(Double::doubleValue).sum() / sinceLog.size();
+                                sinceLog.clear();
+                                metrics.append(new MetricsLog.Entry(phase, stepsTaken, meanLoss, lr, out.clip.totalNorm(),
+                                        tokens, elapsed));
+                            }
+                            stoppedEarly = true;
+                            break;
+                        }
                     }
                     // 6. Checkpoint every checkpoint_steps (the phase end is checkpointed by the caller).
                     if (writesOutputs && settings.checkpointSteps() > 0 && stepsTaken % settings.checkpointSteps() == 0
@@ -438,19 +453,22 @@ public final class TwoPhaseTrainer {
 
     /** Writes the current weights to {@code best_adapter/} (rank 0), with the step they are from in {@code best_step.json}. */
     private HeldOutTracker.BestAdapterSink bestAdapter(OutputLayout layout, PhaseCheckpoints checkpoints) {
-        return (phase, step, loss) -> {
+        return (rec, metric) -> {
             if (!writesOutputs) {
                 return;
             }
             Path dir = layout.bestAdapter().toLocalPath();
             writeAdapter(dir, checkpoints);
+            String accuracy = rec.accuracy().map(a -> String.format(Locale.ROOT, ", \"heldout_accuracy\": %s, \"heldout_parse_rate\": %s",
+                    Double.toString(a.overall().accuracy()), Double.toString(a.overall().parseRate()))).orElse("");
             Files.writeString(dir.resolve(BEST_STEP_FILE), String.format(Locale.ROOT,
-                    "{\"phase\": \"%s\", \"step\": %d, \"metric_for_best\": \"loss\", \"heldout_loss\": %s}%n",
-                    phase.folderName(), step, Double.toString(loss.loss())), StandardCharsets.UTF_8);
+                    "{\"phase\": \"%s\", \"step\": %d, \"metric_for_best\": \"%s\", \"heldout_loss\": %s%s}%n",
+                    rec.phase().folderName(), rec.step(), metric.yamlName(), Double.toString(rec.loss().loss()), accuracy),
+                    StandardCharsets.UTF_8);
         };
     }
 
-    /** In {@code best_adapter/}: which phase and step the weights are from, and their held-out loss. */
+    /** In {@code best_adapter/}: which phase and step the weights are from, and their held-out metrics. */
     public static final String BEST_STEP_FILE = "best_step.json";
 
     private void writeAdapter(Path dir, PhaseCheckpoints checkpoints) throws IOException {

@@ -1,6 +1,7 @@
 package io.tracedistill.spark.train;
 
 import ai.djl.Device;
+import io.tracedistill.eval.EvalExample;
 import io.tracedistill.config.ConfigLoader;
 import io.tracedistill.config.DeviceSpec;
 import io.tracedistill.config.RunConfig;
@@ -48,6 +49,21 @@ public final class ExecutorTraining {
      */
     public static String run(SparkSession spark, RunConfig cfg, String resolvedYaml, Path outputDir, Path modelDir, int padTokenId,
                              boolean resume, Map<String, ?> preparedManifest, Map<String, ?> tokensManifest, Summary summary) {
+        return run(spark, cfg, resolvedYaml, outputDir, modelDir, padTokenId, resume, preparedManifest, tokensManifest, summary,
+                false, null);
+    }
+
+    /**
+     * As {@link #run(SparkSession, RunConfig, String, Path, Path, int, boolean, Map, Map, Summary)}, evaluating the
+     * held-out slice ({@code tokens/heldout}) when {@code heldOut}: every rank streams the slice and runs its share of the
+     * batches, the sums are exchanged exactly ({@code HeldOutEvaluator}), so the numbers equal the driver's and every rank
+     * takes the same early-stopping decision; {@code heldOutRows} (read on the driver, shipped with the task; null = none)
+     * are the rows {@code eval_generate_limit} decodes, shared among the ranks the same way.
+     */
+    public static String run(SparkSession spark, RunConfig cfg, String resolvedYaml, Path outputDir, Path modelDir, int padTokenId,
+                             boolean resume, Map<String, ?> preparedManifest, Map<String, ?> tokensManifest, Summary summary,
+                             boolean heldOut, List<EvalExample> heldOutRows) {
+        List<EvalExample> rows = heldOutRows == null ? null : new java.util.ArrayList<>(heldOutRows); // serializable
         String tokens = outputDir.resolve("tokens").toString();
         ShardFormat format = cfg.output().shardFormat();
         Map<String, String> hadoop = ShardFileTokenReader.settingsOf(spark.sparkContext().hadoopConfiguration());
@@ -64,7 +80,8 @@ public final class ExecutorTraining {
             TrainRun.Outputs o = TrainRun.run(TrainRun.Settings.of(taskCfg),
                     new ShardFileTokenReader(tokens + "/phase1", format, hadoop),
                     new ShardFileTokenReader(tokens + "/phase2", format, hadoop),
-                    Path.of(out), Path.of(model), padTokenId, resume || attempt > 1, prepared, tokensM, null,
+                    heldOut ? new ShardFileTokenReader(tokens + "/" + io.tracedistill.run.OutputLayout.HELD_OUT, format, hadoop) : null,
+                    rows, Path.of(out), Path.of(model), padTokenId, resume || attempt > 1, prepared, tokensM, null,
                     collective, taskDevice(taskCfg.model().device()));
             return collective.rank() == 0 ? summary.of(o) : "";
         };
