@@ -29,27 +29,8 @@ class HeldOutRunEndToEndTest {
 
     @Test
     void heldOutLossInspectTokensAndExport(@TempDir Path dir) throws Exception {
-        Path data = dir.resolve("train.csv");
-        SampleDataGenerator.writeFile(11, 160, data);
         Path out = dir.resolve("out");
-        Path cfg = dir.resolve("run.yaml");
-        Files.writeString(cfg, String.join("\n",
-                "base_model: " + TINY_MODEL,
-                "data_path: " + data,
-                "hard_types: [bit_manipulation, cryptarithm_deduce]",
-                "output_dir: " + out,
-                "lora_rank: 4",
-                "lora_alpha: 8",
-                "max_length: 512",
-                "bf16: false",
-                "spark_master: local[2]",
-                "threads: 1",
-                "phase1: {per_device_train_batch_size: 8, gradient_accumulation_steps: 1, learning_rate: 2.0e-3, logging_steps: 2}",
-                "phase2: {per_device_train_batch_size: 8, gradient_accumulation_steps: 1, learning_rate: 2.0e-4, warmup_steps: 1, logging_steps: 2}",
-                "chat_date: '2025-07-10'",
-                "holdout_fraction: 0.15",
-                "eval_steps: 4",
-                ""));
+        Path cfg = config(dir, out);
         String first = cli("run", "--cfg", cfg.toString());
         assertTrue(first.contains("held-out: loss "), first);
         // prepare and tokenize wrote the slice; the manifest adds up.
@@ -102,32 +83,9 @@ class HeldOutRunEndToEndTest {
      */
     @Test
     void greedyAccuracyAndEarlyStopping(@TempDir Path dir) throws Exception {
-        Path data = dir.resolve("train.csv");
-        SampleDataGenerator.writeFile(11, 160, data);
         Path out = dir.resolve("out");
-        Path cfg = dir.resolve("run.yaml");
-        Files.writeString(cfg, String.join("\n",
-                "base_model: " + TINY_MODEL,
-                "data_path: " + data,
-                "hard_types: [bit_manipulation, cryptarithm_deduce]",
-                "output_dir: " + out,
-                "lora_rank: 4",
-                "lora_alpha: 8",
-                "max_length: 512",
-                "bf16: false",
-                "spark_master: local[2]",
-                "threads: 1",
-                "phase1: {per_device_train_batch_size: 8, gradient_accumulation_steps: 1, learning_rate: 2.0e-3, logging_steps: 2}",
-                "phase2: {per_device_train_batch_size: 8, gradient_accumulation_steps: 1, learning_rate: 2.0e-4, warmup_steps: 1, logging_steps: 2}",
-                "chat_date: '2025-07-10'",
-                "holdout_fraction: 0.15",
-                "eval_steps: 4",
-                "eval_generate_limit: 6",
-                "eval_max_new_tokens: 8",
-                "eval_batch_size: 3",
-                "metric_for_best: accuracy",
-                "early_stopping_patience: 1",
-                ""));
+        Path cfg = config(dir, out, "eval_generate_limit: 6", "eval_max_new_tokens: 8", "eval_batch_size: 3",
+                "metric_for_best: accuracy", "early_stopping_patience: 1");
         String run = cli("run", "--cfg", cfg.toString());
         assertTrue(run.contains("Greedy accuracy ") && run.contains("phase1 stopped early at step 4"), run);
         List<MetricsLog.HeldOutEntry> records = MetricsLog.readHeldOut(out.resolve(OutputLayout.METRICS));
@@ -142,6 +100,35 @@ class HeldOutRunEndToEndTest {
         assertTrue(report.contains("Greedy decoding of 6 held-out prompts"), report);
         assertTrue(report.contains("phase1 stopped early at step 4: held-out accuracy did not improve for 1 evaluation(s)"), report);
         assertTrue(report.contains("(metric_for_best: accuracy)"), report);
+    }
+
+    /**
+     * A run config over 160 generated rows (seed 11) in {@code dir}, 15% held out, evaluated every 4 steps, plus
+     * {@code extra} lines.
+     */
+    private static Path config(Path dir, Path out, String... extra) throws Exception {
+        Path data = dir.resolve("train.csv");
+        SampleDataGenerator.writeFile(11, 160, data);
+        Path cfg = dir.resolve("run.yaml");
+        List<String> lines = new java.util.ArrayList<>(List.of(
+                "base_model: " + TINY_MODEL,
+                "data_path: " + data,
+                "hard_types: [bit_manipulation, cryptarithm_deduce]",
+                "output_dir: " + out,
+                "lora_rank: 4",
+                "lora_alpha: 8",
+                "max_length: 512",
+                "bf16: false",
+                "spark_master: local[2]",
+                "threads: 1",
+                "phase1: {per_device_train_batch_size: 8, gradient_accumulation_steps: 1, learning_rate: 2.0e-3, logging_steps: 2}",
+                "phase2: {per_device_train_batch_size: 8, gradient_accumulation_steps: 1, learning_rate: 2.0e-4, warmup_steps: 1, logging_steps: 2}",
+                "chat_date: '2025-07-10'",
+                "holdout_fraction: 0.15",
+                "eval_steps: 4"));
+        lines.addAll(List.of(extra));
+        Files.writeString(cfg, String.join("\n", lines) + "\n");
+        return cfg;
     }
 
     private static String cli(String... args) {

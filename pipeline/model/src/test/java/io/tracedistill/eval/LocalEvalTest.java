@@ -26,10 +26,10 @@ import org.junit.jupiter.api.Test;
  * with this path (batch size 3) and are checked against an independent full-reforward greedy decode of each prompt
  * alone (no cache, no padding).
  */
-class LocalEvalTest {
+public class LocalEvalTest {
     static final Path MODEL = Fixtures.dir("tiny-qwen2");
     static final Path LORA = Fixtures.dir("tiny-qwen2/lora");
-    static final String SUFFIX = " Put the answer in \\boxed{}.";
+    public static final String SUFFIX = " Put the answer in \\boxed{}.";
     static final int MAX_NEW = 12;
 
     /** Expected decoded outputs (12 new tokens each, no eos reached) by arm, then row 0..5. */
@@ -51,7 +51,8 @@ class LocalEvalTest {
 
     static List<Prediction> predictions;
 
-    static List<EvalExample> examples() {
+    /** Seven rows of two types; row 6 is too long for tiny-qwen2 (never decoded). */
+    public static List<EvalExample> examples() {
         String[] prompts = {"2+2=?", "Name a color.", "x", "What is 7 times 6?", "Hi", "Count to three, please!"};
         String[] types = {"math", "words", "words", "math", "words", "math"};
         List<EvalExample> out = new ArrayList<>();

@@ -20,6 +20,7 @@ import io.tracedistill.eval.ContextLimit;
 import io.tracedistill.eval.EvalExample;
 import io.tracedistill.eval.EvalSettings;
 import io.tracedistill.eval.LocalEval;
+import io.tracedistill.eval.LocalEvalTest;
 import io.tracedistill.eval.Prediction;
 import io.tracedistill.model.CausalLm;
 import io.tracedistill.model.GenerationConfig;
@@ -46,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  * never improves ends phase 1 after {@code early_stopping_patience} evaluations, also after a resume.
  */
 class HeldOutAccuracyTrainingTest {
-    static final String SUFFIX = " Put the answer in \\boxed{}.";
+    static final String SUFFIX = LocalEvalTest.SUFFIX;
     static final int MAX_NEW = 6;
     static final int LIMIT = 5;
 
@@ -57,16 +58,9 @@ class HeldOutAccuracyTrainingTest {
         }
     }
 
-    /** Seven held-out rows of two types; row 6 is too long for tiny-qwen2's 128 positions (never decoded). */
+    /** Seven held-out rows of two types (the eval tests' rows); row 6 is too long for tiny-qwen2's 128 positions. */
     static List<EvalExample> rows() {
-        String[] prompts = {"2+2=?", "Name a color.", "x", "What is 7 times 6?", "Hi", "Count to three, please!"};
-        String[] types = {"math", "words", "words", "math", "words", "math"};
-        List<EvalExample> out = new ArrayList<>();
-        for (int i = 0; i < prompts.length; i++) {
-            out.add(new EvalExample(i, types[i], "4", prompts[i] + SUFFIX));
-        }
-        out.add(new EvalExample(6, "math", "1", "y".repeat(120) + SUFFIX));
-        return out;
+        return LocalEvalTest.examples();
     }
 
     /** The greedy evaluation of the rows {@link HeldOutGreedy#select} keeps, on {@code lora}'s model (batch size 2). */
