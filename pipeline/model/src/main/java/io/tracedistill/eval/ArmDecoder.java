@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import io.tracedistill.grade.Grade;
 import io.tracedistill.grade.Grader;
 import io.tracedistill.model.GreedyGenerator;
+import io.tracedistill.model.NativeExitGuard;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -17,7 +18,8 @@ import java.util.Set;
  *
  * <p>An output that reaches {@code max_new_tokens} without a box is simply unparsed; it is never an error.
  * Activations live in a manager opened and closed per batch, so concurrent Spark tasks in one JVM do not share
- * scratch memory.
+ * scratch memory. The generation holds a {@link NativeExitGuard} section (a killed job finishes the batch's native
+ * work before libtorch is torn down).
  */
 public final class ArmDecoder {
     private ArmDecoder() {
@@ -34,7 +36,7 @@ public final class ArmDecoder {
         List<int[]> generated;
         // Inputs and the KV cache live on the device that holds the arm's weights.
         Device device = arm.lm().parameters().values().iterator().next().getDevice();
-        try (NDManager m = NDManager.newBaseManager(device)) {
+        try (NativeExitGuard.Section guard = NativeExitGuard.enter(); NDManager m = NDManager.newBaseManager(device)) {
             generated = GreedyGenerator.generate(arm.lm(), prompts, opts, m);
         }
         Set<Integer> eos = new HashSet<>(arm.generation().eosTokenIds());

@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.tracedistill.config.PhaseConfig;
+import io.tracedistill.model.NativeExitGuard;
 import io.tracedistill.peft.PeftAdapterWriter;
 import io.tracedistill.run.OutputLayout;
 import io.tracedistill.run.Phase;
@@ -275,56 +276,62 @@ public final class TwoPhaseTrainer {
                     }
                 });
                 while (steps.hasNext()) {
-                    StepBatch step = steps.next();
-                    overMaxPos[0] += warnOverMaxPositions(phase, step, overMaxPos[0]);
-                    // 4. One optimizer step: forward/backward per micro-batch, clip, AdamW at lr(steps taken).
-                    double lr = schedule.lr(stepsTaken);
-                    StepOutcome out = trainStep(phase, step, optimizer, lr, ps.maxGradNorm());
-                    stepsTaken++;
-                    tokens += out.counts.tokens();
-                    lastLoss = out.loss;
-                    double elapsed = elapsedBefore + (System.nanoTime() - start) / 1e9;
-                    StepRecord rec = new StepRecord(phase, step.step(), totalSteps, epoch, out.counts.positions(),
-                            out.counts.paddedLengths(), out.counts.numItemsInBatch(),
-                            out.microBatchLosses, out.loss, lr, out.clip.totalNorm(), out.clip.clipped(),
-                            out.counts.tokens(), tokens, elapsed);
-                    listener.onStep(rec);
-                    // 5. Log every logging_steps (and the last step): a line and a metrics.jsonl record.
-                    sinceLog.add(out.loss);
-                    if (stepsTaken % ps.loggingSteps() == 0 || stepsTaken == totalSteps) {
-                        double meanLoss = sinceLog.stream().mapToDouble(Double::doubleValue).sum() / sinceLog.size();
-                        sinceLog.clear();
-                        metrics.append(new MetricsLog.Entry(phase, stepsTaken, meanLoss, lr, out.clip.totalNorm(), tokens, elapsed));
-                        if (writesOutputs) {
-                            logLine(phase, stepsTaken, totalSteps, meanLoss, lr, out.clip, tokens - tokensAtStart,
-                                    (System.nanoTime() - start) / 1e9, elapsed);
-                        }
-                        ranks.checkSameWeights(model.trainableParameters().values(), phase + " step " + stepsTaken);
-                    }
-                    // 5b. Held-out loss every eval_steps and at the phase's last step (before its checkpoint).
-                    if (heldOut != null && heldOut.due(stepsTaken, totalSteps)) {
-                        MetricsLog.HeldOutEntry evaluation = heldOut.evaluate(model, phase, stepsTaken, stepsTaken == totalSteps,
-                                metrics, bestAdapter(layout, checkpoints));
-                        if (evaluation.stoppedEarly()) {
-                            // early_stopping_patience: this step is the phase's last (its checkpoint follows below).
-                            if (!sinceLog.isEmpty()) {
-                                double meanLoss = sinceLog.stream().mapToDouble(Double::doubleValue).sum() / sinceLog.size();
-                                sinceLog.clear();
-                                metrics.append(new MetricsLog.Entry(phase, stepsTaken, meanLoss, lr, out.clip.totalNorm(),
-                                        tokens, elapsed));
+                    // The whole step holds a native-exit section: a SIGTERM/Ctrl-C lets it finish before libtorch is torn down.
+                    try (NativeExitGuard.Section guard = NativeExitGuard.enter()) {
+                        StepBatch step = steps.next();
+                        overMaxPos[0] += warnOverMaxPositions(phase, step, overMaxPos[0]);
+                        // 4. One optimizer step: forward/backward per micro-batch, clip, AdamW at lr(steps taken).
+                        double lr = schedule.lr(stepsTaken);
+                        StepOutcome out = trainStep(phase, step, optimizer, lr, ps.maxGradNorm());
+                        stepsTaken++;
+                        tokens += out.counts.tokens();
+                        lastLoss = out.loss;
+                        double elapsed = elapsedBefore + (System.nanoTime() - start) / 1e9;
+                        StepRecord rec = new StepRecord(phase, step.step(), totalSteps, epoch, out.counts.positions(),
+                                out.counts.paddedLengths(), out.counts.numItemsInBatch(),
+                                out.microBatchLosses, out.loss, lr, out.clip.totalNorm(), out.clip.clipped(),
+                                out.counts.tokens(), tokens, elapsed);
+                        listener.onStep(rec);
+                        // 5. Log every logging_steps (and the last step): a line and a metrics.jsonl record.
+                        sinceLog.add(out.loss);
+                        if (stepsTaken % ps.loggingSteps() == 0 || stepsTaken == totalSteps) {
+                            double meanLoss = sinceLog.stream().mapToDouble(Double::doubleValue).sum() / sinceLog.size();
+                            sinceLog.clear();
+                            metrics.append(new MetricsLog.Entry(phase, stepsTaken, meanLoss, lr, out.clip.totalNorm(), tokens,
+                                    elapsed));
+                            if (writesOutputs) {
+                                logLine(phase, stepsTaken, totalSteps, meanLoss, lr, out.clip, tokens - tokensAtStart,
+                                        (System.nanoTime() - start) / 1e9, elapsed);
                             }
-                            stoppedEarly = true;
-                            break;
+                            ranks.checkSameWeights(model.trainableParameters().values(), phase + " step " + stepsTaken);
                         }
-                    }
-                    // 6. Checkpoint every checkpoint_steps (the phase end is checkpointed by the caller).
-                    if (writesOutputs && settings.checkpointSteps() > 0 && stepsTaken % settings.checkpointSteps() == 0
-                            && stepsTaken < totalSteps) {
-                        boolean epochDone = !steps.hasNext();
-                        Path dir = checkpoints.save(Checkpoints.State.midPhase(run, stepsTaken, optimizer.stepCount(),
-                                epochDone ? epoch + 1 : epoch, epochDone ? 0 : step.nextExampleIndex(), tokens, elapsed, sinceLog),
-                                optimizer);
-                        LOG.log(Level.INFO, "checkpoint " + dir);
+                        // 5b. Held-out loss every eval_steps and at the phase's last step (before its checkpoint).
+                        if (heldOut != null && heldOut.due(stepsTaken, totalSteps)) {
+                            MetricsLog.HeldOutEntry evaluation = heldOut.evaluate(model, phase, stepsTaken,
+                                    stepsTaken == totalSteps, metrics, bestAdapter(layout, checkpoints));
+                            if (evaluation.stoppedEarly()) {
+                                // early_stopping_patience: this step is the phase's last (its checkpoint follows below).
+                                if (!sinceLog.isEmpty()) {
+                                    double meanLoss = sinceLog.stream().mapToDouble(Double::doubleValue).sum()
+                                            / sinceLog.size();
+                                    sinceLog.clear();
+                                    metrics.append(new MetricsLog.Entry(phase, stepsTaken, meanLoss, lr, out.clip.totalNorm(),
+                                            tokens, elapsed));
+                                }
+                                stoppedEarly = true;
+                                break;
+                            }
+                        }
+                        // 6. Checkpoint every checkpoint_steps (the phase end is checkpointed by the caller).
+                        if (writesOutputs && settings.checkpointSteps() > 0 && stepsTaken % settings.checkpointSteps() == 0
+                                && stepsTaken < totalSteps) {
+                            boolean epochDone = !steps.hasNext();
+                            Path dir = checkpoints.save(Checkpoints.State.midPhase(run, stepsTaken, optimizer.stepCount(),
+                                    epochDone ? epoch + 1 : epoch, epochDone ? 0 : step.nextExampleIndex(), tokens, elapsed,
+                                    sinceLog),
+                                    optimizer);
+                            LOG.log(Level.INFO, "checkpoint " + dir);
+                        }
                     }
                 }
             }
@@ -336,10 +343,12 @@ public final class TwoPhaseTrainer {
                 lastLoss = logged.get(logged.size() - 1).loss();
             }
             // 7. Phase-end checkpoint: the next run resumes after this phase.
-            ranks.checkSameWeights(model.trainableParameters().values(), phase + " end");
-            if (writesOutputs) {
-                checkpoints.save(Checkpoints.State.phaseEnd(run, stepsTaken, optimizer.stepCount(), ps.numTrainEpochs(), tokens, wall),
-                        optimizer);
+            try (NativeExitGuard.Section guard = NativeExitGuard.enter()) {
+                ranks.checkSameWeights(model.trainableParameters().values(), phase + " end");
+                if (writesOutputs) {
+                    checkpoints.save(Checkpoints.State.phaseEnd(run, stepsTaken, optimizer.stepCount(), ps.numTrainEpochs(),
+                            tokens, wall), optimizer);
+                }
             }
             long[] flagged = {truncated[0], overMaxPos[0]}; // each rank saw its own examples
             ranks.sum(flagged);

@@ -9,6 +9,7 @@ import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tracedistill.model.HfConfig;
+import io.tracedistill.model.NativeExitGuard;
 import io.tracedistill.spark.train.XgboostCollective;
 import io.tracedistill.train.AdamW;
 import io.tracedistill.train.CausalLmLoss;
@@ -194,7 +195,8 @@ public final class DistributedTrainBenchmark {
                     for (int m = rank; m < micro; m += w) {
                         int[] labels = Arrays.stream(ids[m]).mapToInt(x -> (int) x).toArray();
                         CausalLmLoss.Targets targets = CausalLmLoss.targets(labels, batch, seq);
-                        try (NDManager mb = manager.newSubManager();
+                        try (NativeExitGuard.Section guard = NativeExitGuard.enter(); // a killed rank ends cleanly
+                             NDManager mb = manager.newSubManager();
                              GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                             NDArray x = mb.create(ids[m], new Shape(batch, seq));                  // [B, T]
                             NDArray mask = mb.ones(new Shape(batch, seq), DataType.INT64);        // [B, T]

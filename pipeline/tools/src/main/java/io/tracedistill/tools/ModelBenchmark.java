@@ -9,6 +9,7 @@ import ai.djl.training.GradientCollector;
 import io.tracedistill.model.CausalLm;
 import io.tracedistill.model.HfConfig;
 import io.tracedistill.model.LanguageModel;
+import io.tracedistill.model.NativeExitGuard;
 import io.tracedistill.model.families.ModelFamilies;
 import io.tracedistill.peft.LoraConfig;
 import io.tracedistill.peft.LoraModel;
@@ -126,7 +127,9 @@ public final class ModelBenchmark {
                 }
                 long t0 = System.nanoTime();
                 long c0 = os.getProcessCpuTime();
-                try (NDManager step = manager.newSubManager();
+                // A section: a SIGTERM during the step (a killed benchmark) lets it finish before libtorch is torn down.
+                try (NativeExitGuard.Section guard = NativeExitGuard.enter();
+                     NDManager step = manager.newSubManager();
                      GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     // The trainer's loss path (TwoPhaseTrainer#trainStep): hidden states, lm_head on the
                     // supervised rows only, summed CE divided by the step's target count (here: the mean).
