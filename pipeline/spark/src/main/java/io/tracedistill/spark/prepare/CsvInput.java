@@ -4,28 +4,17 @@ import io.tracedistill.config.Redaction;
 import io.tracedistill.python.PyText;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.Reader;
-import java.io.Serializable;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.io.compress.CompressionCodec;
-import org.apache.hadoop.io.compress.CompressionCodecFactory;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -92,66 +81,21 @@ public final class CsvInput {
         StructType rowSchema = new StructType(all.toArray(new StructField[0]));
 
         // Per file: the position of each of its columns in the unified order.
-        List<FileTask> tasks = new ArrayList<>();
+        List<FileGroupRows.FileTask> tasks = new ArrayList<>();
         for (InputFile f : files) {
             List<String> h = headers.get(f.path());
             int[] slot = new int[h == null ? 0 : h.size()];
             for (int i = 0; i < slot.length; i++) {
                 slot[i] = columns.indexOf(h.get(i));
             }
-            tasks.add(new FileTask(f.path(), f.sizeBytes(), slot));
+            tasks.add(new FileGroupRows.FileTask(f.path(), f.sizeBytes(), slot));
         }
         CollectionAccumulator<FileLines> lines = spark.sparkContext().collectionAccumulator(
                 "tracedistill prepare: CSV line counts");
-        Map<String, String> hadoop = new HashMap<>();
-        conf.forEach(e -> hadoop.put(e.getKey(), e.getValue()));
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        List<List<FileTask>> groups = pack(tasks, Math.max(1, spark.sparkContext().defaultParallelism() * 4));
         int width = columns.size();
-        JavaRDD<Row> rdd = jsc.parallelize(groups, groups.size())
-                .flatMap(g -> new GroupRows(g, hadoop, width, lines));
+        JavaRDD<Row> rdd = FileGroupRows.read(spark, tasks, g -> new GroupRows(g, width, lines));
         return new InputTable(dataPath, InputFormat.CSV, files, inputSchema,
                 spark.createDataFrame(rdd, rowSchema), lines);
-    }
-
-    /** One file to read: its path, size (for packing) and where each of its columns goes. */
-    record FileTask(String path, long size, int[] slot) implements Serializable {}
-
-    /** Largest first onto the least-loaded of at most {@code max} groups (a file is never split). */
-    static List<List<FileTask>> pack(List<FileTask> tasks, int max) {
-        int n = Math.max(1, Math.min(max, tasks.size()));
-        List<List<FileTask>> groups = new ArrayList<>();
-        long[] load = new long[n];
-        for (int i = 0; i < n; i++) {
-            groups.add(new ArrayList<>());
-        }
-        List<FileTask> bySize = new ArrayList<>(tasks);
-        bySize.sort((a, b) -> Long.compare(b.size(), a.size()) != 0 ? Long.compare(b.size(), a.size())
-                : a.path().compareTo(b.path()));
-        for (FileTask t : bySize) {
-            int best = 0;
-            for (int i = 1; i < n; i++) {
-                if (load[i] < load[best]) {
-                    best = i;
-                }
-            }
-            groups.get(best).add(t);
-            load[best] += t.size() + 4096; // a file costs something to open, as Spark's openCostInBytes says
-        }
-        for (List<FileTask> g : groups) {
-            g.sort((a, b) -> a.path().compareTo(b.path()));
-        }
-        return groups;
-    }
-
-    /** Opens a (possibly compressed) file as UTF-8 text; invalid bytes decode to U+FFFD, as in Spark. */
-    static Reader open(Configuration conf, String file) throws IOException {
-        Path p = new Path(file);
-        FileSystem fs = p.getFileSystem(conf);
-        CompressionCodec codec = new CompressionCodecFactory(conf).getCodec(p);
-        InputStream raw = fs.open(p);
-        return new BufferedReader(new InputStreamReader(codec == null ? raw : codec.createInputStream(raw),
-                StandardCharsets.UTF_8), 1 << 16);
     }
 
     /**
@@ -161,7 +105,7 @@ public final class CsvInput {
      * @throws InputSchemaException when the header's quoting breaks or a name repeats, naming the file and line
      */
     static List<String> header(Configuration conf, String file) {
-        try (Reader in = open(conf, file)) {
+        try (Reader in = FileGroupRows.open(conf, file)) {
             CsvRecords records = new CsvRecords(in, file);
             CsvRecords.Record h = records.next();
             if (h == null) {
@@ -190,74 +134,50 @@ public final class CsvInput {
     }
 
     /** The rows of one partition's files, in path order, then record order. */
-    private static final class GroupRows implements Iterator<Row> {
-        private final Iterator<FileTask> files;
-        private final Configuration conf;
+    private static final class GroupRows extends FileGroupRows {
         private final int width;
-        private final CollectionAccumulator<FileLines> lines;
-        private FileTask file;
-        private Reader in;
         private CsvRecords records;
         private long recordCount;
         private long recordLines;
         private long headerLines;
         private long malformed;
-        private Row next;
+        private boolean empty;
 
-        GroupRows(List<FileTask> files, Map<String, String> hadoop, int width, CollectionAccumulator<FileLines> lines) {
-            this.files = files.iterator();
-            this.conf = new Configuration(false);
-            hadoop.forEach(conf::set);
+        GroupRows(FileGroup group, int width, CollectionAccumulator<FileLines> lines) {
+            super(group, lines, "CSV");
             this.width = width;
-            this.lines = lines;
         }
 
         @Override
-        public boolean hasNext() {
-            try {
-                while (next == null) {
-                    if (records == null) {
-                        if (!files.hasNext()) {
-                            return false;
-                        }
-                        file = files.next();
-                        in = open(conf, file.path());
-                        records = new CsvRecords(in, file.path());
-                        recordCount = 0;
-                        recordLines = 0;
-                        malformed = 0;
-                        CsvRecords.Record header = records.next(); // checked on the driver; null: an empty file
-                        headerLines = header == null ? 0 : header.lines();
-                        if (header == null) {
-                            finishFile();
-                            continue;
-                        }
-                    }
-                    CsvRecords.Record r = records.next();
-                    if (r == null) {
-                        finishFile();
-                        continue;
-                    }
-                    recordCount++;
-                    recordLines += r.lines();
-                    next = toRow(r);
-                }
-                return true;
-            } catch (IOException e) {
-                throw new UncheckedIOException("Cannot read CSV file '" + Redaction.text(file.path()) + "': "
-                        + e.getMessage(), e);
-            }
+        protected void startFile(FileTask file, BufferedReader in) throws IOException {
+            records = new CsvRecords(in, file.path());
+            recordCount = 0;
+            recordLines = 0;
+            malformed = 0;
+            CsvRecords.Record header = records.next(); // checked on the driver; null: an empty file
+            headerLines = header == null ? 0 : header.lines();
+            empty = header == null;
         }
 
-        private void finishFile() throws IOException {
-            in.close();
-            lines.add(new FileLines(file.path(), records.physicalLines(), headerLines, recordLines,
-                    records.blankLines(), recordCount, malformed));
-            records = null;
-            in = null;
+        @Override
+        protected Row nextRow() throws IOException {
+            CsvRecords.Record r = empty ? null : records.next();
+            if (r == null) {
+                return null;
+            }
+            recordCount++;
+            recordLines += r.lines();
+            return toRow(r);
+        }
+
+        @Override
+        protected FileLines finishedFile() {
+            return new FileLines(file().path(), records.physicalLines(), headerLines, recordLines,
+                    records.blankLines(), recordCount, malformed);
         }
 
         private Row toRow(CsvRecords.Record r) {
+            FileTask file = file();
             Object[] out = new Object[width + InputReader.READ_TRAILING.size()];
             out[width] = file.path();
             out[width + 1] = r.startLine();
@@ -278,16 +198,6 @@ public final class CsvInput {
                 out[file.slot()[i]] = r.fields().get(i);
             }
             return RowFactory.create(out);
-        }
-
-        @Override
-        public Row next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
-            }
-            Row r = next;
-            next = null;
-            return r;
         }
     }
 }

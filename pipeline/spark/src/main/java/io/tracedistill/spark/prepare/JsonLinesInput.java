@@ -4,19 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tracedistill.config.Redaction;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -31,7 +24,7 @@ import org.apache.spark.util.CollectionAccumulator;
 
 /**
  * Reads JSON Lines input so that a bad line is a quarantined row named by file and line, not a Spark stack trace
- * (issue 17): each file is read line by line by one task (files packed as in {@link CsvInput}); a line that is not
+ * (issue 17): each file is read line by line by one task (files packed and walked by {@link FileGroupRows}); a line that is not
  * one JSON object ({@code {"prompt": ...} trailing}, a cut-off object, an array) becomes a row with
  * {@link InputReader#READ_REASON} {@link QuarantineReason#MALFORMED_JSON}, the parser's message and the line's text.
  * The good lines are then read exactly as Spark's JSON source reads them ({@link InputReader#readOptions}: schema
@@ -46,22 +39,16 @@ final class JsonLinesInput {
     private static final String PARSED = "__td_json";
 
     static InputTable read(SparkSession spark, String dataPath, List<InputFile> files) {
-        Configuration conf = spark.sparkContext().hadoopConfiguration();
-        Map<String, String> hadoop = new HashMap<>();
-        conf.forEach(e -> hadoop.put(e.getKey(), e.getValue()));
         CollectionAccumulator<FileLines> lines = spark.sparkContext().collectionAccumulator(
                 "tracedistill prepare: JSON Lines line counts");
-        List<CsvInput.FileTask> tasks = new ArrayList<>();
+        List<FileGroupRows.FileTask> tasks = new ArrayList<>();
         for (InputFile f : files) {
-            tasks.add(new CsvInput.FileTask(f.path(), f.sizeBytes(), new int[0]));
+            tasks.add(new FileGroupRows.FileTask(f.path(), f.sizeBytes(), new int[0]));
         }
-        List<List<CsvInput.FileTask>> groups = CsvInput.pack(tasks,
-                Math.max(1, spark.sparkContext().defaultParallelism() * 4));
         List<StructField> fields = new ArrayList<>();
         fields.add(DataTypes.createStructField(TEXT, DataTypes.StringType, true));
         fields.addAll(List.of(InputReader.READ_TRAILING.fields()));
-        JavaRDD<Row> rdd = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(groups, groups.size())
-                .flatMap(g -> new GroupLines(g, hadoop, lines));
+        JavaRDD<Row> rdd = FileGroupRows.read(spark, tasks, g -> new GroupLines(g, lines));
         Dataset<Row> raw = spark.createDataFrame(rdd, new StructType(fields.toArray(new StructField[0])));
 
         // The schema Spark's JSON source would infer from these lines (one scan), then the same parse per line.
@@ -82,63 +69,49 @@ final class JsonLinesInput {
     }
 
     /** One partition's files, line by line: (text or null, source file, line, read problem). */
-    private static final class GroupLines implements Iterator<Row> {
+    private static final class GroupLines extends FileGroupRows {
         private static final ObjectMapper STRICT = new ObjectMapper()
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-        private final Iterator<CsvInput.FileTask> files;
-        private final Configuration conf;
-        private final CollectionAccumulator<FileLines> lines;
-        private CsvInput.FileTask file;
         private BufferedReader in;
         private long line;
         private long blank;
         private long malformed;
-        private Row next;
 
-        GroupLines(List<CsvInput.FileTask> files, Map<String, String> hadoop, CollectionAccumulator<FileLines> lines) {
-            this.files = files.iterator();
-            this.conf = new Configuration(false);
-            hadoop.forEach(conf::set);
-            this.lines = lines;
+        GroupLines(FileGroup group, CollectionAccumulator<FileLines> lines) {
+            super(group, lines, "JSON Lines");
         }
 
         @Override
-        public boolean hasNext() {
-            try {
-                while (next == null) {
-                    if (in == null) {
-                        if (!files.hasNext()) {
-                            return false;
-                        }
-                        file = files.next();
-                        in = new BufferedReader(CsvInput.open(conf, file.path()), 1 << 16);
-                        line = 0;
-                        blank = 0;
-                        malformed = 0;
-                    }
-                    // readLine ends a line at \n, \r\n or \r, and counts a last line without a terminator.
-                    String text = in.readLine();
-                    if (text == null) {
-                        in.close();
-                        in = null;
-                        lines.add(new FileLines(file.path(), line, 0, line - blank, blank, line - blank, malformed));
-                        continue;
-                    }
-                    line++;
-                    if (line == 1 && text.startsWith("\uFEFF")) {
-                        text = text.substring(1);
-                    }
-                    if (text.isBlank()) {
-                        blank++;
-                        continue;
-                    }
-                    next = toRow(text);
+        protected void startFile(FileTask file, BufferedReader in) {
+            this.in = in;
+            line = 0;
+            blank = 0;
+            malformed = 0;
+        }
+
+        @Override
+        protected Row nextRow() throws IOException {
+            while (true) {
+                // readLine ends a line at \n, \r\n or \r, and counts a last line without a terminator.
+                String text = in.readLine();
+                if (text == null) {
+                    return null;
                 }
-                return true;
-            } catch (IOException e) {
-                throw new UncheckedIOException("Cannot read JSON Lines file '" + Redaction.text(file.path()) + "': "
-                        + e.getMessage(), e);
+                line++;
+                if (line == 1 && text.startsWith("\uFEFF")) {
+                    text = text.substring(1);
+                }
+                if (text.isBlank()) {
+                    blank++;
+                    continue;
+                }
+                return toRow(text);
             }
+        }
+
+        @Override
+        protected FileLines finishedFile() {
+            return new FileLines(file().path(), line, 0, line - blank, blank, line - blank, malformed);
         }
 
         private Row toRow(String text) {
@@ -154,21 +127,11 @@ final class JsonLinesInput {
                         + " be one complete {...} object";
             }
             if (problem == null) {
-                return RowFactory.create(text, file.path(), line, null, null, null);
+                return RowFactory.create(text, file().path(), line, null, null, null);
             }
             malformed++;
-            return RowFactory.create(null, file.path(), line, QuarantineReason.MALFORMED_JSON,
+            return RowFactory.create(null, file().path(), line, QuarantineReason.MALFORMED_JSON,
                     "line " + line + ": " + problem, text);
-        }
-
-        @Override
-        public Row next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
-            }
-            Row r = next;
-            next = null;
-            return r;
         }
     }
 }
