@@ -2,8 +2,6 @@ package io.tracedistill.jobs;
 
 import io.tracedistill.run.RunPath;
 import io.tracedistill.eval.ArmSpec;
-import io.tracedistill.peft.PeftAdapter;
-import io.tracedistill.spark.RunFiles;
 import io.tracedistill.spark.prepare.InputReader;
 import io.tracedistill.spark.prepare.PrepareManifest;
 import io.tracedistill.spark.eval.EvalResult;
@@ -54,9 +52,7 @@ final class EvalStep implements Step {
         files.putAll(ctx.baseModelFiles());
         for (ArmSpec arm : settings(ctx).settings().arms()) {
             if (arm.adapterDir() != null) {
-                RunPath weights = new RunPath(arm.adapterDir()).resolve(PeftAdapter.WEIGHTS_FILE);
-                files.put("adapter:" + arm.adapterDir(), weights.isLocal() ? StepLedger.fileHash(weights.toLocalPath())
-                        : new RunFiles(ctx.spark().sparkContext().hadoopConfiguration()).sha256(weights));
+                files.put("adapter:" + arm.adapterDir(), ctx.adapterWeightsHash(arm.adapterDir()));
             }
         }
         return files;

@@ -7,6 +7,7 @@ import io.tracedistill.spark.SparkSessions;
 
 import io.tracedistill.run.RunPath;
 import io.tracedistill.spark.NodeLocalCache;
+import io.tracedistill.peft.PeftAdapter;
 import io.tracedistill.spark.RunFiles;
 import java.util.Map;
 import java.io.PrintStream;
@@ -102,6 +103,16 @@ public final class JobContext implements AutoCloseable {
             return model.toLocalPath();
         }
         return NodeLocalCache.localFolder(new RunFiles(spark().sparkContext().hadoopConfiguration()), model, "base_model");
+    }
+
+    /**
+     * What a step's fingerprint records of an adapter it reads ({@code init_adapter}, an eval arm's adapter): the
+     * SHA-256 of its {@code adapter_model.safetensors}, local or on any Hadoop file system, or "absent".
+     */
+    public String adapterWeightsHash(String adapterDir) {
+        RunPath weights = new RunPath(adapterDir).resolve(PeftAdapter.WEIGHTS_FILE);
+        return weights.isLocal() ? StepLedger.fileHash(weights.toLocalPath())
+                : new RunFiles(spark().sparkContext().hadoopConfiguration()).sha256(weights);
     }
 
     /**

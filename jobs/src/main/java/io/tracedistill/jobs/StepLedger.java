@@ -12,10 +12,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -91,10 +88,8 @@ public final class StepLedger {
     /** SHA-256 over a canonical (key-sorted) rendering of {@code parts}. */
     public static String fingerprint(Map<String, ?> parts) {
         try {
-            String canonical = JSON.writeValueAsString(new TreeMap<>(parts));
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(md.digest(canonical.getBytes(StandardCharsets.UTF_8)));
-        } catch (IOException | NoSuchAlgorithmException e) {
+            return RunFiles.sha256Hex(JSON.writeValueAsString(new TreeMap<>(parts)).getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -136,16 +131,9 @@ public final class StepLedger {
         if (!Files.isRegularFile(file)) {
             return "absent";
         }
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            try (var in = Files.newInputStream(file)) {
-                byte[] buf = new byte[1 << 16];
-                for (int r; (r = in.read(buf)) > 0; ) {
-                    md.update(buf, 0, r);
-                }
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (IOException | NoSuchAlgorithmException e) {
+        try (var in = Files.newInputStream(file)) {
+            return RunFiles.sha256(in);
+        } catch (IOException e) {
             throw new IllegalStateException("cannot hash " + file, e);
         }
     }

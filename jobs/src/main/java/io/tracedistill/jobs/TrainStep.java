@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tracedistill.config.LoraSection;
 import io.tracedistill.config.TrainOn;
-import io.tracedistill.peft.PeftAdapter;
 import io.tracedistill.run.OutputLayout;
 import io.tracedistill.run.Phase;
 import io.tracedistill.run.RunPath;
@@ -76,11 +75,7 @@ final class TrainStep implements Step {
         if (onePhase) {
             files.put("phases", "phase 1 only");
         }
-        ctx.cfg().lora().initAdapter().ifPresent(a -> {
-            RunPath weights = new RunPath(a).resolve(PeftAdapter.WEIGHTS_FILE);
-            files.put("init_adapter_weights", weights.isLocal() ? StepLedger.fileHash(weights.toLocalPath())
-                    : new RunFiles(ctx.spark().sparkContext().hadoopConfiguration()).sha256(weights));
-        });
+        ctx.cfg().lora().initAdapter().ifPresent(a -> files.put("init_adapter_weights", ctx.adapterWeightsHash(a)));
         return files;
     }
 

@@ -10,6 +10,7 @@ import io.tracedistill.model.LanguageModel;
 import io.tracedistill.model.families.ModelFamilies;
 import io.tracedistill.peft.LoraModel;
 import io.tracedistill.peft.PeftAdapter;
+import io.tracedistill.run.Phase;
 import io.tracedistill.testdata.SampleDataGenerator;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -26,7 +27,7 @@ import java.util.List;
  */
 final class EndToEndRuns {
     /** "[prepare] done" … "[eval] done": what a full run prints. */
-    static final List<String> STEPS_DONE = List.of("[prepare] done", "[tokenize] done", "[train] done", "[eval] done");
+    private static final List<String> STEPS_DONE = List.of("[prepare] done", "[tokenize] done", "[train] done", "[eval] done");
 
     private EndToEndRuns() {
     }
@@ -62,9 +63,30 @@ final class EndToEndRuns {
         return cfg;
     }
 
+    /**
+     * One phase's run-config line, e.g. {@code phase1: {per_device_train_batch_size: 8, gradient_accumulation_steps: 1,
+     * learning_rate: 2.0e-3, logging_steps: 1, warmup_steps: 1}}: no accumulation, a log line every step, plus
+     * {@code extra} ({@code "key: value"}).
+     */
+    static String phase(Phase phase, int batch, String learningRate, String... extra) {
+        List<String> entries = new ArrayList<>(List.of("per_device_train_batch_size: " + batch,
+                "gradient_accumulation_steps: 1", "learning_rate: " + learningRate, "logging_steps: 1"));
+        entries.addAll(List.of(extra));
+        return phase.folderName() + ": {" + String.join(", ", entries) + "}";
+    }
+
     /** {@code tracedistill --cfg cfg}: must exit 0; returns what it printed. */
     static String run(Path cfg) {
         return run(new String[] {"--cfg", cfg.toString()});
+    }
+
+    /** {@link #run(Path)}, which must also run every step ("[prepare] done" … "[eval] done"). */
+    static String runAllSteps(Path cfg) {
+        String text = run(cfg);
+        for (String step : STEPS_DONE) {
+            assertTrue(text.contains(step), "missing '" + step + "' in:\n" + text);
+        }
+        return text;
     }
 
     /** {@code tracedistill <command> --cfg cfg <options>}: must exit 0; returns what it printed. */

@@ -4,6 +4,7 @@ package io.tracedistill.jobs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.tracedistill.run.Phase;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -29,16 +30,13 @@ class RunEndToEndTest {
     void runsEveryStepThenSkipsThemOnRerun(@TempDir Path dir) throws Exception {
         Path cfg = EndToEndRuns.runFolder(dir, TINY_MODEL, 11, 120, 6,
                 "max_length: 512",
-                "phase1: {per_device_train_batch_size: 8, gradient_accumulation_steps: 1, learning_rate: 2.0e-3, logging_steps: 1, neftune_noise_alpha: 5.0}",
-                "phase2: {per_device_train_batch_size: 8, gradient_accumulation_steps: 1, learning_rate: 2.0e-4, warmup_steps: 1, logging_steps: 1}",
+                EndToEndRuns.phase(Phase.PHASE1, 8, "2.0e-3", "neftune_noise_alpha: 5.0"),
+                EndToEndRuns.phase(Phase.PHASE2, 8, "2.0e-4", "warmup_steps: 1"),
                 "base_model_name_for_submission: tiny-qwen2",
                 "eval_max_new_tokens: 6");
         Path out = dir.resolve("out");
 
-        String first = EndToEndRuns.run(cfg);
-        for (String step : EndToEndRuns.STEPS_DONE) {
-            assertTrue(first.contains(step), "missing '" + step + "' in:\n" + first);
-        }
+        EndToEndRuns.runAllSteps(cfg);
         for (String f : List.of("prepared/manifest.json", "tokens/manifest.json", "metrics.jsonl", "report.md",
                 "training_curves.png", "phase1_adapter/adapter_model.safetensors", "adapter/adapter_config.json",
                 "eval/eval_report.json", "eval/eval_report.md", "eval/accuracy_by_type.png", "resolved_config.yaml")) {

@@ -47,17 +47,13 @@ import org.apache.spark.sql.types.StructType;
  * {@code promptSuffix}, {@code minCotLen}. Saved and loaded with {@code MLWritable}/{@code MLReadable}
  * ({@code stage.save(path)}, {@code FormatContractStage.load(path)}).
  */
-public final class FormatContractStage extends Transformer implements DefaultParamsWritable {
+public final class FormatContractStage extends InputColumnsTransformer<FormatContractStage>
+        implements DefaultParamsWritable {
     private static final long serialVersionUID = 1L;
     /** {@code source_file} of rows from a DataFrame that has none. */
     public static final String DATAFRAME_SOURCE = "<DataFrame>";
 
-    private final String uid;
     private final Param<String> inputFormat;
-    private final Param<String> promptCol;
-    private final Param<String> cotCol;
-    private final Param<String> answerCol;
-    private final Param<String> typeCol;
     private final Param<String> promptSuffix;
     private final IntParam minCotLen;
 
@@ -67,21 +63,12 @@ public final class FormatContractStage extends Transformer implements DefaultPar
 
     /** With {@code uid} (the constructor {@code MLReader} calls). */
     public FormatContractStage(String uid) {
-        this.uid = uid;
+        super(uid);
         inputFormat = new Param<>(this, "inputFormat",
                 "how cells are read: csv (an empty cell is NaN, as pandas reads it), jsonl or parquet");
-        promptCol = new Param<>(this, "promptCol", "the prompt column (config columns.prompt)");
-        cotCol = new Param<>(this, "cotCol", "the chain-of-thought column (config columns.cot)");
-        answerCol = new Param<>(this, "answerCol", "the answer column (config columns.answer)");
-        typeCol = new Param<>(this, "typeCol", "the puzzle type column (config columns.type)");
         promptSuffix = new Param<>(this, "promptSuffix", "appended to the prompt to make the user turn (prompt_suffix)");
         minCotLen = new IntParam(this, "minCotLen", "shorter traces are quarantined (min_cot_len)");
-        ColumnKeys d = ColumnKeys.defaults();
         setDefault(inputFormat, "csv");
-        setDefault(promptCol, d.prompt());
-        setDefault(cotCol, d.cot());
-        setDefault(answerCol, d.answer());
-        setDefault(typeCol, d.type());
         setDefault(promptSuffix, FormatContract.DEFAULT_PROMPT_SUFFIX);
         setDefault(minCotLen, FormatContract.DEFAULT_MIN_COT_LEN);
     }
@@ -94,29 +81,8 @@ public final class FormatContractStage extends Transformer implements DefaultPar
         return read().load(path);
     }
 
-    @Override
-    public String uid() {
-        return uid;
-    }
-
     public Param<String> inputFormat() {
         return inputFormat;
-    }
-
-    public Param<String> promptCol() {
-        return promptCol;
-    }
-
-    public Param<String> cotCol() {
-        return cotCol;
-    }
-
-    public Param<String> answerCol() {
-        return answerCol;
-    }
-
-    public Param<String> typeCol() {
-        return typeCol;
     }
 
     public Param<String> promptSuffix() {
@@ -129,15 +95,6 @@ public final class FormatContractStage extends Transformer implements DefaultPar
 
     public FormatContractStage setInputFormat(String v) {
         set(inputFormat, v);
-        return this;
-    }
-
-    /** The four input columns at once ({@code columns} of the config). */
-    public FormatContractStage setColumns(ColumnKeys keys) {
-        set(promptCol, keys.prompt());
-        set(cotCol, keys.cot());
-        set(answerCol, keys.answer());
-        set(typeCol, keys.type());
         return this;
     }
 
@@ -154,11 +111,6 @@ public final class FormatContractStage extends Transformer implements DefaultPar
     /** The contract parameters as prepare holds them. */
     public FormatContractTransform.Params contractParams() {
         return new FormatContractTransform.Params($(promptSuffix), (Integer) $(minCotLen));
-    }
-
-    /** The configured column names. */
-    public ColumnKeys columns() {
-        return new ColumnKeys($(promptCol), $(cotCol), $(answerCol), $(typeCol));
     }
 
     private InputFormat format() {
@@ -223,7 +175,8 @@ public final class FormatContractStage extends Transformer implements DefaultPar
     public StructType transformSchema(StructType schema) {
         format();
         StructType input = inputSchema(schema);
-        for (String c : List.of($(promptCol), $(cotCol), $(answerCol), $(typeCol))) {
+        ColumnKeys keys = columns();
+        for (String c : List.of(keys.prompt(), keys.cot(), keys.answer(), keys.type())) {
             if (!Arrays.asList(input.fieldNames()).contains(c)) {
                 throw new IllegalArgumentException("FormatContractStage: the input has no column '" + c + "' (columns: "
                         + Arrays.toString(input.fieldNames()) + "); map the input's columns with setColumns or the params"

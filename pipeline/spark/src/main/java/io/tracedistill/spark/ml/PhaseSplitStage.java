@@ -1,6 +1,5 @@
 package io.tracedistill.spark.ml;
 
-import io.tracedistill.contract.ColumnKeys;
 import io.tracedistill.run.Phase;
 import io.tracedistill.spark.prepare.CheckedSchema;
 import io.tracedistill.spark.prepare.FormatContractTransform;
@@ -22,7 +21,6 @@ import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.LongParam;
-import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.ml.util.DefaultParamsReader;
@@ -52,12 +50,12 @@ import org.apache.spark.sql.types.StructType;
  * input columns {@code promptCol} ... {@code typeCol} (which input columns are consumed; the others pass through).
  * Saved and loaded with {@code MLWritable}/{@code MLReadable}.
  */
-public final class PhaseSplitStage extends Transformer implements DefaultParamsWritable {
+public final class PhaseSplitStage extends InputColumnsTransformer<PhaseSplitStage>
+        implements DefaultParamsWritable {
     private static final long serialVersionUID = 1L;
     /** The output column naming the phase of a row. */
     public static final String PHASE = "phase";
 
-    private final String uid;
     private final StringArrayParam hardTypes;
     private final LongParam splitSeed;
     private final LongParam orderSeed;
@@ -65,10 +63,6 @@ public final class PhaseSplitStage extends Transformer implements DefaultParamsW
     private final IntParam effectiveBatch1;
     private final IntParam effectiveBatch2;
     private final DoubleParam holdoutFraction;
-    private final Param<String> promptCol;
-    private final Param<String> cotCol;
-    private final Param<String> answerCol;
-    private final Param<String> typeCol;
 
     public PhaseSplitStage() {
         this(Identifiable$.MODULE$.randomUID("phaseSplit"));
@@ -76,7 +70,7 @@ public final class PhaseSplitStage extends Transformer implements DefaultParamsW
 
     /** With {@code uid} (the constructor {@code MLReader} calls). */
     public PhaseSplitStage(String uid) {
-        this.uid = uid;
+        super(uid);
         hardTypes = new StringArrayParam(this, "hardTypes", "the hard types, split across both phases (hard_types)");
         splitSeed = new LongParam(this, "splitSeed", "seed of the two-phase split (the run's seed)");
         orderSeed = new LongParam(this, "orderSeed", "seed of the stratified order (seed)");
@@ -86,15 +80,6 @@ public final class PhaseSplitStage extends Transformer implements DefaultParamsW
         holdoutFraction = new DoubleParam(this, "holdoutFraction",
                 "share of the kept rows set aside per type before the split (holdout_fraction); they are in no phase");
         setDefault(holdoutFraction, 0.0);
-        promptCol = new Param<>(this, "promptCol", "the prompt column (config columns.prompt)");
-        cotCol = new Param<>(this, "cotCol", "the chain-of-thought column (config columns.cot)");
-        answerCol = new Param<>(this, "answerCol", "the answer column (config columns.answer)");
-        typeCol = new Param<>(this, "typeCol", "the puzzle type column (config columns.type)");
-        ColumnKeys d = ColumnKeys.defaults();
-        setDefault(promptCol, d.prompt());
-        setDefault(cotCol, d.cot());
-        setDefault(answerCol, d.answer());
-        setDefault(typeCol, d.type());
         setDefault(shuffle, true);
     }
 
@@ -104,11 +89,6 @@ public final class PhaseSplitStage extends Transformer implements DefaultParamsW
 
     public static PhaseSplitStage load(String path) {
         return read().load(path);
-    }
-
-    @Override
-    public String uid() {
-        return uid;
     }
 
     public StringArrayParam hardTypes() {
@@ -139,22 +119,6 @@ public final class PhaseSplitStage extends Transformer implements DefaultParamsW
         return holdoutFraction;
     }
 
-    public Param<String> promptCol() {
-        return promptCol;
-    }
-
-    public Param<String> cotCol() {
-        return cotCol;
-    }
-
-    public Param<String> answerCol() {
-        return answerCol;
-    }
-
-    public Param<String> typeCol() {
-        return typeCol;
-    }
-
     /** {@link PhaseSplitter.Params} as the prepare job builds them from the config. */
     public PhaseSplitStage setSplit(PhaseSplitter.Params p) {
         set(hardTypes, p.hardTypes().toArray(new String[0]));
@@ -164,15 +128,6 @@ public final class PhaseSplitStage extends Transformer implements DefaultParamsW
         set(effectiveBatch1, p.effectiveBatch1());
         set(effectiveBatch2, p.effectiveBatch2());
         set(holdoutFraction, p.holdoutFraction());
-        return this;
-    }
-
-    /** The four input columns at once ({@code columns} of the config). */
-    public PhaseSplitStage setColumns(ColumnKeys keys) {
-        set(promptCol, keys.prompt());
-        set(cotCol, keys.cot());
-        set(answerCol, keys.answer());
-        set(typeCol, keys.type());
         return this;
     }
 
@@ -200,7 +155,7 @@ public final class PhaseSplitStage extends Transformer implements DefaultParamsW
         StructType input = new StructType(Arrays.copyOfRange(staged.fields(), lead, staged.fields().length));
         InputTable t = new InputTable(FormatContractStage.DATAFRAME_SOURCE, InputFormat.PARQUET,
                 List.of(new InputFile(FormatContractStage.DATAFRAME_SOURCE, 0, 0)), input, null, null);
-        return SchemaCheck.check(t, new ColumnKeys($(promptCol), $(cotCol), $(answerCol), $(typeCol)), null);
+        return SchemaCheck.check(t, columns(), null);
     }
 
     @Override

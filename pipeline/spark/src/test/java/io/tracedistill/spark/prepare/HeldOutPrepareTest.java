@@ -32,9 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
  * reference's split and order of the input without the held-out rows.
  */
 class HeldOutPrepareTest extends SparkTestBase {
-    static final long SEED = 42;
-    static final List<String> HARD = PrepareStageTest.HARD;
-    static final int ROWS = 900;
+    static final long SEED = GeneratedInput.SEED;
+    static final List<String> HARD = GeneratedInput.HARD;
+    static final int ROWS = GeneratedInput.ROWS;
     static final double FRACTION = 0.1;
 
     @TempDir
@@ -44,13 +44,9 @@ class HeldOutPrepareTest extends SparkTestBase {
 
     @BeforeAll
     static void makeInput() {
-        input = tmp.resolve("input");
-        SampleDataGenerator.writeParts(7, ROWS, 3, input);
-        SampleDataGenerator g = new SampleDataGenerator(7);
-        rows = new ArrayList<>();
-        for (int i = 0; i < ROWS; i++) {
-            rows.add(g.next(i));
-        }
+        GeneratedInput g = GeneratedInput.write(tmp.resolve("input"));
+        input = g.dir();
+        rows = g.rows();
     }
 
     private static PrepareResult prepare(String name, long seed, double fraction) {

@@ -30,9 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * missing column fails before anything is written.
  */
 class PrepareStageTest extends SparkTestBase {
-    static final long SEED = 42;
-    static final List<String> HARD = List.of("bit_manipulation", "cryptarithm_deduce");
-    static final int ROWS = 900;
+    static final long SEED = GeneratedInput.SEED;
+    static final List<String> HARD = GeneratedInput.HARD;
+    static final int ROWS = GeneratedInput.ROWS;
 
     @TempDir
     static Path tmp;
@@ -41,13 +41,9 @@ class PrepareStageTest extends SparkTestBase {
 
     @BeforeAll
     static void makeInput() {
-        input = tmp.resolve("input");
-        SampleDataGenerator.writeParts(7, ROWS, 3, input);
-        SampleDataGenerator g = new SampleDataGenerator(7);
-        rows = new ArrayList<>();
-        for (int i = 0; i < ROWS; i++) {
-            rows.add(g.next(i));
-        }
+        GeneratedInput g = GeneratedInput.write(tmp.resolve("input"));
+        input = g.dir();
+        rows = g.rows();
     }
 
     static PrepareSettings settings(Path out) {
