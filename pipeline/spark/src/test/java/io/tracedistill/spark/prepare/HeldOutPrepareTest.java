@@ -1,5 +1,8 @@
 package io.tracedistill.spark.prepare;
 
+import static io.tracedistill.spark.prepare.GeneratedInput.HARD;
+import static io.tracedistill.spark.prepare.GeneratedInput.ROWS;
+import static io.tracedistill.spark.prepare.GeneratedInput.SEED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -32,25 +35,20 @@ import org.junit.jupiter.api.io.TempDir;
  * reference's split and order of the input without the held-out rows.
  */
 class HeldOutPrepareTest extends SparkTestBase {
-    static final long SEED = GeneratedInput.SEED;
-    static final List<String> HARD = GeneratedInput.HARD;
-    static final int ROWS = GeneratedInput.ROWS;
     static final double FRACTION = 0.1;
 
     @TempDir
     static Path tmp;
-    static Path input;
-    static List<SampleDataGenerator.Row> rows;
+    /** The generated input folder and its rows. */
+    static GeneratedInput data;
 
     @BeforeAll
     static void makeInput() {
-        GeneratedInput g = GeneratedInput.write(tmp.resolve("input"));
-        input = g.dir();
-        rows = g.rows();
+        data = GeneratedInput.write(tmp.resolve("input"));
     }
 
     private static PrepareResult prepare(String name, long seed, double fraction) {
-        return PrepareStage.run(spark, PrepareSettings.defaults(input.toString(), tmp.resolve(name).toString(), HARD, seed)
+        return PrepareStage.run(spark, PrepareSettings.defaults(data.dir().toString(), tmp.resolve(name).toString(), HARD, seed)
                 .withRowsPerShard(150).withHoldoutFraction(fraction), null);
     }
 
@@ -114,7 +112,7 @@ class HeldOutPrepareTest extends SparkTestBase {
         assertEquals(held.size(), m.at("/heldout/rows").asLong());
         assertEquals(ROWS, r.keptRows() + r.quarantinedRows() + r.heldOutRows());
         // The phases are the reference's split and order of the input without the held-out rows.
-        List<SampleDataGenerator.Row> rest = rows.stream().filter(x -> !heldIds.contains(Long.toString(x.id()))).toList();
+        List<SampleDataGenerator.Row> rest = data.rows().stream().filter(x -> !heldIds.contains(Long.toString(x.id()))).toList();
         List<List<ReferencePipeline.Expected>> expected = ReferencePipeline.phases(rest, HARD, SEED, 8, 8);
         assertEquals(expected.get(0).stream().map(ReferencePipeline.Expected::id).toList(), p1);
         assertEquals(expected.get(1).stream().map(ReferencePipeline.Expected::id).toList(), p2);
@@ -135,7 +133,7 @@ class HeldOutPrepareTest extends SparkTestBase {
         assertFalse(m.has(OutputLayout.HELD_OUT));
         assertFalse(m.get("counts").has(OutputLayout.HELD_OUT));
         assertEquals(0, z.heldOutRows());
-        PrepareResult plain = PrepareStage.run(spark, PrepareSettings.defaults(input.toString(),
+        PrepareResult plain = PrepareStage.run(spark, PrepareSettings.defaults(data.dir().toString(),
                 tmp.resolve("out-e").toString(), HARD, SEED).withRowsPerShard(150), null);
         assertEquals(PrepareStageTest.shardRows(plain.phase1Dir(), "parquet"), PrepareStageTest.shardRows(z.phase1Dir(), "parquet"));
         assertEquals(PrepareStageTest.shardRows(plain.phase2Dir(), "parquet"), PrepareStageTest.shardRows(z.phase2Dir(), "parquet"));

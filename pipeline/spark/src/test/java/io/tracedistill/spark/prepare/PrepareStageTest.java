@@ -1,5 +1,8 @@
 package io.tracedistill.spark.prepare;
 
+import static io.tracedistill.spark.prepare.GeneratedInput.HARD;
+import static io.tracedistill.spark.prepare.GeneratedInput.ROWS;
+import static io.tracedistill.spark.prepare.GeneratedInput.SEED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -30,24 +33,19 @@ import org.junit.jupiter.api.io.TempDir;
  * missing column fails before anything is written.
  */
 class PrepareStageTest extends SparkTestBase {
-    static final long SEED = GeneratedInput.SEED;
-    static final List<String> HARD = GeneratedInput.HARD;
-    static final int ROWS = GeneratedInput.ROWS;
 
     @TempDir
     static Path tmp;
-    static Path input;
-    static List<SampleDataGenerator.Row> rows;
+    /** The generated input folder and its rows. */
+    static GeneratedInput data;
 
     @BeforeAll
     static void makeInput() {
-        GeneratedInput g = GeneratedInput.write(tmp.resolve("input"));
-        input = g.dir();
-        rows = g.rows();
+        data = GeneratedInput.write(tmp.resolve("input"));
     }
 
     static PrepareSettings settings(Path out) {
-        return PrepareSettings.defaults(input.toString(), out.toString(), HARD, SEED).withRowsPerShard(150);
+        return PrepareSettings.defaults(data.dir().toString(), out.toString(), HARD, SEED).withRowsPerShard(150);
     }
 
     /** Rows of every shard of {@code dir}, shard files in name order, rows in file order. */
@@ -65,7 +63,7 @@ class PrepareStageTest extends SparkTestBase {
     @Test
     void shardsHoldTheReferenceSequenceInPositionOrder() throws IOException {
         PrepareResult r = PrepareStage.run(spark, settings(tmp.resolve("out-a")), null);
-        List<List<ReferencePipeline.Expected>> expected = ReferencePipeline.phases(rows, HARD, SEED, 8, 8);
+        List<List<ReferencePipeline.Expected>> expected = ReferencePipeline.phases(data.rows(), HARD, SEED, 8, 8);
         for (int p = 0; p < 2; p++) {
             List<Row> actual = shardRows(p == 0 ? r.phase1Dir() : r.phase2Dir(), "parquet");
             List<ReferencePipeline.Expected> exp = expected.get(p);
@@ -106,7 +104,7 @@ class PrepareStageTest extends SparkTestBase {
         List<Row> q = spark.read().parquet(r.quarantineDir()).collectAsList();
         assertEquals(r.quarantinedRows(), q.size());
         for (Row row : q) {
-            SampleDataGenerator.Row src = rows.get(Integer.parseInt(row.getString(row.fieldIndex("id"))));
+            SampleDataGenerator.Row src = data.rows().get(Integer.parseInt(row.getString(row.fieldIndex("id"))));
             long perFile = (ROWS + 2) / 3;
             assertEquals(src.id() % perFile, row.getLong(row.fieldIndex(Columns.SOURCE_ROW)), "source_row of id "
                     + src.id());
