@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -49,14 +48,6 @@ public final class Manifests {
 
     /** Deletes a manifest if present (done first by a stage, so a failed rerun never looks complete). */
     public static void delete(Configuration conf, String path) {
-        Path p = new Path(path);
-        try {
-            FileSystem fs = p.getFileSystem(conf);
-            if (fs.exists(p)) {
-                fs.delete(p, false);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot delete manifest " + path + ": " + e.getMessage(), e);
-        }
+        new RunFiles(conf).delete(new RunPath(path));
     }
 }

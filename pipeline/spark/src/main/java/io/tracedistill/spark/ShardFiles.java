@@ -211,15 +211,7 @@ public final class ShardFiles {
 
     /** Deletes {@code dir} recursively if it exists. */
     public static void deleteIfExists(Configuration conf, String dir) {
-        Path p = new Path(dir);
-        try {
-            FileSystem fs = p.getFileSystem(conf);
-            if (fs.exists(p)) {
-                fs.delete(p, true);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot delete " + dir + ": " + e.getMessage(), e);
-        }
+        new RunFiles(conf).delete(new RunPath(dir));
     }
 
     /** The Hadoop path of a run path ({@link RunPath#uri()} as Hadoop parses it: plain path or any URI). */

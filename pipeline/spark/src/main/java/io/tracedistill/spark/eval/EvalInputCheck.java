@@ -4,10 +4,7 @@ import io.tracedistill.contract.ColumnKeys;
 import io.tracedistill.python.PyText;
 import io.tracedistill.spark.prepare.InputSchemaException;
 import io.tracedistill.spark.prepare.InputTable;
-import org.apache.spark.sql.types.BooleanType;
-import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.NumericType;
-import org.apache.spark.sql.types.StringType;
+import io.tracedistill.spark.prepare.SchemaCheck;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import java.util.ArrayList;
@@ -17,7 +14,7 @@ import java.util.List;
  * Checks an eval table ({@code eval_path}, read by prepare's {@link io.tracedistill.spark.prepare.InputReader}) before
  * any decoding: it needs the configured prompt, answer and type columns (no cot column: the model writes the trace),
  * each a scalar. Every other column passes through to the predictions table. Wording follows prepare's
- * {@link io.tracedistill.spark.prepare.SchemaCheck}.
+ * {@link SchemaCheck}, whose helpers it uses.
  */
 public final class EvalInputCheck {
     private EvalInputCheck() {
@@ -32,28 +29,15 @@ public final class EvalInputCheck {
         StructType input = table.inputSchema();
         List<String> found = List.of(input.fieldNames());
         List<String> expected = List.of(keys.prompt(), keys.answer(), keys.type());
-        List<String> missing = new ArrayList<>();
-        for (String e : expected) {
-            if (!found.contains(e) && !missing.contains(e)) {
-                missing.add(e);
-            }
-        }
-        String where = table.files().size() == 1
-                ? PyText.repr(table.files().get(0).path())
-                : PyText.repr(table.dataPath()) + " (header of " + PyText.repr(table.files().get(0).path()) + ")";
+        List<String> missing = SchemaCheck.missing(found, expected);
+        String where = SchemaCheck.where(table);
         if (!missing.isEmpty()) {
             throw new InputSchemaException("eval_path " + table.format() + " " + where + " is missing required columns "
                     + PyText.reprList(missing) + "; found " + PyText.reprList(found) + ". Expected "
                     + PyText.reprList(expected) + " (prompt, answer, type). If your columns have other names, map them "
                     + "with the key 'columns' in the config, as for data_path.");
         }
-        for (String e : expected) {
-            DataType t = input.apply(e).dataType();
-            if (!(t instanceof StringType || t instanceof NumericType || t instanceof BooleanType)) {
-                throw new InputSchemaException("Column " + PyText.repr(e) + " of eval_path " + where
-                        + " must be of type string, numeric or boolean but was actually " + t.simpleString());
-            }
-        }
+        SchemaCheck.requireScalar(input, expected, "eval_path " + where, "");
         List<StructField> pass = new ArrayList<>();
         List<Integer> passIdx = new ArrayList<>();
         for (int i = 0; i < input.fields().length; i++) {
