@@ -1,7 +1,10 @@
 package io.tracedistill.jobs;
 
+import io.tracedistill.config.Redaction;
 import io.tracedistill.run.OutputLayout;
 import io.tracedistill.run.Phase;
+import io.tracedistill.run.RunPath;
+import io.tracedistill.spark.RunFiles;
 import io.tracedistill.spark.train.SparkTokenShardReader;
 import io.tracedistill.tokens.HfTokenizer;
 import io.tracedistill.tokens.MaskedExample;
@@ -10,8 +13,6 @@ import io.tracedistill.train.TokenExample;
 import io.tracedistill.train.TrainRun;
 
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Locale;
@@ -59,20 +60,23 @@ final class InspectTokensCommand {
         Optional<String> type = o.value("--type");
         try (JobContext ctx = JobContext.open(args, out)) {
             OutputLayout layout = ctx.layout();
-            Path dir = (slice.equals(OutputLayout.HELD_OUT) ? layout.tokensHeldOut() : layout.tokens(Phase.ofFolderName(slice)))
-                    .toLocalPath();
-            if (!Files.isDirectory(dir) || !Files.isRegularFile(layout.tokensManifest().toLocalPath())) {
-                throw new IllegalStateException("No token shards at " + dir + (slice.equals(OutputLayout.HELD_OUT)
+            // Through output_dir's file system (local, hdfs://, s3a://, dbfs:/), as the steps that wrote the shards.
+            RunFiles files = ctx.files();
+            RunPath dir = slice.equals(OutputLayout.HELD_OUT) ? layout.tokensHeldOut()
+                    : layout.tokens(Phase.ofFolderName(slice));
+            String shownDir = Redaction.text(dir.uri());
+            if (!files.isDirectory(dir) || !files.isFile(layout.tokensManifest())) {
+                throw new IllegalStateException("No token shards at " + shownDir + (slice.equals(OutputLayout.HELD_OUT)
                         ? " (the held-out slice exists only with holdout_fraction > 0)" : "")
                         + ": run tokenize first (tracedistill tokenize --cfg " + ctx.cfgPath() + ")");
             }
-            Map<String, Object> manifest = TrainRun.readManifest(layout.tokensManifest().toLocalPath());
-            SparkTokenShardReader reader = new SparkTokenShardReader(ctx.spark(), dir.toString(),
+            Map<String, Object> manifest = TrainStep.readManifest(files, layout.tokensManifest());
+            SparkTokenShardReader reader = new SparkTokenShardReader(ctx.spark(), files.qualify(dir).uri(),
                     ctx.cfg().output().shardFormat().sparkSource());
             long shown = 0;
             long masked = 0;
             long trained = 0;
-            try (HfTokenizer tok = HfTokenizer.load(Path.of(ctx.cfg().model().baseModel()))) {
+            try (HfTokenizer tok = HfTokenizer.load(ctx.baseModelDir())) {
                 for (Iterator<TokenExample> it = reader.open(); it.hasNext() && shown < n; ) {
                     TokenExample e = it.next();
                     if (type.isPresent() && !type.get().equals(e.type())) {
@@ -93,7 +97,7 @@ final class InspectTokensCommand {
                 }
             }
             out.printf(Locale.ROOT, "shown: %d example(s)%s of %s (%s), %,d masked + %,d trained tokens%s%n", shown,
-                    type.map(t -> " of type " + t).orElse(""), slice, dir, masked, trained,
+                    type.map(t -> " of type " + t).orElse(""), slice, shownDir, masked, trained,
                     o.flag("--ids") ? "" : "; trained spans are between " + MaskedSpanPrinter.TRAINED_OPEN + " "
                             + MaskedSpanPrinter.TRAINED_CLOSE);
             Object whole = slice.equals(OutputLayout.HELD_OUT) ? manifest.get(OutputLayout.HELD_OUT)
@@ -105,7 +109,7 @@ final class InspectTokensCommand {
                         100.0 * loss.longValue() / Math.max(1, total.longValue()));
             }
             if (shown == 0) {
-                throw new IllegalArgumentException("No example" + type.map(t -> " of type '" + t + "'").orElse("") + " in " + dir
+                throw new IllegalArgumentException("No example" + type.map(t -> " of type '" + t + "'").orElse("") + " in " + shownDir
                         + (type.isPresent() ? ": check the type label (the manifest's per_type lists them)" : ""));
             }
         }

@@ -1,5 +1,6 @@
 package io.tracedistill.jobs;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tracedistill.config.Redaction;
@@ -11,9 +12,14 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileStatus;
@@ -27,8 +33,11 @@ import org.apache.hadoop.fs.Path;
  *   <li>refuses {@code /}, the home folder and the repository the command runs in (outright);</li>
  *   <li>refuses an existing folder that is not empty and carries no run marker ({@value #MARKER}), listing
  *       what is there: the pipeline only ever deletes or overwrites files in folders it created;</li>
- *   <li>takes a lock file ({@value #LOCK}: host, pid, start time), created only if absent; a second run
- *       refuses, naming the holder; the lock is removed when the run ends;</li>
+ *   <li>takes a lock file ({@value #LOCK}: host, pid, start time, heartbeat), created only if absent; a second
+ *       run refuses, naming the holder; the lock is removed when the run ends. While the run lasts its heartbeat is
+ *       rewritten every {@link #HEARTBEAT}. A lock left by a run that is gone (a killed driver) is taken over, with a
+ *       line saying so: one from this host whose pid no longer runs (or now belongs to a process started after the
+ *       lock), and one from another host whose heartbeat is older than {@link #LEASE};</li>
  *   <li>writes the marker (with the config fingerprint) and removes this folder's stale
  *       {@code prepared/_tmp-<uuid>} and {@code tokens/_tmp-<uuid>} staging folders, which only a killed stage
  *       leaves (the lock proves none is running).</li>
@@ -44,12 +53,48 @@ final class OutputDirGuard implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int LISTED = 20;
 
+    /** How often the holder rewrites the lock's heartbeat. */
+    static final Duration HEARTBEAT = Duration.ofMinutes(1);
+    /**
+     * A lock from another host whose heartbeat is older than this is stale: five missed heartbeats, which also
+     * covers a few minutes of clock difference between the hosts.
+     */
+    static final Duration LEASE = HEARTBEAT.multipliedBy(5);
+
     private final FileSystem fs;
     private final Path lock;
+    private final ObjectNode holder;
+    private final ScheduledExecutorService heartbeat;
 
-    private OutputDirGuard(FileSystem fs, Path lock) {
+    private OutputDirGuard(FileSystem fs, Path lock, ObjectNode holder, java.io.PrintStream out) {
         this.fs = fs;
         this.lock = lock;
+        this.holder = holder;
+        this.heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tracedistill-lock-heartbeat");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = HEARTBEAT.toMillis();
+        heartbeat.scheduleAtFixedRate(() -> beat(out), every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** Rewrites the heartbeat; a failed write is reported, not fatal (the lock stays, just ages). */
+    private void beat(java.io.PrintStream out) {
+        holder.put("heartbeat", Instant.now().toString());
+        try {
+            byte[] body = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(holder);
+            if (isFileScheme(lock)) {
+                Files.write(java.nio.file.Path.of(lock.toUri()), body); // no .crc side file, as at creation
+            } else {
+                try (OutputStream os = fs.create(lock, true)) {
+                    os.write(body);
+                }
+            }
+        } catch (IOException e) {
+            out.println("warning: cannot refresh the heartbeat of the lock " + shown(lock) + ": " + e.getMessage()
+                    + "; another run may take the lock over once it is older than " + LEASE.toMinutes() + " min");
+        }
     }
 
     /** The guard for {@code ctx}'s output_dir, on its file system ({@link JobContext#files()}). */
@@ -92,8 +137,8 @@ final class OutputDirGuard implements AutoCloseable {
             }
             fs.mkdirs(dir);
             Path lock = new Path(dir, LOCK);
-            takeLock(fs, lock);
-            OutputDirGuard guard = new OutputDirGuard(fs, lock);
+            ObjectNode holder = takeLock(fs, lock, out);
+            OutputDirGuard guard = new OutputDirGuard(fs, lock, holder, out);
             try {
                 writeMarker(fs, new Path(dir, MARKER), configFingerprint);
                 guard.removeStaleStaging(new Path(dir, OutputLayout.PREPARED), out);
@@ -138,34 +183,116 @@ final class OutputDirGuard implements AutoCloseable {
         return null;
     }
 
-    private static void takeLock(FileSystem fs, Path lock) throws IOException {
+    /** Creates the lock (if absent, or after taking over a stale one); returns what it says. */
+    private static ObjectNode takeLock(FileSystem fs, Path lock, java.io.PrintStream out) throws IOException {
+        String now = Instant.now().toString();
         ObjectNode who = JSON.createObjectNode()
-                .put("host", InetAddress.getLocalHost().getHostName())
+                .put("host", thisHost())
                 .put("pid", ProcessHandle.current().pid())
-                .put("started", Instant.now().toString());
+                .put("started", now)
+                .put("heartbeat", now);
         byte[] body = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(who);
+        for (int attempt = 0; ; attempt++) {
+            try {
+                createIfAbsent(fs, lock, body);
+                return who;
+            } catch (FileAlreadyExistsException | java.nio.file.FileAlreadyExistsException e) {
+                String text;
+                try (var in = fs.open(lock)) {
+                    text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                } catch (java.io.FileNotFoundException gone) {
+                    continue; // released between our create and our read: try again
+                } catch (IOException unreadable) {
+                    text = null;
+                }
+                String holder = text == null ? "(unreadable)" : text.replaceAll("\\s+", " ").strip();
+                String stale = text == null || attempt > 0 ? null : staleness(text, Instant.now());
+                if (stale == null) {
+                    throw new IllegalStateException("Another run is using output_dir " + shown(lock.getParent())
+                            + ": its lock " + shown(lock) + " says " + holder + ". Wait for it to finish. A lock left"
+                            + " by a run that is gone is taken over by the next run: on the same host as soon as its"
+                            + " pid no longer runs, from another host once its heartbeat is older than "
+                            + LEASE.toMinutes() + " min (the holder refreshes it every " + HEARTBEAT.toMinutes()
+                            + " min)");
+                }
+                // Delete only the lock we judged: if another run took it over meanwhile, its content differs.
+                if (!sameText(fs, lock, text)) {
+                    continue;
+                }
+                fs.delete(lock, false);
+                out.println("took over the lock " + shown(lock) + " left by " + holder + ": " + stale);
+            }
+        }
+    }
+
+    private static boolean isFileScheme(Path p) {
+        return "file".equals(p.toUri().getScheme());
+    }
+
+    private static void createIfAbsent(FileSystem fs, Path lock, byte[] body) throws IOException {
+        if (isFileScheme(lock)) {
+            Files.write(java.nio.file.Path.of(lock.toUri()), body, java.nio.file.StandardOpenOption.CREATE_NEW,
+                    java.nio.file.StandardOpenOption.WRITE);
+        } else {
+            if (fs.exists(lock)) {
+                throw new FileAlreadyExistsException(lock.toString());
+            }
+            try (OutputStream os = fs.create(lock, false)) {
+                os.write(body);
+            }
+        }
+    }
+
+    private static boolean sameText(FileSystem fs, Path lock, String text) {
+        try (var in = fs.open(lock)) {
+            return text.equals(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Why the lock {@code text} is stale at {@code now}, or null while its holder may be running: on this host, its pid
+     * is gone or is now a process started after the lock; from another host, its heartbeat ({@code started} for a
+     * lock without one) is older than {@link #LEASE}. A lock that cannot be parsed is never judged stale.
+     */
+    static String staleness(String text, Instant now) {
+        JsonNode l;
+        Instant started;
+        Instant beat;
         try {
-            if ("file".equals(lock.toUri().getScheme())) {
-                Files.write(java.nio.file.Path.of(lock.toUri()), body, java.nio.file.StandardOpenOption.CREATE_NEW,
-                        java.nio.file.StandardOpenOption.WRITE);
-            } else {
-                if (fs.exists(lock)) {
-                    throw new FileAlreadyExistsException(lock.toString());
-                }
-                try (OutputStream os = fs.create(lock, false)) {
-                    os.write(body);
-                }
+            l = JSON.readTree(text);
+            started = Instant.parse(l.path("started").asText());
+            beat = l.hasNonNull("heartbeat") ? Instant.parse(l.get("heartbeat").asText()) : started;
+        } catch (IOException | RuntimeException unparsable) {
+            return null;
+        }
+        String host = l.path("host").asText("");
+        long pid = l.path("pid").asLong(-1);
+        if (host.equals(thisHost()) && pid > 0) {
+            Optional<ProcessHandle> p = ProcessHandle.of(pid);
+            if (p.isEmpty() || !p.get().isAlive()) {
+                return "process " + pid + " on this host is no longer running";
             }
-        } catch (FileAlreadyExistsException | java.nio.file.FileAlreadyExistsException e) {
-            String holder;
-            try (var in = fs.open(lock)) {
-                holder = new String(in.readAllBytes(), StandardCharsets.UTF_8).replaceAll("\\s+", " ").strip();
-            } catch (IOException unreadable) {
-                holder = "(unreadable: " + unreadable.getMessage() + ")";
+            Optional<Instant> pStart = p.get().info().startInstant();
+            if (pStart.isPresent() && pStart.get().isAfter(started.plusSeconds(1))) {
+                return "pid " + pid + " now belongs to a process started at " + pStart.get() + ", after the lock";
             }
-            throw new IllegalStateException("Another run is using output_dir " + shown(lock.getParent()) + ": its lock "
-                    + shown(lock) + " says " + holder + ". Wait for it to finish, or, if that run is gone (killed),"
-                    + " delete the lock file and start again");
+            return null;
+        }
+        Duration age = Duration.between(beat, now);
+        if (age.compareTo(LEASE) > 0) {
+            return "its heartbeat is " + age.toMinutes() + " min old (a running holder refreshes it every "
+                    + HEARTBEAT.toMinutes() + " min; stale after " + LEASE.toMinutes() + " min)";
+        }
+        return null;
+    }
+
+    private static String thisHost() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "localhost";
         }
     }
 
@@ -197,6 +324,12 @@ final class OutputDirGuard implements AutoCloseable {
     /** Releases the lock. */
     @Override
     public void close() {
+        heartbeat.shutdownNow();
+        try {
+            heartbeat.awaitTermination(10, TimeUnit.SECONDS); // a beat in flight must not recreate the lock
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             fs.delete(lock, false);
         } catch (IOException e) {

@@ -8,9 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
@@ -83,6 +86,66 @@ class OutputDirGuardTest {
         }
         assertFalse(Files.exists(Path.of(out, OutputDirGuard.LOCK)), "the lock is released when the run ends");
         OutputDirGuard.acquire(out, new Configuration(), "fp", tmp, QUIET).close();
+    }
+
+    private static String lockJson(String host, long pid, Instant started, Instant heartbeat) {
+        return "{\n  \"host\" : \"" + host + "\",\n  \"pid\" : " + pid + ",\n  \"started\" : \"" + started
+                + "\",\n  \"heartbeat\" : \"" + heartbeat + "\"\n}";
+    }
+
+    /** A killed driver's lock on this host: its pid is gone, so the next run takes the lock over and says so. */
+    @Test
+    void aLockOfADeadProcessOnThisHostIsTakenOver(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("out");
+        OutputDirGuard.acquire(out.toString(), new Configuration(), "fp", tmp, QUIET).close();
+        Process p = new ProcessBuilder("true").start();
+        p.waitFor();
+        long deadPid = p.pid();
+        assertFalse(ProcessHandle.of(deadPid).map(ProcessHandle::isAlive).orElse(false), "the process has exited");
+        Instant started = Instant.now().minusSeconds(30);
+        Files.writeString(out.resolve(OutputDirGuard.LOCK), lockJson(InetAddress.getLocalHost().getHostName(),
+                deadPid, started, started));
+        ByteArrayOutputStream said = new ByteArrayOutputStream();
+        try (OutputDirGuard g = OutputDirGuard.acquire(out.toString(), new Configuration(), "fp", tmp,
+                new PrintStream(said, true, StandardCharsets.UTF_8))) {
+            String line = said.toString(StandardCharsets.UTF_8);
+            assertTrue(line.contains("took over the lock") && line.contains("\"pid\" : " + deadPid)
+                    && line.contains("process " + deadPid + " on this host is no longer running"), line);
+            assertTrue(Files.readString(out.resolve(OutputDirGuard.LOCK)).contains("\"pid\" : "
+                    + ProcessHandle.current().pid()), "the lock is now this run's");
+        }
+        // A live holder on this host (this JVM) is never stale, however old its lock.
+        assertEquals(null, OutputDirGuard.staleness(lockJson(InetAddress.getLocalHost().getHostName(),
+                ProcessHandle.current().pid(), Instant.now().minusSeconds(1), Instant.now().minusSeconds(3600)),
+                Instant.now()));
+    }
+
+    /**
+     * A lock from another host (its pid cannot be checked): refused while its heartbeat is within the lease, taken
+     * over once the heartbeat is older than {@link OutputDirGuard#LEASE}.
+     */
+    @Test
+    void aLockFromAnotherHostIsStaleOnceItsHeartbeatIsOlderThanTheLease(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("out");
+        OutputDirGuard.acquire(out.toString(), new Configuration(), "fp", tmp, QUIET).close();
+        Instant now = Instant.now();
+        Instant started = now.minus(Duration.ofHours(2));
+        Files.writeString(out.resolve(OutputDirGuard.LOCK), lockJson("other-driver.example", 4242, started,
+                now.minus(OutputDirGuard.LEASE).plusSeconds(60)));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> OutputDirGuard.acquire(out.toString(), new Configuration(), "fp", tmp, QUIET));
+        assertTrue(e.getMessage().contains("other-driver.example") && e.getMessage().contains("older than "
+                + OutputDirGuard.LEASE.toMinutes() + " min"), e.getMessage());
+        Files.writeString(out.resolve(OutputDirGuard.LOCK), lockJson("other-driver.example", 4242, started,
+                now.minus(OutputDirGuard.LEASE).minusSeconds(60)));
+        ByteArrayOutputStream said = new ByteArrayOutputStream();
+        try (OutputDirGuard g = OutputDirGuard.acquire(out.toString(), new Configuration(), "fp", tmp,
+                new PrintStream(said, true, StandardCharsets.UTF_8))) {
+            String line = said.toString(StandardCharsets.UTF_8);
+            assertTrue(line.contains("took over the lock") && line.contains("other-driver.example")
+                    && line.contains("its heartbeat is " + (OutputDirGuard.LEASE.toMinutes() + 1) + " min old"), line);
+        }
+        assertFalse(Files.exists(out.resolve(OutputDirGuard.LOCK)));
     }
 
     @Test

@@ -105,6 +105,15 @@ class RunOnHadoopFileSystemTest {
             for (String step : List.of("prepare", "tokenize", "train", "eval")) {
                 assertTrue(second.contains("[" + step + "] up to date"), "re-run should skip " + step + ":\n" + second);
             }
+
+            // inspect-tokens reads the token shards and manifest through output_dir's file system; plan reads
+            // base_model's config.json through its file system (both needed a local folder before).
+            String inspect = EndToEndRuns.run(cfg, "inspect-tokens", "--n", "2");
+            assertEquals(2, inspect.lines().filter(l -> l.startsWith("=== phase1 position ")).count(), inspect);
+            assertTrue(inspect.contains("of phase1 (tdtest:" + out.resolve("tokens/phase1")), inspect);
+            assertTrue(inspect.contains("whole phase1 (tokens/manifest.json)"), inspect);
+            String plan = EndToEndRuns.run(cfg, "plan");
+            assertTrue(plan.startsWith("# Memory plan: " + cfg + " on ") && plan.contains("qwen2"), plan);
         } finally {
             props.keySet().forEach(System::clearProperty);
         }

@@ -54,7 +54,7 @@ public final class PlanReport {
     }
 
     /** A {@code .json} file or a model directory is a model config; anything else is a run config (YAML). */
-    static boolean isModelConfig(Path cfg) {
+    public static boolean isModelConfig(Path cfg) {
         return cfg.getFileName().toString().endsWith(".json") || Files.isDirectory(cfg);
     }
 

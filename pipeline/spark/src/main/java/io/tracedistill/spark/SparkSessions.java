@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
@@ -112,7 +113,8 @@ public final class SparkSessions {
      * connection after 8 s, a request after 30 s, with one SDK retry inside one S3A retry. A job against a refusing or
      * a silent endpoint then fails in seconds ({@code S3aFastFailTest} measures both); a real store keeps working,
      * since each request is still retried and 8 s without a byte is already a broken connection for S3. Throttling
-     * (503) has its own limit ({@code fs.s3a.retry.throttle.limit}) and is left as S3A sets it.
+     * (503) has its own limit ({@code fs.s3a.retry.throttle.limit}) and is left as S3A sets it. Each failed attempt
+     * logs one line ({@link #S3A_RETRY_LOG}).
      */
     static final Map<String, String> S3A_FAST_FAIL = Map.of(
             "spark.hadoop.fs.s3a.connection.establish.timeout", "5000",
@@ -122,14 +124,49 @@ public final class SparkSessions {
             "spark.hadoop.fs.s3a.retry.limit", "1",
             "spark.hadoop.fs.s3a.retry.interval", "500ms");
 
-    /** The {@link #S3A_FAST_FAIL} settings {@code conf} does not set (sorted): the user's values always win. */
-    public static Map<String, String> s3aFastFailFillIns(SparkConf conf) {
-        Map<String, String> out = new TreeMap<>();
-        S3A_FAST_FAIL.forEach((k, v) -> {
-            if (!conf.contains(k)) {
-                out.put(k, v);
+    /**
+     * {@link S3aRetryLog} on every S3 client, through S3A's hook for extra SDK request handlers, which S3A 3.3.4 reads
+     * only with auditing on: auditing on, with the no-op auditor (no audit header on requests), and the handler.
+     */
+    static final Map<String, String> S3A_RETRY_LOG = Map.of(
+            "spark.hadoop.fs.s3a.audit.enabled", "true",
+            "spark.hadoop.fs.s3a.audit.service.classname", "org.apache.hadoop.fs.s3a.audit.impl.NoopAuditor",
+            "spark.hadoop.fs.s3a.audit.request.handlers", S3aRetryLog.class.getName());
+
+    /**
+     * The Hadoop configuration a session made from {@code conf} would give its file systems, without starting one:
+     * this JVM's Hadoop defaults ({@code core-site.xml}), then {@code conf}'s {@code spark.hadoop.*} settings (prefix
+     * dropped; spark-submit's {@code --conf}), then the {@link #s3aFastFailFillIns} it leaves unset.
+     */
+    public static Configuration hadoopConf(SparkConf conf) {
+        Configuration hadoop = new Configuration();
+        Map<String, String> all = new TreeMap<>(s3aFastFailFillIns(conf));
+        for (scala.Tuple2<String, String> e : conf.getAll()) {
+            all.put(e._1(), e._2());
+        }
+        all.forEach((k, v) -> {
+            if (k.startsWith(HADOOP_PREFIX)) {
+                hadoop.set(k.substring(HADOOP_PREFIX.length()), v);
             }
         });
+        return hadoop;
+    }
+
+    private static final String HADOOP_PREFIX = "spark.hadoop.";
+
+    /**
+     * The {@link #S3A_FAST_FAIL} and {@link #S3A_RETRY_LOG} settings {@code conf} does not set (sorted): the user's
+     * values always win.
+     */
+    public static Map<String, String> s3aFastFailFillIns(SparkConf conf) {
+        Map<String, String> out = new TreeMap<>();
+        for (Map<String, String> defaults : List.of(S3A_FAST_FAIL, S3A_RETRY_LOG)) {
+            defaults.forEach((k, v) -> {
+                if (!conf.contains(k)) {
+                    out.put(k, v);
+                }
+            });
+        }
         return java.util.Collections.unmodifiableMap(out);
     }
 
@@ -250,8 +287,11 @@ public final class SparkSessions {
                     + pathStyle + ", ssl=" + sslEnabled + ", changeDetectionMode=" + changeDetectionMode + "]";
         }
 
-        /** Puts the settings on a builder as {@code spark.hadoop.fs.s3a.*} keys. */
+        /** Puts the settings on a builder as {@code spark.hadoop.fs.s3a.*} keys, with {@link #S3A_RETRY_LOG}. */
         public SparkSession.Builder apply(SparkSession.Builder b) {
+            for (Map.Entry<String, String> e : S3A_RETRY_LOG.entrySet()) {
+                b = b.config(e.getKey(), e.getValue());
+            }
             b = b.config("spark.hadoop.fs.s3a.endpoint", endpoint)
                     .config("spark.hadoop.fs.s3a.access.key", accessKey)
                     .config("spark.hadoop.fs.s3a.secret.key", secretKey)

@@ -27,6 +27,8 @@ import org.junit.jupiter.api.Test;
 class S3aFastFailTest {
     /** Fails the test, well under S3A's own defaults (minutes), well over the configured worst case. */
     private static final int LIMIT_S = 45;
+    private static final String ACCESS_KEY = "AKIATRACEDISTILLTEST";
+    private static final String SECRET_KEY = "tdSecretKeyValue/For+TestsOnly";
 
     /** The Hadoop configuration a session gives its file systems: its {@code spark.hadoop.*} settings, prefix dropped. */
     private static Configuration hadoopConf(Map<String, String> sparkConf, int port) {
@@ -38,8 +40,8 @@ class S3aFastFailTest {
         conf.set("fs.s3a.path.style.access", "true");
         conf.set("fs.s3a.connection.ssl.enabled", "false");
         conf.set("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
-        conf.set("fs.s3a.access.key", "k");
-        conf.set("fs.s3a.secret.key", "s");
+        conf.set("fs.s3a.access.key", ACCESS_KEY);
+        conf.set("fs.s3a.secret.key", SECRET_KEY);
         conf.set("fs.s3a.impl.disable.cache", "true");
         return conf;
     }
@@ -62,7 +64,35 @@ class S3aFastFailTest {
             closedPort = s.getLocalPort();
         }
         Map<String, String> defaults = SparkSessions.s3aFastFailFillIns(new SparkConf(false));
-        listAndFail(hadoopConf(defaults, closedPort));
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger(S3aRetryLog.LOGGER);
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                lines.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        jul.addHandler(capture);
+        try {
+            listAndFail(hadoopConf(defaults, closedPort));
+        } finally {
+            jul.removeHandler(capture);
+        }
+        // Every failed attempt said what it was waiting for: operation, bucket, endpoint, attempt, cause; no secret.
+        lines.forEach(l -> System.out.println("retry log: " + l));
+        assertFalse(lines.isEmpty(), "no retry was logged");
+        for (String l : lines) {
+            assertTrue(l.startsWith("S3 ") && l.contains("on bucket 'bucket'") && l.contains("at http://127.0.0.1:"
+                    + closedPort) && l.contains("attempt ") && l.contains("failed after ") && l.contains("refused"), l);
+            assertFalse(l.contains(ACCESS_KEY) || l.contains(SECRET_KEY), "a credential in the log: " + l);
+        }
+        assertTrue(lines.stream().anyMatch(l -> l.contains("attempt 2")), "the SDK's retry is logged too: " + lines);
     }
 
     /** Accepts every connection and never sends a byte (the case that printed nothing for 11+ minutes). */
@@ -99,7 +129,10 @@ class S3aFastFailTest {
     void theUsersValuesWin() {
         Map<String, String> all = SparkSessions.s3aFastFailFillIns(new SparkConf(false));
         assertEquals("1", all.get("spark.hadoop.fs.s3a.attempts.maximum"));
-        assertEquals(SparkSessions.S3A_FAST_FAIL.keySet(), all.keySet());
+        java.util.Set<String> keys = new java.util.TreeSet<>(SparkSessions.S3A_FAST_FAIL.keySet());
+        keys.addAll(SparkSessions.S3A_RETRY_LOG.keySet());
+        assertEquals(keys, all.keySet());
+        assertEquals(S3aRetryLog.class.getName(), all.get("spark.hadoop.fs.s3a.audit.request.handlers"));
         SparkConf user = new SparkConf(false).set("spark.hadoop.fs.s3a.attempts.maximum", "9")
                 .set("spark.hadoop.fs.s3a.connection.timeout", "600000");
         Map<String, String> fill = SparkSessions.s3aFastFailFillIns(user);

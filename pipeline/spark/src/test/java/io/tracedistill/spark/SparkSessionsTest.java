@@ -87,7 +87,10 @@ class SparkSessionsTest {
             assertEquals(List.of("master local[1] (spark.master from spark-submit or the cluster's spark-defaults); unset, "
                     + "so filled in: {spark.sql.session.timeZone=UTC, spark.ui.enabled=false}",
                     "S3A fast-fail defaults (unset, so filled in; set spark.hadoop.fs.s3a.* to override): "
-                    + "{spark.hadoop.fs.s3a.attempts.maximum=1, spark.hadoop.fs.s3a.connection.establish.timeout=5000, "
+                    + "{spark.hadoop.fs.s3a.attempts.maximum=1, spark.hadoop.fs.s3a.audit.enabled=true, "
+                    + "spark.hadoop.fs.s3a.audit.request.handlers=io.tracedistill.spark.S3aRetryLog, "
+                    + "spark.hadoop.fs.s3a.audit.service.classname=org.apache.hadoop.fs.s3a.audit.impl.NoopAuditor, "
+                    + "spark.hadoop.fs.s3a.connection.establish.timeout=5000, "
                     + "spark.hadoop.fs.s3a.connection.request.timeout=30s, spark.hadoop.fs.s3a.connection.timeout=8000, "
                     + "spark.hadoop.fs.s3a.retry.interval=500ms}"), log);
             // The S3A defaults reach the file systems' Hadoop configuration; the user's --conf value stays.

@@ -78,11 +78,12 @@ public final class PrepareStage {
                     .parquet(tmp + "/staged");
 
             // 3) split + order on the driver, broadcast back.
+            // The staged write gathered the summaries; scan the staged copy only if some did not arrive.
+            StagedSummaryCodec.Collected collected = StagedSummaryCodec.fromStagingBlobs(summaries.value())
+                    .orElseGet(() -> StagedSummaryCodec.collectWithIdentity(stagedBack));
+            AllRowsMalformed.check(collected.summary(), stagedBack, s.dataPath(), table.format());
             PhaseSplitter.Result split;
             try {
-                // The staged write gathered the summaries; scan the staged copy only if some did not arrive.
-                StagedSummaryCodec.Collected collected = StagedSummaryCodec.fromStagingBlobs(summaries.value())
-                        .orElseGet(() -> StagedSummaryCodec.collectWithIdentity(stagedBack));
                 split = PhaseSplitter.split(collected,
                         new PhaseSplitter.Params(s.hardTypes(), s.splitSeed(), s.seed(), s.shuffle(),
                                 s.effectiveBatch1(), s.effectiveBatch2(), s.holdoutFraction()));

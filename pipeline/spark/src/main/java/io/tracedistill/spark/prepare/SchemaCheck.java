@@ -34,31 +34,20 @@ public final class SchemaCheck {
         StructType input = table.inputSchema();
         List<String> found = List.of(input.fieldNames());
         List<String> expected = List.of(keys.prompt(), keys.cot(), keys.answer(), keys.type());
-        List<String> missing = new ArrayList<>();
-        for (String e : expected) {
-            if (!found.contains(e) && !missing.contains(e)) {
-                missing.add(e);
-            }
-        }
-        String where = table.files().size() == 1
-                ? PyText.repr(table.files().get(0).path())
-                : PyText.repr(table.dataPath()) + " (header of " + PyText.repr(table.files().get(0).path()) + ")";
+        List<String> missing = missing(found, expected);
+        String where = where(table);
         String cfg = configName == null ? "the config" : configName;
         if (!missing.isEmpty()) {
+            if (found.isEmpty() && table.rows() != null) {
+                AllRowsMalformed.checkRead(table); // no column at all: maybe no record could be read
+            }
             throw new InputSchemaException(table.format() + " " + where + " is missing required columns "
                     + PyText.reprList(missing) + "; found " + PyText.reprList(found) + ". Expected "
                     + PyText.reprList(expected) + ". If your columns have other names, map them with the key "
                     + "'columns' in " + cfg + ", e.g. columns: {prompt: question, cot: trace, answer: label, type: "
                     + "family}.");
         }
-        for (String e : expected) {
-            DataType t = input.apply(e).dataType();
-            if (!(t instanceof StringType || t instanceof NumericType || t instanceof BooleanType)) {
-                throw new InputSchemaException("Column " + PyText.repr(e) + " of " + where
-                        + " must be of type string, numeric or boolean but was actually " + t.simpleString()
-                        + "; point the key 'columns' in " + cfg + " at a scalar column.");
-            }
-        }
+        requireScalar(input, expected, where, "; point the key 'columns' in " + cfg + " at a scalar column.");
         Set<String> consumed = Set.copyOf(expected);
         List<StructField> pass = new ArrayList<>();
         for (StructField f : input.fields()) {
@@ -76,5 +65,38 @@ public final class SchemaCheck {
             throw new InputSchemaException("Input " + where + ": " + e.getMessage());
         }
         return new CheckedSchema(keys, input, passthrough, prepared, quarantine);
+    }
+
+    /** The {@code expected} columns not in {@code found}, each once, in expected order. */
+    public static List<String> missing(List<String> found, List<String> expected) {
+        List<String> missing = new ArrayList<>();
+        for (String e : expected) {
+            if (!found.contains(e) && !missing.contains(e)) {
+                missing.add(e);
+            }
+        }
+        return missing;
+    }
+
+    /** The input as a message names it: its one file, or data_path and the file whose header was read. */
+    public static String where(InputTable table) {
+        return table.files().size() == 1
+                ? PyText.repr(table.files().get(0).path())
+                : PyText.repr(table.dataPath()) + " (header of " + PyText.repr(table.files().get(0).path()) + ")";
+    }
+
+    /**
+     * @param whereText the input as {@code Column 'x' of <whereText>} names it
+     * @param fix appended to the message (how to point the config at a scalar column)
+     * @throws InputSchemaException when a column of {@code columns} is not a string, number or boolean
+     */
+    public static void requireScalar(StructType input, List<String> columns, String whereText, String fix) {
+        for (String c : columns) {
+            DataType t = input.apply(c).dataType();
+            if (!(t instanceof StringType || t instanceof NumericType || t instanceof BooleanType)) {
+                throw new InputSchemaException("Column " + PyText.repr(c) + " of " + whereText
+                        + " must be of type string, numeric or boolean but was actually " + t.simpleString() + fix);
+            }
+        }
     }
 }

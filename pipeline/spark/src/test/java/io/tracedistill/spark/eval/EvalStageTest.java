@@ -271,6 +271,40 @@ class EvalStageTest {
                 .endsWith(".jsonl")));
     }
 
+    /**
+     * Issue 17: a malformed eval row (a CSV record with a field too many) is not decoded, with reason
+     * {@code malformed_input}, in every arm; every other row is decoded; every input row is in the table once per arm.
+     */
+    @Test
+    void aMalformedRowIsSkippedAsMalformedInputAndEveryOtherRowIsKept() throws IOException {
+        Path f = tmp.resolve("eval-malformed.csv");
+        Files.writeString(f, "id,prompt,answer,type\nq0,2+2=?,4,math\nq1,Name a color.,red,words,EXTRA\n"
+                + "q2,Hi,hello,words\n", StandardCharsets.UTF_8);
+        RunConfig c = config(f, tmp.resolve("out-malformed"), "eval_max_new_tokens: 2\n");
+        EvalResult r = EvalStage.run(spark, c, c.output().outputDir());
+        assertEquals(3, r.inputRows());
+        assertEquals(3, r.evalRows());
+        assertEquals(2, r.decodedRows(), "every row but the malformed one");
+        List<Prediction> ps = new ArrayList<>();
+        for (Row row : spark.read().parquet(r.predictionsDir()).collectAsList()) {
+            ps.add(PredictionRows.fromRow(row));
+        }
+        assertEquals(6, ps.size(), "3 rows x 2 arms");
+        for (String arm : r.arms()) {
+            List<Long> rows = ps.stream().filter(p -> p.arm().equals(arm)).map(Prediction::rowIndex).sorted().toList();
+            assertEquals(List.of(0L, 1L, 2L), rows, "arm " + arm + ": every input row once");
+        }
+        for (Prediction p : ps) {
+            if (p.rowIndex() == 1) {
+                assertEquals(Optional.of(SkipReason.MALFORMED_INPUT), p.reason(), p.toString());
+                assertEquals(Prediction.FINISH_NOT_DECODED, p.finish());
+            } else {
+                assertEquals(Optional.empty(), p.reason(), p.toString());
+                assertEquals(2, p.newTokens());
+            }
+        }
+    }
+
     @Test
     void missingColumnNamesTheFileAndTheFix() throws IOException {
         Path f = tmp.resolve("bad.csv");

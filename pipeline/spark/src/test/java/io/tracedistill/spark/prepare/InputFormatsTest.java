@@ -94,6 +94,51 @@ class InputFormatsTest extends SparkTestBase {
         assertEquals(9, m.get("input").get("record_lines").asLong());
     }
 
+    /**
+     * Every row malformed: prepare used to go on to the split and report an empty type column. Now it names the files,
+     * the first malformed line with its text, and the likely cause, before any shard is written.
+     */
+    @Test
+    void anInputWhoseEveryRowIsMalformedIsRefusedNamingTheFirstLineAndTheCause() throws IOException {
+        // CSV: a comma header over semicolon-separated rows (two parts, so both files are named).
+        Path csv = Files.createDirectories(dir.resolve("semicolons"));
+        Files.writeString(csv.resolve("part-0.csv"), "prompt,generated_cot,answer,type\n"
+                + "q1;a long enough trace;1;h\nq2;another long trace;2;e\n");
+        Files.writeString(csv.resolve("part-1.csv"), "prompt,generated_cot,answer,type\nq3;third trace here;3;h\n");
+        Path out = dir.resolve("out-csv");
+        InputSchemaException e = assertThrows(InputSchemaException.class, () -> PrepareStage.run(spark,
+                PrepareSettings.defaults(csv.toString(), out.toString(), List.of("h"), 0), null));
+        String m = e.getMessage();
+        System.out.println(m);
+        assertTrue(m.startsWith("Not one of the 3 rows of data_path '" + csv + "' could be read as a CSV record:"
+                + " every row is quarantined as malformed_csv"), m);
+        assertTrue(m.contains("part-0.csv") && m.contains("part-1.csv"), m);
+        assertTrue(m.contains("line 2: 1 field where the header has 4") && m.contains("'q1;a long enough trace;1;h'"), m);
+        assertTrue(m.contains("Likely cause: the rows look ';'-separated"), m);
+        assertTrue(!Files.exists(out.resolve("prepared/phase1")), "no shards");
+
+        // JSON Lines: a pretty-printed JSON array instead of one object per line (6 lines, none an object).
+        Path json = dir.resolve("array.jsonl");
+        Files.writeString(json, "[\n  {\n    \"prompt\": \"q1\",\n    \"type\": \"h\"\n  }\n]\n");
+        e = assertThrows(InputSchemaException.class, () -> PrepareStage.run(spark,
+                PrepareSettings.defaults(json.toString(), dir.resolve("out-json").toString(), List.of("h"), 0), null));
+        m = e.getMessage();
+        System.out.println(m);
+        assertTrue(m.startsWith("Not one of the 6 rows of data_path '" + json + "' could be read as a JSONL record:"
+                + " every row is quarantined as malformed_json"), m);
+        assertTrue(m.contains("line 1: ") && m.contains("its text: '['"), m);
+        assertTrue(m.contains("Likely cause: the file looks like one JSON document"), m);
+    }
+
+    @Test
+    void likelyCauseOfAllMalformedRows() {
+        assertTrue(AllRowsMalformed.likelyCause(InputFormat.CSV, "a\tb\tc").contains("'\\t'-separated"));
+        assertTrue(AllRowsMalformed.likelyCause(InputFormat.CSV, "a,b,c,d,").contains("ends with a comma"));
+        assertTrue(AllRowsMalformed.likelyCause(InputFormat.CSV, "\u0000p\u0000r").contains("not UTF-8"));
+        assertTrue(AllRowsMalformed.likelyCause(InputFormat.JSONL, "prompt,cot,answer,type")
+                .contains("check that the file is JSON Lines"));
+    }
+
     @Test
     void parquetKeepsPythonTypes() {
         StructType schema = new StructType(new StructField[] {
