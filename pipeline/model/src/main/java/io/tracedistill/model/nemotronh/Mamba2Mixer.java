@@ -105,7 +105,8 @@ final class Mamba2Mixer extends Mixer {
         NDArray cm = xbcParts.get(2).reshape(b, t, g, n);
 
         // 2. dt and A.
-        NDArray dtv = softplus(dt.add(dtBias)).clip(cfg.dtClampMin(),
+        // torch's own softplus (one op; identity above 20, as F.softplus in the reference).
+        NDArray dtv = Activation.softPlus(dt.add(dtBias)).clip(cfg.dtClampMin(),
                 Double.isInfinite(cfg.dtClampMax()) ? Float.MAX_VALUE : cfg.dtClampMax()); // [B, T, nh]
         NDArray a = aLog.exp().neg();                                             // [nh]
 
@@ -209,10 +210,5 @@ final class Mamba2Mixer extends Mixer {
 
     static NDArray silu(NDArray v) {
         return v.mul(Activation.sigmoid(v));
-    }
-
-    /** torch's softplus without overflow: {@code max(v, 0) + log(1 + exp(-|v|))}. */
-    private static NDArray softplus(NDArray v) {
-        return Activation.relu(v).add(v.abs().neg().exp().add(1f).log());
     }
 }
