@@ -86,12 +86,11 @@ public final class NodeLocalCache {
         }
         Path dir = root().resolve("folders");
         Path copy = dir.resolve(RunFiles.sha256Hex(key.toString().getBytes(StandardCharsets.UTF_8)));
-        if (Files.isRegularFile(copy.resolve(RECORD)) && sizesMatch(copy, listing)) {
+        if (complete(copy, listing)) {
             return copy;
         }
         Path tmp = dir.resolve("_tmp-" + UUID.randomUUID());
         try {
-            deleteRecursively(copy); // an unfinished or damaged copy (no record, or a file of the wrong length)
             StringBuilder record = new StringBuilder("{\"source\": \"" + Redaction.text(folder.uri()).replace("\"", "\\\"")
                     + "\", \"files\": {");
             String sep = "";
@@ -110,8 +109,16 @@ public final class NodeLocalCache {
             Files.writeString(tmp.resolve(RECORD), record, StandardCharsets.UTF_8);
             try {
                 Files.move(tmp, copy, StandardCopyOption.ATOMIC_MOVE);
-            } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException raced) {
-                deleteRecursively(tmp); // another task on this node finished the same copy first
+            } catch (java.nio.file.FileSystemException exists) {
+                // Linux reports a non-empty target as a plain FileSystemException ("Directory not empty").
+                if (complete(copy, listing)) {
+                    deleteRecursively(tmp); // another task on this node (a rank, an eval partition) finished first
+                    return copy;
+                }
+                // A damaged copy (a file of the wrong length): replace it. Never deleted before this point, since
+                // another task may be reading a copy that became complete after this task's first look.
+                deleteRecursively(copy);
+                Files.move(tmp, copy, StandardCopyOption.ATOMIC_MOVE);
             }
             return copy;
         } catch (IOException | RuntimeException e) {
@@ -134,6 +141,11 @@ public final class NodeLocalCache {
                         c == null ? "-" : c.getAlgorithmName() + ":" + HexFormat.of().formatHex(c.getBytes())));
             }
         }
+    }
+
+    /** Whether {@code copy} is a finished copy ({@value #RECORD} written last) whose files have the listing's lengths. */
+    private static boolean complete(Path copy, List<Entry> listing) {
+        return Files.isRegularFile(copy.resolve(RECORD)) && sizesMatch(copy, listing);
     }
 
     private static boolean sizesMatch(Path copy, List<Entry> listing) {

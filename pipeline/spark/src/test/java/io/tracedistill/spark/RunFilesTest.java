@@ -131,4 +131,46 @@ class RunFilesTest {
             }
         }
     }
+
+    /** Ranks and eval partitions on one node copy the same folder at once: every one gets the one finished copy. */
+    @Test
+    void tasksCopyingTheSameFolderAtOnceAllGetTheFinishedCopy(@TempDir Path tmp) throws Exception {
+        RunFiles f = files(false);
+        Path model = Files.createDirectories(tmp.resolve("model"));
+        Files.write(model.resolve("model.safetensors"), new byte[100_000]);
+        String old = System.getProperty(NodeLocalCache.DIR_PROPERTY);
+        System.setProperty(NodeLocalCache.DIR_PROPERTY, tmp.resolve("cache").toString());
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+        try {
+            for (int round = 0; round < 5; round++) {
+                Files.writeString(model.resolve("config.json"), "{\"round\": " + round + "}"); // a new folder each round
+                RunPath remote = new RunPath(SchemeLocalFileSystem.uri(model));
+                var start = new java.util.concurrent.CountDownLatch(1);
+                List<java.util.concurrent.Future<Path>> copies = new java.util.ArrayList<>();
+                for (int t = 0; t < 6; t++) {
+                    copies.add(pool.submit(() -> {
+                        start.await();
+                        return NodeLocalCache.localFolder(f, remote, "base_model");
+                    }));
+                }
+                start.countDown();
+                Path first = copies.get(0).get();
+                for (var c : copies) {
+                    assertEquals(first, c.get(), "round " + round);
+                }
+                assertEquals("{\"round\": " + round + "}", Files.readString(first.resolve("config.json")));
+                assertTrue(Files.isRegularFile(first.resolve(NodeLocalCache.RECORD)));
+            }
+            try (Stream<Path> s = Files.list(tmp.resolve("cache/folders"))) {
+                assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith("_tmp-")), "no staging folder left");
+            }
+        } finally {
+            pool.shutdownNow();
+            if (old == null) {
+                System.clearProperty(NodeLocalCache.DIR_PROPERTY);
+            } else {
+                System.setProperty(NodeLocalCache.DIR_PROPERTY, old);
+            }
+        }
+    }
 }
