@@ -2,7 +2,6 @@ package io.tracedistill.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tracedistill.config.LoraSection;
 import io.tracedistill.config.TrainOn;
 import io.tracedistill.run.OutputLayout;
 import io.tracedistill.run.Phase;
@@ -108,16 +107,10 @@ final class TrainStep implements Step {
                 throw new IllegalArgumentException("train_on: executors trains on output_dir's own two-phase tokens;"
                         + " tracedistill experiment trains its arms on the driver: set train_on: driver");
             }
-            if (!layout.root().isLocal()) {
-                throw new IllegalArgumentException("train_on: executors writes output_dir from rank 0 with file APIs, but"
-                        + " output_dir is " + ctx.outputDirShown() + ": set output_dir to a folder every executor mounts"
-                        + " (a shared file system, /dbfs/...), or use train_on: driver, which trains in a local copy and"
-                        + " uploads to any Hadoop file system");
-            }
-            // One barrier task per rank; rank 0 writes the outputs and its summary comes back here. The ranks share the
-            // held-out evaluation (the same numbers as train_on: driver).
-            return ExecutorTraining.run(ctx.spark(), ctx.cfg(), ctx.cfg().toYaml(), layout.root().toLocalPath(), modelDir,
-                    padTokenId(modelDir), ctx.resume(), prepared, tokensManifest, TrainStep::summary, heldOut,
+            // One barrier task per rank; rank 0 writes the outputs (through Hadoop FS when output_dir is not local) and
+            // its summary comes back here. The ranks share the held-out evaluation (the same numbers as train_on: driver).
+            return ExecutorTraining.run(ctx.spark(), ctx.cfg(), ctx.cfg().toYaml(), layout.root(), padTokenId(modelDir),
+                    ctx.resume(), ctx.force(), prepared, tokensManifest, TrainStep::summary, heldOut,
                     heldOut ? decodeRows(ctx, layout, format) : null);
         }
         String summary;
@@ -146,15 +139,8 @@ final class TrainStep implements Step {
             RunPath heldOutDir, boolean resume, Map<String, Object> prepared, Map<String, Object> tokensManifest)
             throws IOException {
         LocalRunMirror mirror = LocalRunMirror.open(files, layout, resume);
-        TrainRun.Settings settings = settings(ctx);
-        if (settings.lora().initAdapter().filter(a -> !new RunPath(a).isLocal()).isPresent()) {
-            // init_adapter on s3a:// etc.: the trainer reads this node's copy (the fingerprint keeps the URI).
-            LoraSection l = settings.lora();
-            String local = ModelFolders.local(ctx.spark().sparkContext().hadoopConfiguration(), l.initAdapter().get(),
-                    "init_adapter").toString();
-            settings = settings.withLora(new LoraSection(l.rank(), l.alpha(), l.dropout(), l.targetModules(),
-                    java.util.Optional.of(local)));
-        }
+        // init_adapter on s3a:// etc.: the trainer reads this node's copy (the fingerprint keeps the URI).
+        TrainRun.Settings settings = ModelFolders.local(ctx.spark().sparkContext().hadoopConfiguration(), settings(ctx));
         List<EvalExample> decodeRows = heldOutDir == null ? null : decodeRows(ctx, in, format);
         TrainRun.Outputs o = TrainRun.run(settings,
                 new SparkTokenShardReader(ctx.spark(), in.tokens(Phase.PHASE1).uri(), format),

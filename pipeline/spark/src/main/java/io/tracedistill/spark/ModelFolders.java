@@ -1,8 +1,10 @@
 package io.tracedistill.spark;
 
+import io.tracedistill.config.LoraSection;
 import io.tracedistill.eval.ArmSpec;
 import io.tracedistill.eval.EvalSettings;
 import io.tracedistill.run.RunPath;
+import io.tracedistill.train.TrainRun;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +16,7 @@ import scala.Tuple2;
 /**
  * {@code base_model}, {@code init_adapter} and the eval adapters may be folders on any Hadoop file system; DJL reads
  * local folders. This turns each into a local folder on the node that runs the code (the driver, or an executor in a
- * task): a local path as it is, any other URI as its verified node-local copy ({@link NodeLocalCache#localFolder}).
+ * task: an eval partition, a training rank): a local path as it is, any other URI as its verified node-local copy ({@link NodeLocalCache#localFolder}).
  */
 public final class ModelFolders {
     private ModelFolders() {}
@@ -39,6 +41,19 @@ public final class ModelFolders {
                     : new ArmSpec(a.name(), local(conf, a.adapterDir(), "eval adapter '" + a.name() + "'").toString()));
         }
         return settings.withModelDir(local(conf, settings.modelDir(), "base_model").toString()).withArms(arms);
+    }
+
+    /**
+     * {@code settings} with {@code init_adapter} local on this node (unchanged when it is local or unset): the trainer
+     * reads this node's copy, the run's fingerprint keeps the configured URI (the caller fingerprints the original).
+     */
+    public static TrainRun.Settings local(Configuration conf, TrainRun.Settings settings) {
+        LoraSection l = settings.lora();
+        if (l.initAdapter().filter(a -> !new RunPath(a).isLocal()).isEmpty()) {
+            return settings;
+        }
+        String copy = local(conf, l.initAdapter().get(), "init_adapter").toString();
+        return settings.withLora(new LoraSection(l.rank(), l.alpha(), l.dropout(), l.targetModules(), java.util.Optional.of(copy)));
     }
 
     /**

@@ -26,11 +26,13 @@ import org.apache.hadoop.fs.FileStatus;
  * <ol>
  *   <li>{@link #open}: without {@code --resume}, deletes {@code output_dir/checkpoints} (as the trainer clears its
  *       own for a fresh run); with it, copies the complete checkpoints ({@code checkpoints/phase*-step*} holding
- *       {@code state.json}), {@code metrics.jsonl} and {@code phase1_adapter/} down;</li>
+ *       {@code state.json}), the finished phases' settings records ({@code checkpoints/phase*.settings}),
+ *       {@code metrics.jsonl} and {@code phase1_adapter/} down;</li>
  *   <li>{@link #listener}: after every optimizer step, uploads each checkpoint the trainer finished since (metrics
  *       first, so the uploaded metrics are never older than the newest uploaded checkpoint; a resume drops the
- *       records after its checkpoint), then deletes the remote checkpoints the trainer pruned, uploads
- *       {@code phase1_adapter/} once written and {@code best_adapter/} whenever its {@code best_step.json} changed;</li>
+ *       records after its checkpoint), then deletes the remote checkpoints the trainer pruned, uploads the settings
+ *       records and {@code phase1_adapter/} once written and {@code best_adapter/} whenever its
+ *       {@code best_step.json} changed;</li>
  *   <li>{@link #publish}: uploads everything else the trainer wrote (adapters, metrics, charts,
  *       {@code submission.zip}, ...), then {@code report.md}, the train step's completion marker, last.</li>
  * </ol>
@@ -39,43 +41,66 @@ import org.apache.hadoop.fs.FileStatus;
  * on {@code output_dir} complete checkpoints at most one checkpoint interval old, which {@code --resume} continues.
  *
  * <p>For a local {@code output_dir} the trainer writes there directly and this class copies nothing.
+ *
+ * <p>With {@code train_on: executors} every rank opens its own mirror ({@link #forRank}; ranks may share a node):
+ * rank 0 writes and uploads as above, the other ranks only download what they resume from.
  */
 public final class LocalRunMirror {
     private static final String CHECKPOINT_COMPLETE = "state.json";
     /** Written last into {@code best_adapter/} by the trainer ({@code TwoPhaseTrainer.BEST_STEP_FILE}). */
     private static final String BEST_STEP = io.tracedistill.train.TwoPhaseTrainer.BEST_STEP_FILE;
+    /** A finished phase's settings record in {@code checkpoints/} ({@code PhaseCheckpoints}: {@code phase1.settings}). */
+    private static final String SETTINGS_RECORD = ".settings";
 
     private final RunFiles files;
     private final OutputLayout remote;
     private final Path local;
     private final boolean mirrored;
+    /** Whether this mirror uploads (the driver, or rank 0); a reader only downloads what it resumes from. */
+    private final boolean writer;
     private final Set<String> uploadedCheckpoints = new HashSet<>();
     private boolean phase1AdapterUploaded;
     /** The {@code best_step.json} of the {@code best_adapter/} on output_dir (null: none yet). */
     private String bestUploaded;
+    /** The settings records on output_dir, by file name: their text as uploaded. */
+    private final java.util.Map<String, String> uploadedSettings = new java.util.HashMap<>();
 
-    private LocalRunMirror(RunFiles files, OutputLayout remote, Path local, boolean mirrored) {
+    private LocalRunMirror(RunFiles files, OutputLayout remote, Path local, boolean mirrored, boolean writer) {
         this.files = files;
         this.remote = remote;
         this.local = local;
         this.mirrored = mirrored;
+        this.writer = writer;
     }
 
-    /** The working folder for {@code layout}'s run (see the class comment). */
+    /** The working folder for {@code layout}'s run trained in this JVM (see the class comment). */
     public static LocalRunMirror open(RunFiles files, OutputLayout layout, boolean resume) {
+        return open(files, layout, resume, "", true);
+    }
+
+    /**
+     * The working folder of rank {@code rank} of {@code train_on: executors}: its own local folder (ranks on one node
+     * must not share one), uploading only for rank 0.
+     */
+    public static LocalRunMirror forRank(RunFiles files, OutputLayout layout, boolean resume, int rank) {
+        return open(files, layout, resume, "-rank" + rank, rank == 0);
+    }
+
+    private static LocalRunMirror open(RunFiles files, OutputLayout layout, boolean resume, String localSuffix, boolean writer) {
         if (layout.root().isLocal()) {
-            return new LocalRunMirror(files, layout, layout.root().toLocalPath(), false);
+            return new LocalRunMirror(files, layout, layout.root().toLocalPath(), false, writer);
         }
         String qualified = files.qualify(layout.root()).uri();
-        Path local = NodeLocalCache.root().resolve("runs").resolve(RunFiles.sha256Hex(qualified.getBytes(StandardCharsets.UTF_8)));
-        LocalRunMirror m = new LocalRunMirror(files, layout, local, true);
+        Path local = NodeLocalCache.root().resolve("runs")
+                .resolve(RunFiles.sha256Hex(qualified.getBytes(StandardCharsets.UTF_8)) + localSuffix);
+        LocalRunMirror m = new LocalRunMirror(files, layout, local, true, writer);
         try {
             NodeLocalCache.deleteRecursively(local); // a previous attempt's leftovers: output_dir is the truth
             Files.createDirectories(local);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot prepare the local training folder " + local + ": " + e.getMessage(), e);
         }
-        if (!resume) {
+        if (!resume && writer) {
             // A fresh run: the trainer clears its stale checkpoints, so must output_dir (a later --resume must not
             // find an earlier run's newer checkpoint there).
             files.delete(layout.checkpoints());
@@ -88,6 +113,10 @@ public final class LocalRunMirror {
             }
             for (FileStatus s : files.list(layout.checkpoints())) {
                 RunPath cp = layout.checkpoints().resolve(s.getPath().getName());
+                if (s.isFile() && s.getPath().getName().endsWith(SETTINGS_RECORD)) {
+                    files.downloadFile(cp, mine.checkpoints().resolve(s.getPath().getName()).toLocalPath());
+                    m.uploadedSettings.put(s.getPath().getName(), files.readString(cp));
+                }
                 if (s.isDirectory() && !s.getPath().getName().startsWith("_") && !s.getPath().getName().startsWith(".")
                         && files.isFile(cp.resolve(CHECKPOINT_COMPLETE))) {
                     files.downloadDirectory(cp, mine.checkpoints().resolve(s.getPath().getName()).toLocalPath());
@@ -117,7 +146,7 @@ public final class LocalRunMirror {
 
     /** {@code next}, then {@link #sync()} after every step. */
     public StepListener listener(StepListener next) {
-        if (!mirrored) {
+        if (!mirrored || !writer) {
             return next;
         }
         return rec -> {
@@ -130,18 +159,34 @@ public final class LocalRunMirror {
 
     /** Uploads the checkpoints finished since the last call and deletes the pruned ones; {@code phase1_adapter/}. */
     public void sync() {
-        if (!mirrored) {
+        if (!mirrored || !writer) {
             return;
         }
         OutputLayout mine = OutputLayout.ofLocal(local);
         Path checkpoints = mine.checkpoints().toLocalPath();
         Set<String> present = new TreeSet<>();
+        List<Path> settingsRecords = List.of();
         if (Files.isDirectory(checkpoints)) {
             try (Stream<Path> dirs = Files.list(checkpoints)) {
-                dirs.filter(d -> Files.isRegularFile(d.resolve(CHECKPOINT_COMPLETE)))
-                        .map(d -> d.getFileName().toString()).filter(n -> !n.startsWith(".")).forEach(present::add);
+                List<Path> all = dirs.filter(d -> !d.getFileName().toString().startsWith(".")).sorted().toList();
+                all.stream().filter(d -> Files.isRegularFile(d.resolve(CHECKPOINT_COMPLETE)))
+                        .map(d -> d.getFileName().toString()).forEach(present::add);
+                settingsRecords = all.stream().filter(f -> Files.isRegularFile(f)
+                        && f.getFileName().toString().endsWith(SETTINGS_RECORD)).toList();
             } catch (IOException e) {
                 throw new UncheckedIOException("Cannot list " + checkpoints + ": " + e.getMessage(), e);
+            }
+        }
+        for (Path record : settingsRecords) {
+            try {
+                String text = Files.readString(record, StandardCharsets.UTF_8);
+                String name = record.getFileName().toString();
+                if (!text.equals(uploadedSettings.get(name))) {
+                    files.uploadFile(record, remote.checkpoints().resolve(name));
+                    uploadedSettings.put(name, text);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot read " + record + ": " + e.getMessage(), e);
             }
         }
         List<String> fresh = present.stream().filter(n -> !uploadedCheckpoints.contains(n)).toList();
@@ -182,7 +227,7 @@ public final class LocalRunMirror {
      * step's completion marker). Nothing to do for a local {@code output_dir}.
      */
     public void publish() {
-        if (!mirrored) {
+        if (!mirrored || !writer) {
             return;
         }
         OutputLayout mine = OutputLayout.ofLocal(local);

@@ -65,8 +65,13 @@ public final class ShardFileTokenReader implements TokenShardReader, Serializabl
     }
 
     private Configuration conf() {
+        return configurationOf(hadoopConf);
+    }
+
+    /** A Hadoop configuration holding {@code settings} (as {@link #settingsOf} took them) and nothing else. */
+    static Configuration configurationOf(Map<String, String> settings) {
         Configuration c = new Configuration();
-        hadoopConf.forEach(c::set);
+        settings.forEach(c::set);
         return c;
     }
 

@@ -1,6 +1,8 @@
 package io.tracedistill.spark.train;
 
+import io.tracedistill.run.RunPath;
 import io.tracedistill.testdata.LoopbackNamespace;
+import io.tracedistill.testdata.SchemeLocalFileSystem;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tracedistill.config.ConfigLoader;
@@ -29,14 +31,18 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code train_on: executors} with 2 ranks on {@code local[2]} (a barrier stage, the xgboost collective over
  * loopback) against the in-process {@code world_size: 2} run of the same config, on tiny-qwen2 with the
- * trajectory's initial adapter and token shards, NEFTune on and clipping engaged. Runs in the loopback-only
- * network namespace.
+ * trajectory's initial adapter and token shards, NEFTune on and clipping engaged. The repeat run has
+ * {@code output_dir}, {@code base_model} and {@code init_adapter} on a non-local Hadoop file system (the test scheme
+ * {@link SchemeLocalFileSystem}: every rank mirrors and copies through Hadoop FS, as on {@code s3a://}), and reaches its
+ * adapter by {@code --resume --force} over a finished run with another phase-1 learning rate. Runs in the
+ * loopback-only network namespace.
  */
 class ExecutorTrainingIT {
 
@@ -57,6 +63,7 @@ class ExecutorTrainingIT {
     static void start() throws Exception {
         assumeTrue(LoopbackNamespace.inside(), LoopbackNamespace.whyNotInside());
         spark = SparkSessions.builder("local[2]", "executor-training-it").getOrCreate();
+        SchemeLocalFileSystem.register(spark.sparkContext().hadoopConfiguration()); // the ranks get the driver's settings
     }
 
     @AfterAll
@@ -84,11 +91,16 @@ class ExecutorTrainingIT {
     }
 
     private static String yaml(Path out, String trainOn) {
-        return "base_model: " + fixture("tiny-qwen2") + "\n"
+        return yaml(out.toString(), fixture("tiny-qwen2").toString(), fixture("train_trajectory/initial_adapter").toString(),
+                trainOn, 2.0e-3);
+    }
+
+    private static String yaml(String out, String baseModel, String initAdapter, String trainOn, double phase1Lr) {
+        return "base_model: " + baseModel + "\n"
                 + "data_path: unused.csv\n"
                 + "hard_types: [math]\n"
                 + "output_dir: " + out + "\n"
-                + "init_adapter: " + fixture("train_trajectory/initial_adapter") + "\n"
+                + "init_adapter: " + initAdapter + "\n"
                 + "max_length: 256\n"
                 + "package_zip: false\n"
                 + "threads: 1\n"
@@ -96,7 +108,7 @@ class ExecutorTrainingIT {
                 + "train_on: " + trainOn + "\n"
                 + "collective_timeout_s: 60\n"
                 + "train_max_attempts: 1\n"
-                + "phase1: {learning_rate: 2.0e-3, lr_scheduler_type: linear, warmup_steps: 0, num_train_epochs: 1,"
+                + "phase1: {learning_rate: " + phase1Lr + ", lr_scheduler_type: linear, warmup_steps: 0, num_train_epochs: 1,"
                 + " per_device_train_batch_size: 2, gradient_accumulation_steps: 1, max_grad_norm: 1.0e9, neftune_noise_alpha: 5.0, logging_steps: 1}\n"
                 + "phase2: {learning_rate: 1.0e-3, lr_scheduler_type: cosine, warmup_steps: 1, num_train_epochs: 1,"
                 + " per_device_train_batch_size: 2, gradient_accumulation_steps: 1, max_grad_norm: 0.05, neftune_noise_alpha: 5.0, logging_steps: 1}\n";
@@ -111,10 +123,31 @@ class ExecutorTrainingIT {
 
     private static String executors(String name) throws Exception {
         Path out = prepare(name);
-        String y = yaml(out, "executors");
-        RunConfig cfg = ConfigLoader.parse(y, name + ".yaml");
-        return ExecutorTraining.run(spark, cfg, cfg.toYaml(), out, fixture("tiny-qwen2"), 256, false, Map.of(), Map.of(),
-                o -> "phase2 loss " + o.training().phase2().finalLoss());
+        return executors(yaml(out, "executors"), new RunPath(out.toString()), false, false);
+    }
+
+    private static String executors(String yaml, RunPath out, boolean resume, boolean force) {
+        RunConfig cfg = ConfigLoader.parse(yaml, "executor-training-it.yaml");
+        return ExecutorTraining.run(spark, cfg, cfg.toYaml(), out, 256, resume, force, Map.of(), Map.of(),
+                o -> "phase2 loss " + o.training().phase2().finalLoss() + ", adapter " + o.training().adapter());
+    }
+
+    /**
+     * {@code executors-b}: output_dir, base_model and init_adapter on the test scheme. A finished run with phase 1's
+     * learning rate 1e-3, then {@code --resume} with 2e-3 (refused: phase 1 finished under other settings), then
+     * {@code --resume --force} (retrained from the start with 2e-3). Returns the last summary.
+     */
+    private static String executorsOnHadoopFsResumedWithForce() throws Exception {
+        Path local = prepare("executors-b");
+        String out = SchemeLocalFileSystem.uri(local);
+        String model = SchemeLocalFileSystem.uri(fixture("tiny-qwen2"));
+        String init = SchemeLocalFileSystem.uri(fixture("train_trajectory/initial_adapter"));
+        executors(yaml(out, model, init, "executors", 1.0e-3), new RunPath(out), false, false);
+        String changed = yaml(out, model, init, "executors", 2.0e-3);
+        RuntimeException refused = assertThrows(RuntimeException.class, () -> executors(changed, new RunPath(out), true, false));
+        assertTrue(refused.getMessage().contains("phase1 already finished") && refused.getMessage().contains("--resume --force"),
+                refused.getMessage());
+        return executors(changed, new RunPath(out), true, true);
     }
 
     private static void inProcess(String name) throws Exception {
@@ -136,7 +169,10 @@ class ExecutorTrainingIT {
         String summary = executors("executors-a");
         double executorsS = (System.nanoTime() - t0) / 1e9;
         assertTrue(summary.startsWith("phase2 loss "), summary);
-        executors("executors-b");
+        String forced = executorsOnHadoopFsResumedWithForce();
+        assertTrue(forced.startsWith("--force: phase1 finished under other settings"), forced);
+        assertTrue(forced.contains("executors-b/adapter") && !forced.contains(io.tracedistill.spark.NodeLocalCache.root().toString()),
+                "the summary names the adapter on output_dir, not rank 0's local mirror: " + forced);
         t0 = System.nanoTime();
         inProcess("driver");
         double driverS = (System.nanoTime() - t0) / 1e9;
@@ -168,11 +204,12 @@ class ExecutorTrainingIT {
             for (int j = 0; j < x.length; j++) {
                 maxW = Math.max(maxW, Math.abs(x[j] - y[j]));
             }
-            assertArrayEquals(y, wb.get(k).values(), 0f, "two executor runs: " + k);
+            assertArrayEquals(y, wb.get(k).values(), 0f, "two executor runs (the second on Hadoop FS, by --resume --force): " + k);
         }
         System.out.printf("train_on executors (2 ranks, local[2]) vs driver (world_size 2): max |dloss| %.2e, max rel dnorm %.2e,"
                 + " max |dW| %.2e (tolerance %.0e); wall %.1f s vs %.1f s%n", maxLoss, maxNorm, maxW, TOLERANCE, executorsS, driverS);
         assertTrue(maxLoss <= TOLERANCE && maxNorm <= TOLERANCE && maxW <= TOLERANCE);
         assertTrue(Files.isRegularFile(tmp.resolve("executors-a").resolve("report.md")), "rank 0 wrote the report");
+        assertTrue(Files.isRegularFile(tmp.resolve("executors-b").resolve("report.md")), "rank 0 published the report");
     }
 }

@@ -134,8 +134,8 @@ class HeldOutExecutorTrainingIT {
     void ranksShareTheHeldOutEvaluationWithTheDriversNumbersAndStopTogether() throws Exception {
         Path ex = prepare("executors");
         RunConfig ce = cfg(ex, "executors");
-        String summary = ExecutorTraining.run(spark, ce, ce.toYaml(), ex, ExecutorTrainingIT.fixture("tiny-qwen2"), 256, false,
-                Map.of(), Map.of(), o -> "done", true, decodeRows());
+        String summary = ExecutorTraining.run(spark, ce, ce.toYaml(), new io.tracedistill.run.RunPath(ex.toString()), 256, false,
+                false, Map.of(), Map.of(), o -> "done", true, decodeRows());
         assertEquals("done", summary);
         Path dr = prepare("driver");
         RunConfig cd = cfg(dr, "driver");

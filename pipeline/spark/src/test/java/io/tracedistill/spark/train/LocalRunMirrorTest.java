@@ -129,6 +129,39 @@ class LocalRunMirrorTest {
     }
 
     @Test
+    void ranksMirrorIntoTheirOwnFoldersAndOnlyRankZeroUploadsSettingsRecordsIncluded() throws Exception {
+        RunFiles files = new RunFiles(SchemeLocalFileSystem.register(new Configuration()));
+        Path remoteDir = tmp.resolve("remote-ranks");
+        OutputLayout remote = OutputLayout.of(SchemeLocalFileSystem.uri(remoteDir));
+        LocalRunMirror rank0 = LocalRunMirror.forRank(files, remote, false, 0);
+        LocalRunMirror rank1 = LocalRunMirror.forRank(files, remote, false, 1);
+        assertTrue(!rank0.localDir().equals(rank1.localDir()), "ranks on one node train in separate folders");
+        for (LocalRunMirror m : List.of(rank0, rank1)) {
+            checkpoint(m.localDir(), "phase1-step000002");
+            // The phase-end record of PhaseCheckpoints, which a resume in phase 2 checks phase 1's settings against.
+            Files.writeString(m.localDir().resolve("checkpoints/phase1.settings"), "lr 2e-3");
+            m.listener(null);
+            m.sync();
+        }
+        List<String> uploaded = List.of("checkpoints/phase1-step000002/lora.safetensors",
+                "checkpoints/phase1-step000002/optimizer.safetensors", "checkpoints/phase1-step000002/state.json",
+                "checkpoints/phase1.settings");
+        assertEquals(uploaded, tree(remoteDir), "rank 0 uploaded its checkpoint and the settings record");
+        Files.writeString(rank1.localDir().resolve("report.md"), "# not rank 0's");
+        rank1.publish();
+        assertFalse(files.exists(remote.report()), "rank 1 publishes nothing");
+
+        LocalRunMirror fresh1 = LocalRunMirror.forRank(files, remote, false, 1);
+        assertEquals(uploaded, tree(remoteDir), "a fresh rank 1 leaves output_dir's checkpoints to rank 0");
+        assertEquals(List.of(), tree(fresh1.localDir()));
+        LocalRunMirror resumed1 = LocalRunMirror.forRank(files, remote, true, 1);
+        assertEquals(uploaded, tree(resumed1.localDir()), "a resuming rank reads the checkpoint and the settings record");
+        Files.writeString(rank0.localDir().resolve("checkpoints/phase1.settings"), "lr 1e-3");
+        rank0.sync();
+        assertEquals("lr 1e-3", Files.readString(remoteDir.resolve("checkpoints/phase1.settings")), "a changed record is uploaded");
+    }
+
+    @Test
     void aLocalOutputDirIsWrittenInPlace() throws Exception {
         RunFiles files = new RunFiles(new Configuration());
         LocalRunMirror m = LocalRunMirror.open(files, OutputLayout.ofLocal(tmp.resolve("out")), true);
