@@ -79,8 +79,11 @@ class RunOnHadoopFileSystemTest {
                 assertTrue(Files.isRegularFile(out.resolve(f)), "missing output " + f);
             }
             try (Stream<Path> cps = Files.list(out.resolve("checkpoints"))) {
-                List<String> names = cps.map(p -> p.getFileName().toString()).sorted().toList();
-                assertTrue(!names.isEmpty() && names.stream().allMatch(n -> n.matches("phase[12]-step\\d{6}")), names.toString());
+                List<String> all = cps.map(p -> p.getFileName().toString()).sorted().toList();
+                // Checkpoints, and the finished phases' settings records a resume checks (phase1.settings).
+                assertTrue(all.contains("phase1.settings"), all.toString());
+                List<String> names = all.stream().filter(n -> !n.endsWith(".settings")).toList();
+                assertTrue(!names.isEmpty() && names.stream().allMatch(n -> n.matches("phase[12]-step\\d{6}")), all.toString());
                 for (String n : names) {
                     assertTrue(Files.isRegularFile(out.resolve("checkpoints").resolve(n).resolve("state.json")), n);
                 }

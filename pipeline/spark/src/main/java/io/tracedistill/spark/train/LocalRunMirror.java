@@ -25,7 +25,8 @@ import org.apache.hadoop.fs.FileStatus;
  * {@code output_dir} up to date:
  * <ol>
  *   <li>{@link #open}: without {@code --resume}, deletes {@code output_dir/checkpoints} (as the trainer clears its
- *       own for a fresh run); with it, copies the complete checkpoints ({@code checkpoints/phase*-step*} holding
+ *       own for a fresh run); with it, deletes the checkpoints whose upload a kill interrupted and copies the complete
+ *       checkpoints ({@code checkpoints/phase*-step*} holding
  *       {@code state.json}), the finished phases' settings records ({@code checkpoints/phase*.settings}),
  *       {@code metrics.jsonl} and {@code phase1_adapter/} down;</li>
  *   <li>{@link #listener}: after every optimizer step, uploads each checkpoint the trainer finished since (metrics
@@ -117,10 +118,15 @@ public final class LocalRunMirror {
                     files.downloadFile(cp, mine.checkpoints().resolve(s.getPath().getName()).toLocalPath());
                     m.uploadedSettings.put(s.getPath().getName(), files.readString(cp));
                 }
-                if (s.isDirectory() && !s.getPath().getName().startsWith("_") && !s.getPath().getName().startsWith(".")
-                        && files.isFile(cp.resolve(CHECKPOINT_COMPLETE))) {
-                    files.downloadDirectory(cp, mine.checkpoints().resolve(s.getPath().getName()).toLocalPath());
-                    m.uploadedCheckpoints.add(s.getPath().getName());
+                if (s.isDirectory() && !s.getPath().getName().startsWith("_") && !s.getPath().getName().startsWith(".")) {
+                    if (files.isFile(cp.resolve(CHECKPOINT_COMPLETE))) {
+                        files.downloadDirectory(cp, mine.checkpoints().resolve(s.getPath().getName()).toLocalPath());
+                        m.uploadedCheckpoints.add(s.getPath().getName());
+                    } else if (writer) {
+                        // A checkpoint whose upload a kill interrupted (no state.json): never resumed from; removed so
+                        // nothing half-written stays on output_dir.
+                        files.delete(cp);
+                    }
                 }
             }
             if (files.isFile(layout.metrics())) {

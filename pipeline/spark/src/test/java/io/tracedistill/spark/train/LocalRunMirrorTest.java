@@ -104,8 +104,12 @@ class LocalRunMirrorTest {
                 "a new best adapter replaces the old one on output_dir");
         assertFalse(files.exists(remote.report()), "not finished yet");
 
-        // A killed driver: a new attempt resumes from what output_dir holds.
+        // A killed driver: a new attempt resumes from what output_dir holds; a checkpoint whose upload the kill
+        // interrupted (no state.json) is removed.
+        Path partial = Files.createDirectories(remoteDir.resolve("checkpoints/phase1-step000006"));
+        Files.writeString(partial.resolve("lora.safetensors"), "half");
         LocalRunMirror again = LocalRunMirror.open(files, remote, true);
+        assertFalse(Files.exists(partial), "the interrupted upload is gone");
         assertEquals(local, again.localDir(), "the same node-local folder, emptied and refilled from output_dir");
         assertEquals(afterStep4, tree(local));
 
