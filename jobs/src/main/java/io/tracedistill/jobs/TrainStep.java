@@ -183,6 +183,10 @@ final class TrainStep implements Step {
 
     /** One line per phase: examples, steps, tokens, wall time, steps/s, tokens/s, the first and last logged loss. */
     static void phase(StringBuilder sb, String name, PhaseResult r) {
+        if (r.numExamples() == 0 && r.totalSteps() == 0) {
+            sb.append(String.format(Locale.ROOT, "%n  %s: 0 examples, 0 steps (not trained)", name));
+            return;
+        }
         double wall = r.wallSeconds();
         String first = r.logged().isEmpty() ? "-" : String.format(Locale.ROOT, "%.4f", r.logged().get(0).loss());
         sb.append(String.format(Locale.ROOT, "%n  %s: %,d examples, %d steps, %,d tokens in %.1f s (%.2f steps/s, %,.0f tokens/s);"
