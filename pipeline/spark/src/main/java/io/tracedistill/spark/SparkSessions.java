@@ -265,15 +265,19 @@ public final class SparkSessions {
      * of the job's output happens in S3 and a failed job leaves nothing visible. Staging is on the local disk.
      */
     public static SparkSession.Builder withS3aCommitter(SparkSession.Builder b) {
-        return b.config("spark.hadoop.fs.s3a.committer.name", "directory")
-                .config("spark.hadoop.fs.s3a.committer.staging.conflict-mode", "append")
-                .config("spark.hadoop.mapreduce.outputcommitter.factory.scheme.s3a",
-                        "org.apache.hadoop.fs.s3a.commit.S3ACommitterFactory")
-                .config("spark.sql.sources.commitProtocolClass",
-                        "org.apache.spark.internal.io.cloud.PathOutputCommitProtocol")
-                .config("spark.sql.parquet.output.committer.class",
-                        "org.apache.spark.internal.io.cloud.BindingParquetOutputCommitter");
+        for (Map.Entry<String, String> e : S3A_COMMITTER.entrySet()) {
+            b = b.config(e.getKey(), e.getValue());
+        }
+        return b;
     }
+
+    /** The Spark settings of {@link #withS3aCommitter} (for {@code spark-submit --conf}). */
+    public static final Map<String, String> S3A_COMMITTER = Map.of(
+            "spark.hadoop.fs.s3a.committer.name", "directory",
+            "spark.hadoop.fs.s3a.committer.staging.conflict-mode", "append",
+            "spark.hadoop.mapreduce.outputcommitter.factory.scheme.s3a", "org.apache.hadoop.fs.s3a.commit.S3ACommitterFactory",
+            "spark.sql.sources.commitProtocolClass", "org.apache.spark.internal.io.cloud.PathOutputCommitProtocol",
+            "spark.sql.parquet.output.committer.class", "org.apache.spark.internal.io.cloud.BindingParquetOutputCommitter");
 
     /**
      * S3A connection settings for an S3-compatible endpoint. The secret is never logged: {@link #toString()}
@@ -289,29 +293,37 @@ public final class SparkSessions {
 
         /** Puts the settings on a builder as {@code spark.hadoop.fs.s3a.*} keys, with {@link #S3A_RETRY_LOG}. */
         public SparkSession.Builder apply(SparkSession.Builder b) {
-            for (Map.Entry<String, String> e : S3A_RETRY_LOG.entrySet()) {
+            for (Map.Entry<String, String> e : sparkConf().entrySet()) {
                 b = b.config(e.getKey(), e.getValue());
             }
-            b = b.config("spark.hadoop.fs.s3a.endpoint", endpoint)
-                    .config("spark.hadoop.fs.s3a.access.key", accessKey)
-                    .config("spark.hadoop.fs.s3a.secret.key", secretKey)
-                    .config("spark.hadoop.fs.s3a.path.style.access", String.valueOf(pathStyle))
-                    .config("spark.hadoop.fs.s3a.connection.ssl.enabled", String.valueOf(sslEnabled))
-                    .config("spark.hadoop.fs.s3a.aws.credentials.provider",
-                            "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider")
-                    .config("spark.hadoop.fs.s3a.endpoint.region", "us-east-1")
-                    // Fail fast against a local server instead of retrying for minutes.
-                    .config("spark.hadoop.fs.s3a.attempts.maximum", "3")
-                    .config("spark.hadoop.fs.s3a.retry.limit", "3")
-                    .config("spark.hadoop.fs.s3a.connection.establish.timeout", "5000")
-                    .config("spark.hadoop.fs.s3a.connection.timeout", "20000")
-                    // Keep directory markers: no asynchronous parent-marker cleanup after each PUT (S3A 3.3 can
-                    // hang in finishedWrite waiting for it; keeping markers is also the faster S3 behaviour).
-                    .config("spark.hadoop.fs.s3a.directory.marker.retention", "keep");
-            if (changeDetectionMode != null) {
-                b = b.config("spark.hadoop.fs.s3a.change.detection.mode", changeDetectionMode);
-            }
             return b;
+        }
+
+        /**
+         * The settings as {@code spark.hadoop.fs.s3a.*} keys, {@link #S3A_RETRY_LOG} included (for a builder or
+         * {@code spark-submit --conf}).
+         */
+        public Map<String, String> sparkConf() {
+            Map<String, String> c = new TreeMap<>(S3A_RETRY_LOG);
+            c.put("spark.hadoop.fs.s3a.endpoint", endpoint);
+            c.put("spark.hadoop.fs.s3a.access.key", accessKey);
+            c.put("spark.hadoop.fs.s3a.secret.key", secretKey);
+            c.put("spark.hadoop.fs.s3a.path.style.access", String.valueOf(pathStyle));
+            c.put("spark.hadoop.fs.s3a.connection.ssl.enabled", String.valueOf(sslEnabled));
+            c.put("spark.hadoop.fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
+            c.put("spark.hadoop.fs.s3a.endpoint.region", "us-east-1");
+            // Fail fast against a local server instead of retrying for minutes.
+            c.put("spark.hadoop.fs.s3a.attempts.maximum", "3");
+            c.put("spark.hadoop.fs.s3a.retry.limit", "3");
+            c.put("spark.hadoop.fs.s3a.connection.establish.timeout", "5000");
+            c.put("spark.hadoop.fs.s3a.connection.timeout", "20000");
+            // Keep directory markers: no asynchronous parent-marker cleanup after each PUT (S3A 3.3 can
+            // hang in finishedWrite waiting for it; keeping markers is also the faster S3 behaviour).
+            c.put("spark.hadoop.fs.s3a.directory.marker.retention", "keep");
+            if (changeDetectionMode != null) {
+                c.put("spark.hadoop.fs.s3a.change.detection.mode", changeDetectionMode);
+            }
+            return c;
         }
     }
 }

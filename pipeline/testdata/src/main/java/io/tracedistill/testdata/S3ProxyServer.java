@@ -1,4 +1,4 @@
-package io.tracedistill.spark.prepare;
+package io.tracedistill.testdata;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,15 +15,16 @@ import java.util.List;
  * A real S3 server for tests: S3Proxy ({@code org.gaul:s3proxy}, filesystem backend) started with
  * {@code java -jar target/s3proxy/s3proxy.jar}, bound to 127.0.0.1 on a free port, with path-style access and fake
  * credentials. (S3Mock was tried first: its extra plain-HTTP connector always binds every interface, which this
- * project does not allow.)
+ * project does not allow.) A module whose tests use it copies the jar there with maven-dependency-plugin
+ * (execution {@code s3proxy-for-tests} in pipeline/spark/pom.xml and jobs/pom.xml).
  */
-final class S3ProxyServer implements AutoCloseable {
-    static final String ACCESS_KEY = "AKIATRACEDISTILLTEST";
-    static final String SECRET_KEY = "tracedistill-test-secret-9f3c2a";
+public final class S3ProxyServer implements AutoCloseable {
+    public static final String ACCESS_KEY = "AKIATRACEDISTILLTEST";
+    public static final String SECRET_KEY = "tracedistill-test-secret-9f3c2a";
 
     private final Process process;
-    final int port;
-    final Path log;
+    private final int port;
+    private final Path log;
 
     private S3ProxyServer(Process process, int port, Path log) {
         this.process = process;
@@ -31,12 +32,12 @@ final class S3ProxyServer implements AutoCloseable {
         this.log = log;
     }
 
-    String endpoint() {
+    public String endpoint() {
         return "http://127.0.0.1:" + port;
     }
 
     /** Starts the server with one bucket and waits (up to 90 s) until it accepts connections. */
-    static S3ProxyServer start(Path workDir, String bucket) throws IOException, InterruptedException {
+    public static S3ProxyServer start(Path workDir, String bucket) throws IOException, InterruptedException {
         Path jar = Path.of("target", "s3proxy", "s3proxy.jar").toAbsolutePath();
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("S3Proxy jar not found at " + jar
@@ -79,7 +80,7 @@ final class S3ProxyServer implements AutoCloseable {
     }
 
     /** The server's log so far. */
-    String logText() {
+    public String logText() {
         try {
             return Files.readString(log);
         } catch (IOException e) {

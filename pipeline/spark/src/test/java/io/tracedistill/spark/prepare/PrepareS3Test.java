@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.tracedistill.spark.Columns;
 import io.tracedistill.spark.Manifests;
 import io.tracedistill.spark.SparkSessions;
+import io.tracedistill.testdata.S3ProxyServer;
 import io.tracedistill.testdata.SampleDataGenerator;
 import java.nio.file.Path;
 import java.util.ArrayList;
