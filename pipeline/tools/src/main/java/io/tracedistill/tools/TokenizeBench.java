@@ -5,6 +5,7 @@ import io.tracedistill.config.ShardFormat;
 import io.tracedistill.contract.FormatContract;
 import io.tracedistill.contract.RecordOutcome;
 import io.tracedistill.python.PyValue;
+import io.tracedistill.spark.JobCounter;
 import io.tracedistill.spark.SparkSessions;
 import io.tracedistill.spark.prepare.PrepareSettings;
 import io.tracedistill.spark.prepare.PrepareStage;
@@ -154,7 +155,7 @@ public final class TokenizeBench {
         benchChatTemplate(modelDir);
         List<String> table = new ArrayList<>();
         for (String master : masters.isBlank() ? new String[0] : masters.split(",(?=local)")) {
-            table.add(benchStage(master.trim(), modelDir, csv, maxLength));
+            table.add(benchStage(master.trim(), modelDir, csv, maxLength, table.isEmpty())); // heap: first master
         }
         if (!table.isEmpty()) {
             System.out.printf(Locale.ROOT, "%n== tokenize stage vs N cores x raw encode (same run) ==%n%-34s %10s %s%n",
@@ -199,10 +200,13 @@ public final class TokenizeBench {
     }
 
     /**
-     * Prepare (untimed) then the timed tokenize stage on {@code master}; hard type = the first type seen. Returns the
-     * table line: stage rows/s against {@code N x} the raw encode's rows/s, N = the master's cores (target >= 0.6).
+     * Prepare (untimed) then the timed tokenize stage on {@code master}, with the Spark jobs, stages and tasks it
+     * launched; hard type = the first type seen. With {@code heap}, then the stage's driver heap
+     * ({@link DriverHeap}) on this CSV and on its records four times over. Returns the table line: stage rows/s
+     * against {@code N x} the raw encode's rows/s, N = the master's cores (target >= 0.6).
      */
-    private static String benchStage(String master, Path modelDir, String csv, int maxLength) throws Exception {
+    private static String benchStage(String master, Path modelDir, String csv, int maxLength, boolean heap)
+            throws Exception {
         SparkSession spark = SparkSessions.local(master, 4);
         Path out = Files.createTempDirectory("td-bench-tokenize");
         try {
@@ -212,12 +216,38 @@ public final class TokenizeBench {
             TokenizeSettings settings = new TokenizeSettings(modelDir.toString(), maxLength, BigInteger.valueOf(42),
                     true, Optional.of(LocalDate.of(2025, 1, 1)), ShardFormat.PARQUET, 8, 8);
             TokenizeStage.run(spark, settings, out.toString(), ChatTemplateTurnRenderer.FACTORY); // warm-up
-            long t0 = System.nanoTime();
-            TokenizeResult r = TokenizeStage.run(spark, settings, out.toString(), ChatTemplateTurnRenderer.FACTORY);
-            double s = (System.nanoTime() - t0) / 1e9;
-            long rows = r.phases().values().stream().mapToLong(TokenizeResult.PhaseResult::inputRows).sum();
+            TokenizeResult r;
+            double s;
+            try (JobCounter jobs = JobCounter.attach(spark.sparkContext())) {
+                long t0 = System.nanoTime();
+                r = TokenizeStage.run(spark, settings, out.toString(), ChatTemplateTurnRenderer.FACTORY);
+                s = (System.nanoTime() - t0) / 1e9;
+                System.out.printf(Locale.ROOT, "tokenize stage %-10s Spark work: %s; jobs: %s%n", master, jobs,
+                        jobs.callSites());
+            }
+            long rows = inputRows(r);
             System.out.printf(Locale.ROOT, "tokenize stage %-10s %8d rows %8.0f rows/s  (%.2f s, Parquet write "
                     + "included)%n", master, rows, rows / s, s);
+            if (heap) {
+                // Driver heap of the stage (untimed: the sampler's forced GCs slow it down) at two input sizes: this
+                // CSV, and its records four times over.
+                DriverHeap.Peak small = DriverHeap.measure(() -> inputRows(
+                        TokenizeStage.run(spark, settings, out.toString(), ChatTemplateTurnRenderer.FACTORY)));
+                Path csv4 = out.resolve("x4.csv");
+                List<String> lines = Files.readAllLines(Path.of(csv));
+                List<String> body = lines.subList(1, lines.size());
+                List<String> four = new ArrayList<>(lines);
+                for (int k = 1; k < 4; k++) {
+                    four.addAll(body);
+                }
+                Files.write(csv4, four);
+                Path out4 = out.resolve("x4");
+                PrepareStage.run(spark, PrepareSettings.defaults(csv4.toString(), out4.toString(), List.of(hard), 42), null);
+                DriverHeap.Peak large = DriverHeap.measure(() -> inputRows(
+                        TokenizeStage.run(spark, settings, out4.toString(), ChatTemplateTurnRenderer.FACTORY)));
+                System.out.printf(Locale.ROOT, "tokenize stage %-10s driver heap: %s%n", master,
+                        DriverHeap.perMillionRows(small, large));
+            }
             int cores = cores(master);
             return String.format(Locale.ROOT, "%-34s %10.0f %.2fx of %d x raw encode (target >= 0.6)",
                     "tokenize stage " + master + ", whole", rows / s, rows / s / (cores * rawRowsPerSecond), cores);
@@ -227,6 +257,10 @@ public final class TokenizeBench {
                 walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    private static long inputRows(TokenizeResult r) {
+        return r.phases().values().stream().mapToLong(TokenizeResult.PhaseResult::inputRows).sum();
     }
 
     /** Cores of a {@code local[N]} / {@code local[*]} master. */
