@@ -13,6 +13,7 @@ import io.tracedistill.spark.Columns;
 import io.tracedistill.spark.Manifests;
 import io.tracedistill.spark.ShardFiles;
 import io.tracedistill.spark.ShardSchemas;
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -27,6 +28,8 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -34,6 +37,9 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetReadSupport;
+import org.apache.spark.sql.internal.SQLConf;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -109,6 +115,22 @@ public final class TokenizeStage {
      * @return counts, paths and the chat date used
      */
     public static TokenizeResult run(SparkSession spark, TokenizeSettings settings, String outputDir,
+            TurnRenderer.Factory rendererFactory) {
+        // Adaptive query execution runs every shuffle as a Spark job of its own: the summary collect of a phase was
+        // three jobs instead of one (a tokenize run on local[2] launched 13 jobs, each with Spark's fixed cost). Every
+        // shuffle of this stage has an explicit partition count, which adaptive execution leaves as it is, so it is
+        // switched off while the stage runs (same rows, same files) and restored afterwards.
+        String adaptive = SQLConf.ADAPTIVE_EXECUTION_ENABLED().key();
+        String before = spark.conf().get(adaptive);
+        spark.conf().set(adaptive, false);
+        try {
+            return runStage(spark, settings, outputDir, rendererFactory);
+        } finally {
+            spark.conf().set(adaptive, before);
+        }
+    }
+
+    private static TokenizeResult runStage(SparkSession spark, TokenizeSettings settings, String outputDir,
             TurnRenderer.Factory rendererFactory) {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         OutputLayout layout = OutputLayout.of(outputDir);
@@ -356,8 +378,10 @@ public final class TokenizeStage {
         Map<String, Object> phaseManifest = stats.toManifest();
         long totalTokens = (Long) phaseManifest.get("total_tokens");
         int shards = (int) Math.max(1, Math.min(1024, (totalTokens * 8 + TARGET_SHARD_BYTES - 1) / TARGET_SHARD_BYTES));
-        Dataset<Row> shard = kept.select(select.toArray(new Column[0]))
-                .repartitionByRange(shards, col(Columns.POSITION))
+        // One shard (up to 8M tokens, the usual case): one partition sorted by position, without the range shuffle
+        // (under adaptive execution a shuffle is a Spark job of its own); the same rows in the same order.
+        Dataset<Row> selected = kept.select(select.toArray(new Column[0]));
+        Dataset<Row> shard = (shards == 1 ? selected.coalesce(1) : selected.repartitionByRange(shards, col(Columns.POSITION)))
                 .sortWithinPartitions(col(Columns.POSITION));
         write(shard, settings.shardFormat(), target);
 
@@ -389,7 +413,12 @@ public final class TokenizeStage {
             throw new IllegalArgumentException("No prepared shard directory " + dir
                     + ": run the prepare stage first (it writes prepared/phase1 and prepared/phase2).");
         }
-        Dataset<Row> df = spark.read().format(format.sparkSource()).load(dir);
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        // Parquet: the schema Spark stored in the first file's footer, so that reading does not start a schema-
+        // inference job (Spark reads that same footer entry, through a job, when given no schema).
+        Optional<StructType> stored = format == ShardFormat.PARQUET ? sparkSchemaOfParquet(conf, dir) : Optional.empty();
+        Dataset<Row> df = stored.map(schema -> spark.read().schema(schema).format(format.sparkSource()).load(dir))
+                .orElseGet(() -> spark.read().format(format.sparkSource()).load(dir));
         if (format == ShardFormat.JSONL) {
             // JSON inference sorts columns by name: put the leading prepared columns back in front.
             List<Column> cols = new ArrayList<>();
@@ -405,6 +434,21 @@ public final class TokenizeStage {
             df = df.select(cols.toArray(new Column[0]));
         }
         return df;
+    }
+
+    /** Spark's row schema stored in the footer of {@code dir}'s first Parquet file; empty if it has none. */
+    private static Optional<StructType> sparkSchemaOfParquet(Configuration conf, String dir) {
+        List<ShardFiles.Shard> files = ShardFiles.list(conf, dir);
+        if (files.isEmpty()) {
+            return Optional.empty();
+        }
+        Path first = new Path(dir, files.get(0).name());
+        try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(first, conf))) {
+            String json = r.getFooter().getFileMetaData().getKeyValueMetaData().get(ParquetReadSupport.SPARK_METADATA_KEY());
+            return json == null ? Optional.empty() : Optional.of((StructType) DataType.fromJson(json));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the footer of the prepared shard " + first + ": " + e.getMessage(), e);
+        }
     }
 
     private static void write(Dataset<Row> df, ShardFormat format, String dir) {

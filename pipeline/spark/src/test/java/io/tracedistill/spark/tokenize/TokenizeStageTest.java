@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.tracedistill.order.StratifiedOrder;
 import io.tracedistill.config.ShardFormat;
 import io.tracedistill.spark.Columns;
+import io.tracedistill.spark.JobCounter;
 import io.tracedistill.spark.SparkSessions;
 import io.tracedistill.spark.train.SparkTokenShardReader;
 import io.tracedistill.train.JsonlTokenShardReader;
@@ -86,6 +87,24 @@ class TokenizeStageTest {
             out[i] = array.get(i).asInt();
         }
         return out;
+    }
+
+    /**
+     * Spark's fixed cost per job dominated the stage on small inputs: a run launched 13 jobs (a schema-inference job
+     * per prepared phase, three jobs per summary collect under adaptive execution, a range shuffle before each
+     * write). Now: per phase the tokenize pass with its summary, and the shard write; then the quarantine write.
+     */
+    @Test
+    void launchesTwoJobsPerPhaseAndOneForTheQuarantine(@TempDir Path out) {
+        TrajectoryFixture.writePrepared(spark, out, ShardFormat.PARQUET);
+        String adaptive = spark.conf().get("spark.sql.adaptive.enabled");
+        try (JobCounter jobs = JobCounter.attach(spark.sparkContext())) {
+            TokenizeStage.run(spark, settings(256, ShardFormat.PARQUET, Optional.of(DATE)), out.toString(),
+                    ChatTemplateTurnRenderer.FACTORY);
+            System.out.println("tokenize stage, 2 phases: " + jobs + ": " + jobs.callSites());
+            assertTrue(jobs.jobs() <= 2 * Phase.values().length + 1, jobs + ": " + jobs.callSites());
+        }
+        assertEquals(adaptive, spark.conf().get("spark.sql.adaptive.enabled"), "the session's setting is restored");
     }
 
     @Test
