@@ -44,6 +44,41 @@ final class HeldOutReport {
         return start == null || end1 == null || end2 == null ? null : new Points(start, end1, end2);
     }
 
+    /**
+     * The start and end of a run that trained phase 1 only (the experiment's one-phase arms: no phase-2 record at all),
+     * as {@link Points} without a phase-2 end; null when the records have a phase 2 or lack phase 1's start or end.
+     */
+    static Points onePhase(List<MetricsLog.HeldOutEntry> records) {
+        MetricsLog.HeldOutEntry start = null;
+        MetricsLog.HeldOutEntry end1 = null;
+        for (MetricsLog.HeldOutEntry e : records) {
+            if (e.phase() != Phase.PHASE1) {
+                return null;
+            }
+            if (e.step() == 0) {
+                start = e;
+            }
+            end1 = e;
+        }
+        return start == null || end1 == start ? null : new Points(start, end1, null);
+    }
+
+    /** Phase 1's start and end per type, for a run that trained one phase (there is no Nudge to report on). */
+    private static void onePhaseTable(StringBuilder md, Points p, Collection<String> hardTypes, int examples) {
+        md.append("This run trained phase 1 only (no Nudge phase), so there is no phase-2 change to report.\n\n");
+        md.append("| type | examples | phase 1 start | phase 1 end | phase 1 change |\n|---|---:|---:|---:|---:|\n");
+        for (Map.Entry<String, HeldOutLoss.TypeLoss> e : p.start().loss().byType().entrySet()) {
+            String t = e.getKey();
+            double a = loss(p.start(), t);
+            double b = loss(p.phase1End(), t);
+            md.append(String.format(Locale.ROOT, "| %s | %d | %.4f | %.4f | %+.4f |%n", hardTypes.contains(t) ? "**" + t + "** (hard)" : t,
+                    e.getValue().examples(), a, b, b - a));
+        }
+        double a = p.start().loss().loss();
+        double b = p.phase1End().loss().loss();
+        md.append(String.format(Locale.ROOT, "| overall | %d | %.4f | %.4f | %+.4f |%n%n", examples, a, b, b - a));
+    }
+
     /** The token-weighted loss of {@code types} in one record (NaN when none of them has a target). */
     static double groupLoss(MetricsLog.HeldOutEntry e, Collection<String> types) {
         double sum = 0;
@@ -97,7 +132,10 @@ final class HeldOutReport {
                         + " tokens, never trained on), token-weighted like the training loss, measured %d times.%n%n",
                 OutputLayout.HELD_OUT, examples, first.loss().targets(), records.size()));
         Points p = points(records);
-        if (p == null) {
+        Points onePhase = p == null ? onePhase(records) : null;
+        if (onePhase != null) {
+            onePhaseTable(md, onePhase, hardTypes, examples);
+        } else if (p == null) {
             md.append("The run has no held-out record at phase 1's start or at a phase's end.\n\n");
         } else {
             md.append("**").append(nudgeSentence(p, hardTypes)).append("**\n\n");
