@@ -162,7 +162,7 @@ final class ExperimentReport {
         }
         sb.append("- held-out: ").append(heldOut ? "teacher-forced loss on the shared held-out slice (trace format), token-weighted;"
                 + " trained arms at the end of their last phase, zero-shot before the first step"
-                : "off (set holdout_fraction > 0)").append("\n\n");
+                : "off (set holdout_fraction > 0, or heldout_source: eval_path)").append("\n\n");
         String hard = String.join(", ", hardTypes);
         sb.append("| arm | boxed accuracy | parse rate | hard-type accuracy (").append(EvalReport.cell(hard))
                 .append(") | held-out loss |\n|---|--:|--:|--:|--:|\n");

@@ -24,8 +24,12 @@ final class PrepareStep implements Step {
 
     @Override
     public Map<String, String> inputFiles(JobContext ctx) {
-        return Map.of("input_files", PrepareManifest.fingerprint(
-                InputReader.listFiles(ctx.spark().sparkContext().hadoopConfiguration(), ctx.cfg().data().dataPath())));
+        org.apache.hadoop.conf.Configuration conf = ctx.spark().sparkContext().hadoopConfiguration();
+        String data = PrepareManifest.fingerprint(InputReader.listFiles(conf, ctx.cfg().data().dataPath()));
+        // heldout_source: eval_path: the eval files are prepare's input too (they become prepared/heldout).
+        return settings(ctx).heldOutEvalPath()
+                .map(p -> Map.of("input_files", data, "heldout_files", PrepareManifest.fingerprint(InputReader.listFiles(conf, p))))
+                .orElse(Map.of("input_files", data));
     }
 
     @Override
@@ -39,7 +43,15 @@ final class PrepareStep implements Step {
         return String.format("prepare: %,d input rows = %,d kept + %,d quarantined %s%s; phase1 %,d rows, phase2 %,d rows%n"
                         + "  shards: %s%n  manifest: %s",
                 r.inputRows(), r.keptRows(), r.quarantinedRows(), r.dropReasons(),
-                r.heldOutRows() > 0 ? String.format(" + %,d held out (prepared/heldout)", r.heldOutRows()) : "",
+                heldOutNote(ctx, r),
                 r.phase1Rows(), r.phase2Rows(), r.preparedDir(), r.manifestPath());
+    }
+
+    private String heldOutNote(JobContext ctx, PrepareResult r) {
+        if (settings(ctx).heldOutEvalPath().isPresent()) {
+            return String.format("; held out: %,d eval_path rows (prepared/heldout; see the manifest's heldout section)",
+                    r.heldOutRows());
+        }
+        return r.heldOutRows() > 0 ? String.format(" + %,d held out (prepared/heldout)", r.heldOutRows()) : "";
     }
 }

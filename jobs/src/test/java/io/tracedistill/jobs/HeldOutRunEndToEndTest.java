@@ -103,10 +103,53 @@ class HeldOutRunEndToEndTest {
     }
 
     /**
+     * {@code heldout_source: eval_path}: the held-out slice is the eval file's rows (formatted and tokenized like
+     * training rows; its row without a trace is quarantined with its reason), no training row is set aside, and the
+     * trainer reports the held-out loss per type of the eval file's types.
+     */
+    @Test
+    void evalPathRowsAreTheHeldOutSlice(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("out");
+        Path eval = dir.resolve("eval.csv");
+        SampleDataGenerator.writeFile(12, 20, eval);
+        Files.writeString(eval, "9999,Which gravity constant?,,3.2,gravity\n", java.nio.file.StandardOpenOption.APPEND);
+        Path cfg = config(dir, out, List.of("heldout_source: eval_path", "eval_path: " + eval));
+        String run = cli("run", "--cfg", cfg.toString());
+        assertTrue(run.contains("held-out: loss ") && run.contains("held out: 20 eval_path rows"), run);
+        JsonNode prepared = new ObjectMapper().readTree(out.resolve("prepared/manifest.json").toFile());
+        assertEquals(160, prepared.at("/counts/input").asLong());
+        assertEquals(160, prepared.at("/counts/kept").asLong() + prepared.at("/counts/quarantined").asLong(),
+                "no training row is held out");
+        assertEquals("eval_path", prepared.at("/heldout/source").asText());
+        assertEquals(21, prepared.at("/heldout/input").asLong());
+        assertEquals(20, prepared.at("/heldout/rows").asLong());
+        assertEquals(1, prepared.at("/heldout/quarantined").asLong(), prepared.get("heldout").toString());
+        JsonNode tokens = new ObjectMapper().readTree(out.resolve("tokens/manifest.json").toFile());
+        assertEquals(20, tokens.at("/heldout/input_rows").asLong());
+        // The loss per type covers exactly the eval file's types.
+        java.util.Set<String> evalTypes = new java.util.TreeSet<>();
+        prepared.at("/heldout/rows_per_type").fieldNames().forEachRemaining(evalTypes::add);
+        List<MetricsLog.HeldOutEntry> records = MetricsLog.readHeldOut(out.resolve(OutputLayout.METRICS));
+        assertEquals(io.tracedistill.run.Phase.PHASE2, records.get(records.size() - 1).phase());
+        for (MetricsLog.HeldOutEntry e : records) {
+            assertEquals(evalTypes, new java.util.TreeSet<>(e.loss().byType().keySet()), e.toString());
+            assertTrue(Double.isFinite(e.loss().loss()), e.toString());
+        }
+        assertTrue(Files.readString(out.resolve("report.md")).contains("## Held-out loss per type"));
+    }
+
+    /**
      * A run config over 160 generated rows (seed 11) in {@code dir}, 15% held out, evaluated every 4 steps, plus
      * {@code extra} lines.
      */
     private static Path config(Path dir, Path out, String... extra) throws Exception {
+        List<String> lines = new java.util.ArrayList<>(List.of("holdout_fraction: 0.15"));
+        lines.addAll(List.of(extra));
+        return config(dir, out, lines);
+    }
+
+    /** The same run config with {@code heldOut} (the held-out keys) instead of {@code holdout_fraction: 0.15}. */
+    private static Path config(Path dir, Path out, List<String> heldOut) throws Exception {
         Path data = dir.resolve("train.csv");
         SampleDataGenerator.writeFile(11, 160, data);
         Path cfg = dir.resolve("run.yaml");
@@ -124,9 +167,8 @@ class HeldOutRunEndToEndTest {
                 "phase1: {per_device_train_batch_size: 8, gradient_accumulation_steps: 1, learning_rate: 2.0e-3, logging_steps: 2}",
                 "phase2: {per_device_train_batch_size: 8, gradient_accumulation_steps: 1, learning_rate: 2.0e-4, warmup_steps: 1, logging_steps: 2}",
                 "chat_date: '2025-07-10'",
-                "holdout_fraction: 0.15",
                 "eval_steps: 4"));
-        lines.addAll(List.of(extra));
+        lines.addAll(heldOut);
         Files.writeString(cfg, String.join("\n", lines) + "\n");
         return cfg;
     }

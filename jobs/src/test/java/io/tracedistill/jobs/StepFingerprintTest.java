@@ -57,6 +57,28 @@ class StepFingerprintTest {
         return step.fingerprint(context(extra));
     }
 
+    /**
+     * With {@code heldout_source: eval_path} the eval file is prepare's input (it becomes {@code prepared/heldout}), so
+     * editing it must re-run prepare; without it, prepare does not read the eval file and stays up to date.
+     */
+    @Test
+    void prepareFingerprintCoversTheEvalFilesWhenTheyAreTheHeldOutSlice() throws Exception {
+        Step prepare = new PrepareStep();
+        String evalSource = "heldout_source: eval_path\n";
+        String plain = fingerprint(prepare, "");
+        String before = fingerprint(prepare, evalSource);
+        assertNotEquals(plain, before, "the held-out source is part of prepare's settings");
+        Path eval = dir.resolve("eval.csv");
+        String old = Files.readString(eval);
+        try {
+            Files.writeString(eval, old + "q2,2,t\n");
+            assertEquals(plain, fingerprint(prepare, ""), "heldout_source: holdout_fraction: prepare does not read eval_path");
+            assertNotEquals(before, fingerprint(prepare, evalSource), "an edited eval file must re-run prepare");
+        } finally {
+            Files.writeString(eval, old);
+        }
+    }
+
     @Test
     void evalFingerprintCoversDevice() {
         Step eval = new EvalStep();

@@ -176,7 +176,8 @@ public final class ConfigKeys {
             "the date the chat template's strftime_now sees; null = today", optional(ConfigParsers.date()),
             c -> c.model().chatDate());
     public static final ConfigKey<Optional<String>> K_EVAL_PATH = ext("eval_path", "str or null", null,
-            "evaluation set (prompt/answer columns); null = no evaluation", optional(nonBlankString()),
+            "evaluation set (prompt/answer columns; with heldout_source: eval_path also the trace, and its rows are the"
+                    + " held-out slice); null = no evaluation", optional(nonBlankString()),
             c -> c.eval().path());
     public static final ConfigKey<List<String>> K_EVAL_ADAPTERS = ext("eval_adapters", "list of str", List.of(),
             "adapter directories to evaluate; empty = the run's own output_dir/adapter",
@@ -196,21 +197,27 @@ public final class ConfigKeys {
             "share of each type's usable rows set aside before the two-phase split (seeded by seed), tokenized like"
                     + " training rows and evaluated during training; 0 = none (the reference's behaviour)",
             ConfigParsers.number(v -> v >= 0 && v < 1, "must be at least 0 and less than 1"), c -> c.heldOut().fraction());
+    public static final ConfigKey<HeldOutSource> K_HELDOUT_SOURCE = ext("heldout_source", "holdout_fraction | eval_path",
+            "holdout_fraction", "where the held-out slice comes from: holdout_fraction (that share of the training rows;"
+                    + " none when it is 0) or eval_path (the eval_path rows, which must carry a trace, formatted and tokenized"
+                    + " like training rows; every training row stays in training; holdout_fraction must then be 0)",
+            (raw, key, source) -> HeldOutSource.fromYaml(ConfigParsers.oneOf(HeldOutSource.yamlNames()).parse(raw, key, source)),
+            c -> c.heldOut().source());
     public static final ConfigKey<Integer> K_EVAL_STEPS = ext("eval_steps", "int >= 0", 0,
-            "with holdout_fraction > 0: optimizer steps between held-out loss evaluations (also at each phase's start"
+            "with a held-out slice: optimizer steps between held-out loss evaluations (also at each phase's start"
                     + " and end); 0 = phase start and end only", intAtLeast(0), c -> c.heldOut().evalSteps());
     public static final ConfigKey<MetricForBest> K_METRIC_FOR_BEST = ext("metric_for_best", "loss | accuracy", "loss",
-            "with holdout_fraction > 0: the held-out metric best_adapter/ keeps the best of (loss: lowest token-weighted"
+            "with a held-out slice: the held-out metric best_adapter/ keeps the best of (loss: lowest token-weighted"
                     + " held-out loss; accuracy: highest greedy boxed accuracy, needs eval_generate_limit)",
             (raw, key, source) -> MetricForBest.fromYaml(ConfigParsers.oneOf(MetricForBest.yamlNames()).parse(raw, key, source)),
             c -> c.heldOut().metricForBest());
     public static final ConfigKey<Optional<Integer>> K_EVAL_GENERATE_LIMIT = ext("eval_generate_limit", "int >= 1 or null",
-            null, "with holdout_fraction > 0: at every held-out evaluation, greedy-decode the prompts of up to N held-out"
+            null, "with a held-out slice: at every held-out evaluation, greedy-decode the prompts of up to N held-out"
                     + " rows (taken round-robin over the types) with the current LoRA and grade them like the eval job"
                     + " (boxed accuracy and parse rate, per type and overall); null = loss only",
             optional(intAtLeast(1)), c -> c.heldOut().generateLimit());
     public static final ConfigKey<Optional<Integer>> K_EARLY_STOPPING_PATIENCE = ext("early_stopping_patience",
-            "int >= 1 or null", null, "with holdout_fraction > 0: end the current phase after N held-out evaluations"
+            "int >= 1 or null", null, "with a held-out slice: end the current phase after N held-out evaluations"
                     + " in a row without improving metric_for_best (phase 2 still runs, from the weights phase 1 ended"
                     + " with); null = never stop early",
             optional(intAtLeast(1)), c -> c.heldOut().earlyStoppingPatience());

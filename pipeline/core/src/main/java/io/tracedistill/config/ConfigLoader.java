@@ -198,6 +198,21 @@ public final class ConfigLoader {
 
     /** The held-out keys that only mean something together. */
     private static void checkHeldOut(HeldOutSection h, Map<String, Object> fields, String source) {
+        if (h.source() == HeldOutSource.EVAL_PATH) {
+            String key = ConfigKeys.K_HELDOUT_SOURCE.name();
+            if (fields.get(ConfigKeys.K_EVAL_PATH.name()) == null) {
+                throw ConfigParsers.invalid(key, HeldOutSource.EVAL_PATH.yamlName(), source,
+                        "needs eval_path: the held-out slice is the eval_path rows (with prompt, trace, answer and type"
+                                + " columns, like data_path), but eval_path is not set; set eval_path: FILE, or"
+                                + " heldout_source: holdout_fraction");
+            }
+            if (h.fraction() > 0) {
+                throw ConfigParsers.invalid(key, HeldOutSource.EVAL_PATH.yamlName(), source,
+                        "cannot be combined with holdout_fraction " + h.fraction() + ": the held-out slice comes from"
+                                + " eval_path, so no training rows are set aside; set holdout_fraction: 0 (or remove it),"
+                                + " or heldout_source: holdout_fraction");
+            }
+        }
         if (h.metricForBest() == MetricForBest.ACCURACY && h.generateLimit().isEmpty()) {
             throw ConfigParsers.invalid(ConfigKeys.K_METRIC_FOR_BEST.name(), "accuracy", source,
                     "needs eval_generate_limit: accuracy is measured by greedy-decoding held-out rows, and"
@@ -207,7 +222,7 @@ public final class ConfigLoader {
             if (!h.enabled() && fields.get(k.name()) != null) {
                 throw ConfigParsers.invalid(k.name(), fields.get(k.name()), source,
                         "needs a held-out slice to evaluate, but holdout_fraction is 0; set holdout_fraction: f"
-                                + " (e.g. 0.05), or remove " + k.name());
+                                + " (e.g. 0.05), or heldout_source: eval_path with eval_path, or remove " + k.name());
             }
         }
     }

@@ -38,6 +38,8 @@ public final class OutputLayout {
     public static final String QUARANTINE = "quarantine";
     /** The held-out slice's folder under {@code prepared/} and {@code tokens/}, and its name in manifests and metrics. */
     public static final String HELD_OUT = "heldout";
+    /** {@code prepared/heldout_quarantine/}: the {@code eval_path} rows the format contract dropped ({@code heldout_source: eval_path}). */
+    public static final String HELD_OUT_QUARANTINE = "heldout_quarantine";
     /** A stage's completion marker, written last: {@code prepared/manifest.json}, {@code tokens/manifest.json}. */
     public static final String MANIFEST = "manifest.json";
     public static final String CHECKPOINTS = "checkpoints";
@@ -107,9 +109,14 @@ public final class OutputLayout {
         return prepared().resolve(phase.folderName());
     }
 
-    /** {@code prepared/heldout/}: the held-out slice ({@code holdout_fraction} &gt; 0). */
+    /** {@code prepared/heldout/}: the held-out slice ({@code holdout_fraction} &gt; 0, or {@code heldout_source: eval_path}). */
     public RunPath preparedHeldOut() {
         return prepared().resolve(HELD_OUT);
+    }
+
+    /** {@code prepared/heldout_quarantine/}: the eval_path rows dropped by the format contract. */
+    public RunPath preparedHeldOutQuarantine() {
+        return prepared().resolve(HELD_OUT_QUARANTINE);
     }
 
     public RunPath preparedQuarantine() {

@@ -192,7 +192,7 @@ class ConfigLoaderTest {
         assertTrue(msg.startsWith("Unknown config keys ['wrld_size'] in 'conf/x.yaml'. Known keys: ['attn_implementation', "), msg);
         assertTrue(msg.endsWith("This port also accepts: ['arms', 'base_dtype', 'chat_date', 'checkpoint_steps', 'collective_timeout_s', 'columns', "
                 + "'device', 'device_memory_gb', 'early_stopping_patience', 'eval_adapters', 'eval_batch_size', "
-                + "'eval_generate_limit', 'eval_limit', 'eval_max_new_tokens', 'eval_path', 'eval_scorer', 'eval_steps', 'gradient_checkpointing', 'holdout_fraction', 'init_adapter', 'metric_for_best', "
+                + "'eval_generate_limit', 'eval_limit', 'eval_max_new_tokens', 'eval_path', 'eval_scorer', 'eval_steps', 'gradient_checkpointing', 'heldout_source', 'holdout_fraction', 'init_adapter', 'metric_for_best', "
                 + "'min_cot_len', 'prompt_suffix', 'shard_format', "
                 + "'shuffle', 'spark_master', 'strict_data', 'threads', 'train_max_attempts', 'train_on', 'world_size']."), msg);
     }
@@ -229,6 +229,25 @@ class ConfigLoaderTest {
         assertTrue(MetricForBest.LOSS.improves(1.0, 2.0) && !MetricForBest.LOSS.improves(2.0, 2.0));
         assertTrue(MetricForBest.ACCURACY.improves(0.5, 0.25) && !MetricForBest.ACCURACY.improves(0.25, 0.25));
         assertTrue(MetricForBest.LOSS.improves(3.0, Double.NaN) && !MetricForBest.ACCURACY.improves(Double.NaN, 0.0));
+    }
+
+    @Test
+    void heldOutSourceEvalPathIsTheEvalRowsAndRefusedWithoutEvalPathOrWithAFraction() {
+        assertEquals(HeldOutSource.HOLDOUT_FRACTION, parse(MIN).heldOut().source(), "the default is today's behaviour");
+        RunConfig cfg = parse(MIN + "heldout_source: eval_path\neval_path: eval.csv\neval_steps: 5\neval_generate_limit: 4\n");
+        assertEquals(new HeldOutSection(0.0, 5, MetricForBest.LOSS, Optional.of(4), Optional.empty(), HeldOutSource.EVAL_PATH),
+                cfg.heldOut());
+        assertTrue(cfg.heldOut().enabled(), "eval_path rows are a held-out slice although holdout_fraction is 0");
+        assertEquals(cfg.heldOut(), ConfigLoader.parse(cfg.toYaml(), "resolved").heldOut(), "the resolved YAML round-trips");
+        // no eval_path: the error names both keys and both fixes
+        String noPath = error(MIN + "heldout_source: eval_path\n");
+        assertTrue(noPath.contains("heldout_source") && noPath.contains("eval_path: FILE")
+                && noPath.contains("heldout_source: holdout_fraction"), noPath);
+        // a fraction too: both keys named, and the fix
+        String both = error(MIN + "heldout_source: eval_path\neval_path: eval.csv\nholdout_fraction: 0.05\n");
+        assertTrue(both.contains("heldout_source") && both.contains("holdout_fraction 0.05")
+                && both.contains("set holdout_fraction: 0"), both);
+        assertTrue(error(MIN + "heldout_source: evalpath\n").contains("must be one of holdout_fraction, eval_path"));
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.tracedistill.spark.prepare;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tracedistill.config.HeldOutSource;
 import io.tracedistill.config.Redaction;
 import io.tracedistill.python.PyText;
 import io.tracedistill.run.OutputLayout;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -44,8 +46,18 @@ public final class PrepareManifest {
             PhaseSplitter.Result split, List<ShardFiles.Shard> phase1Shards, List<ShardFiles.Shard> phase2Shards,
             List<ShardFiles.Shard> quarantineShards, List<ShardFiles.Shard> heldOutShards, String configPath) {}
 
-    /** Builds the manifest JSON. */
+    /** Builds the manifest JSON (no eval_path held-out slice). */
     public static ObjectNode build(Inputs in) {
+        return build(in, Optional.empty(), List.of());
+    }
+
+    /**
+     * Builds the manifest JSON; with {@code heldout_source: eval_path}, {@code evalHeld} and the shards of
+     * {@code prepared/heldout_quarantine/} give its {@code heldout} section (the training counts are then unchanged:
+     * {@code input = kept + quarantined}, and the eval rows add up on their own: {@code heldout.input = heldout.rows +
+     * heldout.quarantined}).
+     */
+    static ObjectNode build(Inputs in, Optional<EvalPathHeldOut.Written> evalHeld, List<ShardFiles.Shard> evalQuarantine) {
         JsonNodeFactory f = JsonNodeFactory.instance;
         PrepareSettings s = in.settings();
         StagedSummaryCodec.InputSummary sum = in.split().summary();
@@ -187,12 +199,32 @@ public final class PrepareManifest {
             ObjectNode h = root.putObject(OutputLayout.HELD_OUT);
             h.put("dir", OutputLayout.HELD_OUT);
             h.put("rows", held);
+            h.put("source", HeldOutSource.HOLDOUT_FRACTION.yamlName());
             h.put("fraction", s.holdoutFraction());
             h.put("seed", s.splitSeed() + 2);
             h.put("rule", "per type (code-point order): random.Random(seed + 2).sample(usable rows of the type,"
                     + " min(n - 1, max(1, round(fraction * n)))) when n >= 2, before the two-phase split");
             h.put("order", "ascending input row");
             shards(h.putArray("shards"), in.heldOutShards());
+        }
+        if (evalHeld.isPresent()) {
+            EvalPathHeldOut.Written e = evalHeld.get();
+            ObjectNode h = root.putObject(OutputLayout.HELD_OUT);
+            h.put("dir", OutputLayout.HELD_OUT);
+            h.put("source", HeldOutSource.EVAL_PATH.yamlName());
+            h.put("eval_path", Redaction.text(e.source().evalPath()));
+            h.put("format", e.source().table().format().name().toLowerCase(java.util.Locale.ROOT));
+            h.put("fingerprint", EvalPathHeldOut.fingerprint(e.source()));
+            h.put("input", e.inputRows()); // = rows + quarantined
+            h.put("rows", e.keptRows());
+            h.put("quarantined", e.quarantinedRows());
+            e.dropReasons().forEach(h.putObject("drop_reasons")::put);
+            ObjectNode byType = h.putObject("rows_per_type");
+            e.keptByType().forEach(byType::put);
+            h.put("order", "ascending eval_path input row");
+            shards(h.putArray("shards"), in.heldOutShards());
+            h.put("quarantine_dir", OutputLayout.HELD_OUT_QUARANTINE);
+            shards(h.putArray("quarantine_shards"), evalQuarantine);
         }
 
         ObjectNode dq = root.putObject("data_quality");

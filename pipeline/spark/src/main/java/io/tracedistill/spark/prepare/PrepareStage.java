@@ -9,6 +9,7 @@ import io.tracedistill.spark.ShardFiles;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -21,7 +22,8 @@ import org.apache.spark.util.CollectionAccumulator;
 /**
  * The prepare step: CoT table → format contract (+ quarantine) → held-out slice ({@code holdout_fraction} &gt; 0) →
  * two-phase split → stratified order per phase → prepared shards in training order (+ {@code prepared/heldout/}) +
- * {@code prepared/manifest.json}.
+ * {@code prepared/manifest.json}. With {@code heldout_source: eval_path} the held-out slice is the eval_path rows
+ * instead ({@link EvalPathHeldOut}), and no training row is held out.
  *
  * <p>Output is committed atomically: the existing manifest is deleted first (so a failed rerun never looks
  * complete), everything is written under a hidden {@code prepared/_tmp-<uuid>/} through Spark's commit protocol
@@ -56,6 +58,7 @@ public final class PrepareStage {
         // 1) read and check the schema before anything is deleted or written.
         InputTable table = InputReader.read(spark, s.dataPath());
         CheckedSchema schema = SchemaCheck.check(table, s.columns(), configName);
+        Optional<EvalPathHeldOut.Source> evalSource = s.heldOutEvalPath().map(p -> EvalPathHeldOut.read(spark, p, s, configName));
 
         OutputLayout layout = OutputLayout.of(ShardFiles.qualify(conf, s.outputDir()));
         String prepared = layout.prepared().uri();
@@ -63,6 +66,7 @@ public final class PrepareStage {
         String phase2 = layout.prepared(Phase.PHASE2).uri();
         String quarantine = layout.preparedQuarantine().uri();
         String heldOut = layout.preparedHeldOut().uri();
+        String heldOutQuarantine = layout.preparedHeldOutQuarantine().uri();
         String manifest = layout.preparedManifest().uri();
         Manifests.delete(conf, manifest);
         String tmp = ShardFiles.stagingDir(prepared);
@@ -109,9 +113,12 @@ public final class PrepareStage {
                 ShardWriter.writeHeldOut(stagedBack, broadcast, schema, s.shardFormat(), tmp + "/" + OutputLayout.HELD_OUT,
                         held, s.rowsPerShard());
             }
+            // heldout_source: eval_path: the eval rows are the slice (the training split above held nothing out).
+            Optional<EvalPathHeldOut.Written> evalHeld = evalSource.map(src -> EvalPathHeldOut.write(spark, src, s,
+                    tmp + "/" + OutputLayout.HELD_OUT, tmp + "/" + OutputLayout.HELD_OUT_QUARANTINE, tmp + "/eval-staged"));
 
             // 5) publish: replace the old directories, deterministic names.
-            for (String d : List.of(phase1, phase2, quarantine, heldOut)) {
+            for (String d : List.of(phase1, phase2, quarantine, heldOut, heldOutQuarantine)) {
                 ShardFiles.deleteIfExists(conf, d);
             }
             List<List<ShardFiles.Shard>> phases = ShardFiles.publishParts(conf, tmp + "/phases", List.of(
@@ -122,8 +129,10 @@ public final class PrepareStage {
             List<ShardFiles.Shard> sh2 = phases.get(1);
             List<ShardFiles.Shard> shq = ShardFiles.publish(conf, tmp + "/" + OutputLayout.QUARANTINE, quarantine,
                     s.shardFormat());
-            List<ShardFiles.Shard> shh = held == 0 ? List.of()
+            List<ShardFiles.Shard> shh = held == 0 && evalHeld.isEmpty() ? List.of()
                     : ShardFiles.publish(conf, tmp + "/" + OutputLayout.HELD_OUT, heldOut, s.shardFormat());
+            List<ShardFiles.Shard> shhq = evalHeld.isEmpty() ? List.of()
+                    : ShardFiles.publish(conf, tmp + "/" + OutputLayout.HELD_OUT_QUARANTINE, heldOutQuarantine, s.shardFormat());
             ShardFiles.deleteIfExists(conf, tmp);
 
             String targetWarning = PrepareManifest.targetIssueWarning(split.summary());
@@ -133,7 +142,7 @@ public final class PrepareStage {
 
             // 6) the manifest, last.
             Manifests.writeAtomically(conf, manifest, PrepareManifest.build(new PrepareManifest.Inputs(s, table, schema,
-                    split, sh1, sh2, shq, shh, configPath == null ? null : configPath.toString())));
+                    split, sh1, sh2, shq, shh, configPath == null ? null : configPath.toString()), evalHeld, shhq));
 
             Map<String, Long> reasons = new TreeMap<>();
             for (String r : split.summary().reason()) {
@@ -143,7 +152,8 @@ public final class PrepareStage {
             }
             int n = split.summary().rows();
             return new PrepareResult(prepared, phase1, phase2, quarantine, manifest, n, n - quarantined - held, quarantined, p1, p2,
-                    reasons, ShardFiles.names(sh1), ShardFiles.names(sh2), held);
+                    reasons, ShardFiles.names(sh1), ShardFiles.names(sh2),
+                    evalHeld.map(EvalPathHeldOut.Written::keptRows).orElse(held));
         } catch (RuntimeException e) {
             throw ShardFiles.abandon(conf, tmp, e);
         } finally {
