@@ -104,15 +104,25 @@ class HeldOutRunEndToEndTest {
 
     /**
      * {@code heldout_source: eval_path}: the held-out slice is the eval file's rows (formatted and tokenized like
-     * training rows; its row without a trace is quarantined with its reason), no training row is set aside, and the
+     * training rows, from a JSON Lines file with other columns than the CSV training file; its row without a trace is
+     * quarantined with its reason), no training row is set aside, and the
      * trainer reports the held-out loss per type of the eval file's types.
      */
     @Test
     void evalPathRowsAreTheHeldOutSlice(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("out");
-        Path eval = dir.resolve("eval.csv");
-        SampleDataGenerator.writeFile(12, 20, eval);
-        Files.writeString(eval, "9999,Which gravity constant?,,3.2,gravity\n", java.nio.file.StandardOpenOption.APPEND);
+        // JSON Lines without the training file's id column: the same reader and contract, its own passthrough columns.
+        Path eval = dir.resolve("eval.jsonl");
+        SampleDataGenerator g = new SampleDataGenerator(12);
+        ObjectMapper json = new ObjectMapper();
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            SampleDataGenerator.Row r = g.next(i);
+            lines.append(json.writeValueAsString(java.util.Map.of("prompt", r.prompt(), "generated_cot", r.cot(),
+                    "answer", r.answer(), "type", r.type()))).append('\n');
+        }
+        lines.append("{\"prompt\": \"Which gravity constant?\", \"generated_cot\": \"\", \"answer\": \"3.2\", \"type\": \"gravity\"}\n");
+        Files.writeString(eval, lines);
         Path cfg = config(dir, out, List.of("heldout_source: eval_path", "eval_path: " + eval));
         String run = cli("run", "--cfg", cfg.toString());
         assertTrue(run.contains("held-out: loss ") && run.contains("held out: 20 eval_path rows"), run);

@@ -189,7 +189,9 @@ public final class TokenizeStage {
             }
 
             // Quarantine of every slice in one small shard, ordered by phase then record order.
-            Dataset<Row> quarantine = quarantines.stream().reduce(Dataset::unionByName).orElseThrow();
+            // By name, missing columns as null: the held-out slice of heldout_source: eval_path has the eval file's
+            // passthrough columns, which need not be the training file's.
+            Dataset<Row> quarantine = quarantines.stream().reduce((x, y) -> x.unionByName(y, true)).orElseThrow();
             String quarantineTmp = tmp + "/" + OutputLayout.QUARANTINE;
             write(quarantine.coalesce(1).sortWithinPartitions(col(QUARANTINE_PHASE), col(Columns.PHASE_INDEX)),
                     settings.shardFormat(), quarantineTmp);
