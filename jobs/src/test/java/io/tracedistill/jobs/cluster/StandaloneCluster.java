@@ -167,9 +167,10 @@ public final class StandaloneCluster implements AutoCloseable {
      * Launches {@code io.tracedistill.jobs.Cli args} through spark-submit in cluster mode: the Master starts the
      * driver on a Worker (it takes one of that Worker's cores), and spark-submit waits for it to end
      * ({@code spark.standalone.submit.waitAppCompletion}), exiting non-zero when it failed. The driver's own output is
-     * in that Worker's {@code driver-*} folder ({@link #driverLogs()}).
+     * in that Worker's {@code driver-*} folder ({@link #driverLogs()}). {@code conf} are extra {@code --conf key=value}
+     * settings.
      */
-    public Process submitCluster(Path log, String... args) throws IOException {
+    public Process submitCluster(Path log, List<String> conf, String... args) throws IOException {
         List<String> submit = new ArrayList<>(List.of("--master", masterUrl, "--deploy-mode", "cluster",
                 "--conf", "spark.standalone.submit.waitAppCompletion=true",
                 "--conf", "spark.ui.enabled=false", "--conf", "spark.executor.memory=768m", "--driver-memory", "768m",
@@ -177,8 +178,11 @@ public final class StandaloneCluster implements AutoCloseable {
                 "--conf", "spark.driver.extraClassPath=" + classPath,
                 "--conf", "spark.driver.extraJavaOptions=" + String.join(" ", jvmOptions),
                 "--conf", "spark.executor.extraClassPath=" + classPath,
-                "--conf", "spark.executor.extraJavaOptions=-Dai.djl.offline=true",
-                "--class", "io.tracedistill.jobs.Cli", appJar.toString()));
+                "--conf", "spark.executor.extraJavaOptions=-Dai.djl.offline=true"));
+        for (String c : conf) {
+            submit.addAll(List.of("--conf", c));
+        }
+        submit.addAll(List.of("--class", "io.tracedistill.jobs.Cli", appJar.toString()));
         submit.addAll(List.of(args));
         Process p = java(sparkHome, classPath, jvmOptions, "-Xmx256m", log, "org.apache.spark.deploy.SparkSubmit",
                 submit.toArray(String[]::new));
