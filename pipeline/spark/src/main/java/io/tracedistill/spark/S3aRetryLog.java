@@ -7,11 +7,12 @@ import com.amazonaws.handlers.HandlerAfterAttemptContext;
 import com.amazonaws.handlers.HandlerBeforeAttemptContext;
 import com.amazonaws.handlers.HandlerContextKey;
 import com.amazonaws.handlers.RequestHandler2;
+import com.amazonaws.retry.RetryUtils;
 import io.tracedistill.config.Redaction;
 import java.util.Locale;
 
 /**
- * One log line per failed S3 request attempt, naming the operation, the bucket and key, the endpoint it is waiting
+ * One log line per S3 request attempt that failed without an answer (see {@link #waitsForEndpoint}), naming the operation, the bucket and key, the endpoint it is waiting
  * for, the attempt and how long it took, and why it failed. Hadoop 3.3.4's S3A and the AWS SDK v1 under it log retries
  * only at debug, so a dead or silent endpoint used to print nothing while it retried (issue 17 #8).
  *
@@ -44,7 +45,7 @@ public final class S3aRetryLog extends RequestHandler2 {
     @Override
     public void afterAttempt(HandlerAfterAttemptContext context) {
         Exception e = context.getException();
-        if (e == null) {
+        if (e == null || !waitsForEndpoint(e)) {
             return;
         }
         Request<?> r = context.getRequest();
@@ -53,6 +54,18 @@ public final class S3aRetryLog extends RequestHandler2 {
         double seconds = started == null ? Double.NaN : (System.nanoTime() - started) / 1e9;
         LOG.log(System.Logger.Level.WARNING, line(operation(r), bucket(r.getOriginalRequest()), key(r.getOriginalRequest()),
                 r.getEndpoint() == null ? "?" : r.getEndpoint().toString(), attempt == null ? 1 : attempt, seconds, e));
+    }
+
+    /**
+     * Whether a failed attempt means waiting for the endpoint (the SDK retries it): no answer, a connection error, a
+     * 5xx, or throttling. A 4xx answer (a HEAD's 404 for a file that does not exist yet, a 403) is an answer, not a
+     * wait: S3A reports it itself when it matters, and logging every existence check would bury the real retries.
+     */
+    static boolean waitsForEndpoint(Exception e) {
+        if (e instanceof AmazonServiceException s) {
+            return s.getStatusCode() >= 500 || s.getStatusCode() == 429 || RetryUtils.isThrottlingException(s);
+        }
+        return true;
     }
 
     /**
