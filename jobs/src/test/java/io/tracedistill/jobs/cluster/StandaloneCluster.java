@@ -152,15 +152,7 @@ public final class StandaloneCluster implements AutoCloseable {
                 "--conf", EXECUTOR_WAIT,
                 "--conf", "spark.executor.extraClassPath=" + classPath,
                 "--conf", "spark.executor.extraJavaOptions=-Dai.djl.offline=true"));
-        for (String c : conf) {
-            submit.addAll(List.of("--conf", c));
-        }
-        submit.addAll(List.of("--class", "io.tracedistill.jobs.Cli", appJar.toString()));
-        submit.addAll(List.of(args));
-        Process p = java(sparkHome, classPath, jvmOptions, "-Xmx768m", log, "org.apache.spark.deploy.SparkSubmit",
-                submit.toArray(String[]::new));
-        submitted.add(p);
-        return p;
+        return submit(submit, conf, "-Xmx768m", log, args);
     }
 
     /**
@@ -179,12 +171,17 @@ public final class StandaloneCluster implements AutoCloseable {
                 "--conf", "spark.driver.extraJavaOptions=" + String.join(" ", jvmOptions),
                 "--conf", "spark.executor.extraClassPath=" + classPath,
                 "--conf", "spark.executor.extraJavaOptions=-Dai.djl.offline=true"));
+        return submit(submit, conf, "-Xmx256m", log, args);
+    }
+
+    /** Runs spark-submit with {@code submit}'s mode settings, the extra {@code conf}, then {@code jobs.Cli args}. */
+    private Process submit(List<String> submit, List<String> conf, String submitHeap, Path log, String... args) throws IOException {
         for (String c : conf) {
             submit.addAll(List.of("--conf", c));
         }
         submit.addAll(List.of("--class", "io.tracedistill.jobs.Cli", appJar.toString()));
         submit.addAll(List.of(args));
-        Process p = java(sparkHome, classPath, jvmOptions, "-Xmx256m", log, "org.apache.spark.deploy.SparkSubmit",
+        Process p = java(sparkHome, classPath, jvmOptions, submitHeap, log, "org.apache.spark.deploy.SparkSubmit",
                 submit.toArray(String[]::new));
         submitted.add(p);
         return p;

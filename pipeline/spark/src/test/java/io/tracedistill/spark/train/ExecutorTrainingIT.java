@@ -95,7 +95,11 @@ class ExecutorTrainingIT {
                 trainOn, 2.0e-3);
     }
 
-    private static String yaml(String out, String baseModel, String initAdapter, String trainOn, double phase1Lr) {
+    /**
+     * The keys every executor-training test config starts with (also {@link HeldOutExecutorTrainingIT}'s): the
+     * tiny-qwen2 fixture, 2 ranks, {@code train_on}, one attempt, a 60 s collective timeout; phases follow.
+     */
+    static String commonYaml(String out, String baseModel, String initAdapter, String trainOn) {
         return "base_model: " + baseModel + "\n"
                 + "data_path: unused.csv\n"
                 + "hard_types: [math]\n"
@@ -107,7 +111,11 @@ class ExecutorTrainingIT {
                 + "world_size: 2\n"
                 + "train_on: " + trainOn + "\n"
                 + "collective_timeout_s: 60\n"
-                + "train_max_attempts: 1\n"
+                + "train_max_attempts: 1\n";
+    }
+
+    private static String yaml(String out, String baseModel, String initAdapter, String trainOn, double phase1Lr) {
+        return commonYaml(out, baseModel, initAdapter, trainOn)
                 + "phase1: {learning_rate: " + phase1Lr + ", lr_scheduler_type: linear, warmup_steps: 0, num_train_epochs: 1,"
                 + " per_device_train_batch_size: 2, gradient_accumulation_steps: 1, max_grad_norm: 1.0e9, neftune_noise_alpha: 5.0, logging_steps: 1}\n"
                 + "phase2: {learning_rate: 1.0e-3, lr_scheduler_type: cosine, warmup_steps: 1, num_train_epochs: 1,"

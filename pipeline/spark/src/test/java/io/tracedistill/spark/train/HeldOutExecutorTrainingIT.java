@@ -95,18 +95,8 @@ class HeldOutExecutorTrainingIT {
     }
 
     private static RunConfig cfg(Path out, String trainOn) {
-        return ConfigLoader.parse("base_model: " + ExecutorTrainingIT.fixture("tiny-qwen2") + "\n"
-                + "data_path: unused.csv\n"
-                + "hard_types: [math]\n"
-                + "output_dir: " + out + "\n"
-                + "init_adapter: " + ExecutorTrainingIT.fixture("train_trajectory/initial_adapter") + "\n"
-                + "max_length: 256\n"
-                + "package_zip: false\n"
-                + "threads: 1\n"
-                + "world_size: 2\n"
-                + "train_on: " + trainOn + "\n"
-                + "collective_timeout_s: 60\n"
-                + "train_max_attempts: 1\n"
+        return ConfigLoader.parse(ExecutorTrainingIT.commonYaml(out.toString(), ExecutorTrainingIT.fixture("tiny-qwen2").toString(),
+                ExecutorTrainingIT.fixture("train_trajectory/initial_adapter").toString(), trainOn)
                 + "chat_date: '2025-07-10'\n"
                 + "holdout_fraction: 0.1\n"
                 + "eval_steps: 2\n"
