@@ -131,7 +131,7 @@ public final class ConfigKeys {
             "shuffle the frame (numpy RandomState(seed)) before the two-phase split", bool(), c -> c.data().shuffle());
     public static final ConfigKey<ShardFormat> K_SHARD_FORMAT = ext("shard_format", "parquet | jsonl", "parquet",
             "format of prepared/ and tokens/ shards",
-            (raw, key, source) -> ShardFormat.fromYaml(ConfigParsers.oneOf(List.of("parquet", "jsonl")).parse(raw, key, source)),
+            ConfigParsers.oneOf(ShardFormat.class),
             c -> c.output().shardFormat());
     public static final ConfigKey<Optional<String>> K_SPARK_MASTER = ext("spark_master", "str or null", null,
             "Spark master URL, an explicit override of the platform's; null = the master spark-submit or the cluster sets"
@@ -150,7 +150,7 @@ public final class ConfigKeys {
             "storage of the frozen base weights on the device (DJL holds no bfloat16 tensors; LoRA weights and"
                     + " optimizer state stay float32); float16 halves the large matrices (projections, embeddings, lm_head) and stops the"
                     + " load naming any tensor with values beyond FP16's range",
-            (raw, key, source) -> BaseDtype.fromYaml(ConfigParsers.oneOf(BaseDtype.yamlNames()).parse(raw, key, source)),
+            ConfigParsers.oneOf(BaseDtype.class),
             c -> c.model().baseDtype());
     public static final ConfigKey<Boolean> K_GRADIENT_CHECKPOINTING = ext("gradient_checkpointing", "bool", false,
             "recompute each layer's forward in backward (less activation memory, same loss and gradients); needs lora_dropout: 0",
@@ -161,7 +161,7 @@ public final class ConfigKeys {
             "optimizer steps between checkpoints; 0 = end of each phase only", intAtLeast(0), c -> c.train().checkpointSteps());
     public static final ConfigKey<TrainOn> K_TRAIN_ON = ext("train_on", "driver | executors", "driver",
             "where training runs: the driver's JVM, or a Spark barrier stage of world_size tasks (one per GPU or executor slot)",
-            (raw, key, source) -> TrainOn.fromYaml(ConfigParsers.oneOf(List.of("driver", "executors")).parse(raw, key, source)),
+            ConfigParsers.oneOf(TrainOn.class),
             c -> c.executorTraining().trainOn());
     public static final ConfigKey<Integer> K_COLLECTIVE_TIMEOUT_S = ext("collective_timeout_s", "int >= 1", 300,
             "train_on executors: seconds a rank waits for a peer (a dead or frozen rank fails the stage after this)",
@@ -188,7 +188,7 @@ public final class ConfigKeys {
             "prompts decoded together", intAtLeast(1), c -> c.eval().batchSize());
     public static final ConfigKey<EvalScorer> K_EVAL_SCORER = ext("eval_scorer", "competition | gsm8k", "competition",
             "grading rule (see io.tracedistill.grade)",
-            (raw, key, source) -> EvalScorer.fromYaml(ConfigParsers.oneOf(EvalScorer.yamlNames()).parse(raw, key, source)),
+            ConfigParsers.oneOf(EvalScorer.class),
             c -> c.eval().scorer());
     public static final ConfigKey<Optional<Integer>> K_EVAL_LIMIT = ext("eval_limit", "int >= 1 or null", null,
             "evaluate only the first N rows; null = all", optional(intAtLeast(1)), c -> c.eval().limit());
@@ -201,7 +201,7 @@ public final class ConfigKeys {
             "holdout_fraction", "where the held-out slice comes from: holdout_fraction (that share of the training rows;"
                     + " none when it is 0) or eval_path (the eval_path rows, which must carry a trace, formatted and tokenized"
                     + " like training rows; every training row stays in training; holdout_fraction must then be 0)",
-            (raw, key, source) -> HeldOutSource.fromYaml(ConfigParsers.oneOf(HeldOutSource.yamlNames()).parse(raw, key, source)),
+            ConfigParsers.oneOf(HeldOutSource.class),
             c -> c.heldOut().source());
     public static final ConfigKey<Integer> K_EVAL_STEPS = ext("eval_steps", "int >= 0", 0,
             "with a held-out slice: optimizer steps between held-out loss evaluations (also at each phase's start"
@@ -209,7 +209,7 @@ public final class ConfigKeys {
     public static final ConfigKey<MetricForBest> K_METRIC_FOR_BEST = ext("metric_for_best", "loss | accuracy", "loss",
             "with a held-out slice: the held-out metric best_adapter/ keeps the best of (loss: lowest token-weighted"
                     + " held-out loss; accuracy: highest greedy boxed accuracy, needs eval_generate_limit)",
-            (raw, key, source) -> MetricForBest.fromYaml(ConfigParsers.oneOf(MetricForBest.yamlNames()).parse(raw, key, source)),
+            ConfigParsers.oneOf(MetricForBest.class),
             c -> c.heldOut().metricForBest());
     public static final ConfigKey<Optional<Integer>> K_EVAL_GENERATE_LIMIT = ext("eval_generate_limit", "int >= 1 or null",
             null, "with a held-out slice: at every held-out evaluation, greedy-decode the prompts of up to N held-out"
@@ -223,7 +223,7 @@ public final class ConfigKeys {
             optional(intAtLeast(1)), c -> c.heldOut().earlyStoppingPatience());
 
     public static final ConfigKey<List<ExperimentArm>> K_ARMS = ext("arms",
-            "list of zero_shot | answer_only | trace_1phase | trace_2phase", ExperimentArm.yamlNames(),
+            "list of zero_shot | answer_only | trace_1phase | trace_2phase", YamlEnum.yamlNames(ExperimentArm.class),
             "tracedistill experiment: the arms to run side by side, each into output_dir/arms/<arm>/ (the reference's"
                     + " four by default); other commands ignore it", ConfigKeys::parseArms, c -> c.experiment().arms());
 
@@ -312,18 +312,18 @@ public final class ConfigKeys {
 
     /** {@code arms}: a non-empty list of arm names, each at most once. */
     private static List<ExperimentArm> parseArms(Object raw, String key, String source) {
-        String allowed = String.join(", ", ExperimentArm.yamlNames());
+        String allowed = String.join(", ", YamlEnum.yamlNames(ExperimentArm.class));
         List<String> names = stringList("arm names (" + allowed + ")").parse(raw, key, source);
         if (names.isEmpty()) {
             throw ConfigParsers.invalid(key, raw, source, "must list at least one arm of " + allowed);
         }
         List<ExperimentArm> out = new ArrayList<>();
         for (String name : names) {
-            if (!ExperimentArm.yamlNames().contains(name)) {
+            if (!YamlEnum.yamlNames(ExperimentArm.class).contains(name)) {
                 throw ConfigParsers.invalid(key, raw, source, "has unknown arm " + PyObjects.repr(name)
                         + "; allowed values: " + allowed);
             }
-            ExperimentArm arm = ExperimentArm.fromYaml(name);
+            ExperimentArm arm = YamlEnum.fromYaml(ExperimentArm.class, key, name);
             if (out.contains(arm)) {
                 throw ConfigParsers.invalid(key, raw, source, "lists arm " + PyObjects.repr(name)
                         + " twice; list each arm once");

@@ -142,6 +142,12 @@ final class ConfigParsers {
         };
     }
 
+    /** One of the YAML spellings of {@code type}'s constants ({@link YamlEnum}), as that constant. */
+    static <E extends Enum<E> & YamlEnum> Parser<E> oneOf(Class<E> type) {
+        Parser<String> name = oneOf(YamlEnum.yamlNames(type));
+        return (raw, key, source) -> YamlEnum.fromYaml(type, key, name.parse(raw, key, source));
+    }
+
     /** A {@code device} value: {@code cpu}, {@code gpu} or {@code gpu:i,j}. */
     static Parser<DeviceSpec> device() {
         return (raw, key, source) -> {

@@ -1,14 +1,11 @@
 package io.tracedistill.config;
 
-import java.util.Arrays;
-import java.util.List;
-import java.util.Locale;
-
 /**
  * One arm of the four-arm experiment ({@code tracedistill experiment}, config key {@code arms}): the reference's
- * {@code examples/gsm8k_trace_distillation.py}, whose arms differ only in what is trained.
+ * {@code examples/gsm8k_trace_distillation.py}, whose arms differ only in what is trained. Declared in the reference's
+ * table order, which is also the default of {@code arms}.
  */
-public enum ExperimentArm implements YamlNamed {
+public enum ExperimentArm implements YamlEnum {
     /** The base model, no training (eval only). */
     ZERO_SHOT("zero-shot (base, no training)"),
     /** One phase over every row with the phase-1 settings; the assistant turn is {@code </think>\n\boxed{answer}}. */
@@ -37,25 +34,5 @@ public enum ExperimentArm implements YamlNamed {
     /** Whether the arm trains every row once in one phase ({@link #ANSWER_ONLY}, {@link #TRACE_1PHASE}). */
     public boolean onePhase() {
         return this == ANSWER_ONLY || this == TRACE_1PHASE;
-    }
-
-    @Override
-    public String yamlName() {
-        return name().toLowerCase(Locale.ROOT);
-    }
-
-    /** Every YAML spelling, in the reference's table order (also the default of {@code arms}). */
-    public static List<String> yamlNames() {
-        return Arrays.stream(values()).map(ExperimentArm::yamlName).toList();
-    }
-
-    /** The arm named {@code name}; the error lists the valid names. */
-    public static ExperimentArm fromYaml(String name) {
-        for (ExperimentArm a : values()) {
-            if (a.yamlName().equals(name)) {
-                return a;
-            }
-        }
-        throw new IllegalArgumentException("Unknown arm '" + name + "'; expected one of " + String.join(", ", yamlNames()));
     }
 }

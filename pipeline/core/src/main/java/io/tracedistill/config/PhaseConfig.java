@@ -59,7 +59,7 @@ public record PhaseConfig(
     private static final PhaseKey<Double> LEARNING_RATE = new PhaseKey<>("learning_rate",
             ConfigParsers.number(v -> v > 0, "must be greater than 0"), PhaseConfig::learningRate, "peak learning rate");
     private static final PhaseKey<LrSchedulerType> LR_SCHEDULER_TYPE = new PhaseKey<>("lr_scheduler_type",
-            (raw, key, source) -> LrSchedulerType.fromYaml(ConfigParsers.oneOf(LrSchedulerType.yamlNames()).parse(raw, key, source)),
+            ConfigParsers.oneOf(LrSchedulerType.class),
             PhaseConfig::lrSchedulerType, "learning-rate schedule after warmup", LrSchedulerType::yamlName);
     private static final PhaseKey<Integer> WARMUP_STEPS = new PhaseKey<>("warmup_steps", ConfigParsers.intAtLeast(0),
             PhaseConfig::warmupSteps, "linear warmup steps");

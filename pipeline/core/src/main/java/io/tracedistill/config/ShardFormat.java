@@ -1,7 +1,7 @@
 package io.tracedistill.config;
 
 /** On-disk format of the prepared, token and prediction shards ({@code shard_format}). */
-public enum ShardFormat implements YamlNamed {
+public enum ShardFormat implements YamlEnum {
     /** Apache Parquet (Spark's default snappy compression). */
     PARQUET("parquet", ".parquet"),
     /** JSON Lines: one JSON object per line. */
@@ -15,12 +15,6 @@ public enum ShardFormat implements YamlNamed {
         this.extension = extension;
     }
 
-    /** The YAML spelling: {@code parquet} or {@code jsonl}. */
-    @Override
-    public String yamlName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
-    }
-
     /** The Spark data source that reads and writes it: {@code parquet}, or {@code json} (one object per line). */
     public String sparkSource() {
         return sparkSource;
@@ -29,9 +23,5 @@ public enum ShardFormat implements YamlNamed {
     /** The file name extension of a published shard: {@code .parquet} or {@code .jsonl}. */
     public String extension() {
         return extension;
-    }
-
-    static ShardFormat fromYaml(String s) {
-        return valueOf(s.toUpperCase(java.util.Locale.ROOT));
     }
 }

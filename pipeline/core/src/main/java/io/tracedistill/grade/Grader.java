@@ -11,6 +11,6 @@ public interface Grader {
 
     /** The grader for an {@code eval_scorer} config value: {@code competition} or {@code gsm8k}. */
     static Grader forName(String name) {
-        return io.tracedistill.config.EvalScorer.fromYaml(name).grader();
+        return io.tracedistill.config.YamlEnum.fromYaml(io.tracedistill.config.EvalScorer.class, "scorer", name).grader();
     }
 }
