@@ -32,13 +32,36 @@ import java.util.stream.IntStream;
  * </ol>
  * When a task fails (its peers then fail within {@code collective_timeout_s}, or at once when its
  * sockets close), the job fails and the driver starts a new attempt, up to {@code train_max_attempts};
- * the body is told the attempt number, so attempts after the first resume from the last checkpoint.
+ * the body is told the attempt number, so attempts after the first resume from the last checkpoint. A rank that
+ * refuses to train ({@link Refusal}: the run's settings, which another attempt would not change) ends the run at once.
  */
 public final class BarrierTraining {
 
     private static final Logger LOG = System.getLogger(BarrierTraining.class.getName());
 
     private BarrierTraining() {
+    }
+
+    /**
+     * A rank's refusal to train: a failure of the run's settings or inputs that another attempt would repeat (a
+     * resume over a finished phase whose settings changed, without {@code --force}), not a failure of the cluster.
+     * A {@link RankBody} throws it around the failure; {@link #run} then throws that failure on the driver at once, with
+     * its own message and type, instead of retrying up to {@code train_max_attempts}. The task returns it as its result
+     * rather than failing: Spark hands a failed barrier task to the driver as text only (the job's message, no cause),
+     * so a failed task could not be classified except by matching that text.
+     */
+    public static final class Refusal extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        /** @param cause what the driver throws: serializable, as everything a task returns */
+        public Refusal(RuntimeException cause) {
+            super(cause.getMessage(), cause);
+        }
+
+        /** The refused failure, as the rank threw it. */
+        public RuntimeException refused() {
+            return (RuntimeException) getCause();
+        }
     }
 
     /** What every rank runs after joining; rank 0's result is returned to the driver. */
@@ -66,7 +89,8 @@ public final class BarrierTraining {
 
     /**
      * Runs {@code body} on {@code settings.worldSize()} barrier tasks and returns rank 0's result. Fails
-     * fast, before any task starts, when the cluster has fewer free task slots than ranks.
+     * fast, before any task starts, when the cluster has fewer free task slots than ranks, and after the first attempt
+     * in which a rank refused ({@link Refusal}: its failure is thrown, not retried).
      */
     public static <R extends Serializable> R run(SparkSession spark, Settings settings, RankBody<R> body) {
         SparkContext sc = spark.sparkContext();
@@ -75,6 +99,10 @@ public final class BarrierTraining {
         for (int attempt = 1; attempt <= settings.maxAttempts(); attempt++) {
             try {
                 return runAttempt(sc, settings, body, attempt);
+            } catch (Refusal r) {
+                LOG.log(Level.WARNING, String.format(Locale.ROOT, "train_on executors: attempt %d refused (not retried:"
+                        + " another attempt would refuse alike): %s", attempt, r.getMessage()));
+                throw r.refused();
             } catch (Exception e) { // a failed job: Spark throws SparkException without declaring it
                 last = e;
                 LOG.log(Level.WARNING, String.format(Locale.ROOT, "train_on executors: attempt %d of %d failed: %s%s",
@@ -93,6 +121,12 @@ public final class BarrierTraining {
         try {
             Object collected = rdd.barrier().mapPartitions(new RankTask<>(settings, body, attempt), false,
                     ClassTag$.MODULE$.apply(RankResult.class)).collect();
+            for (Object o : (Object[]) collected) { // in rank order: the lowest refusing rank's refusal is thrown
+                RankResult<?> r = (RankResult<?>) o;
+                if (r.refusal() != null) {
+                    throw r.refusal();
+                }
+            }
             for (Object o : (Object[]) collected) {
                 RankResult<?> r = (RankResult<?>) o;
                 if (r.rank() == 0) {
@@ -107,8 +141,8 @@ public final class BarrierTraining {
         }
     }
 
-    /** A rank's result tagged with its rank. */
-    public record RankResult<R extends Serializable>(int rank, R result) implements Serializable {
+    /** A rank's result tagged with its rank, or (result null) its refusal. */
+    public record RankResult<R extends Serializable>(int rank, R result, Refusal refusal) implements Serializable {
     }
 
     /** The task function of the barrier stage (a Scala function: RDDBarrier has no Java API). */
@@ -151,16 +185,20 @@ public final class BarrierTraining {
                 if (address.startsWith("ERROR ")) {
                     throw new IllegalStateException("rank " + rank + ": partition 0 could not start the tracker: " + address.substring(6));
                 }
-                // 2. Join and run the body on this thread.
-                R result;
+                // 2. Join and run the body on this thread. A refusal is this task's result, not its failure (every rank
+                //    refuses alike: they read the same checkpoint and config).
+                R result = null;
+                Refusal refusal = null;
                 try (XgboostCollective collective = XgboostCollective.join(XgboostCollective.TrackerAddress.parse(address), rank,
                         settings.collectiveTimeout())) {
                     result = body.run(collective, attempt);
+                } catch (Refusal r) {
+                    refusal = r;
                 }
                 // 3. Everyone has left the group before the tracker stops.
                 ctx.barrier();
                 List<RankResult<R>> out = new ArrayList<>(1);
-                out.add(new RankResult<>(rank, result));
+                out.add(new RankResult<>(rank, result, refusal));
                 return scala.collection.JavaConverters.asScalaIteratorConverter(out.iterator()).asScala();
             } catch (RuntimeException e) {
                 throw e;

@@ -107,7 +107,7 @@ public final class ExecutorTraining {
                 return rank.train(resume || attempt > 1);
             } catch (PhaseSettingsChangedException e) {
                 if (!force) {
-                    throw e;
+                    throw new BarrierTraining.Refusal(e); // the driver throws e at once: a retry would refuse alike
                 }
                 // Every rank read the same checkpoint and refused alike; none may still be reading it when rank 0
                 // clears the checkpoints for the fresh start.

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,7 +19,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The barrier stage on {@code local[2]}: tracker in partition 0's task, address by allGather, ranks =
- * partition ids, a failed attempt retried in the same JVM, too few slots refused before any task runs.
+ * partition ids, a failed attempt retried in the same JVM, a refusal not retried, too few slots refused before any task runs.
  * Runs in the loopback-only network namespace.
  */
 class BarrierTrainingIT {
@@ -81,6 +82,24 @@ class BarrierTrainingIT {
             return 0;
         }));
         assertTrue(e.getMessage().contains("failed in all 2 attempt(s)") && e.getMessage().contains("rank 0 always fails"), e.getMessage());
+    }
+
+    /** Attempts of {@link #aRefusalFailsAtOnceWithItsOwnMessageAndIsNotRetried} seen by rank 0 (local mode: one JVM). */
+    private static final AtomicInteger REFUSING_ATTEMPTS = new AtomicInteger();
+
+    @Test
+    void aRefusalFailsAtOnceWithItsOwnMessageAndIsNotRetried() {
+        String why = "phase1 already finished under other settings (learning_rate 1.0E-3) than this run (learning_rate 2.0E-3);"
+                + " run with --resume --force";
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BarrierTraining.run(spark, settings(2, 3), (c, a) -> {
+            if (c.rank() == 0) {
+                REFUSING_ATTEMPTS.incrementAndGet();
+            }
+            c.allReduceSum(new float[] {1f}); // both ranks are in the group when they refuse
+            throw new BarrierTraining.Refusal(new IllegalArgumentException(why));
+        }));
+        assertEquals(why, e.getMessage(), "the refusal itself, not a retry summary");
+        assertEquals(1, REFUSING_ATTEMPTS.get(), "attempts run (train_max_attempts 3)");
     }
 
     @Test

@@ -12,6 +12,7 @@ import io.tracedistill.model.SafeTensors;
 import io.tracedistill.spark.ShardSchemas;
 import io.tracedistill.spark.SparkSessions;
 import io.tracedistill.train.MetricsLog;
+import io.tracedistill.train.PhaseSettingsChangedException;
 import io.tracedistill.train.TensorFiles;
 import io.tracedistill.train.TrainRun;
 import org.apache.spark.sql.Row;
@@ -152,8 +153,12 @@ class ExecutorTrainingIT {
         String init = SchemeLocalFileSystem.uri(fixture("train_trajectory/initial_adapter"));
         executors(yaml(out, model, init, "executors", 1.0e-3), new RunPath(out), false, false);
         String changed = yaml(out, model, init, "executors", 2.0e-3);
-        RuntimeException refused = assertThrows(RuntimeException.class, () -> executors(changed, new RunPath(out), true, false));
-        assertTrue(refused.getMessage().contains("phase1 already finished") && refused.getMessage().contains("--resume --force"),
+        // Refused at once, with the refusal's own type and message (naming both settings), though 3 attempts are allowed.
+        String changedRetried = changed.replace("train_max_attempts: 1\n", "train_max_attempts: 3\n");
+        PhaseSettingsChangedException refused = assertThrows(PhaseSettingsChangedException.class,
+                () -> executors(changedRetried, new RunPath(out), true, false));
+        assertTrue(refused.getMessage().startsWith("phase1 already finished") && refused.getMessage().contains("--resume --force")
+                && refused.getMessage().contains("learningRate=0.001") && refused.getMessage().contains("learningRate=0.002"),
                 refused.getMessage());
         return executors(changed, new RunPath(out), true, true);
     }
