@@ -123,6 +123,47 @@ class ExperimentEndToEndTest {
         assertTrue(second.contains("| trace-distill, 1 phase |"), second);
     }
 
+    /**
+     * {@code heldout_source: eval_path} in an experiment: the held-out slice is the eval file's rows for every arm
+     * (answer-only included, whose own training turns are answers only), no training row is set aside, and the report
+     * gives each arm's held-out loss on those rows.
+     */
+    @Test
+    void evalPathRowsAreEveryArmsHeldOutSlice(@TempDir Path dir) throws Exception {
+        int evalRows = 8;
+        Path cfg = EndToEndRuns.runFolder(dir, TINY_MODEL, SEED, 60, evalRows,
+                "max_length: 512",
+                "phase1: {per_device_train_batch_size: 8, gradient_accumulation_steps: 1, learning_rate: 2.0e-3, logging_steps: 4}",
+                "phase2: {per_device_train_batch_size: 8, gradient_accumulation_steps: 1, learning_rate: 2.0e-4, logging_steps: 2}",
+                "heldout_source: eval_path",
+                "arms: [zero_shot, answer_only]",
+                "eval_max_new_tokens: 4");
+        Path out = dir.resolve("out");
+        String run = EndToEndRuns.run(cfg, "experiment");
+
+        JsonNode prepared = json(out.resolve("data/prepared/manifest.json"));
+        assertEquals("eval_path", prepared.at("/heldout/source").asText(), prepared.toString());
+        assertEquals(evalRows, prepared.at("/heldout/rows").asLong(), prepared.get("heldout").toString());
+        assertEquals(60, prepared.at("/counts/kept").asLong() + prepared.at("/counts/quarantined").asLong(),
+                "no training row is held out");
+        // answer_only trains every kept training row once; the eval rows are not among them.
+        JsonNode onePhase = json(out.resolve("arms/answer_only/one_phase/tokens/manifest.json")).path("one_phase");
+        assertEquals(prepared.at("/counts/kept").asLong(), onePhase.path("rows").asLong(), onePhase.toString());
+        String shared = section(run, "shared data");
+        assertTrue(shared.contains("held out: " + evalRows + " eval_path rows"), shared);
+        String answerOnly = section(run, "arm answer_only");
+        assertTrue(answerOnly.contains("held-out tokens copied from"), answerOnly);
+
+        JsonNode rep = json(out.resolve(ExperimentReport.JSON_FILE));
+        assertEquals(2, rep.path("arms").size(), rep.toString());
+        for (JsonNode a : rep.path("arms")) {
+            assertTrue(a.path("heldout_loss").isNumber(), a.toString());
+            assertFalse(a.path("heldout_loss_by_type").isEmpty(), a.toString());
+        }
+        String report = Files.readString(out.resolve(ExperimentReport.MD));
+        assertTrue(report.contains("## Held-out loss per type by arm"), report);
+    }
+
     /** The lines of one arm's part of the output: from "== <what>" to the next "== ". */
     private static String section(String output, String what) {
         int from = output.indexOf("== " + what);
