@@ -83,19 +83,9 @@ final class MoeMixer extends Mixer {
         // 1. Choose on the host (biased scores), then gather the unbiased weights on the graph.
         float[] host = scores.toFloatArray();
         int experts = cfg.nRoutedExperts();
-        long[] chosen = new long[tokens * k];
         MoeRouting log = ctx.routingLog() == null ? null
                 : new MoeRouting(layer, new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
-        for (int i = 0; i < tokens; i++) {
-            int[][] pick = route(host, i * experts, correction, cfg);
-            for (int j = 0; j < k; j++) {
-                chosen[i * k + j] = pick[0][j];
-            }
-            if (log != null) {
-                log.experts().add(pick[0]);
-                log.groups().add(pick[1]);
-            }
-        }
+        long[] chosen = chooseAll(host, tokens, correction, cfg, log);            // [N·k], (token, slot) order
         NDArray idx = m.create(chosen, new Shape(tokens, k));
         NDArray w = scores.gather(idx, 1);                                         // [N, k]
         if (cfg.normTopkProb()) {
@@ -111,22 +101,11 @@ final class MoeMixer extends Mixer {
         }
 
         // 2. Experts on their own tokens: rows sorted by expert, outputs gathered back to (token, slot).
-        int[] count = new int[experts];
-        for (long e : chosen) {
-            count[(int) e]++;
-        }
-        int[] start = new int[experts];
-        for (int e = 1; e < experts; e++) {
-            start[e] = start[e - 1] + count[e - 1];
-        }
-        int[] fill = start.clone();
-        long[] sortedToken = new long[tokens * k];   // row of flat for each sorted slot
-        long[] slotToSorted = new long[tokens * k];  // (token, slot) -> position among the sorted rows
-        for (int p = 0; p < chosen.length; p++) {
-            int e = (int) chosen[p];
-            sortedToken[fill[e]] = p / k;
-            slotToSorted[p] = fill[e]++;
-        }
+        ExpertOrder order = ExpertOrder.of(chosen, k, experts);
+        int[] count = order.count();
+        long[] sortedToken = order.sortedToken();
+        long[] slotToSorted = order.slotToSorted();
+        int[] start = order.start();
         // One gather for every routed row, then a split into the experts' blocks (a gather per expert would cost
         // a zero-filled scatter per expert in backward).
         NDArray sortedRows = rows(flat, sortedToken, m);                             // [N·k, H], expert order
@@ -149,6 +128,59 @@ final class MoeMixer extends Mixer {
         NDArray shared = Relu2Mlp.forward(proj("shared_experts." + Relu2Mlp.UP),
                 proj("shared_experts." + Relu2Mlp.DOWN), flat, ctx.training());
         return routed.add(shared).reshape(s);
+    }
+
+    /**
+     * Every token's choice ({@link #route}), flattened to {@code [N·k]} in (token, slot) order; appended to
+     * {@code log} when given. A method of its own so the per-token loop is compiled on its own: as a loop inside
+     * {@link #forward} it made the JIT compile the whole of {@code forward} on-stack three times, seconds of
+     * C2 time competing with libtorch's threads during a run's first steps.
+     */
+    private static long[] chooseAll(float[] host, int tokens, float[] bias, NemotronHConfig cfg, MoeRouting log) {
+        int k = cfg.numExpertsPerTok();
+        int experts = cfg.nRoutedExperts();
+        long[] chosen = new long[tokens * k];
+        for (int i = 0; i < tokens; i++) {
+            int[][] pick = route(host, i * experts, bias, cfg);
+            for (int j = 0; j < k; j++) {
+                chosen[i * k + j] = pick[0][j];
+            }
+            if (log != null) {
+                log.experts().add(pick[0]);
+                log.groups().add(pick[1]);
+            }
+        }
+        return chosen;
+    }
+
+    /**
+     * The routed (token, slot) pairs sorted by expert (a counting sort, stable in (token, slot) order).
+     *
+     * @param count        per expert, its routed rows
+     * @param start        per expert, its first row among the sorted rows
+     * @param sortedToken  per sorted row, its token (a row of the flat {@code [N, H]} input)
+     * @param slotToSorted per (token, slot), its position among the sorted rows
+     */
+    record ExpertOrder(int[] count, int[] start, long[] sortedToken, long[] slotToSorted) {
+        static ExpertOrder of(long[] chosen, int k, int experts) {
+            int[] count = new int[experts];
+            for (long e : chosen) {
+                count[(int) e]++;
+            }
+            int[] start = new int[experts];
+            for (int e = 1; e < experts; e++) {
+                start[e] = start[e - 1] + count[e - 1];
+            }
+            int[] fill = start.clone();
+            long[] sortedToken = new long[chosen.length];
+            long[] slotToSorted = new long[chosen.length];
+            for (int p = 0; p < chosen.length; p++) {
+                int e = (int) chosen[p];
+                sortedToken[fill[e]] = p / k;
+                slotToSorted[p] = fill[e]++;
+            }
+            return new ExpertOrder(count, start, sortedToken, slotToSorted);
+        }
     }
 
     /** Rows {@code index} of {@code v [R, H]} as {@code [n, H]} (a gather, so gradients flow back). */
@@ -195,21 +227,31 @@ final class MoeMixer extends Mixer {
             masked[e] = kept[e / per] ? sc[e] : Float.NEGATIVE_INFINITY; // transformers' -inf fill
         }
         int[] chosen = topIndices(masked, cfg.numExpertsPerTok());
-        int[] sortedGroups = keptGroups.clone();
-        Arrays.sort(sortedGroups);
+        int[] sortedGroups = new int[keptGroups.length];
+        for (int j = 0, n = 0; j < groups; j++) {
+            if (kept[j]) {
+                sortedGroups[n++] = j;
+            }
+        }
         return new int[][] {chosen, sortedGroups};
     }
 
-    /** Indices of the {@code k} largest values, largest first (ties: lower index first). */
+    /**
+     * Indices of the {@code k} largest values, largest first (ties: lower index first; the order of
+     * {@link Float#compare}). A selection over primitives: {@code v} has a group's or an expert's count of entries.
+     */
     private static int[] topIndices(float[] v, int k) {
-        Integer[] order = new Integer[v.length];
-        for (int i = 0; i < v.length; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> v[a] != v[b] ? Float.compare(v[b], v[a]) : Integer.compare(a, b));
+        boolean[] taken = new boolean[v.length];
         int[] out = new int[k];
         for (int i = 0; i < k; i++) {
-            out[i] = order[i];
+            int best = -1;
+            for (int e = 0; e < v.length; e++) {
+                if (!taken[e] && (best < 0 || Float.compare(v[e], v[best]) > 0)) {
+                    best = e;
+                }
+            }
+            taken[best] = true;
+            out[i] = best;
         }
         return out;
     }
