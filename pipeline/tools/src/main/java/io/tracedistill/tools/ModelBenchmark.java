@@ -59,6 +59,7 @@ public final class ModelBenchmark {
         a.put("profile", ""); // a file: PyTorch's profiler trace (chrome://tracing JSON) of the measured steps
         a.put("model", ""); // a HF checkpoint folder instead of the random Qwen2 model (its vocab replaces --vocab)
         a.put("targets", ""); // comma-separated LoRA targets with --model (PEFT suffix rule)
+        a.put("step-log", "false"); // true: every step's wall and CPU ms on stderr (the JIT warm-up curve)
         for (int i = 0; i + 1 < args.length; i += 2) {
             String key = args[i].replaceFirst("^--", "");
             if (!a.containsKey(key)) {
@@ -121,6 +122,7 @@ public final class ModelBenchmark {
                     java.lang.management.ManagementFactory.getOperatingSystemMXBean();
             double lastLoss = 0;
             String profile = a.get("profile");
+            boolean stepLog = Boolean.parseBoolean(a.get("step-log"));
             for (int s = 0; s < warmup + steps; s++) {
                 if (s == warmup && !profile.isEmpty()) {
                     ai.djl.pytorch.jni.JniUtils.startProfile(false, true, false);
@@ -145,6 +147,9 @@ public final class ModelBenchmark {
                 if (s >= warmup) {
                     times.add((t1 - t0) / 1e6);
                     cpuTimes.add((c1 - c0) / 1e6);
+                }
+                if (stepLog) {
+                    System.err.printf("step %d wall %.1f cpu %.1f%n", s, (t1 - t0) / 1e6, (c1 - c0) / 1e6);
                 }
             }
             if (!profile.isEmpty()) {
