@@ -14,6 +14,7 @@ import io.tracedistill.spark.train.ShardFileTokenReader;
 import io.tracedistill.model.SafeTensors;
 import io.tracedistill.testdata.LoopbackNamespace;
 import io.tracedistill.testdata.S3ProxyServer;
+import io.tracedistill.testdata.StandaloneCluster;
 import io.tracedistill.testdata.SampleDataGenerator;
 import io.tracedistill.train.MetricsLog;
 import io.tracedistill.train.TensorFiles;

@@ -16,8 +16,9 @@ import org.apache.spark.scheduler.StageInfo;
 
 /**
  * Counts the Spark jobs, the stages that ran (skipped ones, whose shuffle output was reused, are not counted) and the
- * tasks of everything a piece of code launches: what a stage's fixed cost per job is multiplied by. Used by the
- * benchmarks and by the tests that pin a stage's job count.
+ * tasks of everything a piece of code launches: what a stage's fixed cost per job is multiplied by; and the bytes
+ * those tasks returned to the driver. Used by the benchmarks and by the tests that pin a stage's job count or what
+ * its driver receives.
  *
  * <pre>
  *   try (JobCounter jobs = JobCounter.attach(spark.sparkContext())) {
@@ -36,6 +37,7 @@ public final class JobCounter extends SparkListener implements AutoCloseable {
     private final Map<Integer, Long> millis = new LinkedHashMap<>();
     private int stages;
     private long tasks;
+    private long resultBytes;
 
     private JobCounter(SparkContext sc) {
         this.sc = sc;
@@ -79,6 +81,9 @@ public final class JobCounter extends SparkListener implements AutoCloseable {
     @Override
     public synchronized void onTaskEnd(SparkListenerTaskEnd end) {
         tasks++;
+        if (end.taskMetrics() != null) { // null for a task that failed before it ran
+            resultBytes += end.taskMetrics().resultSize();
+        }
     }
 
     /** Jobs started so far. */
@@ -105,6 +110,18 @@ public final class JobCounter extends SparkListener implements AutoCloseable {
         }
     }
 
+    /**
+     * Serialized bytes the tasks sent back to the driver as their results (Spark's {@code resultSize} task metric):
+     * the rows a {@code collect} brings, a write's commit messages, a count's numbers. What the driver receives from
+     * the executors, so a stage whose driver keeps summaries only sends a number of bytes independent of its row count.
+     */
+    public long resultBytes() {
+        drain();
+        synchronized (this) {
+            return resultBytes;
+        }
+    }
+
     /** The call site of each job, in start order ({@code "collectAsList at TokenizeStage.java:297"}). */
     public List<String> callSites() {
         drain();
@@ -121,11 +138,11 @@ public final class JobCounter extends SparkListener implements AutoCloseable {
         }
     }
 
-    /** One line: jobs, stages, tasks, and the jobs' summed wall time. */
+    /** One line: jobs, stages, tasks, the jobs' summed wall time and the task result bytes. */
     @Override
     public String toString() {
         return jobs() + " jobs (" + jobMillis().stream().mapToLong(Long::longValue).sum() + " ms in jobs), " + stages()
-                + " stages, " + tasks() + " tasks";
+                + " stages, " + tasks() + " tasks, " + resultBytes() + " result bytes to the driver";
     }
 
     private void drain() {

@@ -32,8 +32,8 @@ import java.util.Locale;
  * Spark {@code local[N]} run of {@link EvalStage} (end to end: staging, planning, decoding, writing the table and
  * report), on a model directory and one adapter. Both paths are warmed up first (models loaded, JIT, native kernels)
  * on the first {@value #WARMUP_ROWS} rows, so the figures compare steady-state decoding. Prompts are synthetic, of
- * varied lengths; the predictions of both paths are checked to be identical. On the first master, the stage's driver
- * heap ({@link DriverHeap}) is then measured in two untimed runs: on the warm-up's rows and on all rows.
+ * varied lengths; the predictions of both paths are checked to be identical. The stage's driver heap is measured by
+ * {@link DriverHeapBench}, with the executors in JVMs of their own ({@code local} masters run them in the driver's).
  *
  * <p>With {@code plan_out}, the decode plan (every batch's token ids in decode order, max_new_tokens, eos and pad ids,
  * and this process's output text per arm and row) is written there as JSON for {@code scripts/bench/generate_reference.py},
@@ -117,20 +117,6 @@ public final class EvalBench {
                 System.out.printf(Locale.ROOT, "result spark master=%s tokens=%d seconds=%.3f tokens_per_s=%.1f "
                         + "identical_to_one_process=%s (end to end: staging, planning, decoding, table, report)%n",
                         master, t, sec, t / sec, spk.equals(local));
-                if (master.equals(masters[0])) {
-                    // Driver heap of the stage (untimed: the sampler's forced GCs slow it down) at two input sizes:
-                    // the warm-up's rows and the measured rows.
-                    DriverHeap.Peak small = DriverHeap.measure(() -> {
-                        EvalStage.run(spark, warmCfg, warmCfg.output().outputDir());
-                        return Math.min(rows, WARMUP_ROWS);
-                    });
-                    DriverHeap.Peak large = DriverHeap.measure(() -> {
-                        EvalStage.run(spark, cfg, cfg.output().outputDir());
-                        return rows;
-                    });
-                    System.out.printf(Locale.ROOT, "driver heap, Spark eval stage %s: %s%n", master,
-                            DriverHeap.perMillionRows(small, large));
-                }
             } finally {
                 spark.stop();
             }
@@ -155,7 +141,7 @@ public final class EvalBench {
     }
 
     /** The eval CSV of {@link #examples} under {@code work/name.csv} and a run config that evaluates it. */
-    private static RunConfig config(Path model, Path adapter, Path work, String name, int rows, int maxNew, int batch)
+    static RunConfig config(Path model, Path adapter, Path work, String name, int rows, int maxNew, int batch)
             throws IOException {
         StringBuilder csv = new StringBuilder("id,prompt,answer,type\n");
         for (int i = 0; i < rows; i++) {

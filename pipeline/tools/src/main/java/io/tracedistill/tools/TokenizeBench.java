@@ -155,7 +155,7 @@ public final class TokenizeBench {
         benchChatTemplate(modelDir);
         List<String> table = new ArrayList<>();
         for (String master : masters.isBlank() ? new String[0] : masters.split(",(?=local)")) {
-            table.add(benchStage(master.trim(), modelDir, csv, maxLength, table.isEmpty())); // heap: first master
+            table.add(benchStage(master.trim(), modelDir, csv, maxLength));
         }
         if (!table.isEmpty()) {
             System.out.printf(Locale.ROOT, "%n== tokenize stage vs N cores x raw encode (same run) ==%n%-34s %10s %s%n",
@@ -201,20 +201,16 @@ public final class TokenizeBench {
 
     /**
      * Prepare (untimed) then the timed tokenize stage on {@code master}, with the Spark jobs, stages and tasks it
-     * launched; hard type = the first type seen. With {@code heap}, then the stage's driver heap
-     * ({@link DriverHeap}) on this CSV and on its records four times over. Returns the table line: stage rows/s
-     * against {@code N x} the raw encode's rows/s, N = the master's cores (target >= 0.6).
+     * launched. Returns the table line: stage rows/s against {@code N x} the raw encode's rows/s, N = the master's
+     * cores (target >= 0.6). The stage's driver heap is measured by {@link DriverHeapBench}, with the executors in
+     * JVMs of their own ({@code local} masters run them in the driver's).
      */
-    private static String benchStage(String master, Path modelDir, String csv, int maxLength, boolean heap)
-            throws Exception {
+    private static String benchStage(String master, Path modelDir, String csv, int maxLength) throws Exception {
         SparkSession spark = SparkSessions.local(master, 4);
         Path out = Files.createTempDirectory("td-bench-tokenize");
         try {
-            String hard = spark.read().option("header", true).option("multiLine", true).option("escape", "\"")
-                    .csv(csv).select("type").first().getString(0);
-            PrepareStage.run(spark, PrepareSettings.defaults(csv, out.toString(), List.of(hard), 42), null);
-            TokenizeSettings settings = new TokenizeSettings(modelDir.toString(), maxLength, BigInteger.valueOf(42),
-                    true, Optional.of(LocalDate.of(2025, 1, 1)), ShardFormat.PARQUET, 8, 8);
+            prepare(spark, csv, out);
+            TokenizeSettings settings = stageSettings(modelDir, maxLength);
             TokenizeStage.run(spark, settings, out.toString(), ChatTemplateTurnRenderer.FACTORY); // warm-up
             TokenizeResult r;
             double s;
@@ -228,26 +224,6 @@ public final class TokenizeBench {
             long rows = inputRows(r);
             System.out.printf(Locale.ROOT, "tokenize stage %-10s %8d rows %8.0f rows/s  (%.2f s, Parquet write "
                     + "included)%n", master, rows, rows / s, s);
-            if (heap) {
-                // Driver heap of the stage (untimed: the sampler's forced GCs slow it down) at two input sizes: this
-                // CSV, and its records four times over.
-                DriverHeap.Peak small = DriverHeap.measure(() -> inputRows(
-                        TokenizeStage.run(spark, settings, out.toString(), ChatTemplateTurnRenderer.FACTORY)));
-                Path csv4 = out.resolve("x4.csv");
-                List<String> lines = Files.readAllLines(Path.of(csv));
-                List<String> body = lines.subList(1, lines.size());
-                List<String> four = new ArrayList<>(lines);
-                for (int k = 1; k < 4; k++) {
-                    four.addAll(body);
-                }
-                Files.write(csv4, four);
-                Path out4 = out.resolve("x4");
-                PrepareStage.run(spark, PrepareSettings.defaults(csv4.toString(), out4.toString(), List.of(hard), 42), null);
-                DriverHeap.Peak large = DriverHeap.measure(() -> inputRows(
-                        TokenizeStage.run(spark, settings, out4.toString(), ChatTemplateTurnRenderer.FACTORY)));
-                System.out.printf(Locale.ROOT, "tokenize stage %-10s driver heap: %s%n", master,
-                        DriverHeap.perMillionRows(small, large));
-            }
             int cores = cores(master);
             return String.format(Locale.ROOT, "%-34s %10.0f %.2fx of %d x raw encode (target >= 0.6)",
                     "tokenize stage " + master + ", whole", rows / s, rows / s / (cores * rawRowsPerSecond), cores);
@@ -259,10 +235,33 @@ public final class TokenizeBench {
         }
     }
 
-    private static long inputRows(TokenizeResult r) {
-        return r.phases().values().stream().mapToLong(TokenizeResult.PhaseResult::inputRows).sum();
+    /** Prepares {@code csv} into the run folder {@code out} (seed 42; hard type = the first type seen). */
+    static void prepare(SparkSession spark, String csv, Path out) {
+        String hard = spark.read().option("header", true).option("multiLine", true).option("escape", "\"")
+                .csv(csv).select("type").first().getString(0);
+        PrepareStage.run(spark, PrepareSettings.defaults(csv, out.toString(), List.of(hard), 42), null);
     }
 
+    /** The stage settings of the benchmarks: seed 42, thinking on, chat date 2025-01-01, Parquet, batch 8. */
+    static TokenizeSettings stageSettings(Path modelDir, int maxLength) {
+        return new TokenizeSettings(modelDir.toString(), maxLength, BigInteger.valueOf(42), true,
+                Optional.of(LocalDate.of(2025, 1, 1)), ShardFormat.PARQUET, 8, 8);
+    }
+
+    /** {@code csv}'s records {@code copies} times over (one header) in {@code to}: a larger input of the same rows. */
+    static Path repeatRecords(String csv, int copies, Path to) throws java.io.IOException {
+        List<String> lines = Files.readAllLines(Path.of(csv));
+        List<String> body = lines.subList(1, lines.size());
+        List<String> all = new ArrayList<>(lines);
+        for (int k = 1; k < copies; k++) {
+            all.addAll(body);
+        }
+        return Files.write(to, all);
+    }
+
+    static long inputRows(TokenizeResult r) {
+        return r.phases().values().stream().mapToLong(TokenizeResult.PhaseResult::inputRows).sum();
+    }
     /** Cores of a {@code local[N]} / {@code local[*]} master. */
     private static int cores(String master) {
         String n = master.replaceAll("^local\\[(.*)\\]$", "$1");

@@ -1,4 +1,4 @@
-package io.tracedistill.jobs.cluster;
+package io.tracedistill.testdata;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,7 +14,9 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -23,9 +25,11 @@ import java.util.jar.Manifest;
 import java.util.stream.Stream;
 
 /**
- * A Spark standalone cluster on 127.0.0.1 for tests: a Master and N Workers, each its own JVM started from the
- * Spark jars of this test's class path ({@code org.apache.spark.deploy.master.Master}, {@code ...worker.Worker}),
- * and drivers launched as {@code spark-submit} launches them ({@code org.apache.spark.deploy.SparkSubmit}).
+ * A Spark standalone cluster on 127.0.0.1 for tests and benchmarks: a Master and N Workers, each its own JVM started
+ * from the Spark jars of this JVM's class path ({@code org.apache.spark.deploy.master.Master}, {@code ...worker.Worker}),
+ * and drivers launched as {@code spark-submit} launches them ({@code org.apache.spark.deploy.SparkSubmit}), or this JVM
+ * itself as a client-mode driver ({@link #clientDriverConf()}: what {@code scripts/bench-driver-heap} measures, the
+ * driver's heap without the executors' rows in it).
  *
  * <p>Why child JVMs and not {@code local-cluster[N,c,m]}: both need a Spark home to build executor commands from;
  * {@code local-cluster} also keeps the Master and Workers inside the driver's JVM, so killing a worker or the
@@ -34,17 +38,21 @@ import java.util.stream.Stream;
  * distribution is downloaded) and the whole test class path goes into {@code spark.executor.extraClassPath}.
  *
  * <p>Every process listens on 127.0.0.1 only, except what the training ranks open (xgboost binds all interfaces):
- * tests using this run in the loopback-only namespace (see jobs/pom.xml).
+ * tests using this run in the loopback-only namespace (see jobs/pom.xml), and so does {@code scripts/bench-driver-heap}
+ * when it can. Jackson and Spark come from the class path of the module using this (provided here).
  */
 public final class StandaloneCluster implements AutoCloseable {
 
     private static final long START_TIMEOUT_S = 120;
+    /** The main class spark-submit launches (the jobs module's CLI; named, as this module cannot depend on jobs). */
+    private static final String JOBS_MAIN = "io.tracedistill.jobs.Cli";
     private static final ObjectMapper JSON = new ObjectMapper();
     /**
      * How long the train step waits for its executors to register (BarrierTraining's slot check; Spark's default is
      * 30 s). An executor JVM took over 30 s to start here under a load average of 20.
      */
-    private static final String EXECUTOR_WAIT = "spark.scheduler.maxRegisteredResourcesWaitingTime=240s";
+    private static final String EXECUTOR_WAIT_KEY = "spark.scheduler.maxRegisteredResourcesWaitingTime";
+    private static final String EXECUTOR_WAIT = "240s";
 
     private final Path dir;
     private final Path sparkHome;
@@ -142,16 +150,30 @@ public final class StandaloneCluster implements AutoCloseable {
     }
 
     /**
+     * The settings of a client-mode driver of this cluster (besides {@code spark.master} = {@link #masterUrl()}): driver
+     * bound to 127.0.0.1, no UI, executors of 768 MB with this JVM's class path. spark-submit's client mode uses them,
+     * and a {@code SparkSession} built in this JVM with them makes this JVM the driver.
+     */
+    public Map<String, String> clientDriverConf() {
+        Map<String, String> conf = new LinkedHashMap<>();
+        conf.put("spark.driver.host", "127.0.0.1");
+        conf.put("spark.driver.bindAddress", "127.0.0.1");
+        conf.put("spark.ui.enabled", "false");
+        conf.put("spark.executor.memory", "768m");
+        conf.put(EXECUTOR_WAIT_KEY, EXECUTOR_WAIT);
+        conf.put("spark.executor.extraClassPath", classPath);
+        conf.put("spark.executor.extraJavaOptions", "-Dai.djl.offline=true");
+        return conf;
+    }
+
+    /**
      * Launches {@code io.tracedistill.jobs.Cli args} through spark-submit in client mode (the driver is the
-     * spark-submit JVM), output into {@code log}. {@code conf} are extra {@code --conf key=value} settings.
+     * spark-submit JVM, with {@link #clientDriverConf()}), output into {@code log}. {@code conf} are extra
+     * {@code --conf key=value} settings.
      */
     public Process submitClient(Path log, List<String> conf, String... args) throws IOException {
-        List<String> submit = new ArrayList<>(List.of("--master", masterUrl, "--deploy-mode", "client",
-                "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
-                "--conf", "spark.ui.enabled=false", "--conf", "spark.executor.memory=768m",
-                "--conf", EXECUTOR_WAIT,
-                "--conf", "spark.executor.extraClassPath=" + classPath,
-                "--conf", "spark.executor.extraJavaOptions=-Dai.djl.offline=true"));
+        List<String> submit = new ArrayList<>(List.of("--master", masterUrl, "--deploy-mode", "client"));
+        clientDriverConf().forEach((k, v) -> submit.addAll(List.of("--conf", k + "=" + v)));
         return submit(submit, conf, "-Xmx768m", log, args);
     }
 
@@ -166,7 +188,7 @@ public final class StandaloneCluster implements AutoCloseable {
         List<String> submit = new ArrayList<>(List.of("--master", masterUrl, "--deploy-mode", "cluster",
                 "--conf", "spark.standalone.submit.waitAppCompletion=true",
                 "--conf", "spark.ui.enabled=false", "--conf", "spark.executor.memory=768m", "--driver-memory", "768m",
-                "--conf", EXECUTOR_WAIT,
+                "--conf", EXECUTOR_WAIT_KEY + "=" + EXECUTOR_WAIT,
                 "--conf", "spark.driver.extraClassPath=" + classPath,
                 "--conf", "spark.driver.extraJavaOptions=" + String.join(" ", jvmOptions),
                 "--conf", "spark.executor.extraClassPath=" + classPath,
@@ -179,7 +201,7 @@ public final class StandaloneCluster implements AutoCloseable {
         for (String c : conf) {
             submit.addAll(List.of("--conf", c));
         }
-        submit.addAll(List.of("--class", "io.tracedistill.jobs.Cli", appJar.toString()));
+        submit.addAll(List.of("--class", JOBS_MAIN, appJar.toString()));
         submit.addAll(List.of(args));
         Process p = java(sparkHome, classPath, jvmOptions, submitHeap, log, "org.apache.spark.deploy.SparkSubmit",
                 submit.toArray(String[]::new));
