@@ -1,15 +1,20 @@
 package io.tracedistill.spark.tokenize;
 
 import io.tracedistill.python.PyText;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.TreeMap;
 
 /**
  * Accumulates the per-phase, per-type numbers of {@code tokens/manifest.json}: input/kept/quarantined counts (input =
  * kept + quarantined for every type), drop reasons, token-length percentiles, loss-token totals and the share of rows
  * within 5% of {@code max_length} (a sign that {@code max_length} is too small).
+ *
+ * <p>It holds counts, not rows: per type a histogram of token lengths (length → rows; at most {@code max_length}
+ * entries), so the driver's memory does not grow with the row count; the executors send it grouped
+ * ({@link TokenizeStage}: rows counted per type, outcome and length).
  *
  * <p>Types are listed in code-point order (as the reference sorts labels). Percentiles use the nearest-rank definition
  * on the exact lengths (the smallest length with at least p% of rows at or below it), so they are integers that occur
@@ -24,16 +29,27 @@ final class TokenStats {
         this.maxLength = maxLength;
     }
 
+    /** One kept row of {@code numTokens} tokens, {@code numLossTokens} of them supervised. */
     void addKept(String type, int numTokens, int numLossTokens) {
+        addKept(type, numTokens, 1, numLossTokens);
+    }
+
+    /** {@code rows} kept rows of {@code numTokens} tokens each, {@code lossTokens} supervised tokens in all of them. */
+    void addKept(String type, int numTokens, long rows, long lossTokens) {
         TypeStats t = byType.computeIfAbsent(type, k -> new TypeStats());
-        t.kept++;
-        t.lengths = append(t.lengths, t.kept - 1, numTokens);
-        t.lossTokens += numLossTokens;
+        t.kept += rows;
+        t.lengths.merge(numTokens, rows, Long::sum);
+        t.lossTokens += lossTokens;
     }
 
     void addDropped(String type, String reason) {
+        addDropped(type, reason, 1);
+    }
+
+    /** {@code rows} rows dropped for {@code reason}. */
+    void addDropped(String type, String reason, long rows) {
         TypeStats t = byType.computeIfAbsent(type, k -> new TypeStats());
-        t.dropped.merge(reason, 1L, Long::sum);
+        t.dropped.merge(reason, rows, Long::sum);
     }
 
     long kept() {
@@ -42,6 +58,11 @@ final class TokenStats {
 
     long quarantined() {
         return byType.values().stream().mapToLong(TypeStats::droppedTotal).sum();
+    }
+
+    /** The types seen, in code-point order. */
+    List<String> types() {
+        return List.copyOf(byType.keySet());
     }
 
     Map<String, Long> droppedByReason() {
@@ -59,8 +80,9 @@ final class TokenStats {
         out.put("kept", kept);
         out.put("quarantined", quarantined);
         out.put("quarantined_by_reason", droppedByReason());
-        int[] all = byType.values().stream().flatMapToInt(t -> Arrays.stream(t.lengths, 0, (int) t.kept)).toArray();
-        out.put("total_tokens", Arrays.stream(all).asLongStream().sum());
+        TreeMap<Integer, Long> all = new TreeMap<>();
+        byType.values().forEach(t -> t.lengths.forEach((len, n) -> all.merge(len, n, Long::sum)));
+        out.put("total_tokens", all.entrySet().stream().mapToLong(e -> e.getKey() * e.getValue()).sum());
         out.put("total_loss_tokens", byType.values().stream().mapToLong(t -> t.lossTokens).sum());
         long near = nearMax(all);
         out.put("rows_within_5pct_of_max_length", near);
@@ -69,58 +91,61 @@ final class TokenStats {
         Map<String, Object> types = new LinkedHashMap<>();
         byType.forEach((type, t) -> {
             Map<String, Object> m = new LinkedHashMap<>();
-            int[] lengths = Arrays.copyOf(t.lengths, (int) t.kept);
             m.put("input_rows", t.kept + t.droppedTotal());
             m.put("kept", t.kept);
             m.put("quarantined", t.droppedTotal());
             m.put("quarantined_by_reason", new TreeMap<>(t.dropped));
             m.put("total_loss_tokens", t.lossTokens);
-            m.put("rows_within_5pct_of_max_length", nearMax(lengths));
-            m.put("num_tokens", lengthSummary(lengths));
+            m.put("rows_within_5pct_of_max_length", nearMax(t.lengths));
+            m.put("num_tokens", lengthSummary(t.lengths));
             types.put(type, m);
         });
         out.put("by_type", types);
         return out;
     }
 
-    /** Rows with {@code num_tokens >= 0.95 * max_length}. */
-    private long nearMax(int[] lengths) {
+    /** Rows with {@code num_tokens >= 0.95 * max_length}, from a length histogram. */
+    private long nearMax(NavigableMap<Integer, Long> lengths) {
         double threshold = 0.95 * maxLength;
-        return Arrays.stream(lengths).filter(n -> n >= threshold).count();
+        return lengths.entrySet().stream().filter(e -> e.getKey() >= threshold).mapToLong(Map.Entry::getValue).sum();
     }
 
-    static Map<String, Object> lengthSummary(int[] lengths) {
+    /** min, p50, p90, p99, max and mean of a length histogram (length → rows); empty when it holds no row. */
+    static Map<String, Object> lengthSummary(NavigableMap<Integer, Long> lengths) {
         Map<String, Object> m = new LinkedHashMap<>();
-        if (lengths.length == 0) {
+        long n = lengths.values().stream().mapToLong(Long::longValue).sum();
+        if (n == 0) {
             return m;
         }
-        int[] sorted = lengths.clone();
-        Arrays.sort(sorted);
-        m.put("min", sorted[0]);
-        m.put("p50", nearestRank(sorted, 50));
-        m.put("p90", nearestRank(sorted, 90));
-        m.put("p99", nearestRank(sorted, 99));
-        m.put("max", sorted[sorted.length - 1]);
-        m.put("mean", Arrays.stream(sorted).asLongStream().sum() / (double) sorted.length);
+        m.put("min", lengths.firstKey());
+        m.put("p50", nearestRank(lengths, n, 50));
+        m.put("p90", nearestRank(lengths, n, 90));
+        m.put("p99", nearestRank(lengths, n, 99));
+        m.put("max", lengths.lastKey());
+        m.put("mean", lengths.entrySet().stream().mapToLong(e -> e.getKey() * e.getValue()).sum() / (double) n);
         return m;
     }
 
-    /** Nearest-rank percentile of sorted values: element ceil(p/100 * n), 1-based. */
-    static int nearestRank(int[] sorted, int percent) {
-        int rank = (int) Math.ceil(percent / 100.0 * sorted.length);
-        return sorted[Math.max(0, rank - 1)];
-    }
-
-    private static int[] append(int[] a, long index, int value) {
-        int i = (int) index;
-        int[] out = i < a.length ? a : Arrays.copyOf(a, Math.max(16, a.length * 2));
-        out[i] = value;
-        return out;
+    /**
+     * Nearest-rank percentile of a length histogram holding {@code n} rows: the ceil(p/100 * n)-th smallest length
+     * (1-based), i.e. the smallest length with at least that many rows at or below it.
+     */
+    static int nearestRank(NavigableMap<Integer, Long> lengths, long n, int percent) {
+        long rank = Math.max(1, (long) Math.ceil(percent / 100.0 * n));
+        long seen = 0;
+        for (Map.Entry<Integer, Long> e : lengths.entrySet()) {
+            seen += e.getValue();
+            if (seen >= rank) {
+                return e.getKey();
+            }
+        }
+        return lengths.lastKey();
     }
 
     private static final class TypeStats {
         long kept;
-        int[] lengths = new int[0];
+        /** Token length → kept rows of that length. */
+        final TreeMap<Integer, Long> lengths = new TreeMap<>();
         long lossTokens;
         final Map<String, Long> dropped = new TreeMap<>();
 

@@ -19,7 +19,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,6 +37,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetReadSupport;
 import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.DataType;
@@ -59,9 +60,10 @@ import org.apache.spark.storage.StorageLevel;
  *       template ({@code enable_thinking}, {@code strftime_now} = the chat date), tokenize and mask
  *       ({@link io.tracedistill.tokens.CompletionMasker}). Failures become quarantine reasons
  *       ({@link TokenDropReason}).</li>
- *   <li>On the driver: collect (phase_index, type, outcome, lengths) — a few bytes per row — for the manifest; if any
- *       row was dropped, recompute the positions over the survivors ({@link SurvivorOrder}), as the reference orders
- *       after its drops.</li>
+ *   <li>On the driver: the outcome counts per (type, reason, token length), counted per partition on the executors
+ *       ({@link OutcomeCounts}; no row comes to the driver), for the manifest; if any row was dropped, the survivors'
+ *       (phase_index, type), 8 bytes each, to recompute their positions ({@link SurvivorOrder}), as the reference
+ *       orders after its drops.</li>
  *   <li>Write {@code tokens/phaseN/}: columns {@link Columns#TOKEN_LEADING} + passthrough, range-partitioned and
  *       sorted by {@code position}, files published as {@code part-00000<ext>, ...}: <b>reading the files in name order
  *       and the rows in file order gives the training order</b> (what a {@code TokenShardReader} relies on).</li>
@@ -310,8 +312,8 @@ public final class TokenizeStage {
         StructType tokenSchema = tokenSchema(preparedSchema); // fails early on a passthrough name clash
         // A small prepared shard is one file, so one task: on local[2] the stage tokenized on one core (the bench
         // measured local[2] at 1.35x local[1]). Spread it over the cores first. The round-robin repartition is
-        // deterministic, and the rows and their order do not depend on it (the summary is sorted, the shard is
-        // range-partitioned and sorted by position); only when the tokens fill several shards (> 8M tokens in fewer
+        // deterministic, and the rows and their order do not depend on it (the survivors are sorted by phase_index,
+        // the shard is range-partitioned and sorted by position); only when the tokens fill several shards (> 8M tokens in fewer
         // prepared partitions than cores) can the split points between shard files differ, as Spark samples them.
         int cores = spark.sparkContext().defaultParallelism();
         if (prepared.rdd().getNumPartitions() < cores) {
@@ -320,29 +322,21 @@ public final class TokenizeStage {
         Dataset<Row> work = tokenizeRows(prepared, settings.modelDir(), settings.maxLength(), settings.enableThinking(),
                 chatDate, factory, preparedDir).persist(StorageLevel.MEMORY_AND_DISK());
 
-        // 2. Driver: outcome summary, stats, and (after drops) the survivors' new positions.
-        List<Row> summary = work.select(col(Columns.PHASE_INDEX), col(Columns.TYPE), col(TokenizePartition.W_REASON),
-                col(TokenizePartition.W_NUM_TOKENS), col(TokenizePartition.W_NUM_LOSS_TOKENS)).collectAsList();
-        List<Row> sorted = new ArrayList<>(summary);
-        sorted.sort(Comparator.comparingLong(r -> r.getLong(0)));
+        // 2. Driver: outcome counts per (type, reason, length), counted on the executors (OutcomeCounts), so the
+        //    driver receives counts, not rows; only after drops, the survivors' (phase_index, type) for their new
+        //    positions: the stratified order is a permutation of every survivor, built on the driver as prepare's is.
         TokenStats stats = new TokenStats(settings.maxLength());
-        List<Long> survivorIndex = new ArrayList<>();
-        List<String> survivorTypes = new ArrayList<>();
-        for (Row r : sorted) {
-            if (r.isNullAt(2)) {
-                stats.addKept(r.getString(1), r.getInt(3), r.getInt(4));
-                survivorIndex.add(r.getLong(0));
-                survivorTypes.add(r.getString(1));
-            } else {
-                stats.addDropped(r.getString(1), r.getString(2));
-            }
+        List<Column> counted = OutcomeCounts.INPUT_COLUMNS.stream().map(TokenizeStage::quotedCol).toList();
+        for (Row r : work.select(counted.toArray(new Column[0]))
+                .mapPartitions(new OutcomeCounts(), Encoders.row(OutcomeCounts.SCHEMA)).collectAsList()) {
+            OutcomeCounts.addTo(stats, r);
         }
-        if (summary.isEmpty()) {
+        if (stats.kept() + stats.quarantined() == 0) {
             throw new IllegalStateException("Phase '" + slice + "': the prepared shard " + preparedDir
                     + " has no rows; re-run the prepare stage (its manifest lists the rows per phase).");
         }
-        if (survivorIndex.isEmpty()) {
-            throw new IllegalStateException("Phase '" + slice + "': every one of the " + summary.size()
+        if (stats.kept() == 0) {
+            throw new IllegalStateException("Phase '" + slice + "': every one of the " + stats.quarantined()
                     + " prepared rows in " + preparedDir + " was quarantined (" + stats.droppedByReason()
                     + "); nothing to train on. Raise max_length (now " + settings.maxLength()
                     + ") or check the chat template.");
@@ -350,7 +344,19 @@ public final class TokenizeStage {
         boolean recompute = stats.quarantined() > 0 && effectiveBatch.isPresent();
         Dataset<Row> kept = work.filter(col(TokenizePartition.W_REASON).isNull());
         if (recompute) {
-            long[] phaseIndex = survivorIndex.stream().mapToLong(Long::longValue).toArray();
+            // One long per survivor: phase_index * types + the type's index in code-point order (8 bytes a row).
+            List<String> types = stats.types();
+            Column typeIndex = functions.array_position(functions.array(types.stream().map(functions::lit)
+                    .toArray(Column[]::new)), col(Columns.TYPE)).minus(1);
+            long[] packed = kept.select(col(Columns.PHASE_INDEX).multiply(types.size()).plus(typeIndex).cast(DataTypes.LongType))
+                    .as(Encoders.LONG()).collectAsList().stream().mapToLong(Long::longValue).toArray();
+            Arrays.sort(packed); // record order
+            long[] phaseIndex = new long[packed.length];
+            List<String> survivorTypes = new ArrayList<>(packed.length);
+            for (int j = 0; j < packed.length; j++) {
+                phaseIndex[j] = packed[j] / types.size();
+                survivorTypes.add(types.get((int) (packed[j] % types.size())));
+            }
             long[] positions = SurvivorOrder.positions(phaseIndex, survivorTypes, effectiveBatch.getAsInt(),
                     settings.seed());
             List<Row> map = new ArrayList<>(positions.length);
@@ -489,6 +495,10 @@ public final class TokenizeStage {
             throw new IllegalArgumentException("Invalid chat_date '" + date.asText() + "' in " + manifest
                     + ": must be YYYY-MM-DD (fix or delete the manifest, or set chat_date in the config)", e);
         }
+    }
+
+    private static Column quotedCol(String name) {
+        return col(quote(name));
     }
 
     /** Backtick-quotes a column name so dots or spaces in passthrough names are taken literally. */

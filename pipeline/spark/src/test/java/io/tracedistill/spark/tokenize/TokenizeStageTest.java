@@ -107,6 +107,56 @@ class TokenizeStageTest {
         assertEquals(adaptive, spark.conf().get("spark.sql.adaptive.enabled"), "the session's setting is restored");
     }
 
+    /**
+     * The driver receives counts, not rows (issue 16): on the recorded run's prepared rows 2 and 16 times over (no
+     * row dropped, so no survivor order to rebuild), the bytes the tasks return to the driver (the outcome counts,
+     * the writes' commit messages) do not grow with the rows. Collecting a few bytes per row, as the stage did
+     * (phase_index, type, outcome, lengths), returned 8x as much on 8x the rows.
+     */
+    @Test
+    void theDriverReceivesCountsNotRows(@TempDir Path out) {
+        long[] rows = new long[2];
+        long[] bytes = new long[2];
+        int[] copies = {2, 16};
+        for (int i = 0; i < copies.length; i++) {
+            Path dir = out.resolve("x" + copies[i]);
+            for (String phase : List.of("phase1", "phase2")) {
+                TrajectoryFixture.writePrepared(spark, dir, ShardFormat.PARQUET, phase,
+                        repeated(TrajectoryFixture.preparedRows(spark, phase), copies[i]));
+            }
+            try (JobCounter jobs = JobCounter.attach(spark.sparkContext())) {
+                TokenizeResult r = TokenizeStage.run(spark, settings(4096, ShardFormat.PARQUET, Optional.of(DATE)),
+                        dir.toString(), ChatTemplateTurnRenderer.FACTORY);
+                assertEquals(0, r.quarantinedRows(), "no row dropped at max_length 4096");
+                rows[i] = r.phases().values().stream().mapToLong(TokenizeResult.PhaseResult::inputRows).sum();
+                bytes[i] = jobs.resultBytes();
+            }
+        }
+        System.out.printf("tokenize stage, task result bytes to the driver: %d rows %d bytes, %d rows %d bytes%n",
+                rows[0], bytes[0], rows[1], bytes[1]);
+        assertEquals(8 * rows[0], rows[1]);
+        assertTrue(bytes[1] < 1.25 * bytes[0], "8x the rows must not send the driver more than 1.25x the bytes: "
+                + bytes[0] + " -> " + bytes[1]);
+    }
+
+    /** {@code rows} {@code copies} times over, each copy with its own phase_index and position (record order). */
+    private static List<Row> repeated(List<Row> rows, int copies) {
+        List<Row> out = new ArrayList<>();
+        for (int c = 0; c < copies; c++) {
+            for (Row r : rows) {
+                Object[] v = new Object[r.length()];
+                for (int k = 0; k < v.length; k++) {
+                    v[k] = r.get(k);
+                }
+                long index = out.size();
+                v[Columns.PREPARED_LEADING.indexOf(Columns.POSITION)] = index; // the leading columns come first
+                v[Columns.PREPARED_LEADING.indexOf(Columns.PHASE_INDEX)] = index;
+                out.add(RowFactory.create(v));
+            }
+        }
+        return out;
+    }
+
     @Test
     void reproducesTheReferenceTokensAndOrderOfBothPhases(@TempDir Path out) throws IOException {
         TrajectoryFixture.writePrepared(spark, out, ShardFormat.PARQUET);

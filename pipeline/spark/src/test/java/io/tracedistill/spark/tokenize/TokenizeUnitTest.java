@@ -44,11 +44,20 @@ class TokenizeUnitTest {
 
     @Test
     void nearestRankPercentiles() {
-        int[] sorted = {10, 20, 30, 40, 50, 60, 70, 80, 90, 100};
-        assertEquals(50, TokenStats.nearestRank(sorted, 50));
-        assertEquals(90, TokenStats.nearestRank(sorted, 90));
-        assertEquals(100, TokenStats.nearestRank(sorted, 99));
-        assertEquals(7, TokenStats.nearestRank(new int[] {7}, 50));
+        java.util.TreeMap<Integer, Long> lengths = new java.util.TreeMap<>();
+        for (int v = 10; v <= 100; v += 10) {
+            lengths.put(v, 1L);
+        }
+        assertEquals(50, TokenStats.nearestRank(lengths, 10, 50));
+        assertEquals(90, TokenStats.nearestRank(lengths, 10, 90));
+        assertEquals(100, TokenStats.nearestRank(lengths, 10, 99));
+        assertEquals(7, TokenStats.nearestRank(new java.util.TreeMap<>(Map.of(7, 1L)), 1, 50));
+        // Counts > 1: 3 rows of 5 tokens and 1 of 9 are the sorted lengths 5, 5, 5, 9.
+        java.util.TreeMap<Integer, Long> repeated = new java.util.TreeMap<>(Map.of(5, 3L, 9, 1L));
+        assertEquals(5, TokenStats.nearestRank(repeated, 4, 50));
+        assertEquals(5, TokenStats.nearestRank(repeated, 4, 75));
+        assertEquals(9, TokenStats.nearestRank(repeated, 4, 76));
+        assertEquals(Map.of("min", 5, "p50", 5, "p90", 9, "p99", 9, "max", 9, "mean", 6.0), TokenStats.lengthSummary(repeated));
     }
 
     @Test
