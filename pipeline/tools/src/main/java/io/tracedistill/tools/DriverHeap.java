@@ -1,14 +1,16 @@
 package io.tracedistill.tools;
 
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
- * The driver heap a piece of work holds at its peak: the live heap (used right after a full {@code System.gc()})
+ * The driver heap a piece of work holds at its peak: the live heap ({@link #liveHeapBytes}: what a full GC left)
  * sampled every {@link #SAMPLE_MS} ms while the work runs, maximum minus the live heap before it, and the live heap
  * after it (what the work left behind). The forced GCs slow the work down, so a benchmark measures this in an untimed
  * run of its own. Prepare's figure ({@link PrepareBenchmark#driverMemory}) is the retained heap of its driver-side
@@ -33,17 +35,29 @@ final class DriverHeap {
         }
     }
 
+    /**
+     * The live heap: a full GC ({@code System.gc()}), then what the heap pools held right after it (their collection
+     * usage). Not the heap's current use: the work's threads keep allocating between the GC and the reading, and a
+     * thread's fresh allocation buffer counts as used in full (G1: several MB), which showed as ±15 MB of noise.
+     */
+    static long liveHeapBytes() {
+        System.gc();
+        long live = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            MemoryUsage afterGc = pool.getType() == MemoryType.HEAP ? pool.getCollectionUsage() : null;
+            live += afterGc == null ? 0 : afterGc.getUsed();
+        }
+        return live;
+    }
+
     /** Runs {@code work}, which returns the input rows it ran on, while sampling the live heap. */
     static Peak measure(LongSupplier work) {
-        MemoryMXBean mx = ManagementFactory.getMemoryMXBean();
-        System.gc();
-        long baseline = mx.getHeapMemoryUsage().getUsed();
+        long baseline = liveHeapBytes();
         AtomicLong peak = new AtomicLong(baseline);
         AtomicBoolean done = new AtomicBoolean();
         Thread sampler = new Thread(() -> {
             while (!done.get()) {
-                System.gc();
-                peak.accumulateAndGet(mx.getHeapMemoryUsage().getUsed(), Math::max);
+                peak.accumulateAndGet(liveHeapBytes(), Math::max);
                 try {
                     Thread.sleep(SAMPLE_MS);
                 } catch (InterruptedException e) {
@@ -64,8 +78,7 @@ final class DriverHeap {
                 Thread.currentThread().interrupt();
             }
         }
-        System.gc();
-        long after = mx.getHeapMemoryUsage().getUsed();
+        long after = liveHeapBytes();
         return new Peak(baseline, Math.max(peak.get(), after), after, rows);
     }
 

@@ -18,7 +18,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -169,16 +168,13 @@ public final class PrepareBenchmark {
             ShardWriter.writeStaged(FormatContractTransform.transform(t, cs, FormatContractTransform.Params.defaults()),
                     staged);
             Dataset<Row> back = spark.read().schema(FormatContractTransform.stagedSchema(cs.input())).parquet(staged);
-            MemoryMXBean mx = ManagementFactory.getMemoryMXBean();
-            System.gc();
-            long before = mx.getHeapMemoryUsage().getUsed();
+            long before = DriverHeap.liveHeapBytes();
             long t0 = System.nanoTime();
             StagedSummaryCodec.Collected c = StagedSummaryCodec.collectWithIdentity(back);
             PhaseSplitter.Result r = PhaseSplitter.split(c, new PhaseSplitter.Params(
                     List.of("bit_manipulation", "cryptarithm_deduce"), 42, java.math.BigInteger.valueOf(42), true, 8, 8));
             double sec = (System.nanoTime() - t0) / 1e9;
-            System.gc();
-            long after = mx.getHeapMemoryUsage().getUsed();
+            long after = DriverHeap.liveHeapBytes();
             int n = r.summary().rows();
             return String.format(Locale.ROOT, "driver: %,d rows, collect+split+order %.1f s, retained heap %.1f MB "
                     + "= %.1f MB per million rows", n, sec, (after - before) / 1e6, (after - before) / 1e6 / n * 1e6);
