@@ -95,7 +95,7 @@ public final class CsvInput {
         int width = columns.size();
         JavaRDD<Row> rdd = FileGroupRows.read(spark, tasks, g -> new GroupRows(g, width, lines));
         return new InputTable(dataPath, InputFormat.CSV, files, inputSchema,
-                spark.createDataFrame(rdd, rowSchema), lines);
+                spark.createDataFrame(rdd, rowSchema), lines, rdd);
     }
 
     /**

@@ -124,7 +124,8 @@ public final class FormatContractTransform {
         ColumnKeys k = schema.keys();
         RowFn fn = new RowFn(table.format(), input.fieldIndex(k.prompt()), input.fieldIndex(k.cot()),
                 input.fieldIndex(k.answer()), input.fieldIndex(k.type()), input.fields().length, params, summaries);
-        return table.rows().mapPartitions(fn, Encoders.row(stagedSchema(input)));
+        // On the reader's Java rows (InputTable#javaRows): a CSV cell is then encoded once, as a staged cell.
+        return table.rows().sparkSession().createDataFrame(table.javaRows().mapPartitions(fn::call), stagedSchema(input));
     }
 
     /** Python value of one cell, per the format's semantics (see the class comment). */

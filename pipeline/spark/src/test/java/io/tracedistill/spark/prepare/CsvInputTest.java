@@ -86,6 +86,55 @@ class CsvInputTest extends SparkTestBase {
         assertEquals(List.of("q2", "c2", "2", "t"), rs.get(2).fields());
     }
 
+    /** A reader that hands out at most a few characters per call (sizes cycle through 1..7). */
+    private static java.io.Reader trickle(String text) {
+        return new java.io.Reader() {
+            private int pos;
+            private int call;
+
+            @Override
+            public int read(char[] cbuf, int off, int len) {
+                if (pos == text.length()) {
+                    return -1;
+                }
+                int n = Math.min(Math.min(len, 1 + call++ % 7), text.length() - pos);
+                text.getChars(pos, pos + n, cbuf, off);
+                pos += n;
+                return n;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    /** Every record (fields, lines, raw text, problem) and the line counts of {@code text} read from {@code in}. */
+    private static List<String> readAll(java.io.Reader in) throws IOException {
+        CsvRecords r = new CsvRecords(in, "t.csv");
+        List<String> out = new ArrayList<>();
+        for (CsvRecords.Record x = r.next(); x != null; x = r.next()) {
+            out.add(x.fields() + "|" + x.startLine() + "|" + x.lines() + "|" + x.raw() + "|" + x.problem());
+        }
+        out.add("physical=" + r.physicalLines() + " blank=" + r.blankLines());
+        return out;
+    }
+
+    @Test
+    void theParseDoesNotDependOnHowTheFileArrivesInBlocks() throws IOException {
+        // The reader copies runs of plain characters in bulk from 64 Ki-character blocks: a record, a CRLF or a
+        // doubled quote cut by a block boundary, and the re-read after a quoting problem, must parse as they do
+        // when the characters arrive a few at a time.
+        String longCell = "x".repeat(70_000) + "\r\ny\"\"z" + "w".repeat(70_000);
+        String text = "\uFEFF" + HEADER + "\r\nq1,\"" + longCell + "\",1,t\r\n\r\n\"q2,c2,2,t\r\nq3,c3,3,t\r"
+                + "q4,\"c4\"x,4,t\nq5," + "u".repeat(65_530) + ",5,t\rlast,\"open";
+        List<String> bulk = readAll(new StringReader(text));
+        assertEquals(bulk, readAll(trickle(text)));
+        assertEquals(8, bulk.size(), "header, 6 records (a stray quote, text after a quote, one never closed), the counts: " + bulk);
+        assertTrue(bulk.get(1).startsWith("[q1, " + "x".repeat(70_000) + "\ny\"z"), "CRLF inside quotes is \\n");
+        assertEquals("physical=9 blank=1", bulk.get(bulk.size() - 1));
+    }
+
     private PrepareSettings settings(Path data) {
         return PrepareSettings.defaults(data.toString(), dir.resolve("out").toString(), List.of("h"), 0);
     }
