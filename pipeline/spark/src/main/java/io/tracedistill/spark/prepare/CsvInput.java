@@ -157,6 +157,7 @@ public final class CsvInput {
             CsvRecords.Record header = records.next(); // checked on the driver; null: an empty file
             headerLines = header == null ? 0 : header.lines();
             empty = header == null;
+            records.expectFields(file.slot().length); // the raw text of a well-formed row is not needed
         }
 
         @Override

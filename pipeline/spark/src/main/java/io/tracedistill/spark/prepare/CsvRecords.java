@@ -36,7 +36,8 @@ final class CsvRecords {
      * @param startLine 1-based physical line where it starts
      * @param lines     physical lines it spans (1 for a record with a quoting problem)
      * @param raw       the record's text as written, without its final line terminator (for a record with a quoting
-     *                  problem: its first physical line)
+     *                  problem: its first physical line); {@code null} for a well-formed record with the
+     *                  {@link #expectFields expected} number of fields, whose text nobody reads
      * @param problem   what broke the quoting, or {@code null}
      */
     record Record(List<String> fields, long startLine, int lines, String raw, String problem) {}
@@ -45,6 +46,11 @@ final class CsvRecords {
 
     private final Reader in;
     private final String file;
+    /** Fields a well-formed record should have ({@code -1}: unknown, every record keeps its raw text). */
+    private int expectedFields = -1;
+    /** The record being read: its text as written and its current cell (reused from record to record). */
+    private StringBuilder raw = new StringBuilder();
+    private StringBuilder cell = new StringBuilder();
     /**
      * The file's characters, read a block at a time: a {@link java.io.BufferedReader}'s {@code read()} takes a lock
      * per character, which was a third of prepare's CPU on long traces. Runs of ordinary characters are copied from
@@ -90,11 +96,20 @@ final class CsvRecords {
         return blankLines;
     }
 
+    /**
+     * From now on, a well-formed record with {@code n} fields comes without its raw text ({@link Record#raw} null):
+     * only a record the caller quarantines needs it, and copying every record's text once more cost as much as
+     * reading it.
+     */
+    void expectFields(int n) {
+        expectedFields = n;
+    }
+
     /** The next record, or {@code null} at the end of the file; blank lines are skipped (and counted). */
     Record next() throws IOException {
         while (true) {
             Record r = readRecord();
-            if (r == null || r.problem() != null || r.fields().size() != 1 || !r.raw().isEmpty()) {
+            if (r == null || r.problem() != null || r.fields().size() != 1 || r.raw() == null || !r.raw().isEmpty()) {
                 return r;
             }
             blankLines++;
@@ -202,9 +217,15 @@ final class CsvRecords {
             return null;
         }
         long start = line;
-        StringBuilder raw = new StringBuilder();
+        if (raw.capacity() > 1 << 20) { // do not keep a huge record's buffers for the rest of the file
+            raw = new StringBuilder();
+            cell = new StringBuilder();
+        }
+        StringBuilder raw = this.raw;
+        raw.setLength(0);
         List<String> fields = new ArrayList<>();
-        StringBuilder cell = new StringBuilder();
+        StringBuilder cell = this.cell;
+        cell.setLength(0);
         int firstLineEnd = -1; // raw length at the end of the first physical line, once the record has a second one
         int firstTermLen = 0;
         String problem = null;
@@ -272,7 +293,10 @@ final class CsvRecords {
                     terminator(c);
                     line++;
                 }
-                return new Record(fields, start, (int) (line - start) + (c == -1 ? 1 : 0), raw.toString(), null);
+                // A blank line (no text) keeps its empty text, so next() can tell it from a one-field record.
+                boolean keepRaw = expectedFields < 0 || fields.size() != expectedFields || raw.length() == 0;
+                return new Record(fields, start, (int) (line - start) + (c == -1 ? 1 : 0),
+                        keepRaw ? raw.toString() : null, null);
             }
             raw.append((char) c);
             cell.append((char) c);

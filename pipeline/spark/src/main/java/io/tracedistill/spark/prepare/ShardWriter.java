@@ -9,15 +9,21 @@ import io.tracedistill.spark.ShardSchemas;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
+import java.util.Map;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.catalyst.expressions.objects.AssertNotNull;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -80,14 +86,119 @@ public final class ShardWriter {
      * {@code schema.prepared()}: position in that phase's training order, type, prompt, completion, phase_index,
      * source_file, source_row, passthrough columns), then {@link #PART}. What {@link #writePhases} writes; the
      * {@code spark.ml} stage {@code PhaseSplitStage} returns it.
+     *
+     * <p>Built from column expressions, not a function over Java rows: only the row identity ({@code pid},
+     * {@code pos}) goes through {@link PhaseSlots}, which returns the row's 0–2 phase slots, and {@code explode} makes
+     * one row per slot. The text columns are carried as Spark holds them; turning every staged row into a Java
+     * {@link Row} and back decoded and re-encoded all of its text (about a tenth of prepare's CPU on long traces).
      */
     public static Dataset<Row> preparedRows(Dataset<Row> staged, Broadcast<RowAssignment> assignment,
             CheckedSchema schema, PhaseParts parts, int rowsPerShard) {
         List<StructField> fields = new ArrayList<>(List.of(schema.prepared().fields()));
         fields.add(DataTypes.createStructField(PART, DataTypes.IntegerType, false));
-        return staged.filter(functions.col(FormatContractTransform.STAGED_REASON).isNull())
-                .mapPartitions(new PhaseFn(assignment, passthroughIndices(schema), parts, rowsPerShard),
-                        Encoders.row(new StructType(fields.toArray(new StructField[0]))));
+        StructType target = new StructType(fields.toArray(new StructField[0]));
+        UserDefinedFunction slots = functions.udf(new PhaseSlots(assignment, parts, rowsPerShard),
+                PhaseSlots.TYPE).asNonNullable();
+        Column slot = functions.col(SLOT);
+        Map<String, Column> leading = Map.of(
+                Columns.POSITION, slot.getField(Columns.POSITION),
+                Columns.TYPE, functions.col(FormatContractTransform.STAGED_TYPE),
+                Columns.PROMPT, functions.col(FormatContractTransform.USER),
+                Columns.COMPLETION, functions.col(FormatContractTransform.ASSISTANT),
+                Columns.PHASE_INDEX, slot.getField(Columns.PHASE_INDEX),
+                Columns.SOURCE_FILE, functions.col(Columns.SOURCE_FILE),
+                Columns.SOURCE_ROW, slot.getField(Columns.SOURCE_ROW),
+                PART, slot.getField(PART));
+        List<Column> out = new ArrayList<>();
+        for (StructField f : target.fields()) {
+            // Passthrough columns keep their input names in the staged rows.
+            Column c = leading.getOrDefault(f.name(), functions.col(InputReader.quote(f.name())));
+            out.add(f.nullable() ? c.as(f.name(), f.metadata()) : notNull(c).as(f.name(), f.metadata()));
+        }
+        Dataset<Row> rows = staged.filter(functions.col(FormatContractTransform.STAGED_REASON).isNull())
+                .select(functions.col("*"), functions.explode(slots.apply(functions.col(FormatContractTransform.PID),
+                        functions.col(FormatContractTransform.POS))).as(SLOT))
+                .select(out.toArray(new Column[0]));
+        if (!rows.schema().equals(target)) {
+            throw new IllegalStateException("ShardWriter: the prepared rows' schema " + rows.schema().simpleString()
+                    + " differs from the prepared-shard schema " + target.simpleString());
+        }
+        return rows;
+    }
+
+    private static final String SLOT = "__td_slot";
+
+    /**
+     * {@code c} declared not null, failing the task if a null ever arrives (Spark's {@code AssertNotNull}): the
+     * prepared shard's leading columns are required, as the schema says, whatever the staged copy's nullability.
+     */
+    private static Column notNull(Column c) {
+        return new Column(new AssertNotNull(c.expr(), scala.collection.immutable.List$.MODULE$.empty()));
+    }
+
+    /**
+     * A staged row's identity ({@code pid}, {@code pos}) → its slots: one per phase that holds it (phase 1 first),
+     * each (position in the phase's order, phase_index, source_row, shuffle partition {@code first(p) + position /
+     * rowsPerShard}); none for a row in no phase (held out).
+     */
+    private static final class PhaseSlots implements UDF2<Integer, Long, Row[]> {
+        private static final long serialVersionUID = 1L;
+        static final DataType TYPE = DataTypes.createArrayType(new StructType(new StructField[] {
+            DataTypes.createStructField(Columns.POSITION, DataTypes.LongType, false),
+            DataTypes.createStructField(Columns.PHASE_INDEX, DataTypes.LongType, false),
+            DataTypes.createStructField(Columns.SOURCE_ROW, DataTypes.LongType, false),
+            DataTypes.createStructField(PART, DataTypes.IntegerType, false),
+        }), false);
+        private static final Row[] NONE = new Row[0];
+        /** Per task thread: the task attempt counted, and the rows it has placed per phase (for the injection). */
+        private static final ThreadLocal<long[]> EMITTED = ThreadLocal.withInitial(() -> new long[] {-1, 0, 0});
+        private final Broadcast<RowAssignment> assignment;
+        private final PhaseParts parts;
+        private final int rowsPerShard;
+
+        PhaseSlots(Broadcast<RowAssignment> assignment, PhaseParts parts, int rowsPerShard) {
+            this.assignment = assignment;
+            this.parts = parts;
+            this.rowsPerShard = rowsPerShard;
+        }
+
+        @Override
+        public Row[] call(Integer pid, Long pos) {
+            RowAssignment a = assignment.value();
+            int g = a.inputRow(pid, pos);
+            int p1 = a.position(Phase.PHASE1, g);
+            int p2 = a.position(Phase.PHASE2, g);
+            if (p1 == RowAssignment.NONE && p2 == RowAssignment.NONE) {
+                return NONE;
+            }
+            Row[] out = new Row[(p1 == RowAssignment.NONE ? 0 : 1) + (p2 == RowAssignment.NONE ? 0 : 1)];
+            int k = 0;
+            for (Phase phase : PHASES) {
+                int position = phase == Phase.PHASE1 ? p1 : p2;
+                if (position == RowAssignment.NONE) {
+                    continue;
+                }
+                injectFailure(phase);
+                out[k++] = RowFactory.create((long) position, (long) a.phaseIndex(phase, g), (long) a.sourceRow(g),
+                        parts.first(phase) + position / rowsPerShard);
+            }
+            return out;
+        }
+
+        /** {@link FailureInjection} point {@code shard<n>}: at a task's second row of phase n, as before. */
+        private static void injectFailure(Phase phase) {
+            TaskContext tc = TaskContext.get();
+            long[] e = EMITTED.get();
+            long attempt = tc == null ? -1 : tc.taskAttemptId();
+            if (e[0] != attempt) {
+                e[0] = attempt;
+                e[1] = 0;
+                e[2] = 0;
+            }
+            if (e[1 + phase.ordinal()]++ == 1) {
+                FailureInjection.maybeFail("shard" + phase.number());
+            }
+        }
     }
 
     /** The quarantine rows (original columns + {@link Columns#QUARANTINE_TRAILING}), in input row order. */
@@ -170,67 +281,6 @@ public final class ShardWriter {
             idx[i] = lead + schema.input().fieldIndex(schema.passthrough().fields()[i].name());
         }
         return idx;
-    }
-
-    /** Staged kept row → its prepared row in each phase that holds it, tagged with its shuffle partition. */
-    private static final class PhaseFn implements MapPartitionsFunction<Row, Row> {
-        private static final long serialVersionUID = 1L;
-        private final Broadcast<RowAssignment> assignment;
-        private final int[] passIdx;
-        private final PhaseParts parts;
-        private final int rowsPerShard;
-
-        PhaseFn(Broadcast<RowAssignment> assignment, int[] passIdx, PhaseParts parts, int rowsPerShard) {
-            this.assignment = assignment;
-            this.passIdx = passIdx;
-            this.parts = parts;
-            this.rowsPerShard = rowsPerShard;
-        }
-
-        @Override
-        public Iterator<Row> call(Iterator<Row> rows) {
-            RowAssignment a = assignment.value();
-            int lead = Columns.PREPARED_LEADING.size();
-            return new Iterator<>() {
-                private final Row[] pending = new Row[2];
-                private int pendingCount;
-                private int pendingNext;
-                private final long[] emitted = new long[2];
-
-                @Override
-                public boolean hasNext() {
-                    while (pendingNext == pendingCount && rows.hasNext()) {
-                        pendingCount = 0;
-                        pendingNext = 0;
-                        Row r = rows.next();
-                        int g = a.inputRow(r.getInt(0), r.getLong(1));
-                        for (Phase phase : PHASES) {
-                            int position = a.position(phase, g);
-                            if (position == RowAssignment.NONE) {
-                                continue;
-                            }
-                            Object[] out = preparedValues(r, position, a.phaseIndex(phase, g), a.sourceRow(g), passIdx, 1);
-                            out[lead + passIdx.length] = parts.first(phase) + position / rowsPerShard;
-                            if (emitted[phase.ordinal()]++ == 1) {
-                                FailureInjection.maybeFail("shard" + phase.number());
-                            }
-                            pending[pendingCount++] = RowFactory.create(out);
-                        }
-                    }
-                    return pendingNext < pendingCount;
-                }
-
-                @Override
-                public Row next() {
-                    if (!hasNext()) {
-                        throw new NoSuchElementException();
-                    }
-                    Row r = pending[pendingNext];
-                    pending[pendingNext++] = null;
-                    return r;
-                }
-            };
-        }
     }
 
     /**
