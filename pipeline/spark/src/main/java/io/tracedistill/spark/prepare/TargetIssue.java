@@ -89,6 +89,9 @@ public enum TargetIssue {
 
     /** The kinds in an issue set, in declaration order. */
     public static List<TargetIssue> in(int bits) {
+        if (bits == 0) {
+            return List.of(); // most rows: the manifest asks once per row, several times over
+        }
         List<TargetIssue> out = new ArrayList<>();
         for (TargetIssue t : values()) {
             if ((bits & t.bit()) != 0) {
