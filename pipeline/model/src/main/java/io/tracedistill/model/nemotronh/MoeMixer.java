@@ -131,7 +131,7 @@ final class MoeMixer extends Mixer {
     }
 
     /**
-     * Every token's choice ({@link #route}), flattened to {@code [N·k]} in (token, slot) order; appended to
+     * Every token's choice ({@link Router#route}), flattened to {@code [N·k]} in (token, slot) order; appended to
      * {@code log} when given. A method of its own so the per-token loop is compiled on its own: as a loop inside
      * {@link #forward} it made the JIT compile the whole of {@code forward} on-stack three times, seconds of
      * C2 time competing with libtorch's threads during a run's first steps.
@@ -139,15 +139,18 @@ final class MoeMixer extends Mixer {
     private static long[] chooseAll(float[] host, int tokens, float[] bias, NemotronHConfig cfg, MoeRouting log) {
         int k = cfg.numExpertsPerTok();
         int experts = cfg.nRoutedExperts();
+        Router router = new Router(cfg, bias);
+        int[] pick = new int[k];
+        int[] groups = new int[cfg.topkGroup()];
         long[] chosen = new long[tokens * k];
         for (int i = 0; i < tokens; i++) {
-            int[][] pick = route(host, i * experts, bias, cfg);
+            router.route(host, i * experts, pick, groups);
             for (int j = 0; j < k; j++) {
-                chosen[i * k + j] = pick[0][j];
+                chosen[i * k + j] = pick[j];
             }
             if (log != null) {
-                log.experts().add(pick[0]);
-                log.groups().add(pick[1]);
+                log.experts().add(pick.clone());
+                log.groups().add(groups.clone());
             }
         }
         return chosen;
@@ -191,68 +194,90 @@ final class MoeMixer extends Mixer {
     }
 
     /**
-     * The choice for one token: {@code [0]} the k experts by descending biased score among the kept groups,
-     * {@code [1]} the kept groups ascending. {@code scores[off .. off+E)} are the token's sigmoid scores.
+     * The choice for one token, with scratch arrays reused from token to token (the step routes every token of
+     * every MoE layer on the host).
      */
-    static int[][] route(float[] scores, int off, float[] bias, NemotronHConfig cfg) {
-        int experts = cfg.nRoutedExperts();
-        int groups = cfg.nGroup();
-        int per = experts / groups;
-        float[] sc = new float[experts];
-        for (int e = 0; e < experts; e++) {
-            sc[e] = scores[off + e] + bias[e];
-        }
-        // Group score: the sum of the two largest biased scores in the group (one if the group has one expert).
-        float[] groupScore = new float[groups];
-        for (int j = 0; j < groups; j++) {
-            float best = Float.NEGATIVE_INFINITY;
-            float second = Float.NEGATIVE_INFINITY;
-            for (int e = j * per; e < (j + 1) * per; e++) {
-                if (sc[e] > best) {
-                    second = best;
-                    best = sc[e];
-                } else if (sc[e] > second) {
-                    second = sc[e];
-                }
-            }
-            groupScore[j] = per >= 2 ? best + second : best;
-        }
-        int[] keptGroups = topIndices(groupScore, cfg.topkGroup());
-        boolean[] kept = new boolean[groups];
-        for (int j : keptGroups) {
-            kept[j] = true;
-        }
-        float[] masked = new float[experts];
-        for (int e = 0; e < experts; e++) {
-            masked[e] = kept[e / per] ? sc[e] : Float.NEGATIVE_INFINITY; // transformers' -inf fill
-        }
-        int[] chosen = topIndices(masked, cfg.numExpertsPerTok());
-        int[] sortedGroups = new int[keptGroups.length];
-        for (int j = 0, n = 0; j < groups; j++) {
-            if (kept[j]) {
-                sortedGroups[n++] = j;
-            }
-        }
-        return new int[][] {chosen, sortedGroups};
-    }
+    static final class Router {
+        private final float[] bias;   // [E]
+        private final int groups;
+        private final int per;        // experts per group
+        private final float[] sc;     // [E] biased scores
+        private final float[] groupScore;
+        private final float[] masked; // [E] biased scores, -inf outside the kept groups
+        private final boolean[] kept;
+        private final boolean[] taken;
+        private final int[] keptGroups;
 
-    /**
-     * Indices of the {@code k} largest values, largest first (ties: lower index first; the order of
-     * {@link Float#compare}). A selection over primitives: {@code v} has a group's or an expert's count of entries.
-     */
-    private static int[] topIndices(float[] v, int k) {
-        boolean[] taken = new boolean[v.length];
-        int[] out = new int[k];
-        for (int i = 0; i < k; i++) {
-            int best = -1;
-            for (int e = 0; e < v.length; e++) {
-                if (!taken[e] && (best < 0 || Float.compare(v[e], v[best]) > 0)) {
-                    best = e;
+        Router(NemotronHConfig cfg, float[] bias) {
+            int experts = cfg.nRoutedExperts();
+            this.bias = bias;
+            this.groups = cfg.nGroup();
+            this.per = experts / groups;
+            this.sc = new float[experts];
+            this.groupScore = new float[groups];
+            this.masked = new float[experts];
+            this.kept = new boolean[groups];
+            this.taken = new boolean[Math.max(experts, groups)];
+            this.keptGroups = new int[cfg.topkGroup()];
+        }
+
+        /**
+         * Writes into {@code chosen [k]} the k experts by descending biased score among the kept groups, and into
+         * {@code sortedGroups [topk_group]} the kept groups ascending. {@code scores[off .. off+E)} are the token's
+         * sigmoid scores.
+         */
+        void route(float[] scores, int off, int[] chosen, int[] sortedGroups) {
+            int experts = sc.length;
+            for (int e = 0; e < experts; e++) {
+                sc[e] = scores[off + e] + bias[e];
+            }
+            // Group score: the sum of the two largest biased scores in the group (one if the group has one expert).
+            for (int j = 0; j < groups; j++) {
+                float best = Float.NEGATIVE_INFINITY;
+                float second = Float.NEGATIVE_INFINITY;
+                for (int e = j * per; e < (j + 1) * per; e++) {
+                    if (sc[e] > best) {
+                        second = best;
+                        best = sc[e];
+                    } else if (sc[e] > second) {
+                        second = sc[e];
+                    }
+                }
+                groupScore[j] = per >= 2 ? best + second : best;
+            }
+            topIndices(groupScore, groups, keptGroups);
+            Arrays.fill(kept, false);
+            for (int j : keptGroups) {
+                kept[j] = true;
+            }
+            for (int e = 0; e < experts; e++) {
+                masked[e] = kept[e / per] ? sc[e] : Float.NEGATIVE_INFINITY; // transformers' -inf fill
+            }
+            topIndices(masked, experts, chosen);
+            for (int j = 0, n = 0; j < groups; j++) {
+                if (kept[j]) {
+                    sortedGroups[n++] = j;
                 }
             }
-            taken[best] = true;
-            out[i] = best;
         }
-        return out;
+
+        /**
+         * Writes into {@code out} the indices of the {@code out.length} largest of {@code v[0 .. n)}, largest
+         * first; ties (also -0.0 against 0.0) go to the lower index, NaN ranks above every number. A selection over
+         * primitives: {@code n} is a group's or an expert's count.
+         */
+        private void topIndices(float[] v, int n, int[] out) {
+            Arrays.fill(taken, 0, n, false);
+            for (int i = 0; i < out.length; i++) {
+                int best = -1;
+                for (int e = 0; e < n; e++) {
+                    if (!taken[e] && (best < 0 || v[e] > v[best] || Float.isNaN(v[e]) && !Float.isNaN(v[best]))) {
+                        best = e;
+                    }
+                }
+                taken[best] = true;
+                out[i] = best;
+            }
+        }
     }
 }
