@@ -121,7 +121,7 @@ public final class DriverHeapBench {
             Path out = work.resolve("tokenize-x" + copies);
             try {
                 if (!Files.exists(out.resolve("prepared"))) {
-                    Path input = TokenizeBench.repeatRecords(csv, copies, work.resolve("x" + copies + ".csv"));
+                    Path input = TokenizeBench.repeatRecords(spark, csv, copies, work.resolve("x" + copies + ".csv"));
                     TokenizeBench.prepare(spark, input.toString(), out);
                 }
             } catch (java.io.IOException e) {

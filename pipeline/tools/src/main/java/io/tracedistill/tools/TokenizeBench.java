@@ -15,11 +15,18 @@ import io.tracedistill.spark.tokenize.TokenizeResult;
 import io.tracedistill.spark.tokenize.TokenizeSettings;
 import io.tracedistill.spark.tokenize.TokenizeStage;
 import io.tracedistill.spark.tokenize.TurnRenderer;
+import io.tracedistill.testdata.SampleDataGenerator;
 import io.tracedistill.tokens.CompletionMasker;
 import io.tracedistill.tokens.HfTokenizer;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -37,11 +44,12 @@ import java.util.Optional;
  * row. Prints rows/s and tokens/s and the ratio (b)/(a) (target &gt;= 0.8), then the chat template's renders/s on a
  * fixed record beside its recorded baseline. Run by {@code scripts/bench-tokenize}.
  *
- * <p>Usage: {@code TokenizeBench MODEL_DIR CSV ROWS [MAX_LENGTH] [REPEATS] [MASTERS]}: MODEL_DIR holds
+ * <p>Usage: {@code TokenizeBench MODEL_DIR CSV ROWS [MAX_LENGTH] [REPEATS] [MASTERS] [COPIES]}: MODEL_DIR holds
  * {@code tokenizer.json} and a chat template; CSV has {@code prompt, generated_cot, answer, type} columns (the format
  * contract makes the turns); the records are cycled to ROWS rows. With MASTERS (e.g. {@code local[1],local[2]}) the
  * whole stage ({@link TokenizeStage#run}, Parquet, shard write included) is also timed on the CSV prepared by
- * {@link PrepareStage} (prepare itself not timed), once per master.
+ * {@link PrepareStage} (prepare itself not timed), once per master, and with COPIES &gt; 1 also on the CSV's records
+ * COPIES times over with distinct ids (so the stage's fixed cost per job and its cost per row both show).
  */
 public final class TokenizeBench {
 
@@ -50,6 +58,9 @@ public final class TokenizeBench {
 
     /** Rows/s of the one-thread raw encode measured in this run: the per-core limit the whole stage is held to. */
     private static double rawRowsPerSecond;
+    /** CPU ms per row of the one-thread raw encode (its thread's CPU time: what a busy machine does not inflate). */
+    private static double rawCpuMillisPerRow;
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private TokenizeBench() {}
 
@@ -64,6 +75,7 @@ public final class TokenizeBench {
         int maxLength = args.length > 3 ? Integer.parseInt(args[3]) : 8192;
         int repeats = args.length > 4 ? Integer.parseInt(args[4]) : 5;
         String masters = args.length > 5 ? args[5] : "";
+        int copies = args.length > 6 ? Integer.parseInt(args[6]) : 1;
 
         // 1. Turns from the CSV through the format contract (Spark only to parse RFC 4180 CSV).
         List<String[]> turns = new ArrayList<>();
@@ -108,16 +120,19 @@ public final class TokenizeBench {
 
             // 2. Interleaved timing, best-of-N medians (the machine is shared; interleaving spreads the noise).
             double[] raw = new double[repeats];
+            double[] rawCpu = new double[repeats];
             double[] mask = new double[repeats];
             double[] render = new double[repeats];
             double[] both = new double[repeats];
             long sink = 0;
             for (int rep = -1; rep < repeats; rep++) { // rep -1 = warm-up
+                long c0 = THREADS.getCurrentThreadCpuTime();
                 long t0 = System.nanoTime();
                 for (String f : fulls) {
                     sink += tokenizer.encodeIds(f).length;
                 }
                 long t1 = System.nanoTime();
+                long c1 = THREADS.getCurrentThreadCpuTime();
                 for (int i = 0; i < rows; i++) {
                     sink += CompletionMasker.mask(tokenizer, prompts[i], completions[i], maxLength)
                             .map(e -> e.numTokens()).orElse(0);
@@ -134,12 +149,14 @@ public final class TokenizeBench {
                 long t4 = System.nanoTime();
                 if (rep >= 0) {
                     raw[rep] = (t1 - t0) / 1e9;
+                    rawCpu[rep] = (c1 - c0) / 1e9;
                     mask[rep] = (t2 - t1) / 1e9;
                     render[rep] = (t3 - t2) / 1e9;
                     both[rep] = (t4 - t3) / 1e9;
                 }
             }
             double rawS = median(raw);
+            rawCpuMillisPerRow = median(rawCpu) * 1e3 / rows;
             rawRowsPerSecond = rows / rawS;
             double maskS = median(mask);
             System.out.printf(Locale.ROOT, "model %s, %d rows (%d distinct records), %.1f tokens/row, max_length %d,"
@@ -155,12 +172,13 @@ public final class TokenizeBench {
         benchChatTemplate(modelDir);
         List<String> table = new ArrayList<>();
         for (String master : masters.isBlank() ? new String[0] : masters.split(",(?=local)")) {
-            table.add(benchStage(master.trim(), modelDir, csv, maxLength));
+            table.addAll(benchStage(master.trim(), modelDir, csv, maxLength, copies));
         }
         if (!table.isEmpty()) {
             System.out.printf(Locale.ROOT, "%n== tokenize stage vs N cores x raw encode (same run) ==%n%-34s %10s %s%n",
                     "side", "rows/s", "ratio");
-            System.out.printf(Locale.ROOT, "%-34s %10.0f%n", "raw encode, 1 thread (DJL)", rawRowsPerSecond);
+            System.out.printf(Locale.ROOT, "%-34s %10.0f  (CPU %.3f ms/row)%n", "raw encode, 1 thread (DJL)",
+                    rawRowsPerSecond, rawCpuMillisPerRow);
             table.forEach(System.out::println);
         }
     }
@@ -200,33 +218,56 @@ public final class TokenizeBench {
     }
 
     /**
-     * Prepare (untimed) then the timed tokenize stage on {@code master}, with the Spark jobs, stages and tasks it
-     * launched. Returns the table line: stage rows/s against {@code N x} the raw encode's rows/s, N = the master's
-     * cores (target >= 0.6). The stage's driver heap is measured by {@link DriverHeapBench}, with the executors in
-     * JVMs of their own ({@code local} masters run them in the driver's).
+     * On {@code master}: prepare (untimed) the CSV and, with {@code copies > 1}, its records {@code copies} times over
+     * ({@link #repeatRecords}); one untimed warm-up run of the stage, then the timed stage on each input, with the
+     * Spark jobs, stages and tasks it launched and where their time went ({@link JobCounter#profile}). Returns one
+     * table line per input: stage rows/s against {@code N x} the raw encode's rows/s, N = the master's cores (target
+     * >= 0.6), and its CPU per row (tasks + the driver thread) against the raw encode's. The stage's driver heap is
+     * measured by {@link DriverHeapBench}, with the executors in JVMs of their own ({@code local} masters run them in
+     * the driver's).
      */
-    private static String benchStage(String master, Path modelDir, String csv, int maxLength) throws Exception {
+    private static List<String> benchStage(String master, Path modelDir, String csv, int maxLength, int copies)
+            throws Exception {
         SparkSession spark = SparkSessions.local(master, 4);
         Path out = Files.createTempDirectory("td-bench-tokenize");
         try {
-            prepare(spark, csv, out);
             TokenizeSettings settings = stageSettings(modelDir, maxLength);
-            TokenizeStage.run(spark, settings, out.toString(), ChatTemplateTurnRenderer.FACTORY); // warm-up
-            TokenizeResult r;
-            double s;
-            try (JobCounter jobs = JobCounter.attach(spark.sparkContext())) {
-                long t0 = System.nanoTime();
-                r = TokenizeStage.run(spark, settings, out.toString(), ChatTemplateTurnRenderer.FACTORY);
-                s = (System.nanoTime() - t0) / 1e9;
-                System.out.printf(Locale.ROOT, "tokenize stage %-10s Spark work: %s; jobs: %s%n", master, jobs,
-                        jobs.callSites());
+            List<String> inputs = new ArrayList<>(List.of(csv));
+            if (copies > 1) {
+                inputs.add(repeatRecords(spark, csv, copies, out.resolve("x" + copies + ".csv")).toString());
             }
-            long rows = inputRows(r);
-            System.out.printf(Locale.ROOT, "tokenize stage %-10s %8d rows %8.0f rows/s  (%.2f s, Parquet write "
-                    + "included)%n", master, rows, rows / s, s);
-            int cores = cores(master);
-            return String.format(Locale.ROOT, "%-34s %10.0f %.2fx of %d x raw encode (target >= 0.6)",
-                    "tokenize stage " + master + ", whole", rows / s, rows / s / (cores * rawRowsPerSecond), cores);
+            List<String> lines = new ArrayList<>();
+            for (int i = 0; i < inputs.size(); i++) {
+                Path prepared = out.resolve("run" + i);
+                prepare(spark, inputs.get(i), prepared);
+                if (i == 0) {
+                    TokenizeStage.run(spark, settings, prepared.toString(), ChatTemplateTurnRenderer.FACTORY); // warm-up
+                }
+                String label = master + (i == 0 ? "" : " x" + copies);
+                TokenizeResult r;
+                double s;
+                double cpuMillis;
+                try (JobCounter jobs = JobCounter.attach(spark.sparkContext())) {
+                    long c0 = THREADS.getCurrentThreadCpuTime();
+                    long t0 = System.nanoTime();
+                    r = TokenizeStage.run(spark, settings, prepared.toString(), ChatTemplateTurnRenderer.FACTORY);
+                    s = (System.nanoTime() - t0) / 1e9;
+                    cpuMillis = jobs.taskCpuMillis() + (THREADS.getCurrentThreadCpuTime() - c0) / 1e6;
+                    System.out.printf(Locale.ROOT, "tokenize stage %-14s Spark work: %s; jobs: %s%n", label, jobs,
+                            jobs.callSites());
+                    jobs.profile().forEach(l -> System.out.printf(Locale.ROOT, "tokenize stage %-14s   %s%n", label, l));
+                }
+                long rows = inputRows(r);
+                System.out.printf(Locale.ROOT, "tokenize stage %-14s %8d rows %8.0f rows/s  (%.2f s, Parquet write "
+                        + "included)%n", label, rows, rows / s, s);
+                int cores = cores(master);
+                lines.add(String.format(Locale.ROOT, "%-34s %10.0f %.2fx of %d x raw encode (target >= 0.6); CPU %.3f"
+                        + " ms/row (tasks + driver thread) = %.2fx the raw encode's per row",
+                        "tokenize stage " + label + ", " + rows + " rows", rows / s,
+                        rows / s / (cores * rawRowsPerSecond), cores, cpuMillis / rows,
+                        rawCpuMillisPerRow / (cpuMillis / rows)));
+            }
+            return lines;
         } finally {
             spark.stop();
             try (var walk = Files.walk(out)) {
@@ -248,15 +289,34 @@ public final class TokenizeBench {
                 Optional.of(LocalDate.of(2025, 1, 1)), ShardFormat.PARQUET, 8, 8);
     }
 
-    /** {@code csv}'s records {@code copies} times over (one header) in {@code to}: a larger input of the same rows. */
-    static Path repeatRecords(String csv, int copies, Path to) throws java.io.IOException {
-        List<String> lines = Files.readAllLines(Path.of(csv));
-        List<String> body = lines.subList(1, lines.size());
-        List<String> all = new ArrayList<>(lines);
-        for (int k = 1; k < copies; k++) {
-            all.addAll(body);
+    /**
+     * {@code csv}'s records {@code copies} times over as one CSV in {@code to}: a larger input of the same rows. Copy
+     * k of a record has the id {@code "<id>-<k>"} (copy 0 keeps its id), so every row is distinct; the other cells
+     * are as read ({@code spark} only parses the RFC 4180 CSV).
+     */
+    static Path repeatRecords(SparkSession spark, String csv, int copies, Path to) throws IOException {
+        Dataset<Row> df = spark.read().option("header", true).option("multiLine", true).option("escape", "\"")
+                .csv(csv);
+        String[] columns = df.columns();
+        int id = Arrays.asList(columns).indexOf("id");
+        List<Row> records = df.collectAsList();
+        try (BufferedWriter w = Files.newBufferedWriter(to, StandardCharsets.UTF_8)) {
+            w.write(String.join(",", columns));
+            w.write('\n');
+            for (int k = 0; k < copies; k++) {
+                for (Row r : records) {
+                    for (int c = 0; c < columns.length; c++) {
+                        if (c > 0) {
+                            w.write(',');
+                        }
+                        String v = r.getString(c);
+                        w.write(SampleDataGenerator.csvField(c == id && k > 0 && v != null ? v + "-" + k : v));
+                    }
+                    w.write('\n');
+                }
+            }
         }
-        return Files.write(to, all);
+        return to;
     }
 
     static long inputRows(TokenizeResult r) {

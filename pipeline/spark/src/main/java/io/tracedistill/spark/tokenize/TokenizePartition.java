@@ -1,15 +1,18 @@
 package io.tracedistill.spark.tokenize;
 
 import io.tracedistill.tokens.MaskedExample;
+import java.io.Serializable;
 import java.time.LocalDate;
 import java.util.Iterator;
 import java.util.List;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.CollectionAccumulator;
 
 /**
  * The executor side of the tokenize stage: maps a partition of prepared rows to "work" rows = the prepared row
@@ -37,9 +40,19 @@ final class TokenizePartition implements MapPartitionsFunction<Row, Row> {
     private final TurnRenderer.Factory factory;
     private final int userIndex;
     private final int assistantIndex;
+    /** Where the outcome counts go; null when the caller does not want them. */
+    private final Outcomes outcomes;
+
+    /**
+     * Sends each partition's outcome counts ({@link OutcomeCounts.Counter}), once it is mapped to its end, to
+     * {@code accumulator} as one {@link OutcomeCounts.Partition} of slice {@code slice}; {@code typeIndex} is the
+     * prepared {@code type} column's position.
+     */
+    record Outcomes(CollectionAccumulator<OutcomeCounts.Partition> accumulator, String slice, int typeIndex)
+            implements Serializable {}
 
     TokenizePartition(String modelDir, boolean enableThinking, LocalDate chatDate, int maxLength,
-            TurnRenderer.Factory factory, int userIndex, int assistantIndex) {
+            TurnRenderer.Factory factory, int userIndex, int assistantIndex, Outcomes outcomes) {
         this.modelDir = modelDir;
         this.enableThinking = enableThinking;
         this.chatDate = chatDate;
@@ -47,6 +60,7 @@ final class TokenizePartition implements MapPartitionsFunction<Row, Row> {
         this.factory = factory;
         this.userIndex = userIndex;
         this.assistantIndex = assistantIndex;
+        this.outcomes = outcomes;
     }
 
     /** The work schema: the prepared schema + the outcome columns (all nullable: set for kept or for dropped rows). */
@@ -67,20 +81,29 @@ final class TokenizePartition implements MapPartitionsFunction<Row, Row> {
     public Iterator<Row> call(Iterator<Row> rows) {
         ExecutorResources resources = ExecutorResources.get(modelDir, enableThinking, chatDate, factory);
         RowTokenizer rowTokenizer = new RowTokenizer(resources.tokenizer(), resources.renderer(), maxLength);
+        OutcomeCounts.Counter counter = outcomes == null ? null : new OutcomeCounts.Counter();
         return new Iterator<>() {
+            private boolean sent;
+
             @Override
             public boolean hasNext() {
-                return rows.hasNext();
+                boolean more = rows.hasNext();
+                if (!more && counter != null && !sent) { // the whole partition is mapped: its counts, once
+                    sent = true;
+                    outcomes.accumulator().add(new OutcomeCounts.Partition(outcomes.slice(),
+                            TaskContext.getPartitionId(), counter.rows()));
+                }
+                return more;
             }
 
             @Override
             public Row next() {
-                return toWorkRow(rows.next(), rowTokenizer);
+                return toWorkRow(rows.next(), rowTokenizer, counter);
             }
         };
     }
 
-    private Row toWorkRow(Row row, RowTokenizer rowTokenizer) {
+    private Row toWorkRow(Row row, RowTokenizer rowTokenizer, OutcomeCounts.Counter counter) {
         int n = row.length();
         Object[] values = new Object[n + WORK_COLUMNS.size()];
         for (int i = 0; i < n; i++) {
@@ -93,9 +116,15 @@ final class TokenizePartition implements MapPartitionsFunction<Row, Row> {
             values[n + 3] = ex.labels();
             values[n + 4] = ex.numTokens();
             values[n + 5] = ex.numLossTokens();
+            if (counter != null) {
+                counter.add(row.getString(outcomes.typeIndex()), null, ex.numTokens(), ex.numLossTokens());
+            }
         } else if (outcome instanceof TokenizedRow.Dropped dropped) {
             values[n] = dropped.reason().code();
             values[n + 1] = dropped.detail();
+            if (counter != null) {
+                counter.add(row.getString(outcomes.typeIndex()), dropped.reason().code(), 0, 0);
+            }
         }
         return RowFactory.create(values);
     }

@@ -92,17 +92,25 @@ class TokenizeStageTest {
     /**
      * Spark's fixed cost per job dominated the stage on small inputs: a run launched 13 jobs (a schema-inference job
      * per prepared phase, three jobs per summary collect under adaptive execution, a range shuffle before each
-     * write). Now: per phase the tokenize pass with its summary, and the shard write; then the quarantine write.
+     * write), then 5 (per phase a tokenize pass with its summary collect and a shard write; the quarantine write).
+     * Now 2 for every slice together: the quarantine write, whose map side tokenizes every row and brings the
+     * outcome counts with it, and one shard write; with rows dropped, one more (the survivors' phase_index and type
+     * for their new positions; those are broadcast, not joined).
      */
     @Test
-    void launchesTwoJobsPerPhaseAndOneForTheQuarantine(@TempDir Path out) {
+    void launchesOneJobForTheQuarantineAndOneForTheShardsOfEveryPhase(@TempDir Path out) {
         TrajectoryFixture.writePrepared(spark, out, ShardFormat.PARQUET);
         String adaptive = spark.conf().get("spark.sql.adaptive.enabled");
-        try (JobCounter jobs = JobCounter.attach(spark.sparkContext())) {
-            TokenizeStage.run(spark, settings(256, ShardFormat.PARQUET, Optional.of(DATE)), out.toString(),
-                    ChatTemplateTurnRenderer.FACTORY);
-            System.out.println("tokenize stage, 2 phases: " + jobs + ": " + jobs.callSites());
-            assertTrue(jobs.jobs() <= 2 * Phase.values().length + 1, jobs + ": " + jobs.callSites());
+        for (int maxLength : new int[] {256, 114}) { // 114 drops rows in both phases
+            try (JobCounter jobs = JobCounter.attach(spark.sparkContext())) {
+                TokenizeResult r = TokenizeStage.run(spark, settings(maxLength, ShardFormat.PARQUET, Optional.of(DATE)),
+                        out.toString(), ChatTemplateTurnRenderer.FACTORY);
+                System.out.println("tokenize stage, 2 phases, max_length " + maxLength + ": " + jobs + ": "
+                        + jobs.callSites());
+                boolean drops = maxLength == 114;
+                assertEquals(drops, r.quarantinedRows() > 0);
+                assertEquals(drops ? 2 + Phase.values().length : 2, jobs.jobs(), jobs + ": " + jobs.callSites());
+            }
         }
         assertEquals(adaptive, spark.conf().get("spark.sql.adaptive.enabled"), "the session's setting is restored");
     }
