@@ -392,9 +392,11 @@ public final class TwoPhaseTrainer {
                 TrainableModel replica = replicas.get(r);
                 UnaryOperator<NDArray> hook = neftune[phase.ordinal()].enabled()
                         ? e -> neftune[phase.ordinal()].apply(e, phase, step.step(), micro) : null;
-                // Dropout and NEFTune draw from the engine generator, reseeded per micro-batch (exact resume).
-                MicroBatchRng.reseed(settings.seed(), phase, step.step(), k);
                 synchronized (GRADIENT_COLLECTOR) {
+                    // Dropout and NEFTune draw from the engine generator, reseeded per micro-batch (exact resume). It is
+                    // one per JVM: ranks on threads of one JVM (local[N], an executor with several task slots) reseed it
+                    // under the same lock as their forward, or one rank's forward draws from another's seed.
+                    MicroBatchRng.reseed(settings.seed(), phase, step.step(), k);
                     try (NDManager mbm = replica.manager().newSubManager();
                          GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         Shape shape = new Shape(mb.rows(), mb.paddedLength());
