@@ -1,5 +1,9 @@
 package io.tracedistill.train;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+
 /**
  * The group of data-parallel ranks one trainer belongs to, and the one operation data parallelism
  * needs from it: an element-wise sum over every rank, left in place on every rank.
@@ -26,6 +30,19 @@ public interface Collective extends AutoCloseable {
 
     /** Replaces {@code values} on every rank by the element-wise sum of every rank's {@code values}. */
     void allReduceSum(float[] values);
+
+    /**
+     * Replaces the float32 values of {@code values} from its position to its limit (a direct buffer in native byte
+     * order; the position is left as it was) on every rank by their element-wise sum, in place. A collective over the
+     * network sums the buffer itself; this default copies through a {@code float[]}.
+     */
+    default void allReduceSumFloat32(ByteBuffer values) {
+        FloatBuffer f = values.slice().order(ByteOrder.nativeOrder()).asFloatBuffer();
+        float[] a = new float[f.remaining()];
+        f.get(0, a);
+        allReduceSum(a);
+        f.put(0, a);
+    }
 
     /** Replaces {@code values} on every rank by the element-wise sum (INT64, exact; wraps past 2^63). */
     void allReduceSum(long[] values);

@@ -1,7 +1,11 @@
 package io.tracedistill.train;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,8 +31,16 @@ import java.util.Locale;
 public final class RankSync {
 
     private final Collective collective;
-    /** Host buffer reused across steps: [all gradients..., micro-batch losses...]. */
-    private float[] buffer = new float[0];
+    /**
+     * Direct host buffer (native order) reused across steps, the one all-reduce of a step: [all gradients...,
+     * micro-batch losses...] as float32.
+     */
+    private ByteBuffer buffer = ByteBuffer.allocateDirect(0);
+    /**
+     * Whether the sums are written straight into the gradients' memory through {@link NDArray#toByteBuffer(boolean)}
+     * (a CPU tensor's own storage); null until the first step checks it. Else through an NDArray copy.
+     */
+    private Boolean writesInPlace;
 
     public RankSync(Collective collective) {
         this.collective = collective;
@@ -94,7 +106,9 @@ public final class RankSync {
 
     /**
      * Replaces every gradient, in place, by its sum over the ranks, and {@code microLosses} (this rank's
-     * values at its own indices, 0 elsewhere) by the losses of every micro-batch of the step.
+     * values at its own indices, 0 elsewhere) by the losses of every micro-batch of the step. One all-reduce of one
+     * flat direct buffer: a CPU gradient is copied from its own memory into the buffer and the sum back into it (two
+     * copies of the bytes in all); on another device through the host.
      */
     public void sumGradientsAndLosses(List<NDArray> grads, float[] microLosses) {
         if (collective.worldSize() == 1) {
@@ -104,29 +118,73 @@ public final class RankSync {
         for (NDArray g : grads) {
             total += g.size();
         }
-        int n = Math.toIntExact(total);
-        if (buffer.length != n) {
-            buffer = new float[n];
+        int bytes = Math.multiplyExact(Math.toIntExact(total), Float.BYTES);
+        if (buffer.capacity() < bytes) {
+            buffer = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
         }
+        ByteBuffer flat = buffer.clear().limit(bytes);
         int off = 0;
         for (NDArray g : grads) {
-            float[] host = g.toFloatArray();
-            System.arraycopy(host, 0, buffer, off, host.length);
-            off += host.length;
-        }
-        System.arraycopy(microLosses, 0, buffer, off, microLosses.length);
-        collective.allReduceSum(buffer);
-        off = 0;
-        for (NDArray g : grads) {
-            int len = Math.toIntExact(g.size());
-            try (NDArray sum = g.getManager().create(FloatBuffer.wrap(buffer, off, len).slice(), g.getShape())) {
-                // Copy in place (the .grad storage is what autograd accumulates into): 0 + x is exactly x.
-                g.subi(g);
-                g.addi(sum.toDevice(g.getDevice(), false));
+            if (g.getDataType() != DataType.FLOAT32) {
+                throw new IllegalArgumentException("gradients are summed as float32, got " + g.getDataType() + " " + g.getShape());
             }
+            int len = Math.toIntExact(g.size()) * Float.BYTES;
+            flat.put(off, g.toByteBuffer(true), 0, len); // a CPU tensor: its own memory, no copy before this one
             off += len;
         }
-        System.arraycopy(buffer, off, microLosses, 0, microLosses.length);
+        int lossesAt = off / Float.BYTES;
+        FloatBuffer floats = flat.asFloatBuffer();
+        floats.put(lossesAt, microLosses);
+        collective.allReduceSumFloat32(flat);
+        if (writesInPlace == null) {
+            writesInPlace = grads.stream().allMatch(RankSync::sharesMemory);
+        }
+        if (writesInPlace) {
+            off = 0;
+            for (NDArray g : grads) {
+                int len = Math.toIntExact(g.size()) * Float.BYTES;
+                g.toByteBuffer(true).put(0, flat, off, len);
+                off += len;
+            }
+        } else {
+            off = 0;
+            for (NDArray g : grads) {
+                int len = Math.toIntExact(g.size());
+                try (NDArray sum = g.getManager().create(floats.slice(off, len), g.getShape())) {
+                    // Copy in place (the .grad storage is what autograd accumulates into): 0 + x is exactly x.
+                    g.subi(g);
+                    g.addi(sum.toDevice(g.getDevice(), false));
+                }
+                off += len;
+            }
+        }
+        floats.get(lossesAt, microLosses);
+    }
+
+    /** Whether the sums went straight into the gradients' memory (null before the first step; for tests). */
+    Boolean writesInPlace() {
+        return writesInPlace;
+    }
+
+    /**
+     * Whether a write into {@code g.toByteBuffer(true)} changes {@code g}: the buffer is a CPU tensor's own memory in
+     * DJL's PyTorch engine when the tensor is contiguous, and a copy otherwise (another device, another layout). Probed
+     * once per run by writing a different value into element 0, reading the tensor back, and restoring the element.
+     */
+    private static boolean sharesMemory(NDArray g) {
+        if (!g.getDevice().equals(Device.cpu())) {
+            return false;
+        }
+        if (g.size() == 0) {
+            return true;
+        }
+        ByteBuffer view = g.toByteBuffer(true);
+        float kept = view.getFloat(0);
+        float probe = kept == 1f ? 2f : 1f;
+        view.putFloat(0, probe);
+        boolean shared = g.toFloatArray()[0] == probe;
+        view.putFloat(0, kept);
+        return shared;
     }
 
     /**

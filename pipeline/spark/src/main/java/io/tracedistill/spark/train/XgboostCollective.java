@@ -170,6 +170,22 @@ public final class XgboostCollective implements Collective {
         }
     }
 
+    /** In place on {@code values} itself, in calls of at most {@link #MAX_FLOATS_PER_CALL}: no copy. */
+    @Override
+    public void allReduceSumFloat32(ByteBuffer values) {
+        checkUsable();
+        if (!values.isDirect() || values.order() != ByteOrder.nativeOrder() || values.position() % Float.BYTES != 0
+                || values.remaining() % Float.BYTES != 0) {
+            throw new IllegalArgumentException("allReduceSumFloat32 needs a direct buffer in native byte order holding whole"
+                    + " float32 values, got " + values + (values.isDirect() ? ", order " + values.order() : " (not direct)"));
+        }
+        int total = values.remaining() / Float.BYTES;
+        for (int off = 0; off < total; off += MAX_FLOATS_PER_CALL) {
+            int n = Math.min(MAX_FLOATS_PER_CALL, total - off);
+            call(values.slice(values.position() + off * Float.BYTES, n * Float.BYTES), n, InPlaceAllReduce.FLOAT32, off, total);
+        }
+    }
+
     @Override
     public void allReduceSum(long[] values) {
         checkUsable();

@@ -103,6 +103,54 @@ class XgboostCollectiveIT {
         }
     }
 
+    /**
+     * {@link XgboostCollective#allReduceSumFloat32}: in place on a direct buffer, from its position (3 floats in, which
+     * are left alone) to its limit, across the chunk boundary; the same exact sums as the float[] call.
+     */
+    @Test
+    void directBufferSumsAreExactInPlaceFromThePositionAndAcrossChunks() throws Exception {
+        int w = 2;
+        int lead = 3;
+        int[] sizes = {1, 1_000_003, XgboostCollective.MAX_FLOATS_PER_CALL + 5};
+        List<List<float[]>> results = onGroup(w, c -> {
+            List<float[]> mine = new ArrayList<>();
+            for (int n : sizes) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect((lead + n) * Float.BYTES).order(java.nio.ByteOrder.nativeOrder());
+                java.nio.FloatBuffer f = b.asFloatBuffer();
+                for (int i = 0; i < lead; i++) {
+                    f.put(i, -1f);
+                }
+                for (int i = 0; i < n; i++) {
+                    f.put(lead + i, input(c.rank(), i));
+                }
+                c.allReduceSumFloat32(b.position(lead * Float.BYTES));
+                assertEquals(lead * Float.BYTES, b.position(), "the position is left as it was");
+                float[] v = new float[lead + n];
+                f.get(0, v);
+                mine.add(v);
+            }
+            return mine;
+        });
+        for (int s = 0; s < sizes.length; s++) {
+            float maxDiff = 0;
+            for (int r = 0; r < w; r++) {
+                float[] v = results.get(r).get(s);
+                for (int i = 0; i < lead; i++) {
+                    assertEquals(-1f, v[i], "before the position: untouched");
+                }
+                for (int i = 0; i < sizes[s]; i++) {
+                    maxDiff = Math.max(maxDiff, Math.abs(v[lead + i] - (input(0, i) + input(1, i))));
+                }
+                assertArrayEquals(results.get(0).get(s), v, "size " + sizes[s] + ": rank " + r + " differs from rank 0");
+            }
+            System.out.println("xgboost all-reduce on a direct buffer, " + w + " ranks, " + sizes[s] + " floats: largest difference " + maxDiff);
+            assertEquals(0f, maxDiff, "size " + sizes[s]);
+        }
+        List<String> refused = onGroup(1, c -> assertThrows(IllegalArgumentException.class,
+                () -> c.allReduceSumFloat32(java.nio.ByteBuffer.allocate(8))).getMessage());
+        assertTrue(refused.get(0).contains("direct buffer"), refused.get(0));
+    }
+
     @Test
     void int64SumIsExactAbove2To24AndGatherKeepsEveryRanksValue() throws Exception {
         List<long[]> results = onGroup(2, c -> {
