@@ -19,15 +19,19 @@ import io.tracedistill.train.LoraTrainableModel;
 import io.tracedistill.train.RankSync;
 import io.tracedistill.train.TrainableModel;
 
+import ml.dmlc.xgboost4j.java.InPlaceAllReduce;
+
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,8 +58,17 @@ import java.util.Random;
  *
  * The launcher (this main without {@code --rank-of}) starts a tracker, starts the W rank JVMs, measures their
  * whole-process time (JVM start to the last exit), times a raw loopback TCP copy of the all-reduce's bytes, and
- * prints one JSON line. The collective listens on all interfaces: the script runs this in a loopback-only network
- * namespace when it can.
+ * prints one JSON line. Each step's all-reduce is timed after a barrier (a one-element all-reduce), so the time a
+ * rank waits for the slower one is reported apart ({@code allreduce_wait_ms_median}) from the all-reduce itself.
+ *
+ * <p>{@code --sweep 0.5,2,8,32,128} (MB) instead times the collective alone on W ranks ({@link #sweep}), each size
+ * {@code --reps} times after a barrier, next to loopback copies of the same bytes; one JSON line per size and variant.
+ *
+ * <p>Bandwidth, as NCCL's tests define it: algorithm bandwidth {@code algbw = N / t} for an all-reduce of N bytes
+ * taking t; bus bandwidth {@code busbw = algbw × 2(W−1)/W}, which equals algbw for W = 2. With 2 ranks each rank sends
+ * N bytes and receives N bytes (ring: N/2 in the reduce-scatter, N/2 in the all-gather, each way), so a copy of N
+ * bytes one way is not the whole traffic: the duplex copy (N each way at once) is. Both are printed. The collective
+ * listens on all interfaces: the script runs this in a loopback-only network namespace when it can.
  */
 public final class DistributedTrainBenchmark {
 
@@ -68,7 +81,8 @@ public final class DistributedTrainBenchmark {
         Map<String, String> a = new LinkedHashMap<>();
         for (String[] kv : new String[][] {{"ranks", "2"}, {"micro-batches", "2"}, {"hidden", "256"}, {"ff", "1280"}, {"heads", "4"},
                 {"kv-heads", "2"}, {"layers", "4"}, {"vocab", "259"}, {"seq", "128"}, {"batch", "4"}, {"rank", "8"}, {"steps", "10"},
-                {"warmup", "2"}, {"threads", "1"}, {"seed", "0"}, {"rank-of", ""}, {"tracker", ""}}) {
+                {"warmup", "2"}, {"threads", "1"}, {"seed", "0"}, {"sweep", ""}, {"reps", "10"},
+                {"chunks", Integer.toString(XgboostCollective.MAX_FLOATS_PER_CALL)}, {"rank-of", ""}, {"tracker", ""}}) {
             a.put(kv[0], kv[1]);
         }
         for (int i = 0; i + 1 < args.length; i += 2) {
@@ -89,6 +103,9 @@ public final class DistributedTrainBenchmark {
     private static void launch(Map<String, String> a, String[] args) throws Exception {
         int w = Integer.parseInt(a.get("ranks"));
         int micro = Integer.parseInt(a.get("micro-batches"));
+        if (!a.get("sweep").isEmpty() && w < 2) {
+            throw new IllegalArgumentException("--sweep times the collective: it needs --ranks 2 or more, got " + w);
+        }
         if (w < 1 || micro % w != 0) {
             throw new IllegalArgumentException("--micro-batches " + micro + " must be a multiple of --ranks " + w
                     + " (each rank runs the same number of micro-batches per step)");
@@ -107,17 +124,25 @@ public final class DistributedTrainBenchmark {
                 ranks.add(new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start());
             }
             List<String> lines = new ArrayList<>();
+            List<String> rank0 = new ArrayList<>();
             for (Process p : ranks) {
                 String last = "";
                 try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                     for (String l; (l = in.readLine()) != null; ) {
                         last = l;
+                        if (p == ranks.get(0)) {
+                            rank0.add(l);
+                        }
                     }
                 }
                 if (p.waitFor() != 0) {
                     throw new IllegalStateException("a rank process failed with status " + p.exitValue());
                 }
                 lines.add(last);
+            }
+            if (!a.get("sweep").isEmpty()) {
+                printSweep(rank0, Integer.parseInt(a.get("reps")));
+                return;
             }
             double wholeS = (System.nanoTime() - t0) / 1e9;
             JsonNode r0 = JSON.readTree(lines.get(0));
@@ -127,19 +152,22 @@ public final class DistributedTrainBenchmark {
                 }
             }
             long bytes = r0.path("allreduce_bytes").asLong();
-            double loopbackMBs = loopbackCopyMBs(bytes);
+            int reps = Integer.parseInt(a.get("reps"));
+            LoopbackCopy.Rate oneWay = LoopbackCopy.measure(bytes, reps, false);
+            LoopbackCopy.Rate duplex = LoopbackCopy.measure(bytes, reps, true);
             double stepMs = r0.path("step_ms_median").asDouble();
             int tokensPerStep = micro * Integer.parseInt(a.get("batch")) * Integer.parseInt(a.get("seq"));
             double arMs = r0.path("allreduce_ms_median").asDouble();
             System.out.println(String.format(Locale.ROOT,
                     "{\"ranks\":%d,\"micro_batches_per_step\":%d,\"tokens_per_step\":%d,\"base_params\":%d,\"lora_params\":%d,"
                             + "\"step_ms_median\":%.2f,\"steps_per_s\":%.3f,\"tokens_per_s\":%.1f,\"compute_ms_median\":%.2f,"
-                            + "\"allreduce_ms_median\":%.3f,\"allreduce_bytes\":%d,\"allreduce_MBps\":%.1f,\"loopback_copy_MBps\":%.1f,"
+                            + "\"allreduce_wait_ms_median\":%.3f,\"allreduce_ms_median\":%.3f,\"allreduce_bytes\":%d,\"allreduce_MBps\":%.1f,"
+                            + "\"loopback_copy_MBps\":%.1f,\"loopback_duplex_MBps\":%.1f,"
                             + "\"whole_process_s\":%.2f,\"loss\":%.6f,\"weights_checksum\":%d}",
                     w, micro, tokensPerStep, r0.path("base_params").asLong(), r0.path("lora_params").asLong(), stepMs, 1000 / stepMs,
-                    tokensPerStep / (stepMs / 1000), r0.path("compute_ms_median").asDouble(), arMs, bytes,
-                    w > 1 && arMs > 0 ? bytes / 1e6 / (arMs / 1000) : 0.0, loopbackMBs, wholeS, r0.path("loss").asDouble(),
-                    r0.path("weights_checksum").asLong()));
+                    tokensPerStep / (stepMs / 1000), r0.path("compute_ms_median").asDouble(), r0.path("wait_ms_median").asDouble(), arMs,
+                    bytes, w > 1 && arMs > 0 ? bytes / 1e6 / (arMs / 1000) : 0.0, oneWay.medianMBs(), duplex.medianMBs(), wholeS,
+                    r0.path("loss").asDouble(), r0.path("weights_checksum").asLong()));
         } finally {
             for (Process p : ranks) {
                 p.destroyForcibly();
@@ -169,6 +197,10 @@ public final class DistributedTrainBenchmark {
         try (NDManager manager = NDManager.newBaseManager();
              Collective collective = w == 1 ? InProcessCollective.single()
                      : XgboostCollective.join(XgboostCollective.TrackerAddress.parse(a.get("tracker")), rank, Duration.ofSeconds(120))) {
+            if (!a.get("sweep").isEmpty()) {
+                sweep((XgboostCollective) collective, a);
+                return;
+            }
             ai.djl.pytorch.jni.JniUtils.setGradMode(false);
             ModelBenchmark.RandomLora random = ModelBenchmark.randomLora(cfg, Integer.parseInt(a.get("rank")), seed, manager);
             TrainableModel model = new LoraTrainableModel(random.lora());
@@ -184,6 +216,7 @@ public final class DistributedTrainBenchmark {
                 }
             }
             List<Double> stepMs = new ArrayList<>();
+            List<Double> waitMs = new ArrayList<>();
             List<Double> arMs = new ArrayList<>();
             double lastLoss = 0;
             try (AdamW optimizer = AdamW.referenceDefaults(params)) {
@@ -206,6 +239,11 @@ public final class DistributedTrainBenchmark {
                         }
                     }
                     grads = params.stream().map(NDArray::getGradient).toList();
+                    // A barrier first: the all-reduce below then times the collective, not the wait for the slower rank.
+                    long b0 = System.nanoTime();
+                    if (w > 1) {
+                        collective.allReduceSum(0L);
+                    }
                     long a0 = System.nanoTime();
                     sync.sumGradientsAndLosses(grads, losses);
                     long a1 = System.nanoTime();
@@ -220,6 +258,7 @@ public final class DistributedTrainBenchmark {
                     }
                     if (s >= warmup) {
                         stepMs.add((t1 - t0) / 1e6);
+                        waitMs.add((a0 - b0) / 1e6);
                         arMs.add((a1 - a0) / 1e6);
                     }
                 }
@@ -232,10 +271,12 @@ public final class DistributedTrainBenchmark {
             }
             double step = median(stepMs);
             double ar = median(arMs);
+            List<Double> compute = diff(diff(stepMs, arMs), waitMs);
             System.out.println(String.format(Locale.ROOT,
-                    "{\"rank\":%d,\"base_params\":%d,\"lora_params\":%d,\"step_ms_median\":%.3f,\"allreduce_ms_median\":%.3f,"
-                            + "\"compute_ms_median\":%.3f,\"allreduce_bytes\":%d,\"loss\":%.6f,\"weights_checksum\":%d}",
-                    rank, random.baseParams(), loraParams, step, ar, median(diff(stepMs, arMs)), (loraParams + micro) * Float.BYTES,
+                    "{\"rank\":%d,\"base_params\":%d,\"lora_params\":%d,\"step_ms_median\":%.3f,\"wait_ms_median\":%.3f,"
+                            + "\"allreduce_ms_median\":%.3f,\"compute_ms_median\":%.3f,\"allreduce_bytes\":%d,\"loss\":%.6f,"
+                            + "\"weights_checksum\":%d}",
+                    rank, random.baseParams(), loraParams, step, median(waitMs), ar, median(compute), (loraParams + micro) * Float.BYTES,
                     lastLoss, checksum));
         }
     }
@@ -253,40 +294,181 @@ public final class DistributedTrainBenchmark {
         return s[s.length / 2];
     }
 
-    /** MB/s of a plain TCP copy of {@code bytes} over 127.0.0.1 (best of 5), the all-reduce's ceiling here. */
-    static double loopbackCopyMBs(long bytes) throws Exception {
-        int n = Math.toIntExact(Math.max(bytes, 1 << 20));
-        byte[] buf = new byte[n];
-        double best = 0;
-        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            Thread writer = new Thread(() -> {
-                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort()); OutputStream out = s.getOutputStream()) {
-                    for (int i = 0; i < 6; i++) {
-                        out.write(buf);
+    /**
+     * The collective alone, on this rank, for every {@code --sweep} size N (MB, 10^6 bytes; float32 values): each
+     * variant {@code --reps} times (after 2 untimed), every time after a barrier (a one-element all-reduce, timed apart
+     * as the wait), on freshly filled values. Variants: {@code float[]}, {@code Collective.allReduceSum(float[])}
+     * (copies into and out of the collective's direct buffer included), and per {@code --chunks} size
+     * {@code direct/<floats>}, the native call in place on a direct buffer in chunks of that many floats (the wire and
+     * the reduction alone: what a training step's all-reduce now does, {@code Collective.allReduceSumFloat32}). Checks the sums
+     * (every element of rank r is r + 1: the sum is W(W+1)/2 exactly). Rank 0 prints one JSON line per size and variant.
+     */
+    private static void sweep(XgboostCollective c, Map<String, String> a) {
+        int reps = Integer.parseInt(a.get("reps"));
+        List<Integer> chunks = Arrays.stream(a.get("chunks").split(",")).map(String::strip).map(Integer::parseInt).toList();
+        float expected = c.worldSize() * (c.worldSize() + 1) / 2f;
+        for (String mbText : a.get("sweep").split(",")) {
+            double mb = Double.parseDouble(mbText.strip());
+            int n = Math.toIntExact(Math.round(mb * 1e6 / Float.BYTES));
+            float[] values = new float[n];
+            ByteBuffer direct = ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder());
+            List<String> variants = new ArrayList<>();
+            variants.add("float[]");
+            chunks.forEach(k -> variants.add("direct/" + k));
+            for (String variant : variants) {
+                List<Double> wait = new ArrayList<>();
+                List<Double> ms = new ArrayList<>();
+                for (int i = 0; i < reps + 2; i++) {
+                    Arrays.fill(values, c.rank() + 1f);
+                    FloatBuffer fb = direct.asFloatBuffer();
+                    for (int j = 0; j < n; j++) {
+                        fb.put(j, c.rank() + 1f);
                     }
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
-            writer.start();
-            try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
-                byte[] rbuf = new byte[1 << 20];
-                for (int i = 0; i < 6; i++) {
                     long t0 = System.nanoTime();
-                    for (int got = 0; got < n; ) {
-                        int r = in.read(rbuf, 0, Math.min(rbuf.length, n - got));
+                    c.allReduceSum(0L); // barrier
+                    long t1 = System.nanoTime();
+                    if (variant.equals("float[]")) {
+                        c.allReduceSum(values);
+                    } else {
+                        int chunk = Integer.parseInt(variant.substring("direct/".length()));
+                        for (int off = 0; off < n; off += chunk) {
+                            int k = Math.min(chunk, n - off);
+                            ByteBuffer slice = direct.slice(off * Float.BYTES, k * Float.BYTES).order(ByteOrder.nativeOrder());
+                            if (InPlaceAllReduce.allReduce(slice, k, InPlaceAllReduce.FLOAT32, InPlaceAllReduce.SUM) != 0) {
+                                throw new IllegalStateException("native all-reduce failed: " + InPlaceAllReduce.lastError());
+                            }
+                        }
+                    }
+                    long t2 = System.nanoTime();
+                    for (int j = 0; j < n; j++) {
+                        float got = variant.equals("float[]") ? values[j] : fb.get(j);
+                        if (got != expected) {
+                            throw new IllegalStateException(variant + ", " + mb + " MB: element " + j + " is " + got + ", expected " + expected);
+                        }
+                    }
+                    if (i >= 2) {
+                        wait.add((t1 - t0) / 1e6);
+                        ms.add((t2 - t1) / 1e6);
+                    }
+                }
+                if (c.rank() == 0) {
+                    System.out.println(String.format(Locale.ROOT, "{\"sweep_MB\":%s,\"bytes\":%d,\"variant\":\"%s\",\"ms_median\":%.3f,"
+                                    + "\"ms_min\":%.3f,\"wait_ms_median\":%.3f}", mbText.strip(), (long) n * Float.BYTES, variant,
+                            median(ms), ms.stream().mapToDouble(Double::doubleValue).min().orElseThrow(), median(wait)));
+                }
+            }
+        }
+    }
+
+    /** Prints the sweep lines of rank 0 with the loopback copies of the same bytes (measured once per size). */
+    private static void printSweep(List<String> rank0Lines, int reps) throws Exception {
+        Map<Long, LoopbackCopy.Rate[]> copies = new LinkedHashMap<>();
+        for (String l : rank0Lines) {
+            JsonNode r = JSON.readTree(l);
+            long bytes = r.path("bytes").asLong();
+            LoopbackCopy.Rate[] c = copies.get(bytes);
+            if (c == null) {
+                c = new LoopbackCopy.Rate[] {LoopbackCopy.measure(bytes, reps, false), LoopbackCopy.measure(bytes, reps, true)};
+                copies.put(bytes, c);
+            }
+            double algbw = bytes / 1e6 / (r.path("ms_median").asDouble() / 1000);
+            System.out.println(String.format(Locale.ROOT, "{\"sweep_MB\":%s,\"bytes\":%d,\"variant\":\"%s\",\"ms_median\":%.3f,"
+                            + "\"ms_min\":%.3f,\"wait_ms_median\":%.3f,\"algbw_MBps\":%.1f,\"loopback_copy_MBps\":%.1f,"
+                            + "\"loopback_duplex_MBps\":%.1f,\"ratio_copy\":%.3f,\"ratio_duplex\":%.3f}",
+                    r.path("sweep_MB").asText(), bytes, r.path("variant").asText(), r.path("ms_median").asDouble(),
+                    r.path("ms_min").asDouble(), r.path("wait_ms_median").asDouble(), algbw, c[0].medianMBs(), c[1].medianMBs(),
+                    algbw / c[0].medianMBs(), algbw / c[1].medianMBs()));
+        }
+    }
+
+    /**
+     * A plain TCP copy over 127.0.0.1 (NIO channels, 1 MiB direct buffers: no Java-heap copies), the collective's
+     * ceiling here: N bytes one way, or N bytes each way at once (duplex: a 2-rank all-reduce's traffic). The writers
+     * stream {@code reps + 1} copies back to back and each reader times every copy it receives (the first, which warms
+     * up the connection, untimed): a raw streaming rate, with no per-copy hand-shake or thread wake-up in it.
+     */
+    static final class LoopbackCopy {
+
+        /** Median and best MB/s over the timed copies (N / time; a duplex copy moves 2N bytes in that time). */
+        record Rate(double medianMBs, double bestMBs) {
+        }
+
+        private LoopbackCopy() {
+        }
+
+        static Rate measure(long bytes, int reps, boolean duplex) throws Exception {
+            List<Double> ms = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<Thread> threads = new ArrayList<>();
+            List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+            try (ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                 SocketChannel client = SocketChannel.open(server.getLocalAddress());
+                 SocketChannel accepted = server.accept()) {
+                List<Runnable> jobs = new ArrayList<>();
+                jobs.add(() -> write(client, bytes, reps + 1));
+                jobs.add(() -> read(accepted, bytes, reps + 1, ms));
+                if (duplex) {
+                    jobs.add(() -> write(accepted, bytes, reps + 1));
+                    jobs.add(() -> read(client, bytes, reps + 1, ms));
+                }
+                for (Runnable job : jobs) {
+                    Thread t = new Thread(() -> {
+                        try {
+                            job.run();
+                        } catch (Throwable e) {
+                            failures.add(e);
+                        }
+                    }, "loopback-copy");
+                    threads.add(t);
+                    t.start();
+                }
+                for (Thread t : threads) {
+                    t.join();
+                }
+            }
+            if (!failures.isEmpty()) {
+                throw new IllegalStateException("loopback copy failed: " + failures.get(0), failures.get(0));
+            }
+            List<Double> mbs = ms.stream().map(m -> bytes / 1e6 / (m / 1000)).toList();
+            return new Rate(median(mbs), mbs.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
+        }
+
+        private static void write(SocketChannel ch, long bytes, int copies) {
+            ByteBuffer b = ByteBuffer.allocateDirect(1 << 20);
+            try {
+                for (long left = bytes * copies; left > 0; ) {
+                    b.clear().limit((int) Math.min(b.capacity(), left));
+                    while (b.hasRemaining()) {
+                        left -= ch.write(b);
+                    }
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        /** Reads {@code copies} copies of {@code bytes}; adds the ms of each after the first to {@code ms}. */
+        private static void read(SocketChannel ch, long bytes, int copies, List<Double> ms) {
+            ByteBuffer b = ByteBuffer.allocateDirect(1 << 20);
+            try {
+                long last = 0;
+                for (int k = 0; k < copies; k++) {
+                    for (long left = bytes; left > 0; ) {
+                        b.clear().limit((int) Math.min(b.capacity(), left));
+                        int r = ch.read(b);
                         if (r < 0) {
                             throw new IOException("loopback copy ended early");
                         }
-                        got += r;
+                        left -= r;
                     }
-                    if (i > 0) { // the first copy warms up the connection
-                        best = Math.max(best, n / 1e6 / ((System.nanoTime() - t0) / 1e9));
+                    long now = System.nanoTime();
+                    if (k > 0) {
+                        ms.add((now - last) / 1e6);
                     }
+                    last = now;
                 }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
             }
-            writer.join();
         }
-        return best;
     }
 }
