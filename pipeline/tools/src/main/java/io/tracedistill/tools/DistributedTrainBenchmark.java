@@ -59,7 +59,8 @@ import java.util.Random;
  * The launcher (this main without {@code --rank-of}) starts a tracker, starts the W rank JVMs, measures their
  * whole-process time (JVM start to the last exit), times a raw loopback TCP copy of the all-reduce's bytes, and
  * prints one JSON line. Each step's all-reduce is timed after a barrier (a one-element all-reduce), so the time a
- * rank waits for the slower one is reported apart ({@code allreduce_wait_ms_median}) from the all-reduce itself.
+ * rank waits for the slower one is reported apart ({@code allreduce_wait_ms_median}) from the all-reduce itself, and
+ * within it the native call ({@code allreduce_native_ms_median}) from the copies between gradients and buffer.
  *
  * <p>{@code --sweep 0.5,2,8,32,128} (MB) instead times the collective alone on W ranks ({@link #sweep}), each size
  * {@code --reps} times after a barrier, next to loopback copies of the same bytes; one JSON line per size and variant.
@@ -161,12 +162,13 @@ public final class DistributedTrainBenchmark {
             System.out.println(String.format(Locale.ROOT,
                     "{\"ranks\":%d,\"micro_batches_per_step\":%d,\"tokens_per_step\":%d,\"base_params\":%d,\"lora_params\":%d,"
                             + "\"step_ms_median\":%.2f,\"steps_per_s\":%.3f,\"tokens_per_s\":%.1f,\"compute_ms_median\":%.2f,"
-                            + "\"allreduce_wait_ms_median\":%.3f,\"allreduce_ms_median\":%.3f,\"allreduce_bytes\":%d,\"allreduce_MBps\":%.1f,"
+                            + "\"allreduce_wait_ms_median\":%.3f,\"allreduce_ms_median\":%.3f,\"allreduce_native_ms_median\":%.3f,"
+                            + "\"allreduce_bytes\":%d,\"allreduce_MBps\":%.1f,"
                             + "\"loopback_copy_MBps\":%.1f,\"loopback_duplex_MBps\":%.1f,"
                             + "\"whole_process_s\":%.2f,\"loss\":%.6f,\"weights_checksum\":%d}",
                     w, micro, tokensPerStep, r0.path("base_params").asLong(), r0.path("lora_params").asLong(), stepMs, 1000 / stepMs,
                     tokensPerStep / (stepMs / 1000), r0.path("compute_ms_median").asDouble(), r0.path("wait_ms_median").asDouble(), arMs,
-                    bytes, w > 1 && arMs > 0 ? bytes / 1e6 / (arMs / 1000) : 0.0, oneWay.medianMBs(), duplex.medianMBs(), wholeS,
+                    r0.path("allreduce_native_ms_median").asDouble(), bytes, w > 1 && arMs > 0 ? bytes / 1e6 / (arMs / 1000) : 0.0, oneWay.medianMBs(), duplex.medianMBs(), wholeS,
                     r0.path("loss").asDouble(), r0.path("weights_checksum").asLong()));
         } finally {
             for (Process p : ranks) {
@@ -206,7 +208,8 @@ public final class DistributedTrainBenchmark {
             TrainableModel model = new LoraTrainableModel(random.lora());
             List<NDArray> params = new ArrayList<>(model.trainableParameters().values());
             long loraParams = params.stream().mapToLong(NDArray::size).sum();
-            RankSync sync = new RankSync(collective);
+            NativeTimed timed = new NativeTimed(collective);
+            RankSync sync = new RankSync(timed);
             // Micro-batch m of every step: fixed random tokens, labels = inputs.
             long[][] ids = new long[micro][batch * seq];
             for (int m = 0; m < micro; m++) {
@@ -218,6 +221,7 @@ public final class DistributedTrainBenchmark {
             List<Double> stepMs = new ArrayList<>();
             List<Double> waitMs = new ArrayList<>();
             List<Double> arMs = new ArrayList<>();
+            List<Double> arNativeMs = new ArrayList<>();
             double lastLoss = 0;
             try (AdamW optimizer = AdamW.referenceDefaults(params)) {
                 for (int s = 0; s < warmup + steps; s++) {
@@ -245,6 +249,7 @@ public final class DistributedTrainBenchmark {
                         collective.allReduceSum(0L);
                     }
                     long a0 = System.nanoTime();
+                    timed.nanos = 0;
                     sync.sumGradientsAndLosses(grads, losses);
                     long a1 = System.nanoTime();
                     optimizer.step(grads, 1e-3);
@@ -260,6 +265,7 @@ public final class DistributedTrainBenchmark {
                         stepMs.add((t1 - t0) / 1e6);
                         waitMs.add((a0 - b0) / 1e6);
                         arMs.add((a1 - a0) / 1e6);
+                        arNativeMs.add(timed.nanos / 1e6);
                     }
                 }
             }
@@ -274,10 +280,57 @@ public final class DistributedTrainBenchmark {
             List<Double> compute = diff(diff(stepMs, arMs), waitMs);
             System.out.println(String.format(Locale.ROOT,
                     "{\"rank\":%d,\"base_params\":%d,\"lora_params\":%d,\"step_ms_median\":%.3f,\"wait_ms_median\":%.3f,"
-                            + "\"allreduce_ms_median\":%.3f,\"compute_ms_median\":%.3f,\"allreduce_bytes\":%d,\"loss\":%.6f,"
-                            + "\"weights_checksum\":%d}",
-                    rank, random.baseParams(), loraParams, step, median(waitMs), ar, median(compute), (loraParams + micro) * Float.BYTES,
-                    lastLoss, checksum));
+                            + "\"allreduce_ms_median\":%.3f,\"allreduce_native_ms_median\":%.3f,\"compute_ms_median\":%.3f,"
+                            + "\"allreduce_bytes\":%d,\"loss\":%.6f,\"weights_checksum\":%d}",
+                    rank, random.baseParams(), loraParams, step, median(waitMs), ar, median(arNativeMs), median(compute),
+                    (loraParams + micro) * Float.BYTES, lastLoss, checksum));
+        }
+    }
+
+    /**
+     * The rank's collective, timing the gradient all-reduce's native call ({@link Collective#allReduceSumFloat32}) apart
+     * from {@link RankSync}'s copies between the gradients and the flat buffer.
+     */
+    private static final class NativeTimed implements Collective {
+        private final Collective inner;
+        long nanos;
+
+        NativeTimed(Collective inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public int rank() {
+            return inner.rank();
+        }
+
+        @Override
+        public int worldSize() {
+            return inner.worldSize();
+        }
+
+        @Override
+        public void allReduceSum(float[] values) { // timed too: RankSync's gradient path before allReduceSumFloat32
+            long t0 = System.nanoTime();
+            inner.allReduceSum(values);
+            nanos += System.nanoTime() - t0;
+        }
+
+        @Override
+        public void allReduceSumFloat32(ByteBuffer values) {
+            long t0 = System.nanoTime();
+            inner.allReduceSumFloat32(values);
+            nanos += System.nanoTime() - t0;
+        }
+
+        @Override
+        public void allReduceSum(long[] values) {
+            inner.allReduceSum(values);
+        }
+
+        @Override
+        public void close() {
+            inner.close();
         }
     }
 

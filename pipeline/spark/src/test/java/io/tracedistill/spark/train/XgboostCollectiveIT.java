@@ -87,18 +87,32 @@ class XgboostCollectiveIT {
             }
             return mine;
         });
+        assertExactSums("xgboost all-reduce", w, sizes, 0, results);
+    }
+
+    /**
+     * Every rank's result r of size {@code sizes[s]} (after {@code lead} untouched elements of -1) is the exact sum of the
+     * ranks' {@link #input}s, the same on every rank.
+     */
+    private static void assertExactSums(String what, int w, int[] sizes, int lead, List<List<float[]>> results) {
         for (int s = 0; s < sizes.length; s++) {
             float maxDiff = 0;
             for (int r = 0; r < w; r++) {
                 float[] v = results.get(r).get(s);
-                assertEquals(sizes[s], v.length);
-                for (int i = 0; i < v.length; i++) {
-                    float expected = 0.5f + 1f + 1.5f + 3 * ((i % 13) - 6);
-                    maxDiff = Math.max(maxDiff, Math.abs(v[i] - expected));
+                assertEquals(lead + sizes[s], v.length);
+                for (int i = 0; i < lead; i++) {
+                    assertEquals(-1f, v[i], "before the position: untouched");
+                }
+                for (int i = 0; i < sizes[s]; i++) {
+                    float expected = 0;
+                    for (int q = 0; q < w; q++) {
+                        expected += input(q, i);
+                    }
+                    maxDiff = Math.max(maxDiff, Math.abs(v[lead + i] - expected));
                 }
                 assertArrayEquals(results.get(0).get(s), v, "size " + sizes[s] + ": rank " + r + " differs from rank 0");
             }
-            System.out.println("xgboost all-reduce, " + w + " ranks, " + sizes[s] + " floats: largest difference " + maxDiff);
+            System.out.println(what + ", " + w + " ranks, " + sizes[s] + " floats: largest difference " + maxDiff);
             assertEquals(0f, maxDiff, "size " + sizes[s]);
         }
     }
@@ -131,21 +145,7 @@ class XgboostCollectiveIT {
             }
             return mine;
         });
-        for (int s = 0; s < sizes.length; s++) {
-            float maxDiff = 0;
-            for (int r = 0; r < w; r++) {
-                float[] v = results.get(r).get(s);
-                for (int i = 0; i < lead; i++) {
-                    assertEquals(-1f, v[i], "before the position: untouched");
-                }
-                for (int i = 0; i < sizes[s]; i++) {
-                    maxDiff = Math.max(maxDiff, Math.abs(v[lead + i] - (input(0, i) + input(1, i))));
-                }
-                assertArrayEquals(results.get(0).get(s), v, "size " + sizes[s] + ": rank " + r + " differs from rank 0");
-            }
-            System.out.println("xgboost all-reduce on a direct buffer, " + w + " ranks, " + sizes[s] + " floats: largest difference " + maxDiff);
-            assertEquals(0f, maxDiff, "size " + sizes[s]);
-        }
+        assertExactSums("xgboost all-reduce on a direct buffer", w, sizes, lead, results);
         List<String> refused = onGroup(1, c -> assertThrows(IllegalArgumentException.class,
                 () -> c.allReduceSumFloat32(java.nio.ByteBuffer.allocate(8))).getMessage());
         assertTrue(refused.get(0).contains("direct buffer"), refused.get(0));
