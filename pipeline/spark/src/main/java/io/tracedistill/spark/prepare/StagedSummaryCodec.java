@@ -11,7 +11,6 @@ import static io.tracedistill.spark.prepare.FormatContractTransform.STAGED_TYPE;
 
 import io.tracedistill.spark.Columns;
 import io.tracedistill.spark.InputRowOrder;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -125,8 +124,7 @@ public final class StagedSummaryCodec {
         List<String> type = new ArrayList<>();
         List<String> reason = new ArrayList<>();
         for (byte[] blob : blobs) {
-            try (DataInputStream in = new DataInputStream(
-                    new ByteArrayInputStream(blob, offset, blob.length - offset))) {
+            try (DataInputStream in = new DataInputStream(new UnsyncedBytes(blob, offset))) {
                 String[] fdict = readDict(in, interned);
                 int[] fmap = new int[fdict.length];
                 for (int i = 0; i < fdict.length; i++) {
@@ -313,6 +311,39 @@ public final class StagedSummaryCodec {
         }
         String prev = pool.putIfAbsent(s, s);
         return prev == null ? s : prev;
+    }
+
+    /**
+     * A byte array as an input stream without {@link java.io.ByteArrayInputStream}'s lock per {@code read()}:
+     * {@link DataInputStream} reads an int as four such calls, about 30 per summary row.
+     */
+    private static final class UnsyncedBytes extends java.io.InputStream {
+        private final byte[] b;
+        private int pos;
+
+        UnsyncedBytes(byte[] b, int offset) {
+            this.b = b;
+            this.pos = offset;
+        }
+
+        @Override
+        public int read() {
+            return pos < b.length ? b[pos++] & 0xff : -1;
+        }
+
+        @Override
+        public int read(byte[] dst, int off, int len) {
+            if (len == 0) {
+                return 0;
+            }
+            if (pos >= b.length) {
+                return -1;
+            }
+            int n = Math.min(len, b.length - pos);
+            System.arraycopy(b, pos, dst, off, n);
+            pos += n;
+            return n;
+        }
     }
 
     /** A growable int array (avoids boxing a million Integers). */
