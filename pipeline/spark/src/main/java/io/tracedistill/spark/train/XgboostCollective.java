@@ -25,8 +25,10 @@ import java.util.Map;
  *   <li>The all-reduce runs in place on one reused direct buffer and its return code is checked
  *       ({@link InPlaceAllReduce}); a failed call throws {@link CollectiveException}, never returns a
  *       wrong sum, and the group is then unusable.</li>
- *   <li>Calls carry at most {@link #MAX_FLOATS_PER_CALL} float32 values (32 MiB); larger arrays go in
- *       chunks (50M floats on 2 workers: 1,191 ms in one call, 243 ms in 8M chunks).</li>
+ *   <li>Calls carry at most {@link #MAX_FLOATS_PER_CALL} float32 values (4 MiB); larger arrays go in
+ *       chunks (50M floats on 2 workers: 1,191 ms in one call, 243 ms in 8M chunks; two idle runs of
+ *       {@code bench-train-distributed --sweep}: 1M-float chunks 1,530–1,893 MB/s at 8–128 MB against
+ *       1,035–1,485 MB/s for 8M).</li>
  *   <li>{@code dmlc_timeout} defaults to 1,800 s; a frozen peer would block the others that long.
  *       {@code timeout} here bounds it (config {@code collective_timeout_s}).</li>
  * </ul>
@@ -34,8 +36,8 @@ import java.util.Map;
  */
 public final class XgboostCollective implements Collective {
 
-    /** Largest chunk of one native all-reduce call, in float32 values (8M = 32 MiB). */
-    public static final int MAX_FLOATS_PER_CALL = 8 << 20;
+    /** Largest chunk of one native all-reduce call, in float32 values (1M = 4 MiB). */
+    public static final int MAX_FLOATS_PER_CALL = 1 << 20;
     private static final int MAX_BYTES_PER_CALL = MAX_FLOATS_PER_CALL * Float.BYTES;
 
     /** Where the workers find the tracker: handed from partition 0's task to the others. */

@@ -74,7 +74,8 @@ class XgboostCollectiveIT {
     @Test
     void sumsAreExactOnEveryRankForOddSizesAndAcrossChunks() throws Exception {
         int w = 3;
-        int[] sizes = {1, 7, 1_000_003, XgboostCollective.MAX_FLOATS_PER_CALL + 5}; // the last: 2 calls
+        // MAX + 5: 2 calls; (8 << 20) + 5: more than 8M floats (the size), 9 calls
+        int[] sizes = {1, 7, 1_000_003, XgboostCollective.MAX_FLOATS_PER_CALL + 5, (8 << 20) + 5};
         List<List<float[]>> results = onGroup(w, c -> {
             List<float[]> mine = new ArrayList<>();
             for (int n : sizes) {
