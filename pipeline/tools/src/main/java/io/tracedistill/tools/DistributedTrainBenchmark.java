@@ -60,7 +60,16 @@ import java.util.Random;
  * whole-process time (JVM start to the last exit), times a raw loopback TCP copy of the all-reduce's bytes, and
  * prints one JSON line. Each step's all-reduce is timed after a barrier (a one-element all-reduce), so the time a
  * rank waits for the slower one is reported apart ({@code allreduce_wait_ms_median}) from the all-reduce itself, and
- * within it the native call ({@code allreduce_native_ms_median}) from the copies between gradients and buffer.
+ * within it the native call ({@code allreduce_native_ms_median}) from the copies between gradients and buffer. The
+ * barrier sits right before the native call ({@code --barrier-at call}), after RankSync's copy into the flat buffer:
+ * with it before that copy ({@code --barrier-at copy}, the earlier method) the native call also waited while the peer,
+ * just woken from the barrier, copied its gradients (same run, alternated: 7.5 ms against 3.2 ms, under load).
+ *
+ * <p>Diagnostics for the step's all-reduce: {@code --settled-ms 100} also times the same bytes once per step after the
+ * rank idled that long (outside the step's time: {@code allreduce_settled_ms_median}); {@code --slow-start-after-idle
+ * 1,0} alternates the namespace's TCP setting step by step ({@code allreduce_native_ms_by_case}); {@code --diagnose}
+ * prints per step the ms each kind of thread of the rank (main, xgboost's socket loop, JIT compilers, GC) spent on a
+ * CPU and waiting for one during the all-reduce.
  *
  * <p>{@code --sweep 0.5,2,8,32,128} (MB) instead times the collective alone on W ranks ({@link #sweep}), each size
  * {@code --reps} times after a barrier, next to loopback copies of the same bytes; one JSON line per size and variant.
@@ -83,7 +92,9 @@ public final class DistributedTrainBenchmark {
         for (String[] kv : new String[][] {{"ranks", "2"}, {"micro-batches", "2"}, {"hidden", "256"}, {"ff", "1280"}, {"heads", "4"},
                 {"kv-heads", "2"}, {"layers", "4"}, {"vocab", "259"}, {"seq", "128"}, {"batch", "4"}, {"rank", "8"}, {"steps", "10"},
                 {"warmup", "2"}, {"threads", "1"}, {"seed", "0"}, {"sweep", ""}, {"reps", "10"},
-                {"chunks", Integer.toString(XgboostCollective.MAX_FLOATS_PER_CALL)}, {"rank-of", ""}, {"tracker", ""}}) {
+                {"chunks", Integer.toString(XgboostCollective.MAX_FLOATS_PER_CALL)}, {"before", "none"}, {"slow-start-after-idle", ""},
+                {"barrier-at", "call"}, {"settled-ms", "0"}, {"diagnose", "false"}, {"float-array", "true"},
+                {"rank-of", ""}, {"tracker", ""}}) {
             a.put(kv[0], kv[1]);
         }
         for (int i = 0; i + 1 < args.length; i += 2) {
@@ -163,12 +174,14 @@ public final class DistributedTrainBenchmark {
                     "{\"ranks\":%d,\"micro_batches_per_step\":%d,\"tokens_per_step\":%d,\"base_params\":%d,\"lora_params\":%d,"
                             + "\"step_ms_median\":%.2f,\"steps_per_s\":%.3f,\"tokens_per_s\":%.1f,\"compute_ms_median\":%.2f,"
                             + "\"allreduce_wait_ms_median\":%.3f,\"allreduce_ms_median\":%.3f,\"allreduce_native_ms_median\":%.3f,"
+                            + "\"allreduce_settled_ms_median\":%.3f,\"allreduce_native_ms_by_case\":%s,"
                             + "\"allreduce_bytes\":%d,\"allreduce_MBps\":%.1f,"
                             + "\"loopback_copy_MBps\":%.1f,\"loopback_duplex_MBps\":%.1f,"
                             + "\"whole_process_s\":%.2f,\"loss\":%.6f,\"weights_checksum\":%d}",
                     w, micro, tokensPerStep, r0.path("base_params").asLong(), r0.path("lora_params").asLong(), stepMs, 1000 / stepMs,
                     tokensPerStep / (stepMs / 1000), r0.path("compute_ms_median").asDouble(), r0.path("wait_ms_median").asDouble(), arMs,
-                    r0.path("allreduce_native_ms_median").asDouble(), bytes, w > 1 && arMs > 0 ? bytes / 1e6 / (arMs / 1000) : 0.0, oneWay.medianMBs(), duplex.medianMBs(), wholeS,
+                    r0.path("allreduce_native_ms_median").asDouble(), r0.path("allreduce_settled_ms_median").asDouble(),
+                    r0.path("allreduce_native_ms_by_case").toString(), bytes, w > 1 && arMs > 0 ? bytes / 1e6 / (arMs / 1000) : 0.0, oneWay.medianMBs(), duplex.medianMBs(), wholeS,
                     r0.path("loss").asDouble(), r0.path("weights_checksum").asLong()));
         } finally {
             for (Process p : ranks) {
@@ -222,9 +235,20 @@ public final class DistributedTrainBenchmark {
             List<Double> waitMs = new ArrayList<>();
             List<Double> arMs = new ArrayList<>();
             List<Double> arNativeMs = new ArrayList<>();
+            List<Double> settledMs = new ArrayList<>();
+            List<StepCase> cases = StepCase.all(a);
+            Map<StepCase, List<Double>> nativeByCase = new LinkedHashMap<>();
+            long settleMs = Long.parseLong(a.get("settled-ms"));
+            boolean diagnose = Boolean.parseBoolean(a.get("diagnose"));
+            ByteBuffer settled = w > 1 && settleMs > 0
+                    ? ByteBuffer.allocateDirect(Math.toIntExact((loraParams + micro) * Float.BYTES)).order(ByteOrder.nativeOrder()) : null;
             double lastLoss = 0;
             try (AdamW optimizer = AdamW.referenceDefaults(params)) {
                 for (int s = 0; s < warmup + steps; s++) {
+                    StepCase stepCase = cases.get(s % cases.size());
+                    if (!stepCase.slowStartAfterIdle().isEmpty() && rank == 0) {
+                        setSlowStartAfterIdle(stepCase.slowStartAfterIdle());
+                    }
                     long t0 = System.nanoTime();
                     float[] losses = new float[micro];
                     int numItems = Math.toIntExact(collective.allReduceSum((long) (micro / w) * batch * (seq - 1)));
@@ -243,29 +267,48 @@ public final class DistributedTrainBenchmark {
                         }
                     }
                     grads = params.stream().map(NDArray::getGradient).toList();
-                    // A barrier first: the all-reduce below then times the collective, not the wait for the slower rank.
+                    // A barrier first, so the all-reduce is timed apart from the wait for the slower rank: by default right
+                    // before the native call (after RankSync's copy into the flat buffer), else before that copy: then the
+                    // native call also waits while the peer, woken from the barrier, copies its gradients.
+                    timed.reset(w > 1 && stepCase.barrierAt().equals("call"));
                     long b0 = System.nanoTime();
-                    if (w > 1) {
+                    if (w > 1 && stepCase.barrierAt().equals("copy")) {
                         collective.allReduceSum(0L);
                     }
                     long a0 = System.nanoTime();
-                    timed.nanos = 0;
+                    Map<String, Long> threads0 = diagnose ? ThreadTimes.read() : Map.of();
                     sync.sumGradientsAndLosses(grads, losses);
                     long a1 = System.nanoTime();
+                    if (diagnose) {
+                        System.err.println(String.format(Locale.ROOT, "rank %d step %d (%s): all-reduce %.2f ms, native %.2f ms;"
+                                        + " ms on CPU / waiting for a CPU by thread kind:%s", rank, s, stepCase, (a1 - a0 - timed.barrierNanos) / 1e6,
+                                timed.nanos / 1e6, ThreadTimes.byKind(threads0, ThreadTimes.read())));
+                    }
                     optimizer.step(grads, 1e-3);
                     for (NDArray g : grads) {
                         g.subi(g);
                     }
                     long t1 = System.nanoTime();
+                    if (settled != null) {
+                        // Outside the step's time: the same bytes once the rank has been idle settleMs, after a barrier.
+                        Thread.sleep(settleMs);
+                        collective.allReduceSum(0L);
+                        long p0 = System.nanoTime();
+                        collective.allReduceSumFloat32(settled.clear());
+                        if (s >= warmup) {
+                            settledMs.add((System.nanoTime() - p0) / 1e6);
+                        }
+                    }
                     lastLoss = 0;
                     for (float l : losses) {
                         lastLoss += l;
                     }
                     if (s >= warmup) {
                         stepMs.add((t1 - t0) / 1e6);
-                        waitMs.add((a0 - b0) / 1e6);
-                        arMs.add((a1 - a0) / 1e6);
+                        waitMs.add((a0 - b0 + timed.barrierNanos) / 1e6);
+                        arMs.add((a1 - a0 - timed.barrierNanos) / 1e6);
                         arNativeMs.add(timed.nanos / 1e6);
+                        nativeByCase.computeIfAbsent(stepCase, k -> new ArrayList<>()).add(timed.nanos / 1e6);
                     }
                 }
             }
@@ -278,25 +321,40 @@ public final class DistributedTrainBenchmark {
             double step = median(stepMs);
             double ar = median(arMs);
             List<Double> compute = diff(diff(stepMs, arMs), waitMs);
+            StringBuilder byCase = new StringBuilder();
+            if (nativeByCase.size() > 1) {
+                nativeByCase.forEach((k, v) -> byCase.append(byCase.length() == 0 ? "" : ",")
+                        .append(String.format(Locale.ROOT, "\"%s\":%.3f", k, median(v))));
+            }
             System.out.println(String.format(Locale.ROOT,
                     "{\"rank\":%d,\"base_params\":%d,\"lora_params\":%d,\"step_ms_median\":%.3f,\"wait_ms_median\":%.3f,"
                             + "\"allreduce_ms_median\":%.3f,\"allreduce_native_ms_median\":%.3f,\"compute_ms_median\":%.3f,"
+                            + "\"allreduce_settled_ms_median\":%.3f,\"allreduce_native_ms_by_case\":{%s},"
                             + "\"allreduce_bytes\":%d,\"loss\":%.6f,\"weights_checksum\":%d}",
                     rank, random.baseParams(), loraParams, step, median(waitMs), ar, median(arNativeMs), median(compute),
-                    (loraParams + micro) * Float.BYTES, lastLoss, checksum));
+                    settledMs.isEmpty() ? 0.0 : median(settledMs), byCase, (loraParams + micro) * Float.BYTES, lastLoss, checksum));
         }
     }
 
     /**
      * The rank's collective, timing the gradient all-reduce's native call ({@link Collective#allReduceSumFloat32}) apart
-     * from {@link RankSync}'s copies between the gradients and the flat buffer.
+     * from {@link RankSync}'s copies between the gradients and the flat buffer; with {@code barrierFirst}, a barrier (a
+     * one-element all-reduce, timed apart) right before that call, so it starts when both ranks have their bytes ready.
      */
     private static final class NativeTimed implements Collective {
         private final Collective inner;
+        private boolean barrierFirst;
         long nanos;
+        long barrierNanos;
 
         NativeTimed(Collective inner) {
             this.inner = inner;
+        }
+
+        void reset(boolean barrierFirst) {
+            this.barrierFirst = barrierFirst;
+            nanos = 0;
+            barrierNanos = 0;
         }
 
         @Override
@@ -318,6 +376,11 @@ public final class DistributedTrainBenchmark {
 
         @Override
         public void allReduceSumFloat32(ByteBuffer values) {
+            if (barrierFirst) {
+                long b0 = System.nanoTime();
+                inner.allReduceSum(new long[1]);
+                barrierNanos += System.nanoTime() - b0;
+            }
             long t0 = System.nanoTime();
             inner.allReduceSumFloat32(values);
             nanos += System.nanoTime() - t0;
@@ -331,6 +394,88 @@ public final class DistributedTrainBenchmark {
         @Override
         public void close() {
             inner.close();
+        }
+    }
+
+    /**
+     * What one training step varies, cycled step by step so each case sees the same load: {@code --barrier-at call|copy}
+     * (where the barrier before the gradient all-reduce sits) and {@code --slow-start-after-idle 1|0} (rank 0 writes it
+     * into this network namespace's {@code /proc/sys/net/ipv4/tcp_slow_start_after_idle}; empty: left as it is).
+     */
+    record StepCase(String barrierAt, String slowStartAfterIdle) {
+        static List<StepCase> all(Map<String, String> a) {
+            List<StepCase> out = new ArrayList<>();
+            for (String b : a.get("barrier-at").split(",")) {
+                if (!b.equals("call") && !b.equals("copy")) {
+                    throw new IllegalArgumentException("--barrier-at: call or copy (comma-separated), got " + b);
+                }
+                for (String ssai : a.get("slow-start-after-idle").split(",", -1)) {
+                    out.add(new StepCase(b, ssai.strip()));
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public String toString() {
+            return "barrier@" + barrierAt + (slowStartAfterIdle.isEmpty() ? "" : " slow_start_after_idle=" + slowStartAfterIdle);
+        }
+    }
+
+    /** Writes this network namespace's tcp_slow_start_after_idle (root in the benchmark's own namespace). */
+    static void setSlowStartAfterIdle(String value) {
+        if (!value.equals("0") && !value.equals("1")) {
+            throw new IllegalArgumentException("--slow-start-after-idle: 0 or 1 (comma-separated), got " + value);
+        }
+        try {
+            java.nio.file.Files.writeString(Path.of("/proc/sys/net/ipv4/tcp_slow_start_after_idle"), value);
+        } catch (IOException e) {
+            throw new IllegalStateException("--slow-start-after-idle needs root in the benchmark's network namespace: " + e, e);
+        }
+    }
+
+    /**
+     * Per-thread scheduler times of this process ({@code --diagnose}): from {@code /proc/self/task/<tid>/schedstat}, ns on a
+     * CPU and ns runnable but waiting for one, grouped by kind of thread (main = the rank's thread, lw = xgboost's
+     * socket loop thread, jit = C1/C2 compiler threads, gc = GC and VM threads, other).
+     */
+    static final class ThreadTimes {
+        private ThreadTimes() {
+        }
+
+        /** tid:name -> {ns on CPU, ns waiting on a run queue}. */
+        static Map<String, Long> read() {
+            Map<String, Long> out = new LinkedHashMap<>();
+            try (java.nio.file.DirectoryStream<Path> tasks = java.nio.file.Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+                for (Path t : tasks) {
+                    try {
+                        String key = t.getFileName() + ":" + java.nio.file.Files.readString(t.resolve("comm")).strip();
+                        String[] st = java.nio.file.Files.readString(t.resolve("schedstat")).split(" ");
+                        out.put(key + "/cpu", Long.parseLong(st[0]));
+                        out.put(key + "/runq", Long.parseLong(st[1]));
+                    } catch (IOException e) {
+                        // the thread ended meanwhile
+                    }
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return out;
+        }
+
+        /** " main=1.20/0.30 lw=..." : ms on CPU / ms waiting for a CPU between two reads, by kind. */
+        static String byKind(Map<String, Long> before, Map<String, Long> after) {
+            Map<String, long[]> kinds = new java.util.TreeMap<>();
+            after.forEach((k, v) -> {
+                String name = k.substring(k.indexOf(':') + 1, k.lastIndexOf('/'));
+                String kind = name.startsWith("C1") || name.startsWith("C2") ? "jit"
+                        : name.startsWith("GC") || name.startsWith("G1") || name.startsWith("VM ") ? "gc"
+                        : name.endsWith(">lw") || name.equals("lw") ? "lw" : name.equals("java") ? "main" : "other";
+                kinds.computeIfAbsent(kind, x -> new long[2])[k.endsWith("/cpu") ? 0 : 1] += v - before.getOrDefault(k, 0L);
+            });
+            StringBuilder b = new StringBuilder();
+            kinds.forEach((k, v) -> b.append(String.format(Locale.ROOT, " %s=%.2f/%.2f", k, v[0] / 1e6, v[1] / 1e6)));
+            return b.toString();
         }
     }
 
@@ -355,61 +500,130 @@ public final class DistributedTrainBenchmark {
      * {@code direct/<floats>}, the native call in place on a direct buffer in chunks of that many floats (the wire and
      * the reduction alone: what a training step's all-reduce now does, {@code Collective.allReduceSumFloat32}). Checks the sums
      * (every element of rank r is r + 1: the sum is W(W+1)/2 exactly). Rank 0 prints one JSON line per size and variant.
+     * {@code --before} and {@code --slow-start-after-idle} (lists) run each rep once per combination, interleaved, so
+     * a change of load hits every combination alike: e.g. {@code --before none,sleep:1000} with
+     * {@code --slow-start-after-idle 1,0} tests whether an idle connection restarting in slow start slows the call.
      */
     private static void sweep(XgboostCollective c, Map<String, String> a) {
         int reps = Integer.parseInt(a.get("reps"));
         List<Integer> chunks = Arrays.stream(a.get("chunks").split(",")).map(String::strip).map(Integer::parseInt).toList();
         float expected = c.worldSize() * (c.worldSize() + 1) / 2f;
+        List<String> befores = Arrays.stream(a.get("before").split(",")).map(String::strip).toList();
+        List<String> ssais = Arrays.stream(a.get("slow-start-after-idle").split(",", -1)).map(String::strip).toList();
+        try (NDManager manager = NDManager.newBaseManager()) { // for --before torch:MS
+            sweepSizes(c, a, reps, chunks, expected, befores, ssais, manager);
+        }
+    }
+
+    private static void sweepSizes(XgboostCollective c, Map<String, String> a, int reps, List<Integer> chunks, float expected,
+                                   List<String> befores, List<String> ssais, NDManager manager) {
         for (String mbText : a.get("sweep").split(",")) {
             double mb = Double.parseDouble(mbText.strip());
             int n = Math.toIntExact(Math.round(mb * 1e6 / Float.BYTES));
             float[] values = new float[n];
             ByteBuffer direct = ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder());
             List<String> variants = new ArrayList<>();
-            variants.add("float[]");
+            if (Boolean.parseBoolean(a.get("float-array"))) {
+                variants.add("float[]");
+            }
             chunks.forEach(k -> variants.add("direct/" + k));
             for (String variant : variants) {
-                List<Double> wait = new ArrayList<>();
-                List<Double> ms = new ArrayList<>();
+                // Every rep runs each (before, ssai) case in turn: interleaved, so a change of load hits all alike.
+                Map<String, List<Double>> wait = new LinkedHashMap<>();
+                Map<String, List<Double>> ms = new LinkedHashMap<>();
                 for (int i = 0; i < reps + 2; i++) {
-                    Arrays.fill(values, c.rank() + 1f);
-                    FloatBuffer fb = direct.asFloatBuffer();
-                    for (int j = 0; j < n; j++) {
-                        fb.put(j, c.rank() + 1f);
-                    }
-                    long t0 = System.nanoTime();
-                    c.allReduceSum(0L); // barrier
-                    long t1 = System.nanoTime();
-                    if (variant.equals("float[]")) {
-                        c.allReduceSum(values);
-                    } else {
-                        int chunk = Integer.parseInt(variant.substring("direct/".length()));
-                        for (int off = 0; off < n; off += chunk) {
-                            int k = Math.min(chunk, n - off);
-                            ByteBuffer slice = direct.slice(off * Float.BYTES, k * Float.BYTES).order(ByteOrder.nativeOrder());
-                            if (InPlaceAllReduce.allReduce(slice, k, InPlaceAllReduce.FLOAT32, InPlaceAllReduce.SUM) != 0) {
-                                throw new IllegalStateException("native all-reduce failed: " + InPlaceAllReduce.lastError());
+                    for (String before : befores) {
+                        for (String ssai : ssais) {
+                            if (!ssai.isEmpty() && c.rank() == 0) {
+                                setSlowStartAfterIdle(ssai);
+                            }
+                            before(before, manager);
+                            Arrays.fill(values, c.rank() + 1f);
+                            FloatBuffer fb = direct.asFloatBuffer();
+                            for (int j = 0; j < n; j++) {
+                                fb.put(j, c.rank() + 1f);
+                            }
+                            long t0 = System.nanoTime();
+                            c.allReduceSum(0L); // barrier
+                            long t1 = System.nanoTime();
+                            if (variant.equals("float[]")) {
+                                c.allReduceSum(values);
+                            } else {
+                                int chunk = Integer.parseInt(variant.substring("direct/".length()));
+                                for (int off = 0; off < n; off += chunk) {
+                                    int k = Math.min(chunk, n - off);
+                                    ByteBuffer slice = direct.slice(off * Float.BYTES, k * Float.BYTES).order(ByteOrder.nativeOrder());
+                                    if (InPlaceAllReduce.allReduce(slice, k, InPlaceAllReduce.FLOAT32, InPlaceAllReduce.SUM) != 0) {
+                                        throw new IllegalStateException("native all-reduce failed: " + InPlaceAllReduce.lastError());
+                                    }
+                                }
+                            }
+                            long t2 = System.nanoTime();
+                            for (int j = 0; j < n; j++) {
+                                float got = variant.equals("float[]") ? values[j] : fb.get(j);
+                                if (got != expected) {
+                                    throw new IllegalStateException(variant + ", " + mb + " MB: element " + j + " is " + got + ", expected " + expected);
+                                }
+                            }
+                            String key = variant + (before.equals("none") ? "" : " after " + before)
+                                    + (ssai.isEmpty() ? "" : " slow_start_after_idle=" + ssai);
+                            if (i >= 2) {
+                                wait.computeIfAbsent(key, x -> new ArrayList<>()).add((t1 - t0) / 1e6);
+                                ms.computeIfAbsent(key, x -> new ArrayList<>()).add((t2 - t1) / 1e6);
                             }
                         }
                     }
-                    long t2 = System.nanoTime();
-                    for (int j = 0; j < n; j++) {
-                        float got = variant.equals("float[]") ? values[j] : fb.get(j);
-                        if (got != expected) {
-                            throw new IllegalStateException(variant + ", " + mb + " MB: element " + j + " is " + got + ", expected " + expected);
-                        }
-                    }
-                    if (i >= 2) {
-                        wait.add((t1 - t0) / 1e6);
-                        ms.add((t2 - t1) / 1e6);
-                    }
                 }
                 if (c.rank() == 0) {
-                    System.out.println(String.format(Locale.ROOT, "{\"sweep_MB\":%s,\"bytes\":%d,\"variant\":\"%s\",\"ms_median\":%.3f,"
-                                    + "\"ms_min\":%.3f,\"wait_ms_median\":%.3f}", mbText.strip(), (long) n * Float.BYTES, variant,
-                            median(ms), ms.stream().mapToDouble(Double::doubleValue).min().orElseThrow(), median(wait)));
+                    ms.forEach((key, m) -> System.out.println(String.format(Locale.ROOT, "{\"sweep_MB\":%s,\"bytes\":%d,\"variant\":\"%s\","
+                                    + "\"ms_median\":%.3f,\"ms_min\":%.3f,\"wait_ms_median\":%.3f}", mbText.strip(), (long) n * Float.BYTES,
+                            key, median(m), m.stream().mapToDouble(Double::doubleValue).min().orElseThrow(), median(wait.get(key)))));
                 }
             }
+        }
+    }
+
+    private static volatile double spinSink;
+
+    /**
+     * What a rank does before a sweep rep's barrier ({@code --before}): none; sleep:MS (the connection and the CPU idle,
+     * as between a step's all-reduces); spin:MS (one core busy in a Java loop); torch:MS (one core busy in 512×512
+     * libtorch matmuls, as a step's compute).
+     */
+    private static void before(String what, NDManager manager) {
+        if (what.equals("none")) {
+            return;
+        }
+        String[] kv = what.split(":");
+        long until = System.nanoTime() + Long.parseLong(kv[1]) * 1_000_000;
+        switch (kv[0]) {
+            case "sleep" -> {
+                try {
+                    Thread.sleep(Long.parseLong(kv[1]));
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            case "spin" -> {
+                double x = 0;
+                while (System.nanoTime() < until) {
+                    for (int i = 0; i < 10_000; i++) {
+                        x += Math.sqrt(i + x);
+                    }
+                }
+                spinSink = x; // kept, so the loop is not optimised away
+            }
+            case "torch" -> {
+                try (NDManager m = manager.newSubManager()) {
+                    NDArray x = m.randomNormal(new Shape(512, 512));
+                    while (System.nanoTime() < until) {
+                        try (NDArray y = x.matMul(x)) {
+                            y.getFloat(0, 0);
+                        }
+                    }
+                }
+            }
+            default -> throw new IllegalArgumentException("--before: none, sleep:MS, spin:MS or torch:MS, got " + what);
         }
     }
 
