@@ -6,17 +6,16 @@ alpha 2r on the nn.Linear modules whose names end with one of --targets, PEFT's 
 scaling * B(A(x)), A kaiming-uniform, B = 0) of the checkpoint folder --model, in float32 on the CPU, with eager
 attention and eager experts (the implementation the tiny-nemotron-h fixture was generated with). transformers 5
 stacks the routed experts into 3-D parameters, which are no nn.Linear: --targets must leave them out (the DJL side
-is given the same list). Prints one JSON line. Not used by tests or CI.
+is given the same list). Step loop, windows and JSON line: step_timing.py. Not used by tests or CI.
 """
 import argparse
-import json
 import math
-import resource
-import time
 
 import torch
 import torch.nn as nn
 from transformers import NemotronHForCausalLM
+
+import step_timing
 
 
 class LoraLinear(nn.Module):
@@ -53,28 +52,6 @@ def inject(model, targets, r, alpha):
     return names
 
 
-def java_random_ints(seed, n, bound):
-    """java.util.Random(seed).nextInt(bound), n times: the ids ModelBenchmark draws, so both sides see one batch."""
-    mask = (1 << 48) - 1
-    state = (seed ^ 0x5DEECE66D) & mask
-
-    def next31():
-        nonlocal state
-        state = (state * 0x5DEECE66D + 0xB) & mask
-        return state >> 17
-
-    out = []
-    while len(out) < n:
-        if bound & (bound - 1) == 0:
-            out.append((bound * next31()) >> 31)
-            continue
-        bits = next31()
-        val = bits % bound
-        if bits - val + (bound - 1) < (1 << 31):  # Java rejects the draws whose int sum overflows
-            out.append(val)
-    return out
-
-
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--model", required=True)
@@ -82,10 +59,7 @@ def main():
     p.add_argument("--seq", type=int, default=128)
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--rank", type=int, default=8)
-    p.add_argument("--steps", type=int, default=20)
-    p.add_argument("--warmup", type=int, default=3)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--seed", type=int, default=0)
+    step_timing.add_args(p)
     a, _ = p.parse_known_args()  # the random-model options of ModelBenchmark are ignored here
     torch.set_num_threads(a.threads)
     torch.set_num_interop_threads(1)
@@ -99,31 +73,21 @@ def main():
     model.train()
     lora_params = sum(t.numel() for t in model.parameters() if t.requires_grad)
     vocab = model.config.vocab_size
-    ids = torch.tensor(java_random_ints(a.seed, a.batch * a.seq, vocab), dtype=torch.long).view(a.batch, a.seq)
+    ids = torch.tensor(step_timing.java_random_ints(a.seed, a.batch * a.seq, vocab),
+                       dtype=torch.long).view(a.batch, a.seq)
     mask = torch.ones_like(ids)
-    times, cpu = [], []
-    loss = None
-    for s in range(a.warmup + a.steps):
-        t0, c0 = time.perf_counter(), time.process_time()
+
+    def step():
         out = model(input_ids=ids, attention_mask=mask, labels=ids, use_cache=False)
         out.loss.backward()
-        loss = out.loss.item()
         for t in model.parameters():
             t.grad = None
-        t1, c1 = time.perf_counter(), time.process_time()
-        if s >= a.warmup:
-            times.append((t1 - t0) * 1000)
-            cpu.append((c1 - c0) * 1000)
-    times.sort()
-    cpu.sort()
-    median = times[len(times) // 2]
-    print(json.dumps({
+        return out.loss.item()
+
+    step_timing.run(step, a, {
         "impl": "transformers-eager", "model": a.model.rstrip("/").split("/")[-1], "adapted_linears": len(adapted),
-        "base_params": base_params, "lora_params": lora_params, "batch": a.batch, "seq": a.seq, "threads": a.threads,
-        "steps": a.steps, "ms_per_step_median": round(median, 2), "ms_per_step_mean": round(sum(times) / len(times), 2),
-        "cpu_ms_per_step_median": round(cpu[len(cpu) // 2], 2), "tokens_per_s": round(a.batch * a.seq / (median / 1000), 1),
-        "loss": round(loss, 5), "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "transformers": __import__("transformers").__version__, "torch": torch.__version__}))
+        "base_params": base_params, "lora_params": lora_params,
+        "transformers": __import__("transformers").__version__, "torch": torch.__version__})
 
 
 if __name__ == "__main__":

@@ -1,21 +1,21 @@
 #!/usr/bin/env python3
-"""Plain-PyTorch twin of io.tracedistill.model.ModelBenchmark, for scripts/bench-model.
+"""Plain-PyTorch twin of io.tracedistill.tools.ModelBenchmark, for scripts/bench-model.
 
 Times one LoRA training step (forward + HF ForCausalLMLoss + backward; frozen base, LoRA r on all 7
-projections) of a random Qwen2-shaped decoder in eager mode, written the way transformers'
-modeling_qwen2.py computes it (RMSNorm in float32, rotate_half rotary, repeat_kv GQA, eager softmax
-attention, SwiGLU MLP) and PEFT's lora.Linear (y = base(x) + scaling * B(A(x))). Prints one JSON line.
+projections) of a random Qwen2-shaped decoder (the same weights and ids as ModelBenchmark) in eager mode, written
+the way transformers' modeling_qwen2.py computes it (RMSNorm in float32, rotate_half rotary, repeat_kv GQA, eager softmax
+attention, SwiGLU MLP) and PEFT's lora.Linear (y = base(x) + scaling * B(A(x))). Step loop, windows and JSON
+line: step_timing.py.
 Not used by tests or CI.
 """
 import argparse
-import json
 import math
-import resource
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+import step_timing
 
 
 class RMSNorm(nn.Module):
@@ -100,11 +100,28 @@ class Model(nn.Module):
         return self.lm_head(self.norm(x))
 
 
+def java_order_init(m, seed):
+    """The base weights ModelBenchmark#randomLora draws, in its order from a generator seeded the same way (DJL's
+    Engine.setRandomSeed is torch.manual_seed, randomNormal is normal_ on libtorch's CPU generator): embed_tokens, per
+    layer q, k, v, o, gate, up, down, then lm_head, each N(0, 0.02); biases 0, norms 1. Both sides then hold the same
+    model and give the same loss."""
+    torch.manual_seed(seed)
+    with torch.no_grad():
+        m.embed_tokens.weight.normal_(0, 0.02)
+        for layer in m.layers:
+            for name in ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"):
+                lin = getattr(layer, name).base_layer
+                lin.weight.normal_(0, 0.02)
+                if lin.bias is not None:
+                    lin.bias.zero_()
+        m.lm_head.weight.normal_(0, 0.02)
+
+
 def main():
     p = argparse.ArgumentParser()
-    for k, v in dict(hidden=256, ff=1280, heads=4, kv_heads=2, layers=4, vocab=259, seq=128, batch=4, rank=8,
-                     steps=20, warmup=3, threads=2, seed=0).items():
+    for k, v in dict(hidden=256, ff=1280, heads=4, kv_heads=2, layers=4, vocab=259, seq=128, batch=4, rank=8).items():
         p.add_argument("--" + k.replace("_", "-"), type=int, default=v)
+    step_timing.add_args(p)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.set_num_interop_threads(1)
@@ -113,35 +130,22 @@ def main():
     for name, prm in m.named_parameters():
         if "lora_" not in name:
             prm.requires_grad_(False)
-            if prm.dim() == 2:
-                nn.init.normal_(prm, 0, 0.02)
-            elif "bias" in name:
-                nn.init.zeros_(prm)
+    java_order_init(m, a.seed)
     base = sum(p.numel() for n, p in m.named_parameters() if "lora_" not in n)
     lora = sum(p.numel() for n, p in m.named_parameters() if "lora_" in n)
-    g = torch.Generator().manual_seed(a.seed)
-    ids = torch.randint(0, a.vocab, (a.batch, a.seq), generator=g)
-    times, cpu_times, loss_v = [], [], 0.0
-    for s in range(a.warmup + a.steps):
-        t0, c0 = time.perf_counter(), time.process_time()
+    ids = torch.tensor(step_timing.java_random_ints(a.seed, a.batch * a.seq, a.vocab), dtype=torch.long).view(a.batch, a.seq)
+
+    def step():
         logits = m(ids)
         # HF ForCausalLMLoss: labels shifted left by one, mean over valid targets.
         loss = F.cross_entropy(logits[:, :-1].reshape(-1, a.vocab).float(), ids[:, 1:].reshape(-1))
         loss.backward()
-        loss_v = loss.item()
-        t1, c1 = time.perf_counter(), time.process_time()
-        if s >= a.warmup:
-            times.append((t1 - t0) * 1000)
-            cpu_times.append((c1 - c0) * 1000)
-    times.sort()
-    med = times[len(times) // 2]
-    cpu_med = sorted(cpu_times)[len(cpu_times) // 2]
-    print(json.dumps(dict(impl="torch " + torch.__version__, base_params=base, lora_params=lora, batch=a.batch,
-                          seq=a.seq, threads=a.threads, steps=a.steps, ms_per_step_median=round(med, 2),
-                          ms_per_step_mean=round(sum(times) / len(times), 2), cpu_ms_per_step_median=round(cpu_med, 2),
-                          tokens_per_s=round(a.batch * a.seq / (med / 1000), 1), loss=round(loss_v, 5),
-                          peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))))
+        for prm in m.parameters():
+            prm.grad = None
+        return loss.item()
 
+    step_timing.run(step, a, dict(impl="torch " + torch.__version__, model="random qwen2", base_params=base,
+                                  lora_params=lora))
 
 if __name__ == "__main__":
     main()

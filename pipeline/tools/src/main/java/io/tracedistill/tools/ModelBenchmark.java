@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tracedistill.model.CausalLm;
 import io.tracedistill.model.HfConfig;
 import io.tracedistill.model.LanguageModel;
@@ -19,11 +20,8 @@ import io.tracedistill.train.TrainableModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 
@@ -60,6 +58,8 @@ public final class ModelBenchmark {
         a.put("model", ""); // a HF checkpoint folder instead of the random Qwen2 model (its vocab replaces --vocab)
         a.put("targets", ""); // comma-separated LoRA targets with --model (PEFT suffix rule)
         a.put("step-log", "false"); // true: every step's wall and CPU ms on stderr (the JIT warm-up curve)
+        a.put("steady-from", "40"); // first step of the steady window (StepTimes)
+        a.put("run-steps", "0"); // steps the process runs in all; 0 = --warmup + --steps
         for (int i = 0; i + 1 < args.length; i += 2) {
             String key = args[i].replaceFirst("^--", "");
             if (!a.containsKey(key)) {
@@ -82,6 +82,8 @@ public final class ModelBenchmark {
         int steps = Integer.parseInt(a.get("steps"));
         int warmup = Integer.parseInt(a.get("warmup"));
         long seed = Long.parseLong(a.get("seed"));
+        StepTimes.Plan plan = StepTimes.Plan.of(warmup, steps, Integer.parseInt(a.get("steady-from")),
+                Integer.parseInt(a.get("run-steps")));
 
         HfConfig cfg = qwen2(hidden, ff, layers, heads, kvHeads, vocab);
         Engine.getInstance().setRandomSeed((int) seed);
@@ -116,14 +118,13 @@ public final class ModelBenchmark {
                 labels[i] = (int) ids[i];
             }
             CausalLmLoss.Targets targets = CausalLmLoss.targets(labels, batch, seq);
-            List<Double> times = new ArrayList<>();
-            List<Double> cpuTimes = new ArrayList<>();
+            StepTimes times = new StepTimes();
             com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
                     java.lang.management.ManagementFactory.getOperatingSystemMXBean();
             double lastLoss = 0;
             String profile = a.get("profile");
             boolean stepLog = Boolean.parseBoolean(a.get("step-log"));
-            for (int s = 0; s < warmup + steps; s++) {
+            for (int s = 0; s < plan.runSteps(); s++) {
                 if (s == warmup && !profile.isEmpty()) {
                     ai.djl.pytorch.jni.JniUtils.startProfile(false, true, false);
                 }
@@ -144,10 +145,7 @@ public final class ModelBenchmark {
                 }
                 long t1 = System.nanoTime();
                 long c1 = os.getProcessCpuTime();
-                if (s >= warmup) {
-                    times.add((t1 - t0) / 1e6);
-                    cpuTimes.add((c1 - c0) / 1e6);
-                }
+                times.add((t1 - t0) / 1e6, (c1 - c0) / 1e6);
                 if (stepLog) {
                     System.err.printf("step %d wall %.1f cpu %.1f%n", s, (t1 - t0) / 1e6, (c1 - c0) / 1e6);
                 }
@@ -155,19 +153,48 @@ public final class ModelBenchmark {
             if (!profile.isEmpty()) {
                 ai.djl.pytorch.jni.JniUtils.stopProfile(profile);
             }
-            double[] sorted = times.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-            double median = sorted[sorted.length / 2];
-            double mean = Arrays.stream(sorted).average().orElse(Double.NaN);
-            double[] cpuSorted = cpuTimes.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-            double cpuMedian = cpuSorted[cpuSorted.length / 2];
-            System.out.println(String.format(Locale.ROOT,
-                    "{\"impl\":\"djl\",\"model\":\"%s\",\"base_params\":%d,\"lora_params\":%d,\"batch\":%d,\"seq\":%d,\"threads\":%d,"
-                            + "\"steps\":%d,\"ms_per_step_median\":%.2f,\"ms_per_step_mean\":%.2f,\"cpu_ms_per_step_median\":%.2f,"
-                            + "\"tokens_per_s\":%.1f,"
-                            + "\"loss\":%.5f,\"peak_rss_mb\":%.1f}",
-                    a.get("model").isEmpty() ? "random qwen2" : Path.of(a.get("model")).getFileName(), baseParams, loraParams, batch, seq, threads, steps, median, mean, cpuMedian, batch * seq / (median / 1000.0),
-                    lastLoss, peakRssMb()));
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("impl", "djl");
+            out.put("model", a.get("model").isEmpty() ? "random qwen2" : Path.of(a.get("model")).getFileName().toString());
+            out.put("base_params", baseParams);
+            out.put("lora_params", loraParams);
+            out.put("batch", batch);
+            out.put("seq", seq);
+            out.put("threads", threads);
+            putWindows(out, plan, times, batch * seq);
+            // The whole process's CPU up to here: JVM start, class loading, JIT compiles, model set-up and every step.
+            out.put("process_cpu_ms", round2(os.getProcessCpuTime() / 1e6));
+            out.put("loss", Math.round(lastLoss * 1e5) / 1e5);
+            out.put("peak_rss_mb", round2(peakRssMb()));
+            System.out.println(new ObjectMapper().writeValueAsString(out));
         }
+    }
+
+    /**
+     * The timing fields of the JSON line, the same names as {@code scripts/bench/step_timing.py} writes: the cold
+     * window under the names the benchmark always had ({@code ms_per_step_median} ...), the steady window with a
+     * {@code steady_} prefix (null when the process stops before it), and {@code run_steps} / {@code steps_wall_ms}
+     * for the whole-process figure.
+     */
+    static void putWindows(Map<String, Object> out, StepTimes.Plan plan, StepTimes times, int tokensPerStep) {
+        StepTimes.Window cold = times.window(plan.warmup(), plan.warmup() + plan.steps());
+        out.put("warmup", plan.warmup());
+        out.put("steps", cold.size());
+        out.put("ms_per_step_median", round2(cold.wallMedian()));
+        out.put("ms_per_step_mean", round2(cold.wallMean()));
+        out.put("cpu_ms_per_step_median", round2(cold.cpuMedian()));
+        out.put("tokens_per_s", Math.round(tokensPerStep / (cold.wallMedian() / 1000.0) * 10) / 10.0);
+        StepTimes.Window steady = plan.hasSteadyWindow() ? times.window(plan.steadyFrom(), plan.runSteps()) : null;
+        out.put("steady_from", plan.steadyFrom());
+        out.put("steady_steps", steady == null ? 0 : steady.size());
+        out.put("steady_ms_per_step_median", steady == null ? null : round2(steady.wallMedian()));
+        out.put("steady_cpu_ms_per_step_median", steady == null ? null : round2(steady.cpuMedian()));
+        out.put("run_steps", plan.runSteps());
+        out.put("steps_wall_ms", round2(times.totalWallMs()));
+    }
+
+    private static double round2(double v) {
+        return Math.round(v * 100) / 100.0;
     }
 
     /** The random Qwen2-shaped config of the benchmarks (tied embeddings off, qkv bias on). */
