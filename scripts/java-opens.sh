@@ -19,6 +19,10 @@ TD_JAVA_OPENS=(
   --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
   -Djdk.reflect.useDirectMethodHandle=false
 )
+# The launcher's JVM options when TD_JAVA_OPTS is unset: these are batch jobs, and the throughput collector made the
+# 1M-row prepare on local[2] 16.3 s instead of 20.0 s with G1 (scripts/bench-prepare). The benchmarks that time what
+# `scripts/tracedistill` runs (bench-prepare, bench-model's DJL side) use the same.
+TD_JAVA_OPTS_DEFAULT="-Xmx8g -XX:+UseParallelGC"
 TD_JAVA_PROPS=(
   -Dai.djl.offline=true
   -Djava.awt.headless=true

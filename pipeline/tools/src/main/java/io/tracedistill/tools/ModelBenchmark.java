@@ -32,13 +32,16 @@ import java.util.Random;
  * with LoRA on all 7 projections ({@code scripts/bench/torch_reference.py} times the same model and step in plain
  * PyTorch eager: full logits, the same mean loss), or a checkpoint folder ({@code --model DIR}, e.g. tiny-nemotron-h)
  * with LoRA on {@code --targets} ({@code scripts/bench/nemotron_h_reference.py} times transformers' eager
- * {@code NemotronHForCausalLM} on the same folder). Prints one JSON line.
+ * {@code NemotronHForCausalLM} on the same folder). Prints one JSON line: the cold and the steady step
+ * ({@link StepTimes}) of a process that runs {@code --run-steps} steps; {@code scripts/bench-model} times the process
+ * itself from start to exit and prints the table ({@link ModelBenchmarkReport}).
  *
  * <pre>
  * ModelBenchmark --hidden 256 --ff 1280 --heads 4 --kv-heads 2 --layers 4 --vocab 259 --seq 128 --batch 4
- *                --rank 8 --steps 20 --warmup 3 --threads 2
+ *                --rank 8 --steps 20 --warmup 3 --steady-from 40 --run-steps 100 --threads 2
  * ModelBenchmark --model pipeline/testdata/fixtures/tiny-nemotron-h --targets q_proj,k_proj,... --seq 128 --batch 4
  * </pre>
+ * {@code --step-log true} prints every step's wall and CPU ms and the JIT compilers' time so far on stderr.
  *
  * Thread count must be set before the PyTorch engine starts, so this sets
  * {@code ai.djl.pytorch.num_threads} / {@code num_interop_threads} first thing in {@code main}.
@@ -124,6 +127,7 @@ public final class ModelBenchmark {
             double lastLoss = 0;
             String profile = a.get("profile");
             boolean stepLog = Boolean.parseBoolean(a.get("step-log"));
+            java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
             for (int s = 0; s < plan.runSteps(); s++) {
                 if (s == warmup && !profile.isEmpty()) {
                     ai.djl.pytorch.jni.JniUtils.startProfile(false, true, false);
@@ -147,7 +151,10 @@ public final class ModelBenchmark {
                 long c1 = os.getProcessCpuTime();
                 times.add((t1 - t0) / 1e6, (c1 - c0) / 1e6);
                 if (stepLog) {
-                    System.err.printf("step %d wall %.1f cpu %.1f%n", s, (t1 - t0) / 1e6, (c1 - c0) / 1e6);
+                    // jit: the JIT compilers' time so far (all compiler threads; what they take from libtorch's
+                    // threads on a small machine while a run warms up)
+                    System.err.printf("step %d wall %.1f cpu %.1f jit %d%n", s, (t1 - t0) / 1e6, (c1 - c0) / 1e6,
+                            jit.getTotalCompilationTime());
                 }
             }
             if (!profile.isEmpty()) {
