@@ -29,6 +29,11 @@ import java.util.Map;
  *       chunks (50M floats on 2 workers: 1,191 ms in one call, 243 ms in 8M chunks; two idle runs of
  *       {@code bench-train-distributed --sweep}: 1M-float chunks 1,530–1,893 MB/s at 8–128 MB against
  *       1,035–1,485 MB/s for 8M).</li>
+ *   <li>What limits a 2-rank all-reduce (xgboost 3.4.0's {@code src/collective}): the CPU all-reduce is always its ring,
+ *       and xgboost4j exposes no algorithm, socket-buffer or thread option. Its ring all-gather runs W rounds, not
+ *       W − 1, so with 2 ranks each sends 1.5 N bytes for N summed, in 3 exchanges, each ended by a hand-off between
+ *       the calling thread and xgboost's socket loop thread ({@code lw}). At the training step's ~2 MB that makes the
+ *       call latency-bound (1.5 ms alone on loopback, idle); splitting it into several calls was slower.</li>
  *   <li>{@code dmlc_timeout} defaults to 1,800 s; a frozen peer would block the others that long.
  *       {@code timeout} here bounds it (config {@code collective_timeout_s}).</li>
  * </ul>
