@@ -93,7 +93,7 @@ public final class DistributedTrainBenchmark {
                 {"kv-heads", "2"}, {"layers", "4"}, {"vocab", "259"}, {"seq", "128"}, {"batch", "4"}, {"rank", "8"}, {"steps", "10"},
                 {"warmup", "2"}, {"threads", "1"}, {"seed", "0"}, {"sweep", ""}, {"reps", "10"},
                 {"chunks", Integer.toString(XgboostCollective.MAX_FLOATS_PER_CALL)}, {"before", "none"}, {"slow-start-after-idle", ""},
-                {"barrier-at", "call"}, {"settled-ms", "0"}, {"diagnose", "false"}, {"float-array", "true"},
+                {"barrier-at", "call"}, {"align", "any"}, {"settled-ms", "0"}, {"diagnose", "false"}, {"float-array", "true"},
                 {"rank-of", ""}, {"tracker", ""}}) {
             a.put(kv[0], kv[1]);
         }
@@ -521,7 +521,16 @@ public final class DistributedTrainBenchmark {
             double mb = Double.parseDouble(mbText.strip());
             int n = Math.toIntExact(Math.round(mb * 1e6 / Float.BYTES));
             float[] values = new float[n];
-            ByteBuffer direct = ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder());
+            // --align: "any" = as allocateDirect returns it (malloc's 16-byte alignment), "page" = at a 4 KiB boundary.
+            Map<String, ByteBuffer> buffers = new LinkedHashMap<>();
+            for (String align : a.get("align").split(",")) {
+                ByteBuffer raw = ByteBuffer.allocateDirect(n * Float.BYTES + 2 * 4096); // alignedSlice trims both ends
+                buffers.put(align.strip(), (switch (align.strip()) {
+                    case "any" -> raw.slice(0, n * Float.BYTES);
+                    case "page" -> raw.alignedSlice(4096).slice(0, n * Float.BYTES);
+                    default -> throw new IllegalArgumentException("--align: any or page (comma-separated), got " + align);
+                }).order(ByteOrder.nativeOrder()));
+            }
             List<String> variants = new ArrayList<>();
             if (Boolean.parseBoolean(a.get("float-array"))) {
                 variants.add("float[]");
@@ -534,6 +543,8 @@ public final class DistributedTrainBenchmark {
                 for (int i = 0; i < reps + 2; i++) {
                     for (String before : befores) {
                         for (String ssai : ssais) {
+                          for (Map.Entry<String, ByteBuffer> aligned : buffers.entrySet()) {
+                            ByteBuffer direct = aligned.getValue();
                             if (!ssai.isEmpty() && c.rank() == 0) {
                                 setSlowStartAfterIdle(ssai);
                             }
@@ -566,11 +577,13 @@ public final class DistributedTrainBenchmark {
                                 }
                             }
                             String key = variant + (before.equals("none") ? "" : " after " + before)
-                                    + (ssai.isEmpty() ? "" : " slow_start_after_idle=" + ssai);
+                                    + (ssai.isEmpty() ? "" : " slow_start_after_idle=" + ssai)
+                                    + (buffers.size() > 1 ? " align=" + aligned.getKey() : "");
                             if (i >= 2) {
                                 wait.computeIfAbsent(key, x -> new ArrayList<>()).add((t1 - t0) / 1e6);
                                 ms.computeIfAbsent(key, x -> new ArrayList<>()).add((t2 - t1) / 1e6);
                             }
+                          }
                         }
                     }
                 }
