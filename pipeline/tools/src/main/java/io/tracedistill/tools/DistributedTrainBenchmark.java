@@ -63,7 +63,7 @@ import java.util.Random;
  * within it the native call ({@code allreduce_native_ms_median}) from the copies between gradients and buffer. The
  * barrier sits right before the native call ({@code --barrier-at call}), after RankSync's copy into the flat buffer:
  * with it before that copy ({@code --barrier-at copy}, the earlier method) the native call also waited while the peer,
- * just woken from the barrier, copied its gradients (same run, alternated: 7.5 ms against 3.2 ms, under load).
+ * just woken from the barrier, copied its gradients (same run, steps alternated, under load: 7.74 ms against 3.72 ms).
  *
  * <p>Diagnostics for the step's all-reduce: {@code --settled-ms 100} also times the same bytes once per step after the
  * rank idled that long (outside the step's time: {@code allreduce_settled_ms_median}); {@code --slow-start-after-idle
