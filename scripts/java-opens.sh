@@ -23,6 +23,13 @@ TD_JAVA_OPENS=(
 # 1M-row prepare on local[2] 16.3 s instead of 20.0 s with G1 (scripts/bench-prepare). The benchmarks that time what
 # `scripts/tracedistill` runs (bench-prepare, bench-model's DJL side) use the same.
 TD_JAVA_OPTS_DEFAULT="-Xmx8g -XX:+UseParallelGC"
+# `tracedistill train` (and bench-model's DJL side, which times its step): the C1 compiler only. Its CPU goes to
+# libtorch; the Java around each op is JNI glue that C2 makes no faster (tiny-nemotron-h, 1 thread, steady CPU per
+# step 26.7-28.3 ms C1-only vs 27.7-29.0 ms), while C2 spent 1.3-1.8 s of compiler CPU in a run's first steps, a core
+# taken from libtorch's threads on a small machine. The quickstart's train, whole process, same run: 94.2 / 103.6 s
+# C1-only vs 103.8 / 108.4 s (the first held-out evaluation 7.0 vs 10.6 s, phase 2 equal). Not for the Spark data
+# jobs (prepare, tokenize, `run`), whose time is Java. TD_JAVA_OPTS replaces it as it replaces the default.
+TD_TRAIN_JAVA_OPTS="$TD_JAVA_OPTS_DEFAULT -XX:TieredStopAtLevel=1"
 TD_JAVA_PROPS=(
   -Dai.djl.offline=true
   -Djava.awt.headless=true
