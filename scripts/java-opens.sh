@@ -26,9 +26,10 @@ TD_JAVA_OPTS_DEFAULT="-Xmx8g -XX:+UseParallelGC"
 # `tracedistill train` (and bench-model's DJL side, which times its step): the C1 compiler only. Its CPU goes to
 # libtorch; the Java around each op is JNI glue that C2 makes no faster (tiny-nemotron-h, 1 thread, steady CPU per
 # step 26.7-28.3 ms C1-only vs 27.7-29.0 ms), while C2 spent 1.3-1.8 s of compiler CPU in a run's first steps, a core
-# taken from libtorch's threads on a small machine. The quickstart's train, whole process, same run: 94.2 / 103.6 s
-# C1-only vs 103.8 / 108.4 s (the first held-out evaluation 7.0 vs 10.6 s, phase 2 equal). Not for the Spark data
-# jobs (prepare, tokenize, `run`), whose time is Java. TD_JAVA_OPTS replaces it as it replaces the default.
+# taken from libtorch's threads on a small machine. bench-model, 2 threads, steps 3-22 of a fresh JVM: 0.93x the
+# reference's tokens/s on tiny-nemotron-h against 0.70x with C2. The quickstart's train, whole process, 4 alternating
+# pairs: 99.1 s mean (user CPU 111 s) C1-only vs 102.2 s (123 s), within this VM's +-20% swing in wall time (README,
+# Benchmarks). Not for the Spark data jobs (prepare, tokenize, `run`), whose time is Java. TD_JAVA_OPTS replaces it.
 TD_TRAIN_JAVA_OPTS="$TD_JAVA_OPTS_DEFAULT -XX:TieredStopAtLevel=1"
 TD_JAVA_PROPS=(
   -Dai.djl.offline=true
