@@ -318,21 +318,21 @@ public final class DistributedTrainBenchmark {
                     checksum = 31 * checksum + Float.floatToRawIntBits(x);
                 }
             }
-            double step = median(stepMs);
-            double ar = median(arMs);
+            double step = Median.of(stepMs);
+            double ar = Median.of(arMs);
             List<Double> compute = diff(diff(stepMs, arMs), waitMs);
             StringBuilder byCase = new StringBuilder();
             if (nativeByCase.size() > 1) {
                 nativeByCase.forEach((k, v) -> byCase.append(byCase.length() == 0 ? "" : ",")
-                        .append(String.format(Locale.ROOT, "\"%s\":%.3f", k, median(v))));
+                        .append(String.format(Locale.ROOT, "\"%s\":%.3f", k, Median.of(v))));
             }
             System.out.println(String.format(Locale.ROOT,
                     "{\"rank\":%d,\"base_params\":%d,\"lora_params\":%d,\"step_ms_median\":%.3f,\"wait_ms_median\":%.3f,"
                             + "\"allreduce_ms_median\":%.3f,\"allreduce_native_ms_median\":%.3f,\"compute_ms_median\":%.3f,"
                             + "\"allreduce_settled_ms_median\":%.3f,\"allreduce_native_ms_by_case\":{%s},"
                             + "\"allreduce_bytes\":%d,\"loss\":%.6f,\"weights_checksum\":%d}",
-                    rank, random.baseParams(), loraParams, step, median(waitMs), ar, median(arNativeMs), median(compute),
-                    settledMs.isEmpty() ? 0.0 : median(settledMs), byCase, (loraParams + micro) * Float.BYTES, lastLoss, checksum));
+                    rank, random.baseParams(), loraParams, step, Median.of(waitMs), ar, Median.of(arNativeMs), Median.of(compute),
+                    settledMs.isEmpty() ? 0.0 : Median.of(settledMs), byCase, (loraParams + micro) * Float.BYTES, lastLoss, checksum));
         }
     }
 
@@ -487,11 +487,6 @@ public final class DistributedTrainBenchmark {
         return out;
     }
 
-    private static double median(List<Double> xs) {
-        double[] s = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return s[s.length / 2];
-    }
-
     /**
      * The collective alone, on this rank, for every {@code --sweep} size N (MB, 10^6 bytes; float32 values): each
      * variant {@code --reps} times (after 2 untimed), every time after a barrier (a one-element all-reduce, timed apart
@@ -590,7 +585,7 @@ public final class DistributedTrainBenchmark {
                 if (c.rank() == 0) {
                     ms.forEach((key, m) -> System.out.println(String.format(Locale.ROOT, "{\"sweep_MB\":%s,\"bytes\":%d,\"variant\":\"%s\","
                                     + "\"ms_median\":%.3f,\"ms_min\":%.3f,\"wait_ms_median\":%.3f}", mbText.strip(), (long) n * Float.BYTES,
-                            key, median(m), m.stream().mapToDouble(Double::doubleValue).min().orElseThrow(), median(wait.get(key)))));
+                            key, Median.of(m), m.stream().mapToDouble(Double::doubleValue).min().orElseThrow(), Median.of(wait.get(key)))));
                 }
             }
         }
@@ -709,7 +704,7 @@ public final class DistributedTrainBenchmark {
                 throw new IllegalStateException("loopback copy failed: " + failures.get(0), failures.get(0));
             }
             List<Double> mbs = ms.stream().map(m -> bytes / 1e6 / (m / 1000)).toList();
-            return new Rate(median(mbs), mbs.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
+            return new Rate(Median.of(mbs), mbs.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
         }
 
         private static void write(SocketChannel ch, long bytes, int copies) {

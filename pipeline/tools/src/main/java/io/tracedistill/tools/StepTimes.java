@@ -56,15 +56,15 @@ final class StepTimes {
         return steps.size();
     }
 
-    /** Steps {@code [from, to)}; the median of an even count is the upper middle one, as the Python side takes it. */
+    /** Steps {@code [from, to)} ({@link Median}: the upper middle one of an even count, as the Python side takes it). */
     Window window(int from, int to) {
         if (from < 0 || to > steps.size() || from >= to) {
             throw new IllegalArgumentException("step window [" + from + ", " + to + ") is empty or outside the "
                     + steps.size() + " steps timed");
         }
-        double[] wall = steps.subList(from, to).stream().mapToDouble(s -> s[0]).sorted().toArray();
-        double[] cpu = steps.subList(from, to).stream().mapToDouble(s -> s[1]).sorted().toArray();
-        return new Window(from, to, wall[wall.length / 2], Arrays.stream(wall).average().orElseThrow(), cpu[cpu.length / 2]);
+        double[] wall = steps.subList(from, to).stream().mapToDouble(s -> s[0]).toArray();
+        double[] cpu = steps.subList(from, to).stream().mapToDouble(s -> s[1]).toArray();
+        return new Window(from, to, Median.of(wall), Arrays.stream(wall).average().orElseThrow(), Median.of(cpu));
     }
 
     /** Wall time of all steps, ms: the whole process minus this is its start-up, set-up and exit. */

@@ -155,17 +155,17 @@ public final class TokenizeBench {
                     both[rep] = (t4 - t3) / 1e9;
                 }
             }
-            double rawS = median(raw);
-            rawCpuMillisPerRow = median(rawCpu) * 1e3 / rows;
+            double rawS = Median.of(raw);
+            rawCpuMillisPerRow = Median.of(rawCpu) * 1e3 / rows;
             rawRowsPerSecond = rows / rawS;
-            double maskS = median(mask);
+            double maskS = Median.of(mask);
             System.out.printf(Locale.ROOT, "model %s, %d rows (%d distinct records), %.1f tokens/row, max_length %d,"
                     + " %d timed repeats (median)%n", modelDir, rows, turns.size(), tokens / (double) rows, maxLength,
                     repeats);
             line("raw encode (DJL)", rows, tokens, rawS);
             line("tokenize+mask", rows, tokens, maskS);
-            line("chat render", rows, tokens, median(render));
-            line("render+tokenize+mask", rows, tokens, median(both));
+            line("chat render", rows, tokens, Median.of(render));
+            line("render+tokenize+mask", rows, tokens, Median.of(both));
             System.out.printf(Locale.ROOT, "ratio tokenize+mask / raw encode = %.3f (target >= 0.8: %s)  [sink %d]%n",
                     rawS / maskS, rawS / maskS >= 0.8 ? "met" : "NOT met", sink & 0xF);
         }
@@ -331,12 +331,6 @@ public final class TokenizeBench {
     private static void line(String what, int rows, long tokens, double seconds) {
         System.out.printf(Locale.ROOT, "%-22s %10.0f rows/s %12.0f tokens/s  (%.3f s)%n", what, rows / seconds,
                 tokens / seconds, seconds);
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s[s.length / 2];
     }
 
     private static PyValue cell(Row r, String col) {

@@ -96,9 +96,8 @@ public final class TrainBenchmark {
                     .train(new InMemoryTokenShardReader(examples), new InMemoryTokenShardReader(List.of()), out, false);
             deleteTree(out);
             // 3. Report.
-            List<Long> sorted = new ArrayList<>(stepNanos);
-            sorted.sort(null);
-            double median = sorted.isEmpty() ? Double.NaN : sorted.get(sorted.size() / 2) / 1e6;
+            double median = stepNanos.isEmpty() ? Double.NaN
+                    : Median.of(stepNanos.stream().mapToDouble(n -> n / 1e6).toArray());
             double total = stepNanos.stream().mapToLong(Long::longValue).sum() / 1e9;
             Map<String, Object> res = new LinkedHashMap<>();
             res.put("model", modelDir.getFileName().toString());
